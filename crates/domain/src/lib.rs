@@ -1,0 +1,23 @@
+//! Quarterdeck's domain: validated records, money, time and tenancy types. No I/O.
+//!
+//! Every ingested row becomes a domain value only through a constructor that
+//! checks it (`parse_record`), so the rest of the code never sees an invalid
+//! amount, currency, interval or date.
+
+pub mod collection;
+pub mod currency;
+pub mod error;
+pub mod examples;
+pub mod fields;
+pub mod interval;
+pub mod records;
+pub mod tenancy;
+pub mod time;
+
+pub use collection::Collection;
+pub use currency::Currency;
+pub use error::FieldError;
+pub use interval::BillingInterval;
+pub use records::{AnyRecord, ParsedRow, parse_record};
+pub use tenancy::{Role, Scope, TenantSlug, TenantTimeZone};
+pub use time::TimePoint;

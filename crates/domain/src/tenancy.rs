@@ -1,0 +1,179 @@
+//! Tenants, their settings and API-token scopes.
+
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+
+/// A tenant's short name: lower-case letters, digits and dashes, 1–63 characters.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct TenantSlug(String);
+
+impl TenantSlug {
+    /// Checks and wraps a slug such as `acme-corp`.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let ok = !s.is_empty()
+            && s.len() <= 63
+            && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && !s.starts_with('-')
+            && !s.ends_with('-');
+        if ok {
+            Ok(Self(s.to_string()))
+        } else {
+            Err(format!(
+                "`{s}` is not a valid tenant slug: use 1–63 lower-case letters, digits and dashes"
+            ))
+        }
+    }
+
+    /// The slug text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for TenantSlug {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A tenant's reporting time zone (IANA name).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TenantTimeZone(pub Tz);
+
+impl TenantTimeZone {
+    /// Parses an IANA zone name such as `Europe/Berlin` or `UTC`.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        s.parse::<Tz>()
+            .map(Self)
+            .map_err(|_| format!("`{s}` is not an IANA time zone (e.g. UTC, Europe/Berlin)"))
+    }
+
+    /// The zone's name.
+    pub fn name(&self) -> &'static str {
+        self.0.name()
+    }
+}
+
+/// What an API token may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    /// Send records to the ingestion API.
+    Ingest,
+    /// Read records and metrics.
+    Read,
+    /// Everything, including deletes and administration.
+    Admin,
+}
+
+impl Scope {
+    /// Parses `ingest`, `read` or `admin`.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        match s.trim() {
+            "ingest" => Ok(Scope::Ingest),
+            "read" => Ok(Scope::Read),
+            "admin" => Ok(Scope::Admin),
+            other => Err(format!("`{other}` is not a scope; use ingest, read or admin")),
+        }
+    }
+
+    /// Parses a comma-separated list such as `ingest,read`.
+    pub fn parse_list(s: &str) -> Result<Vec<Scope>, String> {
+        let mut scopes = s
+            .split(',')
+            .filter(|p| !p.trim().is_empty())
+            .map(Scope::parse)
+            .collect::<Result<Vec<_>, _>>()?;
+        if scopes.is_empty() {
+            return Err("give at least one scope: ingest, read or admin".into());
+        }
+        scopes.sort_unstable();
+        scopes.dedup();
+        Ok(scopes)
+    }
+
+    /// The scope's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::Ingest => "ingest",
+            Scope::Read => "read",
+            Scope::Admin => "admin",
+        }
+    }
+
+    /// Whether holding `held` grants this scope (admin grants everything).
+    pub fn granted_by(self, held: &[Scope]) -> bool {
+        held.contains(&self) || held.contains(&Scope::Admin)
+    }
+}
+
+/// What a user may do in the product (the capability matrix is in docs/roles.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Admin,
+    Executive,
+    Finance,
+    CsLead,
+    Csm,
+    Viewer,
+}
+
+impl Role {
+    /// Parses a role name such as `cs_lead`.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        Ok(match s.trim() {
+            "admin" => Role::Admin,
+            "executive" => Role::Executive,
+            "finance" => Role::Finance,
+            "cs_lead" => Role::CsLead,
+            "csm" => Role::Csm,
+            "viewer" => Role::Viewer,
+            other => {
+                return Err(format!(
+                    "`{other}` is not a role; use admin, executive, finance, cs_lead, csm or viewer"
+                ));
+            }
+        })
+    }
+
+    /// The role's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Executive => "executive",
+            Role::Finance => "finance",
+            Role::CsLead => "cs_lead",
+            Role::Csm => "csm",
+            Role::Viewer => "viewer",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs() {
+        assert!(TenantSlug::parse("acme-1").is_ok());
+        assert!(TenantSlug::parse("Acme").is_err());
+        assert!(TenantSlug::parse("-x").is_err());
+        assert!(TenantSlug::parse("").is_err());
+    }
+
+    #[test]
+    fn scope_lists() {
+        assert_eq!(Scope::parse_list("read,ingest,read").unwrap(), vec![Scope::Ingest, Scope::Read]);
+        assert!(Scope::parse_list("").is_err());
+        assert!(Scope::parse_list("write").is_err());
+        assert!(Scope::Read.granted_by(&[Scope::Admin]));
+        assert!(!Scope::Ingest.granted_by(&[Scope::Read]));
+    }
+
+    #[test]
+    fn zones() {
+        assert!(TenantTimeZone::parse("Europe/Berlin").is_ok());
+        assert!(TenantTimeZone::parse("Mars/Olympus").is_err());
+    }
+}
