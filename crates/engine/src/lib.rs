@@ -1,1 +1,31 @@
-//! placeholder
+//! Quarterdeck's metric engine, revenue core: per-customer MRR timelines built
+//! from subscription events, and the MRR, movement, churn, retention, LTV and
+//! cohort metrics of `metrics.md` answered from them. Pure computation, no I/O.
+//!
+//! Choices the contract leaves open are written down in `docs/metric-choices.md`.
+
+pub mod cohorts;
+pub mod filter;
+pub mod fx;
+pub mod ledger;
+pub mod money;
+pub mod movements;
+pub mod period;
+pub mod retention;
+pub mod settings;
+pub mod subscription;
+pub mod timeline;
+
+pub use cohorts::{Cohort, CohortCell, CohortGrain};
+pub use filter::Filter;
+pub use ledger::{Ledger, Records};
+pub use money::round_money;
+pub use movements::{MovementBucket, MovementKind, MovementSummary, Movements};
+pub use period::{Bucket, Grain, Period};
+pub use retention::{RevenueRetention, RevenueSummary, Retention};
+pub use settings::TenantSettings;
+pub use subscription::{Warning, WarningKind};
+pub use timeline::Timeline;
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,133 @@
+//! Customer filters (segment, CSM, plan, region) and their fast compiled form.
+
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeSet, HashMap};
+
+/// Which customers a query covers; each set given narrows it, `None` means any.
+///
+/// A customer matches a dimension when its value is in the set; a customer with
+/// no value for a constrained dimension does not match. For `plan`, a customer
+/// matches when any of its subscriptions ever carried one of the plans, and
+/// then its whole MRR counts (movements stay per customer, so the invariant holds).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Filter {
+    /// Customer segments to include.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub segment: Option<BTreeSet<String>>,
+    /// Customer success managers to include.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub csm: Option<BTreeSet<String>>,
+    /// Plans to include (customer-level: any subscription with the plan).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan: Option<BTreeSet<String>>,
+    /// Regions to include.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<BTreeSet<String>>,
+}
+
+impl Filter {
+    /// The filter that covers every customer.
+    pub fn all() -> Self {
+        Self::default()
+    }
+
+    /// Only customers in one of `segments`.
+    pub fn segments<S: Into<String>>(segments: impl IntoIterator<Item = S>) -> Self {
+        Self { segment: Some(segments.into_iter().map(Into::into).collect()), ..Self::default() }
+    }
+
+    /// Whether no dimension is constrained.
+    pub fn is_all(&self) -> bool {
+        self.segment.is_none() && self.csm.is_none() && self.plan.is_none() && self.region.is_none()
+    }
+}
+
+/// An interned attribute value.
+pub(crate) type ValueId = u32;
+
+/// Strings of one dimension, interned so that per-customer checks are array lookups.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Dictionary {
+    ids: HashMap<String, ValueId>,
+}
+
+impl Dictionary {
+    /// The id of `value`, adding it when new.
+    pub fn intern(&mut self, value: &str) -> ValueId {
+        if let Some(&id) = self.ids.get(value) {
+            return id;
+        }
+        let id = self.ids.len() as ValueId;
+        self.ids.insert(value.to_string(), id);
+        id
+    }
+
+    /// A mask over ids: which ones are in `wanted` (unknown strings match nobody).
+    fn mask(&self, wanted: &Option<BTreeSet<String>>) -> Option<Vec<bool>> {
+        let wanted = wanted.as_ref()?;
+        let mut mask = vec![false; self.ids.len()];
+        for w in wanted {
+            if let Some(&id) = self.ids.get(w) {
+                mask[id as usize] = true;
+            }
+        }
+        Some(mask)
+    }
+}
+
+/// The interned dimensions of a ledger.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Dictionaries {
+    pub segment: Dictionary,
+    pub csm: Dictionary,
+    pub plan: Dictionary,
+    pub region: Dictionary,
+}
+
+/// A customer's filterable attributes, interned.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Attributes {
+    pub segment: Option<ValueId>,
+    pub csm: Option<ValueId>,
+    pub region: Option<ValueId>,
+    /// Sorted, without repeats.
+    pub plans: Vec<ValueId>,
+}
+
+/// A filter resolved against a ledger's dictionaries.
+#[derive(Debug, Clone)]
+pub(crate) struct CompiledFilter {
+    segment: Option<Vec<bool>>,
+    csm: Option<Vec<bool>>,
+    plan: Option<Vec<bool>>,
+    region: Option<Vec<bool>>,
+}
+
+impl CompiledFilter {
+    /// Resolves `filter` against `dicts`.
+    pub fn new(filter: &Filter, dicts: &Dictionaries) -> Self {
+        Self {
+            segment: dicts.segment.mask(&filter.segment),
+            csm: dicts.csm.mask(&filter.csm),
+            plan: dicts.plan.mask(&filter.plan),
+            region: dicts.region.mask(&filter.region),
+        }
+    }
+
+    /// Whether a customer with `attrs` is covered.
+    pub fn matches(&self, attrs: &Attributes) -> bool {
+        fn one(mask: &Option<Vec<bool>>, value: Option<ValueId>) -> bool {
+            match mask {
+                None => true,
+                Some(m) => value.is_some_and(|v| m.get(v as usize).copied().unwrap_or(false)),
+            }
+        }
+        one(&self.segment, attrs.segment)
+            && one(&self.csm, attrs.csm)
+            && one(&self.region, attrs.region)
+            && match &self.plan {
+                None => true,
+                Some(m) => attrs.plans.iter().any(|&p| m.get(p as usize).copied().unwrap_or(false)),
+            }
+    }
+}

@@ -1,0 +1,66 @@
+//! Exact money arithmetic helpers: the internal scale, output rounding and ratios.
+
+use rust_decimal::{Decimal, RoundingStrategy};
+
+/// Decimal places every monthly value is held to inside the engine.
+///
+/// Monthly values such as 2000 ÷ 12 have no finite decimal form; `Decimal` would
+/// keep 28 significant digits, and sums of such values then round whenever the
+/// magnitude grows, so `start + net` could miss `end` in the last digit. Holding
+/// every value to a fixed ten places makes every sum and difference exact
+/// (up to ±7.9e18), which is what keeps the movement invariant exact.
+pub const INTERNAL_SCALE: u32 = 10;
+
+/// Largest monthly value one subscription may contribute (a quadrillion); beyond
+/// this a sum over many customers could overflow `Decimal`.
+pub fn max_monthly_value() -> Decimal {
+    Decimal::from(1_000_000_000_000_000_i64)
+}
+
+/// Brings a computed monthly value to the engine's fixed internal scale.
+pub fn quantize(value: Decimal) -> Decimal {
+    value.round_dp_with_strategy(INTERNAL_SCALE, RoundingStrategy::MidpointNearestEven)
+}
+
+/// Rounds an amount for display: to cents, halves away from zero.
+pub fn round_money(value: Decimal) -> Decimal {
+    value.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
+}
+
+/// `numerator ÷ denominator`, or `None` when the denominator is zero (metrics.md:
+/// a ratio with a zero denominator is null, never 0 and never infinity).
+pub fn ratio(numerator: Decimal, denominator: Decimal) -> Option<Decimal> {
+    if denominator.is_zero() { None } else { numerator.checked_div(denominator) }
+}
+
+/// `ratio` for counts.
+pub fn count_ratio(numerator: u64, denominator: u64) -> Option<Decimal> {
+    ratio(Decimal::from(numerator), Decimal::from(denominator))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal::dec;
+
+    #[test]
+    fn fixed_scale_sums_are_exact() {
+        let third = quantize(dec!(2000) / dec!(12));
+        let mut total = Decimal::ZERO;
+        for _ in 0..1_000_000 {
+            total += third;
+        }
+        for _ in 0..1_000_000 {
+            total -= third;
+        }
+        assert_eq!(total, Decimal::ZERO);
+    }
+
+    #[test]
+    fn zero_denominators_are_none() {
+        assert_eq!(ratio(dec!(1), Decimal::ZERO), None);
+        assert_eq!(count_ratio(0, 0), None);
+        assert_eq!(count_ratio(1, 4), Some(dec!(0.25)));
+        assert_eq!(round_money(dec!(166.665)), dec!(166.67));
+    }
+}

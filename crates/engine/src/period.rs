@@ -1,0 +1,210 @@
+//! Inclusive date periods, comparison periods and calendar buckets in the tenant zone.
+
+use chrono::{Datelike, Days, Months, NaiveDate};
+use serde::{Deserialize, Serialize};
+
+/// An inclusive range of tenant-local days `from..=to`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Period {
+    /// First day in the period.
+    pub from: NaiveDate,
+    /// Last day in the period (its end state is the state on this day).
+    pub to: NaiveDate,
+}
+
+/// The day before `d` (the earliest date stays put rather than panicking).
+pub fn day_before(d: NaiveDate) -> NaiveDate {
+    d.pred_opt().unwrap_or(d)
+}
+
+/// The day after `d` (the latest date stays put rather than panicking).
+pub fn day_after(d: NaiveDate) -> NaiveDate {
+    d.succ_opt().unwrap_or(d)
+}
+
+/// `d` moved back `n` calendar months, clamped to the month's end (Mar 31 → Feb 28).
+pub fn months_before(d: NaiveDate, n: u32) -> NaiveDate {
+    d.checked_sub_months(Months::new(n)).unwrap_or(d)
+}
+
+/// `d` moved back `n` months, keeping a month's last day on the last day (Feb 28 → Jan 31).
+///
+/// Used for trailing windows, so that twelve months ending on a month end are
+/// twelve calendar months.
+pub fn months_before_anchored(d: NaiveDate, n: u32) -> NaiveDate {
+    if day_after(d).day() == 1 {
+        day_before(months_before(day_after(d), n))
+    } else {
+        months_before(d, n)
+    }
+}
+
+/// `d` moved forward `n` calendar months, clamped to the month's end.
+pub fn months_after(d: NaiveDate, n: u32) -> NaiveDate {
+    d.checked_add_months(Months::new(n)).unwrap_or(d)
+}
+
+impl Period {
+    /// The period `from..=to`, or `None` when `to` is before `from`.
+    pub fn new(from: NaiveDate, to: NaiveDate) -> Option<Self> {
+        (from <= to).then_some(Self { from, to })
+    }
+
+    /// The one-day period `day..=day`.
+    pub fn day(day: NaiveDate) -> Self {
+        Self { from: day, to: day }
+    }
+
+    /// The day whose end state is the period's start state (`from − 1`).
+    pub fn start_state_day(&self) -> NaiveDate {
+        day_before(self.from)
+    }
+
+    /// Number of days in the period.
+    pub fn days(&self) -> i64 {
+        (self.to - self.from).num_days() + 1
+    }
+
+    /// Whether `day` is in the period.
+    pub fn contains(&self, day: NaiveDate) -> bool {
+        self.from <= day && day <= self.to
+    }
+
+    /// The period of equal length ending the day before `from`.
+    pub fn previous_period(&self) -> Self {
+        let to = day_before(self.from);
+        let from = to.checked_sub_days(Days::new(self.days() as u64 - 1)).unwrap_or(to);
+        Self { from, to }
+    }
+
+    /// The same dates one year earlier (Feb 29 → Feb 28).
+    pub fn previous_year(&self) -> Self {
+        Self { from: months_before(self.from, 12), to: months_before(self.to, 12) }
+    }
+
+    /// The twelve months ending on `to`: from the day after `to − 12 months`.
+    ///
+    /// Its start state is the state on `to − 12 months`, a month end staying a
+    /// month end (2025-12-31 → 2024-12-31, 2025-02-28 → 2024-02-29,
+    /// 2025-06-15 → 2024-06-15), so a month-end `to` gives twelve calendar months.
+    pub fn trailing_twelve_months(to: NaiveDate) -> Self {
+        Self { from: day_after(months_before_anchored(to, 12)), to }
+    }
+}
+
+/// The size of a bucket in a series.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Grain {
+    /// One calendar day.
+    Day,
+    /// An ISO week, Monday to Sunday.
+    Week,
+    /// A calendar month.
+    Month,
+    /// A fiscal quarter (three months from the fiscal start month).
+    Quarter,
+    /// A fiscal year (twelve months from the fiscal start month).
+    Year,
+}
+
+impl Grain {
+    /// The first day of the bucket containing `day`; `fiscal_start` is the month 1–12.
+    pub fn bucket_start(self, day: NaiveDate, fiscal_start: u32) -> NaiveDate {
+        let first_of = |year: i32, month: u32| NaiveDate::from_ymd_opt(year, month, 1).unwrap_or(day);
+        match self {
+            Grain::Day => day,
+            Grain::Week => day - Days::new(u64::from(day.weekday().num_days_from_monday())),
+            Grain::Month => first_of(day.year(), day.month()),
+            Grain::Quarter | Grain::Year => {
+                let f = fiscal_start.clamp(1, 12);
+                let into_year = (day.month() + 12 - f) % 12;
+                let back = if self == Grain::Quarter { into_year % 3 } else { into_year };
+                months_before(first_of(day.year(), day.month()), back)
+            }
+        }
+    }
+
+    /// The first day of the bucket after the one starting on `start`.
+    pub fn next_start(self, start: NaiveDate) -> NaiveDate {
+        match self {
+            Grain::Day => day_after(start),
+            Grain::Week => start.checked_add_days(Days::new(7)).unwrap_or(start),
+            Grain::Month => months_after(start, 1),
+            Grain::Quarter => months_after(start, 3),
+            Grain::Year => months_after(start, 12),
+        }
+    }
+
+    /// The buckets covering `period`, the first and last clipped to it.
+    pub fn buckets(self, period: Period, fiscal_start: u32) -> Vec<Bucket> {
+        let mut out = Vec::new();
+        let mut start = self.bucket_start(period.from, fiscal_start);
+        while start <= period.to {
+            let next = self.next_start(start);
+            if next <= start {
+                break; // Only at the end of the calendar; never loop forever.
+            }
+            let clipped = Period { from: start.max(period.from), to: day_before(next).min(period.to) };
+            out.push(Bucket { start, period: clipped });
+            start = next;
+        }
+        out
+    }
+}
+
+/// One bucket of a series: its calendar start and the part of the period it covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Bucket {
+    /// The bucket's first calendar day (its label), possibly before the period.
+    pub start: NaiveDate,
+    /// The days of the query period inside the bucket.
+    pub period: Period,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn comparison_periods() {
+        let p = Period::new(d("2025-03-01"), d("2025-03-31")).unwrap();
+        assert_eq!(p.previous_period(), Period::new(d("2025-01-29"), d("2025-02-28")).unwrap());
+        let leap = Period::new(d("2024-02-01"), d("2024-02-29")).unwrap();
+        assert_eq!(leap.previous_year(), Period::new(d("2023-02-01"), d("2023-02-28")).unwrap());
+        assert_eq!(Period::trailing_twelve_months(d("2025-12-31")).from, d("2025-01-01"));
+        assert_eq!(Period::trailing_twelve_months(d("2024-02-29")).from, d("2023-03-01"));
+        assert_eq!(Period::trailing_twelve_months(d("2025-02-28")).from, d("2024-03-01"));
+        assert_eq!(Period::trailing_twelve_months(d("2025-06-15")).from, d("2024-06-16"));
+        assert_eq!(months_before_anchored(d("2025-03-31"), 1), d("2025-02-28"));
+        assert_eq!(months_before_anchored(d("2025-02-28"), 1), d("2025-01-31"));
+        assert!(Period::new(d("2025-01-02"), d("2025-01-01")).is_none());
+    }
+
+    #[test]
+    fn bucket_starts_follow_the_fiscal_year() {
+        assert_eq!(Grain::Week.bucket_start(d("2025-01-01"), 1), d("2024-12-30"));
+        assert_eq!(Grain::Quarter.bucket_start(d("2025-05-20"), 1), d("2025-04-01"));
+        assert_eq!(Grain::Quarter.bucket_start(d("2025-05-20"), 2), d("2025-05-01"));
+        assert_eq!(Grain::Quarter.bucket_start(d("2025-01-20"), 4), d("2025-01-01"));
+        assert_eq!(Grain::Quarter.bucket_start(d("2025-03-20"), 4), d("2025-01-01"));
+        assert_eq!(Grain::Year.bucket_start(d("2025-03-20"), 4), d("2024-04-01"));
+        assert_eq!(Grain::Year.bucket_start(d("2025-04-01"), 4), d("2025-04-01"));
+        assert_eq!(Grain::Year.bucket_start(d("2025-12-31"), 1), d("2025-01-01"));
+    }
+
+    #[test]
+    fn buckets_clip_to_the_period() {
+        let p = Period::new(d("2025-01-15"), d("2025-03-10")).unwrap();
+        let b = Grain::Month.buckets(p, 1);
+        assert_eq!(b.len(), 3);
+        assert_eq!(b[0].start, d("2025-01-01"));
+        assert_eq!(b[0].period, Period::new(d("2025-01-15"), d("2025-01-31")).unwrap());
+        assert_eq!(b[2].period, Period::new(d("2025-03-01"), d("2025-03-10")).unwrap());
+        assert_eq!(Grain::Day.buckets(p, 1).len() as i64, p.days());
+    }
+}

@@ -1,0 +1,197 @@
+//! Churn rates, GRR / NRR, quick ratio and LTV.
+
+use crate::filter::Filter;
+use crate::ledger::Ledger;
+use crate::money::{count_ratio, ratio};
+use crate::movements::{CohortSums, MovementSummary, Movements, scan};
+use crate::period::{Period, day_after, months_before_anchored};
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+/// Customer (logo) churn rate: churned customers ÷ paying customers at the start.
+pub fn customer_churn_rate(churned_customers: u64, paying_at_start: u64) -> Option<Decimal> {
+    count_ratio(churned_customers, paying_at_start)
+}
+
+/// Gross MRR churn rate: (churn + contraction) ÷ MRR at the start.
+pub fn gross_mrr_churn_rate(m: &Movements, mrr_start: Decimal) -> Option<Decimal> {
+    ratio(m.churn + m.contraction, mrr_start)
+}
+
+/// Net MRR churn rate: (churn + contraction − expansion − reactivation) ÷ MRR at the start.
+pub fn net_mrr_churn_rate(m: &Movements, mrr_start: Decimal) -> Option<Decimal> {
+    ratio(m.churn + m.contraction - m.expansion - m.reactivation, mrr_start)
+}
+
+/// Quick ratio: (new + expansion + reactivation) ÷ (churn + contraction).
+pub fn quick_ratio(m: &Movements) -> Option<Decimal> {
+    ratio(m.new + m.expansion + m.reactivation, m.churn + m.contraction)
+}
+
+/// LTV: ARPA × gross margin ÷ average monthly customer churn rate (`None` if any is missing or the rate is 0).
+pub fn ltv(arpa: Option<Decimal>, gross_margin: Decimal, monthly_churn: Option<Decimal>) -> Option<Decimal> {
+    ratio(arpa? * gross_margin, monthly_churn?)
+}
+
+/// Net and gross revenue retention of the customers paying at the start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct RevenueRetention {
+    /// NRR: Σ MRR_c(E) ÷ Σ MRR_c(S) over the customers paying at S.
+    pub nrr: Option<Decimal>,
+    /// GRR: Σ min(MRR_c(E), MRR_c(S)) ÷ Σ MRR_c(S) over the same customers.
+    pub grr: Option<Decimal>,
+}
+
+impl RevenueRetention {
+    fn from_sums(s: &CohortSums) -> Self {
+        Self { nrr: ratio(s.end, s.start), grr: ratio(s.kept, s.start) }
+    }
+}
+
+/// Churn and retention figures of one period.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Retention {
+    /// MRR and movements behind the rates.
+    pub summary: MovementSummary,
+    /// Churned customers ÷ paying customers at the start.
+    pub customer_churn_rate: Option<Decimal>,
+    /// (churn + contraction) ÷ MRR at the start.
+    pub gross_mrr_churn_rate: Option<Decimal>,
+    /// (churn + contraction − expansion − reactivation) ÷ MRR at the start.
+    pub net_mrr_churn_rate: Option<Decimal>,
+    /// (new + expansion + reactivation) ÷ (churn + contraction).
+    pub quick_ratio: Option<Decimal>,
+    /// NRR and GRR from the period's start state to its end state.
+    pub revenue_retention: RevenueRetention,
+}
+
+/// The headline figures of a period: its own rates plus the trailing-twelve-month ones.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RevenueSummary {
+    /// Rates over the query period.
+    pub period: Retention,
+    /// Rates over the twelve months ending on the period's last day (headline NRR / GRR).
+    pub trailing_twelve_months: Retention,
+    /// ARPA on the period's last day.
+    pub arpa: Option<Decimal>,
+    /// Mean of the monthly customer churn rates over the twelve months ending on `to`.
+    pub average_monthly_customer_churn_rate: Option<Decimal>,
+    /// ARPA × gross margin ÷ average monthly customer churn rate.
+    pub ltv: Option<Decimal>,
+}
+
+fn retention_of(summary: MovementSummary, cohort: &CohortSums) -> Retention {
+    let m = &summary.movements;
+    Retention {
+        customer_churn_rate: customer_churn_rate(m.churned_customers, summary.paying_start),
+        gross_mrr_churn_rate: gross_mrr_churn_rate(m, summary.mrr_start),
+        net_mrr_churn_rate: net_mrr_churn_rate(m, summary.mrr_start),
+        quick_ratio: quick_ratio(m),
+        revenue_retention: RevenueRetention::from_sums(cohort),
+        summary,
+    }
+}
+
+/// The twelve month-long windows ending on `end`, oldest first.
+///
+/// Window j runs from the day after `end − (j+1) months` to `end − j months`
+/// (month ends stay month ends), so they tile the trailing twelve months exactly.
+pub fn trailing_months(end: NaiveDate) -> Vec<Period> {
+    (0..12u32)
+        .rev()
+        .map(|j| Period { from: day_after(months_before_anchored(end, j + 1)), to: months_before_anchored(end, j) })
+        .collect()
+}
+
+/// Mean of the defined monthly customer churn rates among `months` (`None` if none is defined).
+fn mean_churn_rate(months: &[MovementSummary]) -> Option<Decimal> {
+    let rates: Vec<Decimal> = months
+        .iter()
+        .filter_map(|m| customer_churn_rate(m.movements.churned_customers, m.paying_start))
+        .collect();
+    ratio(rates.iter().sum(), Decimal::from(rates.len()))
+}
+
+impl Ledger {
+    /// Churn rates, quick ratio and NRR / GRR of `period`.
+    pub fn retention(&self, period: Period, filter: &Filter) -> Retention {
+        let mut s = scan(self.covered(filter), &[period]);
+        retention_of(s.ranges.pop().expect("one range"), &s.cohort)
+    }
+
+    /// The same figures over the twelve months ending on `to`.
+    pub fn trailing_twelve_month_retention(&self, to: NaiveDate, filter: &Filter) -> Retention {
+        self.retention(Period::trailing_twelve_months(to), filter)
+    }
+
+    /// Mean of the twelve monthly customer churn rates ending on `end` (months without paying customers at their start are left out).
+    pub fn average_monthly_customer_churn_rate(&self, end: NaiveDate, filter: &Filter) -> Option<Decimal> {
+        mean_churn_rate(&scan(self.covered(filter), &trailing_months(end)).ranges)
+    }
+
+    /// LTV on `end`: ARPA × `gross_margin` (0.80 = 80 %) ÷ average monthly customer churn rate.
+    pub fn ltv(&self, end: NaiveDate, gross_margin: Decimal, filter: &Filter) -> Option<Decimal> {
+        ltv(self.arpa_on(end, filter), gross_margin, self.average_monthly_customer_churn_rate(end, filter))
+    }
+
+    /// Period rates, trailing-twelve-month rates, ARPA and LTV in three passes over the customers.
+    pub fn revenue_summary(&self, period: Period, gross_margin: Decimal, filter: &Filter) -> RevenueSummary {
+        let retention = self.retention(period, filter);
+        // One pass over the twelve monthly windows gives both the monthly churn
+        // rates and, from its first start state to its last end state, TTM NRR / GRR.
+        let months = scan(self.covered(filter), &trailing_months(period.to));
+        let ttm_movements = months.ranges.iter().fold(Movements::default(), |mut acc, m| {
+            acc.merge(&m.movements);
+            acc
+        });
+        let first = &months.ranges[0];
+        let last = &months.ranges[11];
+        let ttm_summary = MovementSummary {
+            period: Period { from: first.period.from, to: last.period.to },
+            mrr_start: first.mrr_start,
+            mrr_end: last.mrr_end,
+            paying_start: first.paying_start,
+            paying_end: last.paying_end,
+            movements: ttm_movements,
+        };
+        let average = mean_churn_rate(&months.ranges);
+        let arpa = ratio(retention.summary.mrr_end, Decimal::from(retention.summary.paying_end));
+        RevenueSummary {
+            trailing_twelve_months: retention_of(ttm_summary, &months.cohort),
+            ltv: ltv(arpa, gross_margin, average),
+            arpa,
+            average_monthly_customer_churn_rate: average,
+            period: retention,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal::dec;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn trailing_months_tile_the_year() {
+        let m = trailing_months(d("2025-03-31"));
+        assert_eq!(m[0].from, d("2024-04-01"));
+        assert_eq!(m[10], Period { from: d("2025-02-01"), to: d("2025-02-28") });
+        assert_eq!(m[11], Period { from: d("2025-03-01"), to: d("2025-03-31") });
+        for w in m.windows(2) {
+            assert_eq!(day_after(w[0].to), w[1].from);
+        }
+        assert_eq!(m[0].from, Period::trailing_twelve_months(d("2025-03-31")).from);
+    }
+
+    #[test]
+    fn ltv_needs_a_churn_rate() {
+        assert_eq!(ltv(Some(dec!(100)), dec!(1), Some(dec!(0.05))), Some(dec!(2000)));
+        assert_eq!(ltv(Some(dec!(100)), dec!(1), Some(dec!(0))), None);
+        assert_eq!(ltv(None, dec!(1), Some(dec!(0.05))), None);
+    }
+}

@@ -1,0 +1,179 @@
+//! From a customer's subscription events to its MRR timeline.
+
+use crate::fx::{FxTable, RateLookup};
+use crate::money::{max_monthly_value, quantize};
+use crate::timeline::Timeline;
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
+use quarterdeck_domain::Currency;
+use quarterdeck_domain::records::{SubscriptionEvent, SubscriptionEventType, SubscriptionState};
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+/// A subscription event reduced to what the engine needs, with its tenant-local day.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct StoredEvent {
+    pub id: String,
+    pub subscription_id: String,
+    pub kind: SubscriptionEventType,
+    pub at: DateTime<Utc>,
+    pub day: NaiveDate,
+    pub plan: Option<String>,
+    pub state: Option<SubscriptionState>,
+    pub trial_end: Option<NaiveDate>,
+}
+
+impl StoredEvent {
+    /// Reads an event in the tenant's time zone.
+    pub fn new(e: &SubscriptionEvent, tz: Tz) -> Self {
+        Self {
+            id: e.id.clone(),
+            subscription_id: e.subscription_id.clone(),
+            kind: e.kind,
+            at: e.effective_at.instant(tz),
+            day: e.effective_at.local_date(tz),
+            plan: e.plan.clone(),
+            state: e.state.clone(),
+            trial_end: e.trial_ends_at.map(|t| t.local_date(tz)),
+        }
+    }
+}
+
+/// Something in a customer's data the engine had to decide about.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Warning {
+    /// The customer whose MRR it affects.
+    pub customer_id: String,
+    /// The subscription event that carried the amount.
+    pub event_id: String,
+    /// What happened.
+    pub kind: WarningKind,
+}
+
+/// The kinds of data problem the revenue engine records.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum WarningKind {
+    /// No rate on or before the event's day: the earliest later rate (of `rate_date`) was used.
+    FxRateFromLaterDate { currency: Currency, rate_date: NaiveDate },
+    /// No rate at all for the currency: the amount counts as 0 until one arrives.
+    NoFxRate { currency: Currency },
+    /// The monthly value is beyond the engine's range (or overflowed): it counts as 0.
+    AmountOutOfRange,
+}
+
+/// Builds a customer's timeline from all its events (any order), noting warnings.
+pub(crate) fn customer_timeline(
+    customer_id: &str,
+    events: &[StoredEvent],
+    fx: &FxTable,
+    warnings: &mut Vec<Warning>,
+) -> Timeline {
+    let mut order: Vec<&StoredEvent> = events.iter().collect();
+    // Per subscription, events in effective order; ties by id (metrics choice, docs).
+    order.sort_by(|a, b| {
+        (a.subscription_id.as_str(), a.at, a.id.as_str()).cmp(&(
+            b.subscription_id.as_str(),
+            b.at,
+            b.id.as_str(),
+        ))
+    });
+    // Each subscription's steps, tagged with its index, then merged into one sum.
+    let mut steps: Vec<(NaiveDate, usize, Decimal)> = Vec::new();
+    let mut subscriptions = 0;
+    for group in order.chunk_by(|a, b| a.subscription_id == b.subscription_id) {
+        for (day, value) in subscription_steps(customer_id, group, fx, warnings) {
+            steps.push((day, subscriptions, value));
+        }
+        subscriptions += 1;
+    }
+    steps.sort_by_key(|s| (s.0, s.1));
+    let mut current = vec![Decimal::ZERO; subscriptions];
+    let mut total = Decimal::ZERO;
+    let sums = steps.into_iter().map(|(day, sub, value)| {
+        // Fixed-scale values make this running sum exact (see money::INTERNAL_SCALE).
+        total = total - current[sub] + value;
+        current[sub] = value;
+        (day, total)
+    });
+    Timeline::from_sorted_steps(sums.collect::<Vec<_>>())
+}
+
+/// The monthly value of one subscription from each day on, for its events in order.
+fn subscription_steps(
+    customer_id: &str,
+    events: &[&StoredEvent],
+    fx: &FxTable,
+    warnings: &mut Vec<Warning>,
+) -> Vec<(NaiveDate, Decimal)> {
+    // The value can change only on an event's day or on a trial's last day.
+    let mut days: Vec<NaiveDate> =
+        events.iter().map(|e| e.day).chain(events.iter().filter_map(|e| e.trial_end)).collect();
+    days.sort_unstable();
+    days.dedup();
+
+    let mut out = Vec::new();
+    let (mut value, mut active, mut trial_end) = (Decimal::ZERO, false, None);
+    let mut next = 0;
+    for day in days {
+        while let Some(e) = events.get(next).filter(|e| e.day <= day) {
+            match (e.kind, &e.state) {
+                (SubscriptionEventType::Cancel, _) | (_, None) => {
+                    (value, active, trial_end) = (Decimal::ZERO, false, None);
+                }
+                (kind, Some(state)) => {
+                    value = converted_value(customer_id, e, state, fx, warnings);
+                    // A change without its own trial end keeps a running trial.
+                    trial_end = match kind {
+                        SubscriptionEventType::Start => e.trial_end,
+                        _ => e.trial_end.or(trial_end),
+                    };
+                    active = true;
+                }
+            }
+            next += 1;
+        }
+        // Counts from the end of its trial: paying at the end of the trial's last day.
+        let counts = active && trial_end.is_none_or(|t| day >= t);
+        out.push((day, if counts { value } else { Decimal::ZERO }));
+    }
+    out
+}
+
+/// The event's monthly value in the reporting currency at the rate of its day.
+fn converted_value(
+    customer_id: &str,
+    e: &StoredEvent,
+    state: &SubscriptionState,
+    fx: &FxTable,
+    warnings: &mut Vec<Warning>,
+) -> Decimal {
+    let mut warn = |kind| {
+        warnings.push(Warning { customer_id: customer_id.to_string(), event_id: e.id.clone(), kind })
+    };
+    let own = state
+        .amount
+        .checked_mul(state.quantity)
+        .and_then(|gross| gross.checked_sub(state.discount))
+        .map(|net| state.interval.monthly(net, state.interval_count.max(1)));
+    let rate = match fx.lookup(state.currency, e.day) {
+        RateLookup::InForce(r) => r,
+        RateLookup::Later(r, rate_date) => {
+            let currency = state.currency.unwrap_or(Currency::USD);
+            warn(WarningKind::FxRateFromLaterDate { currency, rate_date });
+            r
+        }
+        RateLookup::Missing => {
+            let currency = state.currency.unwrap_or(Currency::USD);
+            warn(WarningKind::NoFxRate { currency });
+            return Decimal::ZERO;
+        }
+    };
+    match own.and_then(|v| v.checked_mul(rate)) {
+        Some(v) if v.abs() <= max_monthly_value() => quantize(v.max(Decimal::ZERO)),
+        _ => {
+            warn(WarningKind::AmountOutOfRange);
+            Decimal::ZERO
+        }
+    }
+}

@@ -1,0 +1,6 @@
+//! Engine tests: the worked examples of metrics.md, hand-built scenarios and properties.
+
+mod properties;
+mod scenarios;
+mod support;
+mod worked_examples;

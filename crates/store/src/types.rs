@@ -1,0 +1,112 @@
+//! Rows the store hands out and takes in.
+
+use chrono::{DateTime, Utc};
+use quarterdeck_domain::{Currency, Role, Scope};
+
+/// A tenant's database id.
+pub type TenantId = i64;
+/// A user's database id.
+pub type UserId = i64;
+
+/// A tenant to create.
+#[derive(Debug, Clone)]
+pub struct NewTenant {
+    pub slug: String,
+    pub name: String,
+    pub currency: Currency,
+    pub timezone: String,
+}
+
+/// A tenant and its reporting settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tenant {
+    pub id: TenantId,
+    pub slug: String,
+    pub name: String,
+    pub currency: Currency,
+    pub timezone: String,
+    pub fiscal_year_start: u32,
+    pub created_at: DateTime<Utc>,
+}
+
+/// An API token to store.
+#[derive(Debug, Clone)]
+pub struct NewApiToken {
+    pub tenant_id: TenantId,
+    pub name: String,
+    /// The first characters of the secret, shown in listings.
+    pub prefix: String,
+    pub secret_hash: String,
+    pub scopes: Vec<Scope>,
+}
+
+/// A stored API token (never its secret).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiToken {
+    pub id: i64,
+    pub tenant_id: TenantId,
+    pub name: String,
+    pub prefix: String,
+    pub scopes: Vec<Scope>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A user to create or update, with their role in one tenant.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub tenant_id: TenantId,
+    pub email: String,
+    pub password_hash: String,
+    pub role: Role,
+}
+
+/// A record as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredRecord {
+    pub key: String,
+    /// Canonical JSON of the validated record.
+    pub body: String,
+    /// Order of arrival (higher is newer); the list cursor.
+    pub seq: i64,
+    pub received_at: DateTime<Utc>,
+}
+
+/// Something to write in the audit log.
+#[derive(Debug, Clone)]
+pub struct AuditEntry {
+    pub tenant_id: Option<TenantId>,
+    /// Who: `user:<email>`, `token:<prefix>`, `cli`.
+    pub actor: String,
+    /// What: e.g. `record.delete`.
+    pub action: String,
+    pub target: Option<String>,
+    pub detail: Option<String>,
+    pub ip: Option<String>,
+}
+
+/// An audit log entry as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditRecord {
+    pub id: i64,
+    pub actor: String,
+    pub action: String,
+    pub target: Option<String>,
+    pub detail: Option<String>,
+    pub ip: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+/// Scopes as stored: comma-separated names.
+pub(crate) fn scopes_to_text(scopes: &[Scope]) -> String {
+    scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(",")
+}
+
+/// Reads stored scopes back.
+pub(crate) fn scopes_from_text(text: &str) -> Result<Vec<Scope>, crate::StoreError> {
+    Scope::parse_list(text).map_err(crate::StoreError::Corrupt)
+}
+
+/// Reads a stored currency back.
+pub(crate) fn currency_from_text(text: &str) -> Result<Currency, crate::StoreError> {
+    Currency::parse(text).map_err(crate::StoreError::Corrupt)
+}
