@@ -28,7 +28,9 @@ impl Currency {
             let b = upper.as_bytes();
             Ok(Currency([b[0], b[1], b[2]]))
         } else {
-            Err(format!("`{code}` is not an ISO 4217 currency code (e.g. USD, EUR, GBP)"))
+            Err(format!(
+                "`{code}` is not an ISO 4217 currency code (e.g. USD, EUR, GBP)"
+            ))
         }
     }
 

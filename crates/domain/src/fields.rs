@@ -98,7 +98,11 @@ impl<'a> Fields<'a> {
 
     /// Ends the reading: `Ok(())` when nothing was wrong, else every problem.
     pub fn finish(self) -> Result<(), Vec<FieldError>> {
-        if self.errors.is_empty() { Ok(()) } else { Err(self.errors) }
+        if self.errors.is_empty() {
+            Ok(())
+        } else {
+            Err(self.errors)
+        }
     }
 }
 
@@ -156,9 +160,11 @@ pub fn decimal(v: &Value) -> Result<Decimal, String> {
         .or_else(|_| Decimal::from_scientific(&s))
         .map_err(|_| format!("`{s}` is not a decimal number"))?;
     if d.abs() > Decimal::from(MAX_AMOUNT) {
-        return Err(format!("`{s}` is out of range (at most {MAX_AMOUNT} in magnitude)"));
+        return Err(format!(
+            "`{s}` is out of range (at most {MAX_AMOUNT} in magnitude)"
+        ));
     }
-    Ok(d.normalize())
+    Ok(d)
 }
 
 /// A decimal that is zero or more.
@@ -194,7 +200,9 @@ pub fn between(lo: Decimal, hi: Decimal) -> impl Fn(&Value) -> Result<Decimal, S
 pub fn count(max: u32) -> impl Fn(&Value) -> Result<u32, String> {
     move |v| {
         let s = scalar_text(v).ok_or("must be a whole number")?;
-        let n: u32 = s.parse().map_err(|_| format!("`{s}` is not a whole number"))?;
+        let n: u32 = s
+            .parse()
+            .map_err(|_| format!("`{s}` is not a whole number"))?;
         if n == 0 || n > max {
             return Err(format!("must be between 1 and {max}, got {n}"));
         }
@@ -238,7 +246,10 @@ pub fn flat_object(v: &Value) -> Result<Map<String, Value>, String> {
         return Err("must be a JSON object".into());
     };
     if map.len() > MAX_ATTRIBUTES {
-        return Err(format!("may have at most {MAX_ATTRIBUTES} keys, has {}", map.len()));
+        return Err(format!(
+            "may have at most {MAX_ATTRIBUTES} keys, has {}",
+            map.len()
+        ));
     }
     for (k, val) in map {
         if k.is_empty() || k.chars().count() > 64 {
@@ -246,7 +257,9 @@ pub fn flat_object(v: &Value) -> Result<Map<String, Value>, String> {
         }
         match val {
             Value::Array(_) | Value::Object(_) => {
-                return Err(format!("`{k}` must be a string, number, boolean or null (flat)"));
+                return Err(format!(
+                    "`{k}` must be a string, number, boolean or null (flat)"
+                ));
             }
             Value::String(s) if s.chars().count() > MAX_TEXT_LEN => {
                 return Err(format!("`{k}` must be at most {MAX_TEXT_LEN} characters"));

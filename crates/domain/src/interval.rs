@@ -73,12 +73,18 @@ mod tests {
         assert_eq!(BillingInterval::Year.monthly(dec!(1200), 1), dec!(100));
         assert_eq!(BillingInterval::Week.monthly(dec!(12), 1), dec!(52));
         assert_eq!(BillingInterval::Day.monthly(dec!(12), 1), dec!(365));
-        assert_eq!(BillingInterval::Year.monthly(dec!(2000), 1).round_dp(2), dec!(166.67));
+        assert_eq!(
+            BillingInterval::Year.monthly(dec!(2000), 1).round_dp(2),
+            dec!(166.67)
+        );
     }
 
     #[test]
     fn parse_names() {
-        assert_eq!(BillingInterval::parse("half_year"), Ok(BillingInterval::HalfYear));
+        assert_eq!(
+            BillingInterval::parse("half_year"),
+            Ok(BillingInterval::HalfYear)
+        );
         assert!(BillingInterval::parse("fortnight").is_err());
     }
 }

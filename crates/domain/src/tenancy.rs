@@ -12,7 +12,8 @@ impl TenantSlug {
     pub fn parse(s: &str) -> Result<Self, String> {
         let ok = !s.is_empty()
             && s.len() <= 63
-            && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
             && !s.starts_with('-')
             && !s.ends_with('-');
         if ok {
@@ -73,7 +74,9 @@ impl Scope {
             "ingest" => Ok(Scope::Ingest),
             "read" => Ok(Scope::Read),
             "admin" => Ok(Scope::Admin),
-            other => Err(format!("`{other}` is not a scope; use ingest, read or admin")),
+            other => Err(format!(
+                "`{other}` is not a scope; use ingest, read or admin"
+            )),
         }
     }
 
@@ -164,7 +167,10 @@ mod tests {
 
     #[test]
     fn scope_lists() {
-        assert_eq!(Scope::parse_list("read,ingest,read").unwrap(), vec![Scope::Ingest, Scope::Read]);
+        assert_eq!(
+            Scope::parse_list("read,ingest,read").unwrap(),
+            vec![Scope::Ingest, Scope::Read]
+        );
         assert!(Scope::parse_list("").is_err());
         assert!(Scope::parse_list("write").is_err());
         assert!(Scope::Read.granted_by(&[Scope::Admin]));

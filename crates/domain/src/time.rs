@@ -25,7 +25,9 @@ impl TimePoint {
     pub fn parse(s: &str) -> Result<Self, String> {
         let s = s.trim();
         let point = if s.len() == 10 {
-            NaiveDate::parse_from_str(s, "%Y-%m-%d").map(TimePoint::Date).ok()
+            NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                .map(TimePoint::Date)
+                .ok()
         } else {
             DateTime::parse_from_rfc3339(s).map(TimePoint::At).ok()
         };
@@ -37,7 +39,11 @@ impl TimePoint {
         if YEARS.contains(&point.year()) {
             Ok(point)
         } else {
-            Err(format!("`{s}` is outside the years {}–{}", YEARS.start(), YEARS.end()))
+            Err(format!(
+                "`{s}` is outside the years {}–{}",
+                YEARS.start(),
+                YEARS.end()
+            ))
         }
     }
 
@@ -65,7 +71,10 @@ impl TimePoint {
                 // At a DST gap midnight may not exist; take the earliest valid instant after it.
                 tz.from_local_datetime(&local)
                     .earliest()
-                    .or_else(|| tz.from_local_datetime(&(local + chrono::Duration::hours(1))).earliest())
+                    .or_else(|| {
+                        tz.from_local_datetime(&(local + chrono::Duration::hours(1)))
+                            .earliest()
+                    })
                     .map(|t| t.with_timezone(&Utc))
                     .unwrap_or_else(|| Utc.from_utc_datetime(&local))
             }
@@ -96,7 +105,9 @@ impl std::fmt::Display for TimePoint {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             TimePoint::Date(d) => write!(f, "{}", d.format("%Y-%m-%d")),
-            TimePoint::At(t) => f.write_str(&t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)),
+            TimePoint::At(t) => {
+                f.write_str(&t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
+            }
         }
     }
 }
@@ -131,7 +142,11 @@ mod tests {
 
     #[test]
     fn display_round_trips() {
-        for s in ["2025-01-31", "2025-01-31T09:00:00Z", "2025-01-31T09:00:00.500+02:00"] {
+        for s in [
+            "2025-01-31",
+            "2025-01-31T09:00:00Z",
+            "2025-01-31T09:00:00.500+02:00",
+        ] {
             assert_eq!(TimePoint::parse(s).unwrap().to_string(), s);
         }
     }

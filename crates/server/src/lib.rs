@@ -1,1 +1,15 @@
-//! placeholder
+//! Quarterdeck's HTTP server and the services its edges share (ingestion,
+//! administration), so the CLI and the API take the same paths.
+
+pub mod admin;
+pub mod api;
+mod auth;
+pub mod credentials;
+mod error;
+pub mod ingest;
+mod serve;
+mod state;
+
+pub use error::ApiError;
+pub use serve::{router, serve, shutdown_signal};
+pub use state::AppState;

@@ -5,8 +5,8 @@
 
 mod error;
 mod migrate;
-mod rows;
 pub mod postgres;
+mod rows;
 pub mod sqlite;
 pub mod testing;
 mod types;
@@ -156,16 +156,25 @@ mod tests {
 
     #[test]
     fn redacts_passwords() {
-        assert_eq!(redact_url("postgres://u:secret@h:5432/db"), "postgres://u:***@h:5432/db");
+        assert_eq!(
+            redact_url("postgres://u:secret@h:5432/db"),
+            "postgres://u:***@h:5432/db"
+        );
         assert_eq!(redact_url("postgres://u@h/db"), "postgres://u@h/db");
         assert_eq!(redact_url("postgres://h/db"), "postgres://h/db");
     }
 
     #[test]
     fn last_row_wins_within_a_batch() {
-        let row = |k: &str, b: &str| ParsedRow { key: k.into(), body: b.into() };
+        let row = |k: &str, b: &str| ParsedRow {
+            key: k.into(),
+            body: b.into(),
+        };
         let rows = [row("a", "1"), row("b", "2"), row("a", "3")];
-        let kept: Vec<_> = last_row_per_key(&rows).iter().map(|r| r.body.as_str()).collect();
+        let kept: Vec<_> = last_row_per_key(&rows)
+            .iter()
+            .map(|r| r.body.as_str())
+            .collect();
         assert_eq!(kept, vec!["3", "2"]);
     }
 }

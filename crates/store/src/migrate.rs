@@ -8,8 +8,11 @@ pub(crate) struct Migration {
 }
 
 /// SQLite's migrations, in order.
-pub(crate) const SQLITE: &[Migration] =
-    &[Migration { version: 1, name: "init", sql: include_str!("../migrations/sqlite/0001_init.sql") }];
+pub(crate) const SQLITE: &[Migration] = &[Migration {
+    version: 1,
+    name: "init",
+    sql: include_str!("../migrations/sqlite/0001_init.sql"),
+}];
 
 /// PostgreSQL's migrations, in order.
 pub(crate) const POSTGRES: &[Migration] = &[Migration {

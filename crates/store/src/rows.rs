@@ -3,8 +3,8 @@
 /// Defines `tenant_from`, `token_from`, `record_from` and `audit_from` for one row type.
 macro_rules! row_readers {
     ($row:ty) => {
-        use $crate::types::{currency_from_text, scopes_from_text};
         use sqlx::Row as _;
+        use $crate::types::{currency_from_text, scopes_from_text};
 
         fn tenant_from(row: &$row) -> $crate::StoreResult<$crate::Tenant> {
             Ok($crate::Tenant {

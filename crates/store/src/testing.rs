@@ -29,7 +29,10 @@ pub struct TestStore {
 
 enum Cleanup {
     Dir(#[allow(dead_code)] tempfile_dir::TempDir),
-    Database { admin: PgConnectOptions, name: String },
+    Database {
+        admin: PgConnectOptions,
+        name: String,
+    },
 }
 
 /// Temp dirs without a dev-dependency leak into the library: a tiny own type.
@@ -49,12 +52,16 @@ impl Drop for Cleanup {
             let (admin, name) = (admin.clone(), name.clone());
             // Drop runs outside any runtime guarantee: use a thread with its own.
             let _ = std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build();
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build();
                 if let Ok(rt) = rt {
                     rt.block_on(async {
                         if let Ok(mut conn) = PgConnection::connect_with(&admin).await {
                             let sql = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
-                            let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&mut conn).await;
+                            let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                                .execute(&mut conn)
+                                .await;
                         }
                     });
                 }
@@ -88,7 +95,10 @@ pub async fn fresh(backend: Backend) -> StoreResult<Option<TestStore>> {
             }))
         }
         Backend::Postgres => {
-            let Some(url) = std::env::var(TEST_DATABASE_URL).ok().filter(|u| !u.is_empty()) else {
+            let Some(url) = std::env::var(TEST_DATABASE_URL)
+                .ok()
+                .filter(|u| !u.is_empty())
+            else {
                 eprintln!(
                     "SKIPPED: PostgreSQL half of this test: set {TEST_DATABASE_URL} \
                      (e.g. postgres://postgres@127.0.0.1:5432/postgres) to run it"
@@ -102,7 +112,10 @@ pub async fn fresh(backend: Backend) -> StoreResult<Option<TestStore>> {
                 .execute(&mut conn)
                 .await?;
             conn.close().await?;
-            let cleanup = Cleanup::Database { admin: admin.clone(), name: name.clone() };
+            let cleanup = Cleanup::Database {
+                admin: admin.clone(),
+                name: name.clone(),
+            };
             let store = PgStore::connect(admin.clone().database(&name)).await?;
             let target_url = with_database(&url, &name);
             Ok(Some(TestStore {
@@ -116,9 +129,13 @@ pub async fn fresh(backend: Backend) -> StoreResult<Option<TestStore>> {
 
 /// `url` with its database path replaced by `name`.
 fn with_database(url: &str, name: &str) -> String {
-    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
     let scheme_end = base.find("://").map_or(0, |i| i + 3);
-    let host_end = base[scheme_end..].find('/').map_or(base.len(), |i| scheme_end + i);
+    let host_end = base[scheme_end..]
+        .find('/')
+        .map_or(base.len(), |i| scheme_end + i);
     let mut out = format!("{}/{name}", &base[..host_end]);
     if let Some(q) = query {
         out.push('?');
@@ -136,6 +153,42 @@ mod tests {
             "postgres://postgres@127.0.0.1:5432/x"
         );
         assert_eq!(super::with_database("postgres://h", "x"), "postgres://h/x");
-        assert_eq!(super::with_database("postgres://h/db?sslmode=disable", "x"), "postgres://h/x?sslmode=disable");
+        assert_eq!(
+            super::with_database("postgres://h/db?sslmode=disable", "x"),
+            "postgres://h/x?sslmode=disable"
+        );
     }
+}
+
+/// Defines one `#[tokio::test]` per story and backend, in modules `sqlite` and
+/// `postgres`. Each story is an `async fn(TestStore)`; the PostgreSQL half
+/// reports itself skipped when no server is configured.
+#[macro_export]
+macro_rules! backend_stories {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                $crate::testing::run_story($crate::testing::Backend::Sqlite, super::$name).await
+            })*
+        }
+        mod postgres {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                $crate::testing::run_story($crate::testing::Backend::Postgres, super::$name).await
+            })*
+        }
+    };
+}
+
+/// Runs `story` on a fresh store of `backend` (used by `backend_stories!`).
+pub async fn run_story<F, Fut>(backend: Backend, story: F)
+where
+    F: FnOnce(TestStore) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let Some(store) = fresh(backend).await.expect("could not create a test store") else {
+        return;
+    };
+    story(store).await;
 }

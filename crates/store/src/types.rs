@@ -98,7 +98,11 @@ pub struct AuditRecord {
 
 /// Scopes as stored: comma-separated names.
 pub(crate) fn scopes_to_text(scopes: &[Scope]) -> String {
-    scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(",")
+    scopes
+        .iter()
+        .map(|s| s.as_str())
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// Reads stored scopes back.

@@ -2,22 +2,10 @@
 
 use quarterdeck_domain::examples::example_row;
 use quarterdeck_domain::{Collection, Currency, Role, Scope, parse_record};
-use quarterdeck_store::testing::{Backend, fresh};
-use quarterdeck_store::{AuditEntry, NewApiToken, NewTenant, NewUser, Store, StoreError};
+use quarterdeck_store::testing::TestStore;
+use quarterdeck_store::{AuditEntry, NewApiToken, NewTenant, NewUser, StoreError};
 
-/// Runs each story once per backend.
-macro_rules! stories {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test] async fn $name() { super::run(super::Backend::Sqlite, super::$name).await })*
-        }
-        mod postgres {
-            $(#[tokio::test] async fn $name() { super::run(super::Backend::Postgres, super::$name).await })*
-        }
-    };
-}
-
-stories!(
+quarterdeck_store::backend_stories!(
     tenants_have_unique_slugs,
     tokens_are_found_by_hash_only,
     batches_upsert_by_key,
@@ -30,15 +18,6 @@ stories!(
     reopening_keeps_data,
 );
 
-async fn run<F, Fut>(backend: Backend, story: F)
-where
-    F: FnOnce(std::sync::Arc<dyn Store>, quarterdeck_store::StoreTarget) -> Fut,
-    Fut: std::future::Future<Output = ()>,
-{
-    let Some(t) = fresh(backend).await.expect("test store") else { return };
-    story(t.store.clone(), t.target.clone()).await;
-}
-
 fn tenant(slug: &str) -> NewTenant {
     NewTenant {
         slug: slug.into(),
@@ -49,10 +28,12 @@ fn tenant(slug: &str) -> NewTenant {
 }
 
 fn rows(c: Collection, ids: std::ops::Range<usize>) -> Vec<quarterdeck_domain::ParsedRow> {
-    ids.map(|n| parse_record(c, &example_row(c, n)).unwrap().to_row()).collect()
+    ids.map(|n| parse_record(c, &example_row(c, n)).unwrap().to_row())
+        .collect()
 }
 
-async fn tenants_have_unique_slugs(store: std::sync::Arc<dyn Store>, _: quarterdeck_store::StoreTarget) {
+async fn tenants_have_unique_slugs(t: TestStore) {
+    let store = t.store.clone();
     let a = store.create_tenant(&tenant("acme")).await.unwrap();
     assert_eq!(a.slug, "acme");
     assert_eq!(a.fiscal_year_start, 1);
@@ -63,7 +44,8 @@ async fn tenants_have_unique_slugs(store: std::sync::Arc<dyn Store>, _: quarterd
     assert_eq!(store.tenant_by_slug("nope").await.unwrap(), None);
 }
 
-async fn tokens_are_found_by_hash_only(store: std::sync::Arc<dyn Store>, _: quarterdeck_store::StoreTarget) {
+async fn tokens_are_found_by_hash_only(t: TestStore) {
+    let store = t.store.clone();
     let t = store.create_tenant(&tenant("acme")).await.unwrap();
     let tok = store
         .create_token(&NewApiToken {
@@ -81,76 +63,185 @@ async fn tokens_are_found_by_hash_only(store: std::sync::Arc<dyn Store>, _: quar
     assert_eq!(store.token_by_hash("hash2").await.unwrap(), None);
 }
 
-async fn batches_upsert_by_key(store: std::sync::Arc<dyn Store>, _: quarterdeck_store::StoreTarget) {
+async fn batches_upsert_by_key(t: TestStore) {
+    let store = t.store.clone();
     let t = store.create_tenant(&tenant("acme")).await.unwrap();
     for c in Collection::ALL {
-        store.upsert_records(t.id, c, &rows(c, 0..30)).await.unwrap();
-        store.upsert_records(t.id, c, &rows(c, 0..30)).await.unwrap();
-        let expected = rows(c, 0..30).iter().map(|r| r.key.clone()).collect::<std::collections::BTreeSet<_>>();
-        assert_eq!(store.count_records(t.id, c).await.unwrap(), expected.len() as u64, "{c}");
+        store
+            .upsert_records(t.id, c, &rows(c, 0..30))
+            .await
+            .unwrap();
+        store
+            .upsert_records(t.id, c, &rows(c, 0..30))
+            .await
+            .unwrap();
+        let expected = rows(c, 0..30)
+            .iter()
+            .map(|r| r.key.clone())
+            .collect::<std::collections::BTreeSet<_>>();
+        assert_eq!(
+            store.count_records(t.id, c).await.unwrap(),
+            expected.len() as u64,
+            "{c}"
+        );
     }
     let mut changed = rows(Collection::Invoices, 3..4);
     changed[0].body = changed[0].body.replace("\"147\"", "\"150\"");
-    store.upsert_records(t.id, Collection::Invoices, &changed).await.unwrap();
-    let got = store.get_record(t.id, Collection::Invoices, "ex_3").await.unwrap().unwrap();
+    store
+        .upsert_records(t.id, Collection::Invoices, &changed)
+        .await
+        .unwrap();
+    let got = store
+        .get_record(t.id, Collection::Invoices, "ex_3")
+        .await
+        .unwrap()
+        .unwrap();
     assert!(got.body.contains("\"150\""), "{}", got.body);
 }
 
-async fn a_key_twice_in_one_batch_keeps_the_last(store: std::sync::Arc<dyn Store>, _: quarterdeck_store::StoreTarget) {
+async fn a_key_twice_in_one_batch_keeps_the_last(t: TestStore) {
+    let store = t.store.clone();
     let t = store.create_tenant(&tenant("acme")).await.unwrap();
     let mut batch = rows(Collection::Costs, 0..2);
     let mut again = batch[0].clone();
     again.body = again.body.replace("hosting", "support");
     batch.push(again);
-    store.upsert_records(t.id, Collection::Costs, &batch).await.unwrap();
-    assert_eq!(store.count_records(t.id, Collection::Costs).await.unwrap(), 2);
-    let got = store.get_record(t.id, Collection::Costs, "ex_0").await.unwrap().unwrap();
+    store
+        .upsert_records(t.id, Collection::Costs, &batch)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.count_records(t.id, Collection::Costs).await.unwrap(),
+        2
+    );
+    let got = store
+        .get_record(t.id, Collection::Costs, "ex_0")
+        .await
+        .unwrap()
+        .unwrap();
     assert!(got.body.contains("support"));
 }
 
-async fn tenants_never_see_each_other(store: std::sync::Arc<dyn Store>, _: quarterdeck_store::StoreTarget) {
+async fn tenants_never_see_each_other(t: TestStore) {
+    let store = t.store.clone();
     let a = store.create_tenant(&tenant("a")).await.unwrap();
     let b = store.create_tenant(&tenant("b")).await.unwrap();
-    store.upsert_records(a.id, Collection::Costs, &rows(Collection::Costs, 0..5)).await.unwrap();
-    assert_eq!(store.count_records(b.id, Collection::Costs).await.unwrap(), 0);
-    assert_eq!(store.get_record(b.id, Collection::Costs, "ex_1").await.unwrap(), None);
-    assert!(store.list_records(b.id, Collection::Costs, 100, None).await.unwrap().is_empty());
-    assert!(!store.delete_record(b.id, Collection::Costs, "ex_1").await.unwrap());
-    assert_eq!(store.count_records(a.id, Collection::Costs).await.unwrap(), 5);
+    store
+        .upsert_records(a.id, Collection::Costs, &rows(Collection::Costs, 0..5))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.count_records(b.id, Collection::Costs).await.unwrap(),
+        0
+    );
+    assert_eq!(
+        store
+            .get_record(b.id, Collection::Costs, "ex_1")
+            .await
+            .unwrap(),
+        None
+    );
+    assert!(
+        store
+            .list_records(b.id, Collection::Costs, 100, None)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        !store
+            .delete_record(b.id, Collection::Costs, "ex_1")
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store.count_records(a.id, Collection::Costs).await.unwrap(),
+        5
+    );
     // Same ids in both tenants stay apart.
     let mut other = rows(Collection::Costs, 0..1);
     other[0].body = other[0].body.replace("hosting", "b-only");
-    store.upsert_records(b.id, Collection::Costs, &other).await.unwrap();
-    let a0 = store.get_record(a.id, Collection::Costs, "ex_0").await.unwrap().unwrap();
+    store
+        .upsert_records(b.id, Collection::Costs, &other)
+        .await
+        .unwrap();
+    let a0 = store
+        .get_record(a.id, Collection::Costs, "ex_0")
+        .await
+        .unwrap()
+        .unwrap();
     assert!(a0.body.contains("hosting"));
 }
 
-async fn listing_is_newest_first_with_a_cursor(store: std::sync::Arc<dyn Store>, _: quarterdeck_store::StoreTarget) {
+async fn listing_is_newest_first_with_a_cursor(t: TestStore) {
+    let store = t.store.clone();
     let t = store.create_tenant(&tenant("acme")).await.unwrap();
-    store.upsert_records(t.id, Collection::Events, &rows(Collection::Events, 0..5)).await.unwrap();
-    store.upsert_records(t.id, Collection::Events, &rows(Collection::Events, 5..10)).await.unwrap();
-    let page1 = store.list_records(t.id, Collection::Events, 4, None).await.unwrap();
+    store
+        .upsert_records(t.id, Collection::Events, &rows(Collection::Events, 0..5))
+        .await
+        .unwrap();
+    store
+        .upsert_records(t.id, Collection::Events, &rows(Collection::Events, 5..10))
+        .await
+        .unwrap();
+    let page1 = store
+        .list_records(t.id, Collection::Events, 4, None)
+        .await
+        .unwrap();
     let keys: Vec<_> = page1.iter().map(|r| r.key.as_str()).collect();
     assert_eq!(keys, vec!["ex_9", "ex_8", "ex_7", "ex_6"]);
-    let page2 = store.list_records(t.id, Collection::Events, 4, Some(page1[3].seq)).await.unwrap();
+    let page2 = store
+        .list_records(t.id, Collection::Events, 4, Some(page1[3].seq))
+        .await
+        .unwrap();
     let keys: Vec<_> = page2.iter().map(|r| r.key.as_str()).collect();
     assert_eq!(keys, vec!["ex_5", "ex_4", "ex_3", "ex_2"]);
-    let page3 = store.list_records(t.id, Collection::Events, 4, Some(page2[3].seq)).await.unwrap();
+    let page3 = store
+        .list_records(t.id, Collection::Events, 4, Some(page2[3].seq))
+        .await
+        .unwrap();
     assert_eq!(page3.len(), 2);
 }
 
-async fn deletes_are_scoped(store: std::sync::Arc<dyn Store>, _: quarterdeck_store::StoreTarget) {
+async fn deletes_are_scoped(t: TestStore) {
+    let store = t.store.clone();
     let t = store.create_tenant(&tenant("acme")).await.unwrap();
-    store.upsert_records(t.id, Collection::Tickets, &rows(Collection::Tickets, 0..3)).await.unwrap();
-    store.upsert_records(t.id, Collection::Costs, &rows(Collection::Costs, 0..3)).await.unwrap();
-    assert!(store.delete_record(t.id, Collection::Tickets, "ex_1").await.unwrap());
-    assert!(!store.delete_record(t.id, Collection::Tickets, "ex_1").await.unwrap());
-    assert_eq!(store.count_records(t.id, Collection::Tickets).await.unwrap(), 2);
-    assert_eq!(store.count_records(t.id, Collection::Costs).await.unwrap(), 3);
+    store
+        .upsert_records(t.id, Collection::Tickets, &rows(Collection::Tickets, 0..3))
+        .await
+        .unwrap();
+    store
+        .upsert_records(t.id, Collection::Costs, &rows(Collection::Costs, 0..3))
+        .await
+        .unwrap();
+    assert!(
+        store
+            .delete_record(t.id, Collection::Tickets, "ex_1")
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .delete_record(t.id, Collection::Tickets, "ex_1")
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store
+            .count_records(t.id, Collection::Tickets)
+            .await
+            .unwrap(),
+        2
+    );
+    assert_eq!(
+        store.count_records(t.id, Collection::Costs).await.unwrap(),
+        3
+    );
     assert_eq!(store.delete_all_records(t.id).await.unwrap(), 5);
 }
 
-async fn users_join_several_tenants(store: std::sync::Arc<dyn Store>, _: quarterdeck_store::StoreTarget) {
+async fn users_join_several_tenants(t: TestStore) {
+    let store = t.store.clone();
     let a = store.create_tenant(&tenant("a")).await.unwrap();
     let b = store.create_tenant(&tenant("b")).await.unwrap();
     let user = |tenant_id, role| NewUser {
@@ -159,12 +250,19 @@ async fn users_join_several_tenants(store: std::sync::Arc<dyn Store>, _: quarter
         password_hash: "h".into(),
         role,
     };
-    let id1 = store.upsert_user_membership(&user(a.id, Role::Admin)).await.unwrap();
-    let id2 = store.upsert_user_membership(&user(b.id, Role::Viewer)).await.unwrap();
+    let id1 = store
+        .upsert_user_membership(&user(a.id, Role::Admin))
+        .await
+        .unwrap();
+    let id2 = store
+        .upsert_user_membership(&user(b.id, Role::Viewer))
+        .await
+        .unwrap();
     assert_eq!(id1, id2);
 }
 
-async fn audit_log_appends(store: std::sync::Arc<dyn Store>, _: quarterdeck_store::StoreTarget) {
+async fn audit_log_appends(t: TestStore) {
+    let store = t.store.clone();
     let a = store.create_tenant(&tenant("a")).await.unwrap();
     let b = store.create_tenant(&tenant("b")).await.unwrap();
     for action in ["one", "two"] {
@@ -181,14 +279,25 @@ async fn audit_log_appends(store: std::sync::Arc<dyn Store>, _: quarterdeck_stor
             .unwrap();
     }
     let log = store.list_audit(a.id, 10).await.unwrap();
-    assert_eq!(log.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(), vec!["two", "one"]);
+    assert_eq!(
+        log.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(),
+        vec!["two", "one"]
+    );
     assert!(store.list_audit(b.id, 10).await.unwrap().is_empty());
 }
 
-async fn reopening_keeps_data(store: std::sync::Arc<dyn Store>, target: quarterdeck_store::StoreTarget) {
+async fn reopening_keeps_data(t: TestStore) {
+    let store = t.store.clone();
+    let target = t.target.clone();
     let t = store.create_tenant(&tenant("acme")).await.unwrap();
-    store.upsert_records(t.id, Collection::Costs, &rows(Collection::Costs, 0..3)).await.unwrap();
+    store
+        .upsert_records(t.id, Collection::Costs, &rows(Collection::Costs, 0..3))
+        .await
+        .unwrap();
     // Opening again runs migrations again: they must be a no-op.
     let again = quarterdeck_store::open(&target).await.unwrap();
-    assert_eq!(again.count_records(t.id, Collection::Costs).await.unwrap(), 3);
+    assert_eq!(
+        again.count_records(t.id, Collection::Costs).await.unwrap(),
+        3
+    );
 }

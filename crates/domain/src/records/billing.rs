@@ -102,7 +102,10 @@ impl Record for Invoice {
         if let Some(amount) = amount
             && credits > amount + tax
         {
-            f.fail("credits", format!("must not exceed amount + tax ({})", amount + tax));
+            f.fail(
+                "credits",
+                format!("must not exceed amount + tax ({})", amount + tax),
+            );
         }
         f.finish()?;
         take!(id, customer_id, issued_at, due_at, currency, amount);
@@ -152,8 +155,15 @@ pub struct Payment {
 
 impl Record for Payment {
     const COLLECTION: Collection = Collection::Payments;
-    const FIELDS: &'static [&'static str] =
-        &["id", "invoice_id", "paid_at", "amount", "currency", "status", "attributes"];
+    const FIELDS: &'static [&'static str] = &[
+        "id",
+        "invoice_id",
+        "paid_at",
+        "amount",
+        "currency",
+        "status",
+        "attributes",
+    ];
 
     fn parse(row: &Value) -> Result<Self, Vec<FieldError>> {
         let mut f = Fields::new(row, Self::FIELDS)?;
@@ -176,12 +186,23 @@ impl Record for Payment {
             if status == PaymentStatus::Refunded && a > Decimal::ZERO {
                 f.fail("amount", "a refund must be negative (or zero)");
             } else if status != PaymentStatus::Refunded && a < Decimal::ZERO {
-                f.fail("amount", "a negative amount is a refund: set status to refunded");
+                f.fail(
+                    "amount",
+                    "a negative amount is a refund: set status to refunded",
+                );
             }
         }
         f.finish()?;
         take!(id, invoice_id, paid_at, amount);
-        Ok(Self { id, invoice_id, paid_at, amount, currency, status, attributes })
+        Ok(Self {
+            id,
+            invoice_id,
+            paid_at,
+            amount,
+            currency,
+            status,
+            attributes,
+        })
     }
 
     fn key(&self) -> String {

@@ -29,8 +29,17 @@ pub struct Customer {
 
 impl Record for Customer {
     const COLLECTION: Collection = Collection::Customers;
-    const FIELDS: &'static [&'static str] =
-        &["id", "name", "segment", "csm", "region", "country", "created_at", "user_type", "attributes"];
+    const FIELDS: &'static [&'static str] = &[
+        "id",
+        "name",
+        "segment",
+        "csm",
+        "region",
+        "country",
+        "created_at",
+        "user_type",
+        "attributes",
+    ];
 
     fn parse(row: &Value) -> Result<Self, Vec<FieldError>> {
         let mut f = Fields::new(row, Self::FIELDS)?;
@@ -48,7 +57,17 @@ impl Record for Customer {
         }
         f.finish()?;
         take!(id, name);
-        Ok(Self { id, name, segment, csm, region, country, created_at, user_type, attributes })
+        Ok(Self {
+            id,
+            name,
+            segment,
+            csm,
+            region,
+            country,
+            created_at,
+            user_type,
+            attributes,
+        })
     }
 
     fn key(&self) -> String {

@@ -11,7 +11,9 @@ pub use billing::{Invoice, InvoiceStatus, Payment, PaymentStatus};
 pub use customer::Customer;
 pub use operations::{Cost, TimeEntry};
 pub use subscription::{SubscriptionEvent, SubscriptionEventType, SubscriptionState};
-pub use success::{Activity, ActivityType, Opportunity, OpportunityStatus, OpportunityType, Ticket};
+pub use success::{
+    Activity, ActivityType, Opportunity, OpportunityStatus, OpportunityType, Ticket,
+};
 pub use usage::{Datapoint, Event, FxRate};
 
 use crate::{Collection, FieldError};
@@ -94,7 +96,10 @@ impl AnyRecord {
     /// The key and canonical JSON body to store.
     pub fn to_row(&self) -> ParsedRow {
         let body = dispatch!(self, r => serde_json::to_string(r));
-        ParsedRow { key: self.key(), body: body.expect("records always serialise") }
+        ParsedRow {
+            key: self.key(),
+            body: body.expect("records always serialise"),
+        }
     }
 
     /// Reads back a stored body of `collection` (already validated when stored).
@@ -120,7 +125,9 @@ impl AnyRecord {
 pub fn parse_record(collection: Collection, row: &Value) -> Result<AnyRecord, Vec<FieldError>> {
     Ok(match collection {
         Collection::Customers => AnyRecord::Customer(Customer::parse(row)?),
-        Collection::SubscriptionEvents => AnyRecord::SubscriptionEvent(SubscriptionEvent::parse(row)?),
+        Collection::SubscriptionEvents => {
+            AnyRecord::SubscriptionEvent(SubscriptionEvent::parse(row)?)
+        }
         Collection::Invoices => AnyRecord::Invoice(Invoice::parse(row)?),
         Collection::Payments => AnyRecord::Payment(Payment::parse(row)?),
         Collection::Costs => AnyRecord::Cost(Cost::parse(row)?),

@@ -89,8 +89,16 @@ pub struct TimeEntry {
 
 impl Record for TimeEntry {
     const COLLECTION: Collection = Collection::TimeEntries;
-    const FIELDS: &'static [&'static str] =
-        &["id", "customer_id", "date", "hours", "person", "cost_rate", "billable", "attributes"];
+    const FIELDS: &'static [&'static str] = &[
+        "id",
+        "customer_id",
+        "date",
+        "hours",
+        "person",
+        "cost_rate",
+        "billable",
+        "attributes",
+    ];
 
     fn parse(row: &Value) -> Result<Self, Vec<FieldError>> {
         let mut f = Fields::new(row, Self::FIELDS)?;
@@ -110,7 +118,16 @@ impl Record for TimeEntry {
         let attributes = f.opt("attributes", fields::flat_object).unwrap_or_default();
         f.finish()?;
         take!(id, customer_id, date, hours, person);
-        Ok(Self { id, customer_id, date, hours, person, cost_rate, billable, attributes })
+        Ok(Self {
+            id,
+            customer_id,
+            date,
+            hours,
+            person,
+            cost_rate,
+            billable,
+            attributes,
+        })
     }
 
     fn key(&self) -> String {

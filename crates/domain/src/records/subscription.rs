@@ -37,7 +37,10 @@ pub struct SubscriptionState {
 impl SubscriptionState {
     /// The monthly value in the subscription's own currency (metrics.md, MRR).
     pub fn monthly_value(&self) -> Decimal {
-        self.interval.monthly(self.amount * self.quantity - self.discount, self.interval_count)
+        self.interval.monthly(
+            self.amount * self.quantity - self.discount,
+            self.interval_count,
+        )
     }
 }
 
@@ -101,24 +104,36 @@ impl Record for SubscriptionEvent {
         } else {
             f.opt("amount", fields::non_negative)
         };
-        let interval = f.opt("interval", fields::interval).unwrap_or(BillingInterval::Month);
+        let interval = f
+            .opt("interval", fields::interval)
+            .unwrap_or(BillingInterval::Month);
         let interval_count = f.opt("interval_count", fields::count(1000)).unwrap_or(1);
         let quantity = f.opt("quantity", fields::positive).unwrap_or(Decimal::ONE);
-        let discount = f.opt("discount", fields::non_negative).unwrap_or(Decimal::ZERO);
+        let discount = f
+            .opt("discount", fields::non_negative)
+            .unwrap_or(Decimal::ZERO);
         let trial_ends_at = f.opt("trial_ends_at", fields::time_point);
         let attributes = f.opt("attributes", fields::flat_object).unwrap_or_default();
         if let Some(amount) = amount
             && discount > amount * quantity
         {
-            f.fail("discount", format!("must not exceed amount × quantity ({})", amount * quantity));
+            f.fail(
+                "discount",
+                format!("must not exceed amount × quantity ({})", amount * quantity),
+            );
         }
         f.finish()?;
         take!(id, customer_id, subscription_id, kind, effective_at);
         let state = match (kind, amount) {
             (SubscriptionEventType::Cancel, _) | (_, None) => None,
-            (_, Some(amount)) => {
-                Some(SubscriptionState { amount, currency, interval, interval_count, quantity, discount })
-            }
+            (_, Some(amount)) => Some(SubscriptionState {
+                amount,
+                currency,
+                interval,
+                interval_count,
+                quantity,
+                discount,
+            }),
         };
         Ok(Self {
             id,

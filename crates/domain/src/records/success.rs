@@ -51,7 +51,10 @@ impl Record for Ticket {
         let csm = f.opt("csm", fields::text(128));
         let attributes = f.opt("attributes", fields::flat_object).unwrap_or_default();
         if let Some(opened) = opened_at {
-            for (name, later) in [("closed_at", closed_at), ("first_response_at", first_response_at)] {
+            for (name, later) in [
+                ("closed_at", closed_at),
+                ("first_response_at", first_response_at),
+            ] {
                 if let Some(t) = later
                     && t.approx_utc() < opened.approx_utc()
                 {
@@ -61,7 +64,16 @@ impl Record for Ticket {
         }
         f.finish()?;
         take!(id, customer_id, opened_at);
-        Ok(Self { id, customer_id, opened_at, closed_at, first_response_at, priority, csm, attributes })
+        Ok(Self {
+            id,
+            customer_id,
+            opened_at,
+            closed_at,
+            first_response_at,
+            priority,
+            csm,
+            attributes,
+        })
     }
 
     fn key(&self) -> String {
@@ -94,7 +106,8 @@ pub struct Activity {
 
 impl Record for Activity {
     const COLLECTION: Collection = Collection::Activities;
-    const FIELDS: &'static [&'static str] = &["id", "customer_id", "type", "at", "csm", "attributes"];
+    const FIELDS: &'static [&'static str] =
+        &["id", "customer_id", "type", "at", "csm", "attributes"];
 
     fn parse(row: &Value) -> Result<Self, Vec<FieldError>> {
         let mut f = Fields::new(row, Self::FIELDS)?;
@@ -109,7 +122,14 @@ impl Record for Activity {
         let attributes = f.opt("attributes", fields::flat_object).unwrap_or_default();
         f.finish()?;
         take!(id, customer_id, kind, at, csm);
-        Ok(Self { id, customer_id, kind, at, csm, attributes })
+        Ok(Self {
+            id,
+            customer_id,
+            kind,
+            at,
+            csm,
+            attributes,
+        })
     }
 
     fn key(&self) -> String {

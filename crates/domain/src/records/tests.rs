@@ -25,7 +25,8 @@ fn every_example_parses_and_round_trips_through_storage() {
 fn subscription_defaults_and_monthly_value() {
     let row = json!({"id": "e1", "customer_id": "c1", "subscription_id": "s1", "type": "start",
         "effective_at": "2025-01-01", "amount": "2000", "interval": "year"});
-    let AnyRecord::SubscriptionEvent(e) = parse_record(Collection::SubscriptionEvents, &row).unwrap()
+    let AnyRecord::SubscriptionEvent(e) =
+        parse_record(Collection::SubscriptionEvents, &row).unwrap()
     else {
         panic!()
     };
@@ -44,7 +45,10 @@ fn start_without_amount_and_bad_discount_are_rejected() {
     assert_eq!(fields_of(&errs), vec!["amount"]);
     let row = json!({"id": "e1", "customer_id": "c1", "subscription_id": "s1", "type": "change",
         "effective_at": "2025-01-01", "amount": 10, "quantity": 2, "discount": 25});
-    assert_eq!(fields_of(&SubscriptionEvent::parse(&row).unwrap_err()), vec!["discount"]);
+    assert_eq!(
+        fields_of(&SubscriptionEvent::parse(&row).unwrap_err()),
+        vec!["discount"]
+    );
 }
 
 #[test]
@@ -62,7 +66,10 @@ fn every_problem_of_a_row_is_listed() {
     let errs = SubscriptionEvent::parse(&row).unwrap_err();
     let mut f = fields_of(&errs);
     f.sort_unstable();
-    assert_eq!(f, vec!["amount", "colour", "effective_at", "id", "interval", "type"]);
+    assert_eq!(
+        f,
+        vec!["amount", "colour", "effective_at", "id", "interval", "type"]
+    );
 }
 
 #[test]
@@ -76,9 +83,7 @@ fn invoice_dates_and_credits_are_checked() {
 
 #[test]
 fn refunds_are_negative_and_payments_positive() {
-    let base = |amount: i32, status: &str| {
-        json!({"id": "p", "invoice_id": "i", "paid_at": "2025-01-01", "amount": amount, "status": status})
-    };
+    let base = |amount: i32, status: &str| json!({"id": "p", "invoice_id": "i", "paid_at": "2025-01-01", "amount": amount, "status": status});
     assert!(Payment::parse(&base(-5, "refunded")).is_ok());
     assert!(Payment::parse(&base(5, "refunded")).is_err());
     assert!(Payment::parse(&base(-5, "succeeded")).is_err());
@@ -87,23 +92,35 @@ fn refunds_are_negative_and_payments_positive() {
 
 #[test]
 fn hours_probability_and_rates_are_bounded() {
-    let te = json!({"id": "t", "customer_id": "c", "date": "2025-01-01", "hours": 25, "person": "x"});
-    assert_eq!(fields_of(&TimeEntry::parse(&te).unwrap_err()), vec!["hours"]);
+    let te =
+        json!({"id": "t", "customer_id": "c", "date": "2025-01-01", "hours": 25, "person": "x"});
+    assert_eq!(
+        fields_of(&TimeEntry::parse(&te).unwrap_err()),
+        vec!["hours"]
+    );
     let mut opp = example_row(Collection::Opportunities, 1);
     opp["probability"] = json!(1.5);
-    assert_eq!(fields_of(&Opportunity::parse(&opp).unwrap_err()), vec!["probability"]);
+    assert_eq!(
+        fields_of(&Opportunity::parse(&opp).unwrap_err()),
+        vec!["probability"]
+    );
     let fx = json!({"date": "2025-01-01", "currency": "EUR", "rate": 0});
     assert_eq!(fields_of(&FxRate::parse(&fx).unwrap_err()), vec!["rate"]);
 }
 
 #[test]
 fn natural_keys_for_rows_without_ids() {
-    let dp = Datapoint::parse(&json!({"kpi": "cash_balance", "date": "2025-01-31", "value": "1.5"}))
-        .unwrap();
+    let dp =
+        Datapoint::parse(&json!({"kpi": "cash_balance", "date": "2025-01-31", "value": "1.5"}))
+            .unwrap();
     assert_eq!(dp.key(), "cash_balance|2025-01-31|");
-    let fx = FxRate::parse(&json!({"date": "2025-01-31", "currency": "eur", "rate": "1.1"})).unwrap();
+    let fx =
+        FxRate::parse(&json!({"date": "2025-01-31", "currency": "eur", "rate": "1.1"})).unwrap();
     assert_eq!(fx.key(), "EUR|2025-01-31");
-    assert!(Datapoint::parse(&json!({"kpi": "Cash Balance", "date": "2025-01-31", "value": 1})).is_err());
+    assert!(
+        Datapoint::parse(&json!({"kpi": "Cash Balance", "date": "2025-01-31", "value": 1}))
+            .is_err()
+    );
 }
 
 #[test]
@@ -117,5 +134,8 @@ fn csv_style_strings_are_accepted() {
 
 #[test]
 fn non_objects_are_rejected() {
-    assert_eq!(fields_of(&Customer::parse(&json!([1, 2])).unwrap_err()), vec![""]);
+    assert_eq!(
+        fields_of(&Customer::parse(&json!([1, 2])).unwrap_err()),
+        vec![""]
+    );
 }

@@ -25,8 +25,15 @@ pub struct Event {
 
 impl Record for Event {
     const COLLECTION: Collection = Collection::Events;
-    const FIELDS: &'static [&'static str] =
-        &["id", "name", "at", "customer_id", "user_id", "user_type", "properties"];
+    const FIELDS: &'static [&'static str] = &[
+        "id",
+        "name",
+        "at",
+        "customer_id",
+        "user_id",
+        "user_type",
+        "properties",
+    ];
 
     fn parse(row: &Value) -> Result<Self, Vec<FieldError>> {
         let mut f = Fields::new(row, Self::FIELDS)?;
@@ -39,7 +46,15 @@ impl Record for Event {
         let properties = f.opt("properties", fields::flat_object).unwrap_or_default();
         f.finish()?;
         take!(id, name, at);
-        Ok(Self { id, name, at, customer_id, user_id, user_type, properties })
+        Ok(Self {
+            id,
+            name,
+            at,
+            customer_id,
+            user_id,
+            user_type,
+            properties,
+        })
     }
 
     fn key(&self) -> String {
@@ -51,11 +66,14 @@ impl Record for Event {
 fn kpi_name(v: &Value) -> Result<String, String> {
     let s = fields::text(64)(v)?;
     let ok = s.starts_with(|c: char| c.is_ascii_lowercase())
-        && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
     if ok {
         Ok(s)
     } else {
-        Err(format!("`{s}` is not a KPI name: use lower-case letters, digits and _ (e.g. cash_balance)"))
+        Err(format!(
+            "`{s}` is not a KPI name: use lower-case letters, digits and _ (e.g. cash_balance)"
+        ))
     }
 }
 
@@ -81,12 +99,22 @@ impl Record for Datapoint {
         let dimension = f.opt("dimension", fields::text(128));
         f.finish()?;
         take!(kpi, date, value);
-        Ok(Self { kpi, date, value, dimension })
+        Ok(Self {
+            kpi,
+            date,
+            value,
+            dimension,
+        })
     }
 
     /// One value per KPI, date and dimension: a re-sent point replaces the old one.
     fn key(&self) -> String {
-        format!("{}|{}|{}", self.kpi, self.date, self.dimension.as_deref().unwrap_or(""))
+        format!(
+            "{}|{}|{}",
+            self.kpi,
+            self.date,
+            self.dimension.as_deref().unwrap_or("")
+        )
     }
 }
 
@@ -109,7 +137,11 @@ impl Record for FxRate {
         let rate = f.req("rate", fields::positive);
         f.finish()?;
         take!(date, currency, rate);
-        Ok(Self { date, currency, rate })
+        Ok(Self {
+            date,
+            currency,
+            rate,
+        })
     }
 
     /// One rate per currency and date.

@@ -41,7 +41,10 @@ impl PgStore {
 
 async fn migrate(pool: &PgPool, migrations: &[Migration]) -> StoreResult<()> {
     let mut conn = pool.acquire().await?;
-    sqlx::query("SELECT pg_advisory_lock($1)").bind(MIGRATION_LOCK).execute(&mut *conn).await?;
+    sqlx::query("SELECT pg_advisory_lock($1)")
+        .bind(MIGRATION_LOCK)
+        .execute(&mut *conn)
+        .await?;
     let result = async {
         sqlx::query(
             "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, \
@@ -54,7 +57,11 @@ async fn migrate(pool: &PgPool, migrations: &[Migration]) -> StoreResult<()> {
                 .fetch_one(&mut *conn)
                 .await?;
         for m in migrations.iter().filter(|m| m.version > current) {
-            let fail = |source| StoreError::Migration { version: m.version, name: m.name, source };
+            let fail = |source| StoreError::Migration {
+                version: m.version,
+                name: m.name,
+                source,
+            };
             let mut tx = sqlx::Connection::begin(&mut *conn).await?;
             sqlx::raw_sql(m.sql).execute(&mut *tx).await.map_err(fail)?;
             sqlx::query(
@@ -67,12 +74,19 @@ async fn migrate(pool: &PgPool, migrations: &[Migration]) -> StoreResult<()> {
             .await
             .map_err(fail)?;
             tx.commit().await?;
-            tracing::info!(version = m.version, name = m.name, "applied postgres migration");
+            tracing::info!(
+                version = m.version,
+                name = m.name,
+                "applied postgres migration"
+            );
         }
         Ok::<_, StoreError>(())
     }
     .await;
-    sqlx::query("SELECT pg_advisory_unlock($1)").bind(MIGRATION_LOCK).execute(&mut *conn).await?;
+    sqlx::query("SELECT pg_advisory_unlock($1)")
+        .bind(MIGRATION_LOCK)
+        .execute(&mut *conn)
+        .await?;
     result
 }
 

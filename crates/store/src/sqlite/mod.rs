@@ -9,11 +9,11 @@ use crate::{
 use async_trait::async_trait;
 use chrono::Utc;
 use quarterdeck_domain::{Collection, ParsedRow};
+use sqlx::AssertSqlSafe;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
     SqliteSynchronous,
 };
-use sqlx::AssertSqlSafe;
 use std::path::Path;
 use std::time::Duration;
 
@@ -44,10 +44,15 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(30))
             .foreign_keys(true);
-        let writer =
-            SqlitePoolOptions::new().max_connections(1).connect_with(options.clone()).await?;
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.clone())
+            .await?;
         migrate(&writer, SQLITE).await?;
-        let reader = SqlitePoolOptions::new().max_connections(4).connect_with(options).await?;
+        let reader = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await?;
         Ok(Self { writer, reader })
     }
 }
@@ -59,11 +64,16 @@ async fn migrate(pool: &SqlitePool, migrations: &[Migration]) -> StoreResult<()>
     )
     .execute(pool)
     .await?;
-    let current: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")
-        .fetch_one(pool)
-        .await?;
+    let current: i64 =
+        sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")
+            .fetch_one(pool)
+            .await?;
     for m in migrations.iter().filter(|m| m.version > current) {
-        let fail = |source| StoreError::Migration { version: m.version, name: m.name, source };
+        let fail = |source| StoreError::Migration {
+            version: m.version,
+            name: m.name,
+            source,
+        };
         let mut tx = pool.begin().await?;
         sqlx::raw_sql(m.sql).execute(&mut *tx).await.map_err(fail)?;
         sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)")
@@ -74,7 +84,11 @@ async fn migrate(pool: &SqlitePool, migrations: &[Migration]) -> StoreResult<()>
             .await
             .map_err(fail)?;
         tx.commit().await?;
-        tracing::info!(version = m.version, name = m.name, "applied sqlite migration");
+        tracing::info!(
+            version = m.version,
+            name = m.name,
+            "applied sqlite migration"
+        );
     }
     Ok(())
 }
@@ -84,7 +98,9 @@ crate::rows::row_readers!(SqliteRow);
 /// `INSERT … VALUES (?1, ?2, ?k, ?b, ?s, ?3), …` for `n` rows, with upsert.
 fn upsert_sql(n: usize) -> String {
     let mut sql = String::with_capacity(64 + n * 40);
-    sql.push_str("INSERT INTO records (tenant_id, collection, key, body, seq, received_at) VALUES ");
+    sql.push_str(
+        "INSERT INTO records (tenant_id, collection, key, body, seq, received_at) VALUES ",
+    );
     for i in 0..n {
         let p = 4 + i * 3;
         if i > 0 {
@@ -215,7 +231,10 @@ impl Store for SqliteStore {
         let now = Utc::now();
         for chunk in rows.chunks(ROWS_PER_STATEMENT) {
             let sql = upsert_sql(chunk.len());
-            let mut q = sqlx::query(AssertSqlSafe(sql)).bind(tenant).bind(collection.slug()).bind(now);
+            let mut q = sqlx::query(AssertSqlSafe(sql))
+                .bind(tenant)
+                .bind(collection.slug())
+                .bind(now);
             for row in chunk {
                 seq += 1;
                 q = q.bind(row.key.as_str()).bind(row.body.as_str()).bind(seq);
@@ -289,12 +308,13 @@ impl Store for SqliteStore {
     }
 
     async fn count_records(&self, tenant: TenantId, collection: Collection) -> StoreResult<u64> {
-        let n: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM records WHERE tenant_id = ? AND collection = ?")
-                .bind(tenant)
-                .bind(collection.slug())
-                .fetch_one(&self.reader)
-                .await?;
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM records WHERE tenant_id = ? AND collection = ?",
+        )
+        .bind(tenant)
+        .bind(collection.slug())
+        .fetch_one(&self.reader)
+        .await?;
         Ok(n as u64)
     }
 

@@ -1,0 +1,140 @@
+//! Administration shared by the CLI and (later) the admin pages.
+
+use crate::credentials;
+use quarterdeck_domain::{Currency, Role, Scope, TenantSlug, TenantTimeZone};
+use quarterdeck_store::{
+    ApiToken, AuditEntry, NewApiToken, NewTenant, NewUser, Store, StoreError, Tenant,
+};
+
+/// Why an administrative action was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum AdminError {
+    /// The caller gave something invalid.
+    #[error("{0}")]
+    Invalid(String),
+    /// The store failed or refused (e.g. a taken slug).
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Creates a tenant after checking its slug, currency and time zone.
+pub async fn create_tenant(
+    store: &dyn Store,
+    slug: &str,
+    name: Option<&str>,
+    currency: &str,
+    timezone: &str,
+) -> Result<Tenant, AdminError> {
+    let slug = TenantSlug::parse(slug).map_err(AdminError::Invalid)?;
+    let currency = Currency::parse(currency).map_err(AdminError::Invalid)?;
+    let tz = TenantTimeZone::parse(timezone).map_err(AdminError::Invalid)?;
+    let tenant = store
+        .create_tenant(&NewTenant {
+            name: name.unwrap_or(slug.as_str()).to_string(),
+            slug: slug.as_str().to_string(),
+            currency,
+            timezone: tz.name().to_string(),
+        })
+        .await?;
+    audit(store, &tenant, "tenant.create", None).await?;
+    Ok(tenant)
+}
+
+/// The tenant with `slug`, or a clear error naming it.
+pub async fn tenant(store: &dyn Store, slug: &str) -> Result<Tenant, AdminError> {
+    store.tenant_by_slug(slug).await?.ok_or_else(|| {
+        AdminError::Invalid(format!(
+            "no tenant `{slug}`; create it with `quarterdeck tenant create {slug}`"
+        ))
+    })
+}
+
+/// Creates an API token; returns it and its secret, which is not stored.
+pub async fn create_token(
+    store: &dyn Store,
+    tenant: &Tenant,
+    scopes: &[Scope],
+    name: &str,
+) -> Result<(ApiToken, String), AdminError> {
+    let secret = credentials::new_token_secret();
+    let token = store
+        .create_token(&NewApiToken {
+            tenant_id: tenant.id,
+            name: name.to_string(),
+            prefix: credentials::token_display_prefix(&secret),
+            secret_hash: credentials::hash_token(&secret),
+            scopes: scopes.to_vec(),
+        })
+        .await?;
+    audit(
+        store,
+        tenant,
+        "token.create",
+        Some(format!("{} ({})", token.prefix, name)),
+    )
+    .await?;
+    Ok((token, secret))
+}
+
+/// Shortest password accepted.
+pub const MIN_PASSWORD_LEN: usize = 12;
+
+/// Creates a user (or updates their password) with `role` in the tenant.
+pub async fn create_user(
+    store: &dyn Store,
+    tenant: &Tenant,
+    email: &str,
+    role: Role,
+    password: &str,
+) -> Result<(), AdminError> {
+    let email = email.trim().to_ascii_lowercase();
+    let valid_email = email.len() <= 254
+        && email
+            .split_once('@')
+            .is_some_and(|(l, d)| !l.is_empty() && d.contains('.'));
+    if !valid_email {
+        return Err(AdminError::Invalid(format!(
+            "`{email}` is not an email address"
+        )));
+    }
+    if password.chars().count() < MIN_PASSWORD_LEN {
+        return Err(AdminError::Invalid(format!(
+            "the password must be at least {MIN_PASSWORD_LEN} characters"
+        )));
+    }
+    let password_hash = credentials::hash_password(password).map_err(AdminError::Invalid)?;
+    store
+        .upsert_user_membership(&NewUser {
+            tenant_id: tenant.id,
+            email: email.clone(),
+            password_hash,
+            role,
+        })
+        .await?;
+    audit(
+        store,
+        tenant,
+        "user.create",
+        Some(format!("{email} as {}", role.as_str())),
+    )
+    .await?;
+    Ok(())
+}
+
+async fn audit(
+    store: &dyn Store,
+    tenant: &Tenant,
+    action: &str,
+    detail: Option<String>,
+) -> Result<(), StoreError> {
+    store
+        .append_audit(&AuditEntry {
+            tenant_id: Some(tenant.id),
+            actor: "cli".into(),
+            action: action.into(),
+            target: Some(tenant.slug.clone()),
+            detail,
+            ip: None,
+        })
+        .await
+}
