@@ -60,12 +60,27 @@ impl BodyFormat {
     }
 }
 
-/// Splits a request body into rows.
+/// Splits a request body into rows, enforcing the API's size limits.
 pub fn parse_body(format: BodyFormat, body: &[u8]) -> Result<Vec<Value>, IngestError> {
     if body.len() > MAX_BODY_BYTES {
         return Err(too_large_bytes(body.len()));
     }
-    let rows = match format {
+    let rows = parse_rows(format, body, Some(MAX_ROWS))?;
+    if rows.len() > MAX_ROWS {
+        return Err(IngestError::TooLarge(format!(
+            "a batch may carry at most {MAX_ROWS} rows; split it into several requests"
+        )));
+    }
+    Ok(rows)
+}
+
+/// Splits a body or file into rows; NDJSON stops reading past `stop_after` rows.
+pub fn parse_rows(
+    format: BodyFormat,
+    body: &[u8],
+    stop_after: Option<usize>,
+) -> Result<Vec<Value>, IngestError> {
+    Ok(match format {
         BodyFormat::Json => {
             let value: Value = serde_json::from_slice(body)
                 .map_err(|e| IngestError::Malformed(format!("malformed JSON: {e}")))?;
@@ -90,19 +105,13 @@ pub fn parse_body(format: BodyFormat, body: &[u8]) -> Result<Vec<Value>, IngestE
                     IngestError::Malformed(format!("malformed JSON on NDJSON line {}: {e}", n + 1))
                 })?;
                 rows.push(row);
-                if rows.len() > MAX_ROWS {
+                if stop_after.is_some_and(|max| rows.len() > max) {
                     break;
                 }
             }
             rows
         }
-    };
-    if rows.len() > MAX_ROWS {
-        return Err(IngestError::TooLarge(format!(
-            "a batch may carry at most {MAX_ROWS} rows; split it into several requests"
-        )));
-    }
-    Ok(rows)
+    })
 }
 
 fn shape_error() -> IngestError {
@@ -153,13 +162,22 @@ pub async fn ingest(
     rows: &[Value],
 ) -> Result<usize, IngestError> {
     if rows.len() > MAX_ROWS {
-        return Err(IngestError::TooLarge(format!(
-            "a batch may carry at most {MAX_ROWS} rows"
-        )));
+        return Err(IngestError::TooLarge(format!("a batch may carry at most {MAX_ROWS} rows")));
     }
     let parsed = validate(collection, rows).map_err(IngestError::Invalid)?;
-    store.upsert_records(tenant, collection, &parsed).await?;
+    commit(store, tenant, collection, &parsed).await?;
     Ok(parsed.len())
+}
+
+/// Stores rows that `validate` accepted, atomically. Every writer of records
+/// (API, import, demo) ends here, so whatever must follow a write happens once.
+pub async fn commit(
+    store: &dyn Store,
+    tenant: TenantId,
+    collection: Collection,
+    rows: &[ParsedRow],
+) -> Result<(), StoreError> {
+    store.upsert_records(tenant, collection, rows).await
 }
 
 #[cfg(test)]

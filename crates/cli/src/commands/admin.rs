@@ -1,0 +1,67 @@
+//! `migrate`, `tenant create`, `user create`, `token create`.
+
+use crate::options::{StoreArgs, TenantCreateArgs, TokenCreateArgs, UserCreateArgs};
+use anyhow::Context;
+use quarterdeck_domain::{Role, Scope};
+use quarterdeck_server::{admin, credentials};
+use std::io::Read;
+
+/// Opens the store the flags name (migrating it), with a message naming it on failure.
+pub async fn open_store(args: &StoreArgs) -> anyhow::Result<std::sync::Arc<dyn quarterdeck_store::Store>> {
+    let target = args.target();
+    quarterdeck_store::open(&target).await.with_context(|| format!("could not open the store at {target:?}"))
+}
+
+/// `quarterdeck migrate`.
+pub async fn migrate(args: StoreArgs) -> anyhow::Result<()> {
+    let store = open_store(&args).await?;
+    println!("{} schema is up to date ({:?})", store.backend(), args.target());
+    Ok(())
+}
+
+/// `quarterdeck tenant create`.
+pub async fn create_tenant(args: TenantCreateArgs) -> anyhow::Result<()> {
+    let store = open_store(&args.store).await?;
+    let t = admin::create_tenant(
+        store.as_ref(),
+        &args.slug,
+        args.name.as_deref(),
+        &args.currency,
+        &args.timezone,
+    )
+    .await?;
+    println!("created tenant {} ({}, {}, {})", t.slug, t.name, t.currency, t.timezone);
+    Ok(())
+}
+
+/// `quarterdeck user create`.
+pub async fn create_user(args: UserCreateArgs) -> anyhow::Result<()> {
+    let store = open_store(&args.store).await?;
+    let tenant = admin::tenant(store.as_ref(), &args.tenant).await?;
+    let role = Role::parse(&args.role).map_err(anyhow::Error::msg)?;
+    let (password, generated) = if args.password_stdin {
+        let mut input = String::new();
+        std::io::stdin().read_to_string(&mut input).context("could not read the password from stdin")?;
+        (input.trim_end_matches(['\r', '\n']).to_string(), false)
+    } else {
+        (credentials::generate_password(), true)
+    };
+    admin::create_user(store.as_ref(), &tenant, &args.email, role, &password).await?;
+    println!("user {} is {} in {}", args.email.trim().to_ascii_lowercase(), role.as_str(), tenant.slug);
+    if generated {
+        println!("password (shown once): {password}");
+    }
+    Ok(())
+}
+
+/// `quarterdeck token create`: the token alone on the last line.
+pub async fn create_token(args: TokenCreateArgs) -> anyhow::Result<()> {
+    let store = open_store(&args.store).await?;
+    let tenant = admin::tenant(store.as_ref(), &args.tenant).await?;
+    let scopes = Scope::parse_list(&args.scopes).map_err(anyhow::Error::msg)?;
+    let (token, secret) = admin::create_token(store.as_ref(), &tenant, &scopes, &args.name).await?;
+    let names: Vec<_> = token.scopes.iter().map(|s| s.as_str()).collect();
+    println!("token {} for {} with scopes {} (shown once; store it now):", token.name, tenant.slug, names.join(","));
+    println!("{secret}");
+    Ok(())
+}

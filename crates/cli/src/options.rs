@@ -1,0 +1,180 @@
+//! Command-line options; every flag also reads `QUARTERDECK_<FLAG>`.
+
+use clap::{Args, Parser, Subcommand};
+use quarterdeck_store::StoreTarget;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// Quarterdeck: the executive command center for subscription and services businesses.
+#[derive(Debug, Parser)]
+#[command(name = "quarterdeck", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// What to do.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create (or refresh) tenant "demo" with a synthetic company and serve it.
+    Demo(DemoArgs),
+    /// Serve the dashboard and API.
+    Serve(ServeArgs),
+    /// Bring the database schema up to date, then exit.
+    Migrate(StoreArgs),
+    /// Manage tenants.
+    #[command(subcommand)]
+    Tenant(TenantCommand),
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Import a CSV, JSON or NDJSON file into a collection, all rows or none.
+    Import(ImportArgs),
+}
+
+impl Command {
+    /// Servers log requests; one-shot commands only warnings.
+    pub fn default_log_level(&self) -> &'static str {
+        match self {
+            Command::Demo(_) | Command::Serve(_) => "info",
+            _ => "warn",
+        }
+    }
+}
+
+/// Where the data lives.
+#[derive(Debug, Clone, Args)]
+pub struct StoreArgs {
+    /// Directory of the embedded SQLite database.
+    #[arg(long, env = "QUARTERDECK_DATA_DIR", default_value = "./quarterdeck-data")]
+    pub data_dir: PathBuf,
+    /// PostgreSQL URL (postgres://…); overrides --data-dir.
+    #[arg(long, env = "QUARTERDECK_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+}
+
+impl StoreArgs {
+    /// The store these flags name.
+    pub fn target(&self) -> StoreTarget {
+        match &self.database_url {
+            Some(url) if !url.is_empty() => StoreTarget::Url(url.clone()),
+            _ => StoreTarget::DataDir(self.data_dir.clone()),
+        }
+    }
+}
+
+/// `serve` options.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "QUARTERDECK_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+/// `demo` options.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// How many customers the synthetic company has.
+    #[arg(long, env = "QUARTERDECK_CUSTOMERS", default_value_t = 1500)]
+    pub customers: usize,
+    /// Seed: the same seed (on the same day) gives the same company.
+    #[arg(long, env = "QUARTERDECK_SEED", default_value_t = 42)]
+    pub seed: u64,
+    /// Address to listen on.
+    #[arg(long, env = "QUARTERDECK_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Generate the data, print the logins and exit without serving.
+    #[arg(long, env = "QUARTERDECK_NO_SERVE")]
+    pub no_serve: bool,
+}
+
+/// `tenant` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum TenantCommand {
+    /// Create a tenant.
+    Create(TenantCreateArgs),
+}
+
+/// `tenant create` options.
+#[derive(Debug, Args)]
+pub struct TenantCreateArgs {
+    /// Short name: lower-case letters, digits and dashes.
+    pub slug: String,
+    /// Display name (default: the slug).
+    #[arg(long, env = "QUARTERDECK_NAME")]
+    pub name: Option<String>,
+    /// Reporting currency (ISO 4217).
+    #[arg(long, env = "QUARTERDECK_CURRENCY", default_value = "USD")]
+    pub currency: String,
+    /// Reporting time zone (IANA name).
+    #[arg(long, env = "QUARTERDECK_TIMEZONE", default_value = "UTC")]
+    pub timezone: String,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+/// `user` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user in a tenant (or reset their password and role).
+    Create(UserCreateArgs),
+}
+
+/// `user create` options.
+#[derive(Debug, Args)]
+pub struct UserCreateArgs {
+    #[arg(long, env = "QUARTERDECK_TENANT")]
+    pub tenant: String,
+    #[arg(long, env = "QUARTERDECK_EMAIL")]
+    pub email: String,
+    /// admin, executive, finance, cs_lead, csm or viewer.
+    #[arg(long, env = "QUARTERDECK_ROLE")]
+    pub role: String,
+    /// Read the password from standard input instead of generating one.
+    #[arg(long, env = "QUARTERDECK_PASSWORD_STDIN")]
+    pub password_stdin: bool,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+/// `token` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create an API token; prints it alone on the last line.
+    Create(TokenCreateArgs),
+}
+
+/// `token create` options.
+#[derive(Debug, Args)]
+pub struct TokenCreateArgs {
+    #[arg(long, env = "QUARTERDECK_TENANT")]
+    pub tenant: String,
+    /// Comma-separated: ingest, read, admin.
+    #[arg(long, env = "QUARTERDECK_SCOPES")]
+    pub scopes: String,
+    /// A name to recognise it by.
+    #[arg(long, env = "QUARTERDECK_NAME", default_value = "cli")]
+    pub name: String,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+/// `import` options.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    #[arg(long, env = "QUARTERDECK_TENANT")]
+    pub tenant: String,
+    /// The collection, e.g. customers or subscription-events.
+    pub collection: String,
+    /// A .csv, .json or .ndjson file.
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
