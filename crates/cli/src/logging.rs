@@ -9,10 +9,10 @@ pub fn init(default_level: &str) {
         .ok()
         .or_else(|| std::env::var("RUST_LOG").ok())
         .and_then(|f| EnvFilter::try_new(f).ok())
-        .unwrap_or_else(|| {
-            EnvFilter::new(format!("{default_level},sqlx=warn,tower_http=info"))
-        });
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+        .unwrap_or_else(|| EnvFilter::new(format!("{default_level},sqlx=warn,tower_http=info")));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if std::env::var("QUARTERDECK_LOG_FORMAT").as_deref() == Ok("json") {
         builder.json().init();
     } else {

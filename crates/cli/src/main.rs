@@ -11,7 +11,10 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     logging::init(cli.command.default_log_level());
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: could not start the async runtime: {e}");
@@ -36,7 +39,9 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::Tenant(options::TenantCommand::Create(args)) => {
             commands::admin::create_tenant(args).await
         }
-        Command::User(options::UserCommand::Create(args)) => commands::admin::create_user(args).await,
+        Command::User(options::UserCommand::Create(args)) => {
+            commands::admin::create_user(args).await
+        }
         Command::Token(options::TokenCommand::Create(args)) => {
             commands::admin::create_token(args).await
         }

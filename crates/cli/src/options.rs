@@ -49,7 +49,11 @@ impl Command {
 #[derive(Debug, Clone, Args)]
 pub struct StoreArgs {
     /// Directory of the embedded SQLite database.
-    #[arg(long, env = "QUARTERDECK_DATA_DIR", default_value = "./quarterdeck-data")]
+    #[arg(
+        long,
+        env = "QUARTERDECK_DATA_DIR",
+        default_value = "./quarterdeck-data"
+    )]
     pub data_dir: PathBuf,
     /// PostgreSQL URL (postgres://…); overrides --data-dir.
     #[arg(long, env = "QUARTERDECK_DATABASE_URL", hide_env_values = true)]

@@ -7,15 +7,23 @@ use quarterdeck_server::{admin, credentials};
 use std::io::Read;
 
 /// Opens the store the flags name (migrating it), with a message naming it on failure.
-pub async fn open_store(args: &StoreArgs) -> anyhow::Result<std::sync::Arc<dyn quarterdeck_store::Store>> {
+pub async fn open_store(
+    args: &StoreArgs,
+) -> anyhow::Result<std::sync::Arc<dyn quarterdeck_store::Store>> {
     let target = args.target();
-    quarterdeck_store::open(&target).await.with_context(|| format!("could not open the store at {target:?}"))
+    quarterdeck_store::open(&target)
+        .await
+        .with_context(|| format!("could not open the store at {target:?}"))
 }
 
 /// `quarterdeck migrate`.
 pub async fn migrate(args: StoreArgs) -> anyhow::Result<()> {
     let store = open_store(&args).await?;
-    println!("{} schema is up to date ({:?})", store.backend(), args.target());
+    println!(
+        "{} schema is up to date ({:?})",
+        store.backend(),
+        args.target()
+    );
     Ok(())
 }
 
@@ -30,7 +38,10 @@ pub async fn create_tenant(args: TenantCreateArgs) -> anyhow::Result<()> {
         &args.timezone,
     )
     .await?;
-    println!("created tenant {} ({}, {}, {})", t.slug, t.name, t.currency, t.timezone);
+    println!(
+        "created tenant {} ({}, {}, {})",
+        t.slug, t.name, t.currency, t.timezone
+    );
     Ok(())
 }
 
@@ -41,13 +52,20 @@ pub async fn create_user(args: UserCreateArgs) -> anyhow::Result<()> {
     let role = Role::parse(&args.role).map_err(anyhow::Error::msg)?;
     let (password, generated) = if args.password_stdin {
         let mut input = String::new();
-        std::io::stdin().read_to_string(&mut input).context("could not read the password from stdin")?;
+        std::io::stdin()
+            .read_to_string(&mut input)
+            .context("could not read the password from stdin")?;
         (input.trim_end_matches(['\r', '\n']).to_string(), false)
     } else {
         (credentials::generate_password(), true)
     };
     admin::create_user(store.as_ref(), &tenant, &args.email, role, &password).await?;
-    println!("user {} is {} in {}", args.email.trim().to_ascii_lowercase(), role.as_str(), tenant.slug);
+    println!(
+        "user {} is {} in {}",
+        args.email.trim().to_ascii_lowercase(),
+        role.as_str(),
+        tenant.slug
+    );
     if generated {
         println!("password (shown once): {password}");
     }
@@ -61,7 +79,12 @@ pub async fn create_token(args: TokenCreateArgs) -> anyhow::Result<()> {
     let scopes = Scope::parse_list(&args.scopes).map_err(anyhow::Error::msg)?;
     let (token, secret) = admin::create_token(store.as_ref(), &tenant, &scopes, &args.name).await?;
     let names: Vec<_> = token.scopes.iter().map(|s| s.as_str()).collect();
-    println!("token {} for {} with scopes {} (shown once; store it now):", token.name, tenant.slug, names.join(","));
+    println!(
+        "token {} for {} with scopes {} (shown once; store it now):",
+        token.name,
+        tenant.slug,
+        names.join(",")
+    );
     println!("{secret}");
     Ok(())
 }

@@ -51,9 +51,13 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     let generator = tokio::task::spawn_blocking(move || {
         generate(&config, BATCH, &mut |collection, rows| {
             let parsed = ingest::validate(collection, &rows).map_err(|errs| {
-                format!("the generator made invalid {collection} rows: {:?}", &errs[..errs.len().min(3)])
+                format!(
+                    "the generator made invalid {collection} rows: {:?}",
+                    &errs[..errs.len().min(3)]
+                )
             })?;
-            tx.blocking_send((collection, parsed)).map_err(|_| "storage stopped".to_string())
+            tx.blocking_send((collection, parsed))
+                .map_err(|_| "storage stopped".to_string())
         })
     });
     while let Some((collection, rows)) = rx.recv().await {
@@ -83,7 +87,9 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         println!("  URL:       {url}");
         println!("  Login:     tenant {DEMO_TENANT}, {DEMO_ADMIN_EMAIL} / {password}");
         println!("  API token: {token} (ingest, read)");
-        println!("  Try:       curl -H 'Authorization: Bearer {token}' '{url}/api/v1/customers?limit=3'");
+        println!(
+            "  Try:       curl -H 'Authorization: Bearer {token}' '{url}/api/v1/customers?limit=3'"
+        );
     };
     if args.no_serve {
         print_logins(&format!("http://{}", args.listen));

@@ -26,7 +26,11 @@ pub struct SourcedRow {
 pub async fn run(args: ImportArgs) -> anyhow::Result<()> {
     let started = Instant::now();
     let collection = Collection::from_slug(&args.collection).with_context(|| {
-        format!("no collection `{}`; collections are {}", args.collection, Collection::all_slugs())
+        format!(
+            "no collection `{}`; collections are {}",
+            args.collection,
+            Collection::all_slugs()
+        )
     })?;
     let rows = read_file(&args.file)?;
     let store = super::admin::open_store(&args.store).await?;
@@ -41,7 +45,15 @@ pub async fn run(args: ImportArgs) -> anyhow::Result<()> {
             Ok(ok) => parsed.extend(ok),
             Err(errs) => problems.extend(errs.into_iter().map(|e| {
                 let place = &rows[chunk_no * CHUNK + e.index].place;
-                format!("{place}, field {}: {}", if e.field.is_empty() { "(row)" } else { &e.field }, e.message)
+                format!(
+                    "{place}, field {}: {}",
+                    if e.field.is_empty() {
+                        "(row)"
+                    } else {
+                        &e.field
+                    },
+                    e.message
+                )
             })),
         }
         bar.inc(chunk.len() as u64);
@@ -98,8 +110,13 @@ fn progress(len: usize, what: &str) -> ProgressBar {
 
 /// Reads a file into rows by its extension.
 pub fn read_file(path: &Path) -> anyhow::Result<Vec<SourcedRow>> {
-    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
-    let bytes = std::fs::read(path).with_context(|| format!("could not read {}", path.display()))?;
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let bytes =
+        std::fs::read(path).with_context(|| format!("could not read {}", path.display()))?;
     match ext.as_str() {
         "csv" => read_csv(&bytes),
         "json" => {
@@ -107,7 +124,10 @@ pub fn read_file(path: &Path) -> anyhow::Result<Vec<SourcedRow>> {
             Ok(rows
                 .into_iter()
                 .enumerate()
-                .map(|(i, row)| SourcedRow { place: format!("row {}", i + 1), row })
+                .map(|(i, row)| SourcedRow {
+                    place: format!("row {}", i + 1),
+                    row,
+                })
                 .collect())
         }
         "ndjson" | "jsonl" => read_ndjson(&bytes),
@@ -124,7 +144,10 @@ fn read_ndjson(bytes: &[u8]) -> anyhow::Result<Vec<SourcedRow>> {
         }
         let row = serde_json::from_str(line)
             .with_context(|| format!("line {}: malformed JSON; nothing was imported", i + 1))?;
-        rows.push(SourcedRow { place: format!("line {}", i + 1), row });
+        rows.push(SourcedRow {
+            place: format!("line {}", i + 1),
+            row,
+        });
     }
     Ok(rows)
 }
@@ -132,9 +155,18 @@ fn read_ndjson(bytes: &[u8]) -> anyhow::Result<Vec<SourcedRow>> {
 /// CSV: the header names the fields; `attributes.x` (or `properties.x`) columns
 /// fill that object; empty cells are absent fields.
 pub fn read_csv(bytes: &[u8]) -> anyhow::Result<Vec<SourcedRow>> {
-    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(bytes);
-    let headers = reader.headers().context("could not read the CSV header")?.clone();
-    if let Some(dup) = headers.iter().enumerate().find(|(i, h)| headers.iter().take(*i).any(|g| g == *h)) {
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(bytes);
+    let headers = reader
+        .headers()
+        .context("could not read the CSV header")?
+        .clone();
+    if let Some(dup) = headers
+        .iter()
+        .enumerate()
+        .find(|(i, h)| headers.iter().take(*i).any(|g| g == *h))
+    {
         bail!("line 1: column `{}` appears twice in the header", dup.1);
     }
     let mut rows = Vec::new();
@@ -152,7 +184,9 @@ pub fn read_csv(bytes: &[u8]) -> anyhow::Result<Vec<SourcedRow>> {
             let cell = Value::String(cell.to_string());
             match header.split_once('.') {
                 Some((outer, inner)) => {
-                    let nested = obj.entry(outer.to_string()).or_insert_with(|| Value::Object(Map::new()));
+                    let nested = obj
+                        .entry(outer.to_string())
+                        .or_insert_with(|| Value::Object(Map::new()));
                     if let Value::Object(m) = nested {
                         m.insert(inner.to_string(), cell);
                     }
@@ -162,7 +196,10 @@ pub fn read_csv(bytes: &[u8]) -> anyhow::Result<Vec<SourcedRow>> {
                 }
             }
         }
-        rows.push(SourcedRow { place: format!("line {line}"), row: Value::Object(obj) });
+        rows.push(SourcedRow {
+            place: format!("line {line}"),
+            row: Value::Object(obj),
+        });
     }
     Ok(rows)
 }
@@ -177,7 +214,10 @@ mod tests {
         let rows = read_csv(csv.as_bytes()).unwrap();
         assert_eq!(rows.len(), 2);
         assert_eq!(rows[0].place, "line 2");
-        assert_eq!(rows[0].row, serde_json::json!({"id": "c1", "name": "Acme", "attributes": {"plan": "gold"}}));
+        assert_eq!(
+            rows[0].row,
+            serde_json::json!({"id": "c1", "name": "Acme", "attributes": {"plan": "gold"}})
+        );
         assert_eq!(rows[1].row["name"], "Beta, Inc");
         assert!(rows[1].row.get("attributes").is_none());
     }

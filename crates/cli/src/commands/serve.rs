@@ -7,7 +7,10 @@ use quarterdeck_server::AppState;
 /// Serves until SIGINT/SIGTERM.
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let store = super::admin::open_store(&args.store).await?;
-    serve(store, args.listen, |url| println!("Quarterdeck is serving on {url}")).await
+    serve(store, args.listen, |url| {
+        println!("Quarterdeck is serving on {url}")
+    })
+    .await
 }
 
 /// Binds `listen`, announces the URL, and serves `store` until a shutdown signal.
@@ -22,9 +25,13 @@ pub async fn serve(
     let addr = listener.local_addr()?;
     announce(&format!("http://{addr}"));
     tracing::info!(%addr, backend = store.backend(), "serving");
-    quarterdeck_server::serve(listener, AppState::new(store), quarterdeck_server::shutdown_signal())
-        .await
-        .context("server failed")?;
+    quarterdeck_server::serve(
+        listener,
+        AppState::new(store),
+        quarterdeck_server::shutdown_signal(),
+    )
+    .await
+    .context("server failed")?;
     tracing::info!("stopped");
     Ok(())
 }

@@ -1,0 +1,409 @@
+//! The `quarterdeck` binary end to end, on SQLite and PostgreSQL.
+
+use quarterdeck_store::StoreTarget;
+use quarterdeck_store::testing::TestStore;
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+quarterdeck_store::backend_stories!(
+    tenant_and_token_creation,
+    bad_input_exits_non_zero_with_one_line,
+    csv_import_lists_every_problem_by_line_and_stores_nothing,
+    csv_json_and_ndjson_imports_are_idempotent,
+    user_creation_checks_the_password,
+    serve_answers_and_stops_gracefully,
+);
+
+fn store_flags(target: &StoreTarget) -> Vec<String> {
+    match target {
+        StoreTarget::DataDir(d) => vec!["--data-dir".into(), d.display().to_string()],
+        StoreTarget::Url(u) => vec!["--database-url".into(), u.clone()],
+    }
+}
+
+fn qd(t: &TestStore, args: &[&str]) -> Output {
+    qd_stdin(t, args, "")
+}
+
+fn qd_stdin(t: &TestStore, args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_quarterdeck"))
+        .args(args)
+        .args(store_flags(&t.target))
+        .env_remove("QUARTERDECK_DATA_DIR")
+        .env_remove("QUARTERDECK_DATABASE_URL")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn ok(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout.clone()).unwrap()
+}
+
+fn err(out: &Output) -> String {
+    assert!(
+        !out.status.success(),
+        "should fail: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    String::from_utf8(out.stderr.clone()).unwrap()
+}
+
+fn file(name: &str, contents: &str) -> (std::path::PathBuf, impl Drop) {
+    struct Remove(std::path::PathBuf);
+    impl Drop for Remove {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+    let dir = std::env::temp_dir().join(format!("qd_cli_{}_{}", std::process::id(), rand_suffix()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, contents).unwrap();
+    (path, Remove(dir))
+}
+
+fn rand_suffix() -> u64 {
+    use std::hash::{BuildHasher, RandomState};
+    RandomState::new().hash_one(Instant::now())
+}
+
+async fn tenant_and_token_creation(t: TestStore) {
+    let out = ok(&qd(
+        &t,
+        &[
+            "tenant",
+            "create",
+            "acme",
+            "--name",
+            "Acme Inc",
+            "--currency",
+            "eur",
+            "--timezone",
+            "Europe/Berlin",
+        ],
+    ));
+    assert!(out.contains("created tenant acme"), "{out}");
+    let out = ok(&qd(
+        &t,
+        &[
+            "token",
+            "create",
+            "--tenant",
+            "acme",
+            "--scopes",
+            "ingest,read",
+            "--name",
+            "etl",
+        ],
+    ));
+    let last = out.lines().last().unwrap();
+    assert!(last.starts_with("qd_") && last.len() == 51, "{out}");
+    let found = t
+        .store
+        .token_by_hash(&quarterdeck_server::credentials::hash_token(last))
+        .await
+        .unwrap();
+    assert_eq!(found.unwrap().name, "etl");
+    let tenant = t.store.tenant_by_slug("acme").await.unwrap().unwrap();
+    assert_eq!(
+        (tenant.currency.code(), tenant.timezone.as_str()),
+        ("EUR", "Europe/Berlin")
+    );
+}
+
+async fn bad_input_exits_non_zero_with_one_line(t: TestStore) {
+    for (args, needle) in [
+        (
+            vec!["tenant", "create", "Bad Slug"],
+            "not a valid tenant slug",
+        ),
+        (
+            vec!["tenant", "create", "x", "--currency", "EURO"],
+            "ISO 4217",
+        ),
+        (
+            vec!["tenant", "create", "x", "--timezone", "Mars/Base"],
+            "IANA",
+        ),
+        (
+            vec!["token", "create", "--tenant", "nope", "--scopes", "read"],
+            "no tenant `nope`",
+        ),
+    ] {
+        let e = err(&qd(&t, &args));
+        assert_eq!(e.trim_end().lines().count(), 1, "{e}");
+        assert!(e.contains(needle), "{e}");
+    }
+    ok(&qd(&t, &["tenant", "create", "x"]));
+    let e = err(&qd(&t, &["tenant", "create", "x"]));
+    assert!(e.contains("already exists"), "{e}");
+    let e = err(&qd(
+        &t,
+        &["token", "create", "--tenant", "x", "--scopes", "write"],
+    ));
+    assert!(e.contains("not a scope"), "{e}");
+}
+
+async fn csv_import_lists_every_problem_by_line_and_stores_nothing(t: TestStore) {
+    ok(&qd(&t, &["tenant", "create", "acme"]));
+    let csv = "id,customer_id,subscription_id,type,effective_at,amount,currency,interval\n\
+               e1,c1,s1,start,2025-01-01,10,USD,month\n\
+               e2,c1,s1,change,2025-02-01,-3,USD,month\n\
+               e3,c2,s2,start,someday,10,USD,month\n\
+               e4,c3,s3,start,2025-01-01,10,USD,fortnight\n";
+    let (path, _keep) = file("subs.csv", csv);
+    let e = err(&qd(
+        &t,
+        &[
+            "import",
+            "--tenant",
+            "acme",
+            "subscription-events",
+            path.to_str().unwrap(),
+        ],
+    ));
+    assert!(e.contains("line 3, field amount:"), "{e}");
+    assert!(e.contains("line 4, field effective_at:"), "{e}");
+    assert!(e.contains("line 5, field interval:"), "{e}");
+    assert!(
+        e.trim_end()
+            .lines()
+            .last()
+            .unwrap()
+            .contains("3 problem(s)"),
+        "{e}"
+    );
+    assert!(e.contains("nothing was imported"));
+    let tenant = t.store.tenant_by_slug("acme").await.unwrap().unwrap();
+    let n = t
+        .store
+        .count_records(
+            tenant.id,
+            quarterdeck_domain::Collection::SubscriptionEvents,
+        )
+        .await
+        .unwrap();
+    assert_eq!(n, 0);
+}
+
+async fn csv_json_and_ndjson_imports_are_idempotent(t: TestStore) {
+    use quarterdeck_domain::Collection;
+    ok(&qd(&t, &["tenant", "create", "acme"]));
+    let tenant = t.store.tenant_by_slug("acme").await.unwrap().unwrap();
+    let csv = "id,name,segment,attributes.plan\nc1,Acme,smb,gold\nc2,\"Beta, Inc\",,\n";
+    let (path, _a) = file("customers.csv", csv);
+    for _ in 0..2 {
+        let out = ok(&qd(
+            &t,
+            &[
+                "import",
+                "--tenant",
+                "acme",
+                "customers",
+                path.to_str().unwrap(),
+            ],
+        ));
+        assert!(out.contains("imported 2 customers rows"), "{out}");
+    }
+    assert_eq!(
+        t.store
+            .count_records(tenant.id, Collection::Customers)
+            .await
+            .unwrap(),
+        2
+    );
+    let c1 = t
+        .store
+        .get_record(tenant.id, Collection::Customers, "c1")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(c1.body.contains("\"plan\":\"gold\""), "{}", c1.body);
+
+    let (json, _b) = file(
+        "costs.json",
+        r#"{"data": [{"id": "k1", "date": "2025-01-31", "amount": 12.5, "currency": "USD", "category": "hosting"}]}"#,
+    );
+    ok(&qd(
+        &t,
+        &[
+            "import",
+            "--tenant",
+            "acme",
+            "costs",
+            json.to_str().unwrap(),
+        ],
+    ));
+    let (nd, _c) = file(
+        "events.ndjson",
+        "{\"id\":\"v1\",\"name\":\"login\",\"at\":\"2025-01-01T10:00:00Z\"}\n\n{\"id\":\"v2\",\"name\":\"login\",\"at\":\"bad\"}\n",
+    );
+    let e = err(&qd(
+        &t,
+        &["import", "--tenant", "acme", "events", nd.to_str().unwrap()],
+    ));
+    assert!(e.contains("line 3, field at:"), "{e}");
+    assert_eq!(
+        t.store
+            .count_records(tenant.id, Collection::Costs)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        t.store
+            .count_records(tenant.id, Collection::Events)
+            .await
+            .unwrap(),
+        0
+    );
+    let (txt, _d) = file("costs.txt", "");
+    assert!(
+        err(&qd(
+            &t,
+            &["import", "--tenant", "acme", "costs", txt.to_str().unwrap()]
+        ))
+        .contains(".csv")
+    );
+    let e = err(&qd(
+        &t,
+        &[
+            "import",
+            "--tenant",
+            "acme",
+            "widgets",
+            json.to_str().unwrap(),
+        ],
+    ));
+    assert!(e.contains("no collection `widgets`"), "{e}");
+}
+
+async fn user_creation_checks_the_password(t: TestStore) {
+    ok(&qd(&t, &["tenant", "create", "acme"]));
+    let e = err(&qd_stdin(
+        &t,
+        &[
+            "user",
+            "create",
+            "--tenant",
+            "acme",
+            "--email",
+            "a@b.co",
+            "--role",
+            "admin",
+            "--password-stdin",
+        ],
+        "short\n",
+    ));
+    assert!(e.contains("at least 12"), "{e}");
+    let out = ok(&qd_stdin(
+        &t,
+        &[
+            "user",
+            "create",
+            "--tenant",
+            "acme",
+            "--email",
+            "CEO@Acme.com",
+            "--role",
+            "executive",
+            "--password-stdin",
+        ],
+        "a long enough password\n",
+    ));
+    assert!(out.contains("ceo@acme.com is executive in acme"), "{out}");
+    assert!(!out.contains("password"), "{out}");
+    let out = ok(&qd(
+        &t,
+        &[
+            "user",
+            "create",
+            "--tenant",
+            "acme",
+            "--email",
+            "fin@acme.com",
+            "--role",
+            "finance",
+        ],
+    ));
+    assert!(out.contains("password (shown once): "), "{out}");
+    assert!(
+        err(&qd(
+            &t,
+            &[
+                "user",
+                "create",
+                "--tenant",
+                "acme",
+                "--email",
+                "x@acme.com",
+                "--role",
+                "boss"
+            ]
+        ))
+        .contains("not a role")
+    );
+}
+
+async fn serve_answers_and_stops_gracefully(t: TestStore) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_quarterdeck"))
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .args(store_flags(&t.target))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line.trim().rsplit(' ').next().unwrap().to_string();
+    assert!(url.starts_with("http://127.0.0.1:"), "{line}");
+    let client = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        match client.get(format!("{url}/readyz")).send().await {
+            Ok(r) if r.status() == 200 => break,
+            _ if Instant::now() < deadline => tokio::time::sleep(Duration::from_millis(20)).await,
+            other => panic!("not ready: {other:?}"),
+        }
+    }
+    assert_eq!(
+        client
+            .get(format!("{url}/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(Instant::now() < deadline, "did not stop on SIGTERM");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert!(status.success(), "{status:?}");
+}
