@@ -162,7 +162,9 @@ pub async fn ingest(
     rows: &[Value],
 ) -> Result<usize, IngestError> {
     if rows.len() > MAX_ROWS {
-        return Err(IngestError::TooLarge(format!("a batch may carry at most {MAX_ROWS} rows")));
+        return Err(IngestError::TooLarge(format!(
+            "a batch may carry at most {MAX_ROWS} rows"
+        )));
     }
     let parsed = validate(collection, rows).map_err(IngestError::Invalid)?;
     commit(store, tenant, collection, &parsed).await?;
