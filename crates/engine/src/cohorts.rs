@@ -68,10 +68,14 @@ impl Ledger {
         let starts: Vec<NaiveDate> = buckets.iter().map(|b| b.start).collect();
         let as_of = period.to;
         // The day each period's state is measured on: its last day, or `as_of`.
-        let ends: Vec<NaiveDate> =
-            starts.iter().map(|&s| day_before(grain.next_start(s)).min(as_of)).collect();
+        let ends: Vec<NaiveDate> = starts
+            .iter()
+            .map(|&s| day_before(grain.next_start(s)).min(as_of))
+            .collect();
         let n = starts.len();
-        let (Some(&first), Some(&last_end)) = (starts.first(), ends.last()) else { return Vec::new() };
+        let (Some(&first), Some(&last_end)) = (starts.first(), ends.last()) else {
+            return Vec::new();
+        };
 
         // Difference arrays over ages, per cohort: adding a value to a run of
         // period ends costs two updates, so each customer costs O(change points).
@@ -83,13 +87,15 @@ impl Ledger {
             logo_diff[k] = vec![0; n - k + 1];
         }
         for c in self.covered(filter) {
-            let Some(first_paid) = c.timeline.first_paid() else { continue };
+            let Some(first_paid) = c.first_paid() else {
+                continue;
+            };
             if first_paid < first || first_paid > last_end {
                 continue;
             }
             let k = starts.partition_point(|&s| s <= first_paid) - 1;
             size[k] += 1;
-            let points = c.timeline.points();
+            let points = c.points();
             for (i, &(day, value)) in points.iter().enumerate() {
                 if !is_paying(value) {
                     continue;
@@ -125,7 +131,11 @@ impl Ledger {
                         }
                     })
                     .collect();
-                Cohort { start: starts[k], customers: size[k], cells }
+                Cohort {
+                    start: starts[k],
+                    customers: size[k],
+                    cells,
+                }
             })
             .collect()
     }

@@ -33,7 +33,10 @@ impl Filter {
 
     /// Only customers in one of `segments`.
     pub fn segments<S: Into<String>>(segments: impl IntoIterator<Item = S>) -> Self {
-        Self { segment: Some(segments.into_iter().map(Into::into).collect()), ..Self::default() }
+        Self {
+            segment: Some(segments.into_iter().map(Into::into).collect()),
+            ..Self::default()
+        }
     }
 
     /// Whether no dimension is constrained.
@@ -127,7 +130,10 @@ impl CompiledFilter {
             && one(&self.region, attrs.region)
             && match &self.plan {
                 None => true,
-                Some(m) => attrs.plans.iter().any(|&p| m.get(p as usize).copied().unwrap_or(false)),
+                Some(m) => attrs
+                    .plans
+                    .iter()
+                    .any(|&p| m.get(p as usize).copied().unwrap_or(false)),
             }
     }
 }

@@ -38,7 +38,11 @@ impl FxTable {
         let mut raw: HashMap<Currency, Vec<_>> = HashMap::new();
         for r in rates {
             if r.currency != reporting {
-                raw.entry(r.currency).or_default().push((r.date.local_date(tz), r.date.instant(tz), r.rate));
+                raw.entry(r.currency).or_default().push((
+                    r.date.local_date(tz),
+                    r.date.instant(tz),
+                    r.rate,
+                ));
             }
         }
         let rates = raw
@@ -55,7 +59,10 @@ impl FxTable {
                 (c, days)
             })
             .collect();
-        Self { reporting: Some(reporting), rates }
+        Self {
+            reporting: Some(reporting),
+            rates,
+        }
     }
 
     /// The rate converting `currency` (`None` = reporting currency) on `day`.
@@ -63,12 +70,15 @@ impl FxTable {
         let Some(c) = currency.filter(|c| Some(*c) != self.reporting) else {
             return RateLookup::InForce(Decimal::ONE);
         };
-        let Some(list) = self.rates.get(&c) else { return RateLookup::Missing };
+        let Some(list) = self.rates.get(&c) else {
+            return RateLookup::Missing;
+        };
         let i = list.partition_point(|&(d, _)| d <= day);
         if i > 0 {
             RateLookup::InForce(list[i - 1].1)
         } else {
-            list.first().map_or(RateLookup::Missing, |&(d, r)| RateLookup::Later(r, d))
+            list.first()
+                .map_or(RateLookup::Missing, |&(d, r)| RateLookup::Later(r, d))
         }
     }
 }
@@ -80,7 +90,11 @@ mod tests {
     use rust_decimal::dec;
 
     fn rate(date: &str, code: &str, rate: Decimal) -> FxRate {
-        FxRate { date: TimePoint::parse(date).unwrap(), currency: Currency::parse(code).unwrap(), rate }
+        FxRate {
+            date: TimePoint::parse(date).unwrap(),
+            currency: Currency::parse(code).unwrap(),
+            rate,
+        }
     }
 
     #[test]
@@ -89,14 +103,32 @@ mod tests {
         let t = FxTable::new(
             Currency::USD,
             Tz::UTC,
-            &[rate("2025-01-01", "EUR", dec!(1.1)), rate("2025-02-01", "EUR", dec!(1.2))],
+            &[
+                rate("2025-01-01", "EUR", dec!(1.1)),
+                rate("2025-02-01", "EUR", dec!(1.2)),
+            ],
         );
         let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
-        assert_eq!(t.lookup(Some(eur), d("2025-01-31")), RateLookup::InForce(dec!(1.1)));
-        assert_eq!(t.lookup(Some(eur), d("2025-02-01")), RateLookup::InForce(dec!(1.2)));
-        assert_eq!(t.lookup(Some(eur), d("2024-12-31")), RateLookup::Later(dec!(1.1), d("2025-01-01")));
-        assert_eq!(t.lookup(None, d("2020-01-01")), RateLookup::InForce(Decimal::ONE));
-        assert_eq!(t.lookup(Some(Currency::USD), d("2020-01-01")), RateLookup::InForce(Decimal::ONE));
+        assert_eq!(
+            t.lookup(Some(eur), d("2025-01-31")),
+            RateLookup::InForce(dec!(1.1))
+        );
+        assert_eq!(
+            t.lookup(Some(eur), d("2025-02-01")),
+            RateLookup::InForce(dec!(1.2))
+        );
+        assert_eq!(
+            t.lookup(Some(eur), d("2024-12-31")),
+            RateLookup::Later(dec!(1.1), d("2025-01-01"))
+        );
+        assert_eq!(
+            t.lookup(None, d("2020-01-01")),
+            RateLookup::InForce(Decimal::ONE)
+        );
+        assert_eq!(
+            t.lookup(Some(Currency::USD), d("2020-01-01")),
+            RateLookup::InForce(Decimal::ONE)
+        );
         let gbp = Currency::parse("GBP").unwrap();
         assert_eq!(t.lookup(Some(gbp), d("2025-01-01")), RateLookup::Missing);
     }

@@ -4,11 +4,9 @@ use crate::filter::{Attributes, CompiledFilter, Dictionaries, Filter};
 use crate::fx::FxTable;
 use crate::settings::TenantSettings;
 use crate::subscription::{StoredEvent, Warning, customer_timeline};
-use crate::timeline::Timeline;
+use crate::timeline::{TimelineArena, TimelineRef};
 use quarterdeck_domain::Currency;
-use quarterdeck_domain::records::{
-    Customer, FxRate, Invoice, Payment, Record, SubscriptionEvent,
-};
+use quarterdeck_domain::records::{Customer, FxRate, Invoice, Payment, Record, SubscriptionEvent};
 use std::collections::{HashMap, HashSet};
 
 /// The records a ledger is built from (any may be empty).
@@ -26,16 +24,14 @@ pub struct Records<'a> {
     pub payments: &'a [Payment],
 }
 
-/// One customer's slice of the ledger: everything needed to recompute it alone.
+/// The records behind one customer: everything needed to recompute it alone.
 #[derive(Debug, Clone)]
-pub(crate) struct CustomerEntry {
-    pub id: String,
+struct CustomerEntry {
+    id: String,
     /// Whether a customer record exists (events may arrive before it).
-    pub has_record: bool,
-    pub attrs: Attributes,
-    pub events: Vec<StoredEvent>,
-    pub timeline: Timeline,
-    pub warnings: Vec<Warning>,
+    has_record: bool,
+    events: Vec<StoredEvent>,
+    warnings: Vec<Warning>,
 }
 
 /// A tenant's in-memory revenue ledger: per-customer MRR timelines and the
@@ -47,6 +43,10 @@ pub struct Ledger {
     fx: FxTable,
     dicts: Dictionaries,
     slots: HashMap<String, usize>,
+    // Three parallel columns indexed by slot: queries touch only the first two,
+    // which stay small and contiguous; the records behind them sit apart.
+    timelines: TimelineArena,
+    attrs: Vec<Attributes>,
     customers: Vec<CustomerEntry>,
     /// Event id → customer id, so a re-sent event that moved customer is found.
     event_owner: HashMap<String, String>,
@@ -63,17 +63,28 @@ impl Ledger {
             fx: FxTable::default(),
             dicts: Dictionaries::default(),
             slots: HashMap::new(),
+            timelines: TimelineArena::default(),
+            attrs: Vec::new(),
             customers: Vec::new(),
             event_owner: HashMap::new(),
             invoices: HashMap::new(),
             payments: HashMap::new(),
         };
-        ledger.fx_rates = records.fx_rates.iter().map(|r| (r.key(), r.clone())).collect();
-        ledger.fx = FxTable::new(settings.currency, settings.time_zone, ledger.fx_rates.values());
+        ledger.fx_rates = records
+            .fx_rates
+            .iter()
+            .map(|r| (r.key(), r.clone()))
+            .collect();
+        ledger.fx = FxTable::new(
+            settings.currency,
+            settings.time_zone,
+            ledger.fx_rates.values(),
+        );
         ledger.upsert_invoices(records.invoices);
         ledger.upsert_payments(records.payments);
         ledger.upsert_customers(records.customers);
         ledger.upsert_subscription_events(records.subscription_events);
+        ledger.timelines.compact();
         ledger
     }
 
@@ -93,18 +104,19 @@ impl Ledger {
                 segment: intern(&mut self.dicts.segment, &c.segment),
                 csm: intern(&mut self.dicts.csm, &c.csm),
                 region: intern(&mut self.dicts.region, &c.region),
-                plans: std::mem::take(&mut self.customers[slot].attrs.plans),
+                plans: std::mem::take(&mut self.attrs[slot].plans),
             };
-            let entry = &mut self.customers[slot];
-            entry.attrs = attrs;
-            entry.has_record = true;
+            self.attrs[slot] = attrs;
+            self.customers[slot].has_record = true;
         }
     }
 
     /// Removes customer records and all their subscription events.
     pub fn remove_customers<S: AsRef<str>>(&mut self, ids: impl IntoIterator<Item = S>) {
         for id in ids {
-            let Some(&slot) = self.slots.get(id.as_ref()) else { continue };
+            let Some(&slot) = self.slots.get(id.as_ref()) else {
+                continue;
+            };
             for e in &self.customers[slot].events {
                 self.event_owner.remove(&e.id);
             }
@@ -121,7 +133,9 @@ impl Ledger {
         for e in events {
             self.detach_event(&e.id, &mut dirty);
             let slot = self.slot_for(&e.customer_id);
-            self.customers[slot].events.push(StoredEvent::new(e, self.settings.time_zone));
+            self.customers[slot]
+                .events
+                .push(StoredEvent::new(e, self.settings.time_zone));
             self.event_owner.insert(e.id.clone(), e.customer_id.clone());
             dirty.insert(e.customer_id.clone());
         }
@@ -148,7 +162,11 @@ impl Ledger {
         let dirty = self
             .customers
             .iter()
-            .filter(|c| c.events.iter().any(|e| foreign(e.state.as_ref().and_then(|s| s.currency))))
+            .filter(|c| {
+                c.events
+                    .iter()
+                    .any(|e| foreign(e.state.as_ref().and_then(|s| s.currency)))
+            })
             .map(|c| c.id.clone())
             .collect();
         self.refresh_all(dirty);
@@ -156,12 +174,14 @@ impl Ledger {
 
     /// Adds or replaces invoices (by id).
     pub fn upsert_invoices(&mut self, invoices: &[Invoice]) {
-        self.invoices.extend(invoices.iter().map(|i| (i.id.clone(), i.clone())));
+        self.invoices
+            .extend(invoices.iter().map(|i| (i.id.clone(), i.clone())));
     }
 
     /// Adds or replaces payments (by id).
     pub fn upsert_payments(&mut self, payments: &[Payment]) {
-        self.payments.extend(payments.iter().map(|p| (p.id.clone(), p.clone())));
+        self.payments
+            .extend(payments.iter().map(|p| (p.id.clone(), p.clone())));
     }
 
     /// The invoices held, by id.
@@ -175,8 +195,8 @@ impl Ledger {
     }
 
     /// The MRR timeline of one customer.
-    pub fn timeline(&self, customer_id: &str) -> Option<&Timeline> {
-        self.slots.get(customer_id).map(|&s| &self.customers[s].timeline)
+    pub fn timeline(&self, customer_id: &str) -> Option<TimelineRef<'_>> {
+        self.slots.get(customer_id).map(|&s| self.timelines.get(s))
     }
 
     /// Ids of every customer with a record or an event.
@@ -194,12 +214,14 @@ impl Ledger {
         self.customers.iter().flat_map(|c| c.warnings.iter())
     }
 
-    /// The customers a filter covers.
-    pub(crate) fn covered<'a>(&'a self, filter: &Filter) -> impl Iterator<Item = &'a CustomerEntry> {
+    /// The timelines of the customers a filter covers.
+    pub(crate) fn covered<'a>(&'a self, filter: &Filter) -> impl Iterator<Item = TimelineRef<'a>> {
         let compiled = (!filter.is_all()).then(|| CompiledFilter::new(filter, &self.dicts));
-        self.customers
+        self.timelines
             .iter()
-            .filter(move |c| compiled.as_ref().is_none_or(|f| f.matches(&c.attrs)))
+            .zip(&self.attrs)
+            .filter(move |(_, a)| compiled.as_ref().is_none_or(|f| f.matches(a)))
+            .map(|(t, _)| t)
     }
 
     /// The slot of `customer_id`, creating an empty entry when new.
@@ -210,18 +232,21 @@ impl Ledger {
         self.customers.push(CustomerEntry {
             id: customer_id.to_string(),
             has_record: false,
-            attrs: Attributes::default(),
             events: Vec::new(),
-            timeline: Timeline::default(),
             warnings: Vec::new(),
         });
-        self.slots.insert(customer_id.to_string(), self.customers.len() - 1);
+        self.timelines.push_empty();
+        self.attrs.push(Attributes::default());
+        self.slots
+            .insert(customer_id.to_string(), self.customers.len() - 1);
         self.customers.len() - 1
     }
 
     /// Takes event `id` out of its customer's list, marking that customer dirty.
     fn detach_event(&mut self, id: &str, dirty: &mut HashSet<String>) {
-        let Some(owner) = self.event_owner.remove(id) else { return };
+        let Some(owner) = self.event_owner.remove(id) else {
+            return;
+        };
         if let Some(&slot) = self.slots.get(&owner) {
             self.customers[slot].events.retain(|e| e.id != id);
         }
@@ -240,6 +265,8 @@ impl Ledger {
     fn refresh(&mut self, slot: usize) {
         let entry = &self.customers[slot];
         if entry.events.is_empty() && !entry.has_record {
+            self.timelines.swap_remove(slot);
+            self.attrs.swap_remove(slot);
             let removed = self.customers.swap_remove(slot);
             self.slots.remove(&removed.id);
             if let Some(moved) = self.customers.get(slot) {
@@ -255,9 +282,10 @@ impl Ledger {
             .collect();
         plans.sort_unstable();
         plans.dedup();
+        self.attrs[slot].plans = plans;
         let entry = &mut self.customers[slot];
-        entry.attrs.plans = plans;
         entry.warnings.clear();
-        entry.timeline = customer_timeline(&entry.id, &entry.events, &self.fx, &mut entry.warnings);
+        let timeline = customer_timeline(&entry.id, &entry.events, &self.fx, &mut entry.warnings);
+        self.timelines.set(slot, &timeline);
     }
 }

@@ -22,10 +22,10 @@ pub use ledger::{Ledger, Records};
 pub use money::round_money;
 pub use movements::{MovementBucket, MovementKind, MovementSummary, Movements};
 pub use period::{Bucket, Grain, Period};
-pub use retention::{RevenueRetention, RevenueSummary, Retention};
+pub use retention::{Retention, RevenueRetention, RevenueSummary};
 pub use settings::TenantSettings;
 pub use subscription::{Warning, WarningKind};
-pub use timeline::Timeline;
+pub use timeline::{Timeline, TimelineRef};
 
 #[cfg(test)]
 mod tests;

@@ -18,8 +18,13 @@ pub fn max_monthly_value() -> Decimal {
 }
 
 /// Brings a computed monthly value to the engine's fixed internal scale.
+///
+/// Every value gets exactly this scale (not just at most), so additions and
+/// comparisons never need to align scales, which keeps the hot loops cheap.
 pub fn quantize(value: Decimal) -> Decimal {
-    value.round_dp_with_strategy(INTERNAL_SCALE, RoundingStrategy::MidpointNearestEven)
+    let mut v = value.round_dp_with_strategy(INTERNAL_SCALE, RoundingStrategy::MidpointNearestEven);
+    v.rescale(INTERNAL_SCALE);
+    v
 }
 
 /// Rounds an amount for display: to cents, halves away from zero.
@@ -30,7 +35,11 @@ pub fn round_money(value: Decimal) -> Decimal {
 /// `numerator ÷ denominator`, or `None` when the denominator is zero (metrics.md:
 /// a ratio with a zero denominator is null, never 0 and never infinity).
 pub fn ratio(numerator: Decimal, denominator: Decimal) -> Option<Decimal> {
-    if denominator.is_zero() { None } else { numerator.checked_div(denominator) }
+    if denominator.is_zero() {
+        None
+    } else {
+        numerator.checked_div(denominator)
+    }
 }
 
 /// `ratio` for counts.

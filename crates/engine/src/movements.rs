@@ -1,9 +1,9 @@
 //! MRR movements: classifying each customer-day change and summing them by period.
 
 use crate::filter::Filter;
-use crate::ledger::{CustomerEntry, Ledger};
+use crate::ledger::Ledger;
 use crate::period::{Bucket, Grain, Period};
-use crate::timeline::is_paying;
+use crate::timeline::{TimelineRef, is_paying};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -156,9 +156,15 @@ pub(crate) struct Scan {
 /// Each customer costs a binary search plus its change points inside the ranges,
 /// never a loop over days; per-range start and end states follow from the first
 /// start state and the movements, exactly, thanks to the fixed internal scale.
-pub(crate) fn scan<'a>(customers: impl Iterator<Item = &'a CustomerEntry>, ranges: &[Period]) -> Scan {
+pub(crate) fn scan<'a>(
+    customers: impl Iterator<Item = TimelineRef<'a>>,
+    ranges: &[Period],
+) -> Scan {
     let (Some(first), Some(last)) = (ranges.first(), ranges.last()) else {
-        return Scan { ranges: Vec::new(), cohort: CohortSums::default() };
+        return Scan {
+            ranges: Vec::new(),
+            cohort: CohortSums::default(),
+        };
     };
     let start_day = first.start_state_day();
     let ends: Vec<NaiveDate> = ranges.iter().map(|r| r.to).collect();
@@ -166,14 +172,18 @@ pub(crate) fn scan<'a>(customers: impl Iterator<Item = &'a CustomerEntry>, range
     let (mut mrr_start, mut paying_start) = (Decimal::ZERO, 0u64);
     let mut cohort = CohortSums::default();
     for c in customers {
-        let points = c.timeline.points();
-        let mut i = c.timeline.index_after(start_day);
-        let start = if i == 0 { Decimal::ZERO } else { points[i - 1].1 };
+        let points = c.points();
+        let mut i = c.index_after(start_day);
+        let start = if i == 0 {
+            Decimal::ZERO
+        } else {
+            points[i - 1].1
+        };
         let mut previous = start;
         let mut range = 0;
         while let Some(&(day, value)) = points.get(i).filter(|p| p.0 <= last.to) {
             range += ends[range..].partition_point(|&e| e < day);
-            let paid_before = c.timeline.first_paid().is_some_and(|f| f < day);
+            let paid_before = c.first_paid().is_some_and(|f| f < day);
             if let Some((kind, amount)) = classify(previous, value, paid_before) {
                 movements[range].add(kind, amount);
             }
@@ -192,16 +202,26 @@ pub(crate) fn scan<'a>(customers: impl Iterator<Item = &'a CustomerEntry>, range
     for (period, movements) in ranges.iter().zip(movements) {
         let mrr_end = mrr_start + movements.net_new();
         let paying_end = (paying_start as i64 + movements.net_new_customers()) as u64;
-        out.push(MovementSummary { period: *period, mrr_start, mrr_end, paying_start, paying_end, movements });
+        out.push(MovementSummary {
+            period: *period,
+            mrr_start,
+            mrr_end,
+            paying_start,
+            paying_end,
+            movements,
+        });
         (mrr_start, paying_start) = (mrr_end, paying_end);
     }
-    Scan { ranges: out, cohort }
+    Scan {
+        ranges: out,
+        cohort,
+    }
 }
 
 impl Ledger {
     /// MRR on `day`: Σ MRR_c over the covered customers.
     pub fn mrr_on(&self, day: NaiveDate, filter: &Filter) -> Decimal {
-        self.covered(filter).map(|c| c.timeline.value_on(day)).sum()
+        self.covered(filter).map(|c| c.value_on(day)).sum()
     }
 
     /// ARR on `day`: 12 × MRR.
@@ -211,15 +231,19 @@ impl Ledger {
 
     /// Number of covered customers with MRR_c > 0 on `day`.
     pub fn paying_customers_on(&self, day: NaiveDate, filter: &Filter) -> u64 {
-        self.covered(filter).filter(|c| is_paying(c.timeline.value_on(day))).count() as u64
+        self.covered(filter)
+            .filter(|c| is_paying(c.value_on(day)))
+            .count() as u64
     }
 
     /// ARPA on `day`: MRR ÷ paying customers (`None` when nobody pays).
     pub fn arpa_on(&self, day: NaiveDate, filter: &Filter) -> Option<Decimal> {
-        let (mrr, paying) = self.covered(filter).fold((Decimal::ZERO, 0u64), |(m, n), c| {
-            let v = c.timeline.value_on(day);
-            if is_paying(v) { (m + v, n + 1) } else { (m, n) }
-        });
+        let (mrr, paying) = self
+            .covered(filter)
+            .fold((Decimal::ZERO, 0u64), |(m, n), c| {
+                let v = c.value_on(day);
+                if is_paying(v) { (m + v, n + 1) } else { (m, n) }
+            });
         crate::money::ratio(mrr, Decimal::from(paying))
     }
 
@@ -230,14 +254,22 @@ impl Ledger {
     }
 
     /// The movements of `period` bucketed by `grain` (weeks ISO, quarters and years fiscal).
-    pub fn movement_series(&self, period: Period, grain: Grain, filter: &Filter) -> Vec<MovementBucket> {
+    pub fn movement_series(
+        &self,
+        period: Period,
+        grain: Grain,
+        filter: &Filter,
+    ) -> Vec<MovementBucket> {
         let buckets: Vec<Bucket> = grain.buckets(period, self.settings().fiscal_start());
         let ranges: Vec<Period> = buckets.iter().map(|b| b.period).collect();
         let scan = scan(self.covered(filter), &ranges);
         buckets
             .into_iter()
             .zip(scan.ranges)
-            .map(|(b, summary)| MovementBucket { start: b.start, summary })
+            .map(|(b, summary)| MovementBucket {
+                start: b.start,
+                summary,
+            })
             .collect()
     }
 
@@ -256,10 +288,19 @@ mod tests {
     fn classification_table() {
         use MovementKind::*;
         assert_eq!(classify(dec!(0), dec!(10), false), Some((New, dec!(10))));
-        assert_eq!(classify(dec!(0), dec!(10), true), Some((Reactivation, dec!(10))));
+        assert_eq!(
+            classify(dec!(0), dec!(10), true),
+            Some((Reactivation, dec!(10)))
+        );
         assert_eq!(classify(dec!(10), dec!(0), true), Some((Churn, dec!(10))));
-        assert_eq!(classify(dec!(10), dec!(15), true), Some((Expansion, dec!(5))));
-        assert_eq!(classify(dec!(10), dec!(4), true), Some((Contraction, dec!(6))));
+        assert_eq!(
+            classify(dec!(10), dec!(15), true),
+            Some((Expansion, dec!(5)))
+        );
+        assert_eq!(
+            classify(dec!(10), dec!(4), true),
+            Some((Contraction, dec!(6)))
+        );
         assert_eq!(classify(dec!(10), dec!(10), true), None);
         assert_eq!(classify(dec!(0), dec!(0), true), None);
     }

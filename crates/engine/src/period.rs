@@ -73,13 +73,18 @@ impl Period {
     /// The period of equal length ending the day before `from`.
     pub fn previous_period(&self) -> Self {
         let to = day_before(self.from);
-        let from = to.checked_sub_days(Days::new(self.days() as u64 - 1)).unwrap_or(to);
+        let from = to
+            .checked_sub_days(Days::new(self.days() as u64 - 1))
+            .unwrap_or(to);
         Self { from, to }
     }
 
     /// The same dates one year earlier (Feb 29 → Feb 28).
     pub fn previous_year(&self) -> Self {
-        Self { from: months_before(self.from, 12), to: months_before(self.to, 12) }
+        Self {
+            from: months_before(self.from, 12),
+            to: months_before(self.to, 12),
+        }
     }
 
     /// The twelve months ending on `to`: from the day after `to − 12 months`.
@@ -88,7 +93,10 @@ impl Period {
     /// month end (2025-12-31 → 2024-12-31, 2025-02-28 → 2024-02-29,
     /// 2025-06-15 → 2024-06-15), so a month-end `to` gives twelve calendar months.
     pub fn trailing_twelve_months(to: NaiveDate) -> Self {
-        Self { from: day_after(months_before_anchored(to, 12)), to }
+        Self {
+            from: day_after(months_before_anchored(to, 12)),
+            to,
+        }
     }
 }
 
@@ -111,7 +119,8 @@ pub enum Grain {
 impl Grain {
     /// The first day of the bucket containing `day`; `fiscal_start` is the month 1–12.
     pub fn bucket_start(self, day: NaiveDate, fiscal_start: u32) -> NaiveDate {
-        let first_of = |year: i32, month: u32| NaiveDate::from_ymd_opt(year, month, 1).unwrap_or(day);
+        let first_of =
+            |year: i32, month: u32| NaiveDate::from_ymd_opt(year, month, 1).unwrap_or(day);
         match self {
             Grain::Day => day,
             Grain::Week => day - Days::new(u64::from(day.weekday().num_days_from_monday())),
@@ -119,7 +128,11 @@ impl Grain {
             Grain::Quarter | Grain::Year => {
                 let f = fiscal_start.clamp(1, 12);
                 let into_year = (day.month() + 12 - f) % 12;
-                let back = if self == Grain::Quarter { into_year % 3 } else { into_year };
+                let back = if self == Grain::Quarter {
+                    into_year % 3
+                } else {
+                    into_year
+                };
                 months_before(first_of(day.year(), day.month()), back)
             }
         }
@@ -145,8 +158,14 @@ impl Grain {
             if next <= start {
                 break; // Only at the end of the calendar; never loop forever.
             }
-            let clipped = Period { from: start.max(period.from), to: day_before(next).min(period.to) };
-            out.push(Bucket { start, period: clipped });
+            let clipped = Period {
+                from: start.max(period.from),
+                to: day_before(next).min(period.to),
+            };
+            out.push(Bucket {
+                start,
+                period: clipped,
+            });
             start = next;
         }
         out
@@ -173,13 +192,31 @@ mod tests {
     #[test]
     fn comparison_periods() {
         let p = Period::new(d("2025-03-01"), d("2025-03-31")).unwrap();
-        assert_eq!(p.previous_period(), Period::new(d("2025-01-29"), d("2025-02-28")).unwrap());
+        assert_eq!(
+            p.previous_period(),
+            Period::new(d("2025-01-29"), d("2025-02-28")).unwrap()
+        );
         let leap = Period::new(d("2024-02-01"), d("2024-02-29")).unwrap();
-        assert_eq!(leap.previous_year(), Period::new(d("2023-02-01"), d("2023-02-28")).unwrap());
-        assert_eq!(Period::trailing_twelve_months(d("2025-12-31")).from, d("2025-01-01"));
-        assert_eq!(Period::trailing_twelve_months(d("2024-02-29")).from, d("2023-03-01"));
-        assert_eq!(Period::trailing_twelve_months(d("2025-02-28")).from, d("2024-03-01"));
-        assert_eq!(Period::trailing_twelve_months(d("2025-06-15")).from, d("2024-06-16"));
+        assert_eq!(
+            leap.previous_year(),
+            Period::new(d("2023-02-01"), d("2023-02-28")).unwrap()
+        );
+        assert_eq!(
+            Period::trailing_twelve_months(d("2025-12-31")).from,
+            d("2025-01-01")
+        );
+        assert_eq!(
+            Period::trailing_twelve_months(d("2024-02-29")).from,
+            d("2023-03-01")
+        );
+        assert_eq!(
+            Period::trailing_twelve_months(d("2025-02-28")).from,
+            d("2024-03-01")
+        );
+        assert_eq!(
+            Period::trailing_twelve_months(d("2025-06-15")).from,
+            d("2024-06-16")
+        );
         assert_eq!(months_before_anchored(d("2025-03-31"), 1), d("2025-02-28"));
         assert_eq!(months_before_anchored(d("2025-02-28"), 1), d("2025-01-31"));
         assert!(Period::new(d("2025-01-02"), d("2025-01-01")).is_none());
@@ -187,14 +224,38 @@ mod tests {
 
     #[test]
     fn bucket_starts_follow_the_fiscal_year() {
-        assert_eq!(Grain::Week.bucket_start(d("2025-01-01"), 1), d("2024-12-30"));
-        assert_eq!(Grain::Quarter.bucket_start(d("2025-05-20"), 1), d("2025-04-01"));
-        assert_eq!(Grain::Quarter.bucket_start(d("2025-05-20"), 2), d("2025-05-01"));
-        assert_eq!(Grain::Quarter.bucket_start(d("2025-01-20"), 4), d("2025-01-01"));
-        assert_eq!(Grain::Quarter.bucket_start(d("2025-03-20"), 4), d("2025-01-01"));
-        assert_eq!(Grain::Year.bucket_start(d("2025-03-20"), 4), d("2024-04-01"));
-        assert_eq!(Grain::Year.bucket_start(d("2025-04-01"), 4), d("2025-04-01"));
-        assert_eq!(Grain::Year.bucket_start(d("2025-12-31"), 1), d("2025-01-01"));
+        assert_eq!(
+            Grain::Week.bucket_start(d("2025-01-01"), 1),
+            d("2024-12-30")
+        );
+        assert_eq!(
+            Grain::Quarter.bucket_start(d("2025-05-20"), 1),
+            d("2025-04-01")
+        );
+        assert_eq!(
+            Grain::Quarter.bucket_start(d("2025-05-20"), 2),
+            d("2025-05-01")
+        );
+        assert_eq!(
+            Grain::Quarter.bucket_start(d("2025-01-20"), 4),
+            d("2025-01-01")
+        );
+        assert_eq!(
+            Grain::Quarter.bucket_start(d("2025-03-20"), 4),
+            d("2025-01-01")
+        );
+        assert_eq!(
+            Grain::Year.bucket_start(d("2025-03-20"), 4),
+            d("2024-04-01")
+        );
+        assert_eq!(
+            Grain::Year.bucket_start(d("2025-04-01"), 4),
+            d("2025-04-01")
+        );
+        assert_eq!(
+            Grain::Year.bucket_start(d("2025-12-31"), 1),
+            d("2025-01-01")
+        );
     }
 
     #[test]
@@ -203,8 +264,14 @@ mod tests {
         let b = Grain::Month.buckets(p, 1);
         assert_eq!(b.len(), 3);
         assert_eq!(b[0].start, d("2025-01-01"));
-        assert_eq!(b[0].period, Period::new(d("2025-01-15"), d("2025-01-31")).unwrap());
-        assert_eq!(b[2].period, Period::new(d("2025-03-01"), d("2025-03-10")).unwrap());
+        assert_eq!(
+            b[0].period,
+            Period::new(d("2025-01-15"), d("2025-01-31")).unwrap()
+        );
+        assert_eq!(
+            b[2].period,
+            Period::new(d("2025-03-01"), d("2025-03-10")).unwrap()
+        );
         assert_eq!(Grain::Day.buckets(p, 1).len() as i64, p.days());
     }
 }

@@ -21,16 +21,26 @@ pub fn gross_mrr_churn_rate(m: &Movements, mrr_start: Decimal) -> Option<Decimal
 
 /// Net MRR churn rate: (churn + contraction − expansion − reactivation) ÷ MRR at the start.
 pub fn net_mrr_churn_rate(m: &Movements, mrr_start: Decimal) -> Option<Decimal> {
-    ratio(m.churn + m.contraction - m.expansion - m.reactivation, mrr_start)
+    ratio(
+        m.churn + m.contraction - m.expansion - m.reactivation,
+        mrr_start,
+    )
 }
 
 /// Quick ratio: (new + expansion + reactivation) ÷ (churn + contraction).
 pub fn quick_ratio(m: &Movements) -> Option<Decimal> {
-    ratio(m.new + m.expansion + m.reactivation, m.churn + m.contraction)
+    ratio(
+        m.new + m.expansion + m.reactivation,
+        m.churn + m.contraction,
+    )
 }
 
 /// LTV: ARPA × gross margin ÷ average monthly customer churn rate (`None` if any is missing or the rate is 0).
-pub fn ltv(arpa: Option<Decimal>, gross_margin: Decimal, monthly_churn: Option<Decimal>) -> Option<Decimal> {
+pub fn ltv(
+    arpa: Option<Decimal>,
+    gross_margin: Decimal,
+    monthly_churn: Option<Decimal>,
+) -> Option<Decimal> {
     ratio(arpa? * gross_margin, monthly_churn?)
 }
 
@@ -45,7 +55,10 @@ pub struct RevenueRetention {
 
 impl RevenueRetention {
     fn from_sums(s: &CohortSums) -> Self {
-        Self { nrr: ratio(s.end, s.start), grr: ratio(s.kept, s.start) }
+        Self {
+            nrr: ratio(s.end, s.start),
+            grr: ratio(s.kept, s.start),
+        }
     }
 }
 
@@ -100,7 +113,10 @@ fn retention_of(summary: MovementSummary, cohort: &CohortSums) -> Retention {
 pub fn trailing_months(end: NaiveDate) -> Vec<Period> {
     (0..12u32)
         .rev()
-        .map(|j| Period { from: day_after(months_before_anchored(end, j + 1)), to: months_before_anchored(end, j) })
+        .map(|j| Period {
+            from: day_after(months_before_anchored(end, j + 1)),
+            to: months_before_anchored(end, j),
+        })
         .collect()
 }
 
@@ -126,29 +142,48 @@ impl Ledger {
     }
 
     /// Mean of the twelve monthly customer churn rates ending on `end` (months without paying customers at their start are left out).
-    pub fn average_monthly_customer_churn_rate(&self, end: NaiveDate, filter: &Filter) -> Option<Decimal> {
+    pub fn average_monthly_customer_churn_rate(
+        &self,
+        end: NaiveDate,
+        filter: &Filter,
+    ) -> Option<Decimal> {
         mean_churn_rate(&scan(self.covered(filter), &trailing_months(end)).ranges)
     }
 
     /// LTV on `end`: ARPA × `gross_margin` (0.80 = 80 %) ÷ average monthly customer churn rate.
     pub fn ltv(&self, end: NaiveDate, gross_margin: Decimal, filter: &Filter) -> Option<Decimal> {
-        ltv(self.arpa_on(end, filter), gross_margin, self.average_monthly_customer_churn_rate(end, filter))
+        ltv(
+            self.arpa_on(end, filter),
+            gross_margin,
+            self.average_monthly_customer_churn_rate(end, filter),
+        )
     }
 
     /// Period rates, trailing-twelve-month rates, ARPA and LTV in three passes over the customers.
-    pub fn revenue_summary(&self, period: Period, gross_margin: Decimal, filter: &Filter) -> RevenueSummary {
+    pub fn revenue_summary(
+        &self,
+        period: Period,
+        gross_margin: Decimal,
+        filter: &Filter,
+    ) -> RevenueSummary {
         let retention = self.retention(period, filter);
         // One pass over the twelve monthly windows gives both the monthly churn
         // rates and, from its first start state to its last end state, TTM NRR / GRR.
         let months = scan(self.covered(filter), &trailing_months(period.to));
-        let ttm_movements = months.ranges.iter().fold(Movements::default(), |mut acc, m| {
-            acc.merge(&m.movements);
-            acc
-        });
+        let ttm_movements = months
+            .ranges
+            .iter()
+            .fold(Movements::default(), |mut acc, m| {
+                acc.merge(&m.movements);
+                acc
+            });
         let first = &months.ranges[0];
         let last = &months.ranges[11];
         let ttm_summary = MovementSummary {
-            period: Period { from: first.period.from, to: last.period.to },
+            period: Period {
+                from: first.period.from,
+                to: last.period.to,
+            },
             mrr_start: first.mrr_start,
             mrr_end: last.mrr_end,
             paying_start: first.paying_start,
@@ -156,7 +191,10 @@ impl Ledger {
             movements: ttm_movements,
         };
         let average = mean_churn_rate(&months.ranges);
-        let arpa = ratio(retention.summary.mrr_end, Decimal::from(retention.summary.paying_end));
+        let arpa = ratio(
+            retention.summary.mrr_end,
+            Decimal::from(retention.summary.paying_end),
+        );
         RevenueSummary {
             trailing_twelve_months: retention_of(ttm_summary, &months.cohort),
             ltv: ltv(arpa, gross_margin, average),
@@ -180,17 +218,35 @@ mod tests {
     fn trailing_months_tile_the_year() {
         let m = trailing_months(d("2025-03-31"));
         assert_eq!(m[0].from, d("2024-04-01"));
-        assert_eq!(m[10], Period { from: d("2025-02-01"), to: d("2025-02-28") });
-        assert_eq!(m[11], Period { from: d("2025-03-01"), to: d("2025-03-31") });
+        assert_eq!(
+            m[10],
+            Period {
+                from: d("2025-02-01"),
+                to: d("2025-02-28")
+            }
+        );
+        assert_eq!(
+            m[11],
+            Period {
+                from: d("2025-03-01"),
+                to: d("2025-03-31")
+            }
+        );
         for w in m.windows(2) {
             assert_eq!(day_after(w[0].to), w[1].from);
         }
-        assert_eq!(m[0].from, Period::trailing_twelve_months(d("2025-03-31")).from);
+        assert_eq!(
+            m[0].from,
+            Period::trailing_twelve_months(d("2025-03-31")).from
+        );
     }
 
     #[test]
     fn ltv_needs_a_churn_rate() {
-        assert_eq!(ltv(Some(dec!(100)), dec!(1), Some(dec!(0.05))), Some(dec!(2000)));
+        assert_eq!(
+            ltv(Some(dec!(100)), dec!(1), Some(dec!(0.05))),
+            Some(dec!(2000))
+        );
         assert_eq!(ltv(Some(dec!(100)), dec!(1), Some(dec!(0))), None);
         assert_eq!(ltv(None, dec!(1), Some(dec!(0.05))), None);
     }

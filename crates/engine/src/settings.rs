@@ -16,7 +16,11 @@ pub struct TenantSettings {
 
 impl Default for TenantSettings {
     fn default() -> Self {
-        Self { currency: Currency::USD, time_zone: Tz::UTC, fiscal_year_start_month: 1 }
+        Self {
+            currency: Currency::USD,
+            time_zone: Tz::UTC,
+            fiscal_year_start_month: 1,
+        }
     }
 }
 

@@ -55,9 +55,17 @@ pub struct Warning {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum WarningKind {
     /// No rate on or before the event's day: the earliest later rate (of `rate_date`) was used.
-    FxRateFromLaterDate { currency: Currency, rate_date: NaiveDate },
+    FxRateFromLaterDate {
+        /// The amount's currency.
+        currency: Currency,
+        /// The date of the rate used instead.
+        rate_date: NaiveDate,
+    },
     /// No rate at all for the currency: the amount counts as 0 until one arrives.
-    NoFxRate { currency: Currency },
+    NoFxRate {
+        /// The amount's currency.
+        currency: Currency,
+    },
     /// The monthly value is beyond the engine's range (or overflowed): it counts as 0.
     AmountOutOfRange,
 }
@@ -107,8 +115,11 @@ fn subscription_steps(
     warnings: &mut Vec<Warning>,
 ) -> Vec<(NaiveDate, Decimal)> {
     // The value can change only on an event's day or on a trial's last day.
-    let mut days: Vec<NaiveDate> =
-        events.iter().map(|e| e.day).chain(events.iter().filter_map(|e| e.trial_end)).collect();
+    let mut days: Vec<NaiveDate> = events
+        .iter()
+        .map(|e| e.day)
+        .chain(events.iter().filter_map(|e| e.trial_end))
+        .collect();
     days.sort_unstable();
     days.dedup();
 
@@ -149,7 +160,11 @@ fn converted_value(
     warnings: &mut Vec<Warning>,
 ) -> Decimal {
     let mut warn = |kind| {
-        warnings.push(Warning { customer_id: customer_id.to_string(), event_id: e.id.clone(), kind })
+        warnings.push(Warning {
+            customer_id: customer_id.to_string(),
+            event_id: e.id.clone(),
+            kind,
+        })
     };
     let own = state
         .amount
@@ -160,7 +175,10 @@ fn converted_value(
         RateLookup::InForce(r) => r,
         RateLookup::Later(r, rate_date) => {
             let currency = state.currency.unwrap_or(Currency::USD);
-            warn(WarningKind::FxRateFromLaterDate { currency, rate_date });
+            warn(WarningKind::FxRateFromLaterDate {
+                currency,
+                rate_date,
+            });
             r
         }
         RateLookup::Missing => {

@@ -1,1 +1,493 @@
+//! Property tests over random small histories, checked against a day-by-day oracle.
 
+use crate::money::quantize;
+use crate::movements::classify;
+use crate::period::{day_after, day_before};
+use crate::{CohortGrain, Filter, Grain, Ledger, Movements, Period, Records, TenantSettings};
+use chrono::{Days, NaiveDate};
+use chrono_tz::Tz;
+use proptest::prelude::*;
+use quarterdeck_domain::records::{
+    Customer, FxRate, SubscriptionEvent, SubscriptionEventType, SubscriptionState,
+};
+use quarterdeck_domain::{BillingInterval, Currency, TimePoint};
+use rust_decimal::{Decimal, dec};
+use std::collections::BTreeMap;
+
+const SEGMENTS: [&str; 3] = ["smb", "mid", "ent"];
+const ZONES: [&str; 3] = ["UTC", "America/New_York", "Asia/Tokyo"];
+/// Days of history generated after `base`.
+const SPAN: u64 = 400;
+
+fn base() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2024, 1, 1).unwrap()
+}
+
+#[derive(Debug, Clone)]
+struct GenEvent {
+    sub: u8,
+    kind: u8,
+    day: u16,
+    hour: u8,
+    amount: u8,
+    interval: u8,
+    count: u32,
+    quantity: u8,
+    discount: bool,
+    euro: bool,
+    trial: Option<u8>,
+}
+
+#[derive(Debug, Clone)]
+struct History {
+    zone: usize,
+    fiscal: u32,
+    segments: Vec<usize>,
+    events: Vec<(usize, GenEvent)>,
+    rates: BTreeMap<u16, u8>,
+}
+
+fn gen_event() -> impl Strategy<Value = GenEvent> {
+    (
+        (
+            0u8..3,
+            prop_oneof![3 => Just(0u8), 4 => Just(1u8), 3 => Just(2u8)],
+            0u16..SPAN as u16,
+            0u8..24,
+        ),
+        (0u8..6, 0u8..6, 1u32..3, 1u8..4),
+        (
+            any::<bool>(),
+            prop::bool::weighted(0.3),
+            prop::option::weighted(0.2, 0u8..40),
+        ),
+    )
+        .prop_map(
+            |(
+                (sub, kind, day, hour),
+                (amount, interval, count, quantity),
+                (discount, euro, trial),
+            )| {
+                GenEvent {
+                    sub,
+                    kind,
+                    day,
+                    hour,
+                    amount,
+                    interval,
+                    count,
+                    quantity,
+                    discount,
+                    euro,
+                    trial,
+                }
+            },
+        )
+}
+
+fn gen_history() -> impl Strategy<Value = History> {
+    (
+        0usize..3,
+        1u32..13,
+        prop::collection::vec(0usize..3, 1..6),
+        prop::collection::btree_map(0u16..SPAN as u16, 0u8..4, 0..4),
+    )
+        .prop_flat_map(|(zone, fiscal, segments, rates)| {
+            let n = segments.len();
+            let events = prop::collection::vec((0..n, gen_event()), 0..24);
+            (
+                Just(zone),
+                Just(fiscal),
+                Just(segments),
+                events,
+                Just(rates),
+            )
+        })
+        .prop_map(|(zone, fiscal, segments, events, rates)| History {
+            zone,
+            fiscal,
+            segments,
+            events,
+            rates,
+        })
+}
+
+struct Built {
+    settings: TenantSettings,
+    customers: Vec<Customer>,
+    events: Vec<SubscriptionEvent>,
+    rates: Vec<FxRate>,
+}
+
+fn at(day: u16, hour: u8) -> TimePoint {
+    let date = base() + Days::new(u64::from(day));
+    // Some events are bare dates (local midnight), most are instants in UTC.
+    if hour.is_multiple_of(6) {
+        TimePoint::Date(date)
+    } else {
+        TimePoint::parse(&format!("{date}T{hour:02}:00:00Z")).unwrap()
+    }
+}
+
+fn build(h: &History) -> Built {
+    let settings = TenantSettings {
+        time_zone: ZONES[h.zone].parse().unwrap(),
+        fiscal_year_start_month: h.fiscal,
+        ..TenantSettings::default()
+    };
+    let customers = h
+        .segments
+        .iter()
+        .enumerate()
+        .map(|(i, &s)| Customer {
+            id: format!("c{i}"),
+            name: format!("C{i}"),
+            segment: Some(SEGMENTS[s].into()),
+            csm: None,
+            region: None,
+            country: None,
+            created_at: None,
+            user_type: None,
+            attributes: Default::default(),
+        })
+        .collect();
+    let amounts = [
+        dec!(0),
+        dec!(5),
+        dec!(10),
+        dec!(12.5),
+        dec!(99.99),
+        dec!(2000),
+    ];
+    let intervals = [
+        BillingInterval::Day,
+        BillingInterval::Week,
+        BillingInterval::Month,
+        BillingInterval::Quarter,
+        BillingInterval::HalfYear,
+        BillingInterval::Year,
+    ];
+    let euro = Currency::parse("EUR").unwrap();
+    let events = h
+        .events
+        .iter()
+        .enumerate()
+        .map(|(j, (c, g))| {
+            let kind = [
+                SubscriptionEventType::Start,
+                SubscriptionEventType::Change,
+                SubscriptionEventType::Cancel,
+            ][g.kind as usize];
+            let amount = amounts[g.amount as usize];
+            let quantity = Decimal::from(g.quantity);
+            let state = (kind != SubscriptionEventType::Cancel).then(|| SubscriptionState {
+                amount,
+                currency: g.euro.then_some(euro),
+                interval: intervals[g.interval as usize],
+                interval_count: g.count,
+                quantity,
+                discount: if g.discount {
+                    amount * quantity / dec!(4)
+                } else {
+                    Decimal::ZERO
+                },
+            });
+            SubscriptionEvent {
+                id: format!("e{j:02}"),
+                customer_id: format!("c{c}"),
+                subscription_id: format!("c{c}s{}", g.sub),
+                kind,
+                effective_at: at(g.day, g.hour),
+                plan: Some(format!("p{}", g.sub)),
+                state,
+                trial_ends_at: g
+                    .trial
+                    .map(|t| at(g.day + u16::from(t), g.hour.wrapping_add(3) % 24)),
+                attributes: Default::default(),
+            }
+        })
+        .collect();
+    let rate_values = [dec!(1.1), dec!(0.9), dec!(1.25), dec!(1)];
+    let rates = h
+        .rates
+        .iter()
+        .map(|(&day, &r)| FxRate {
+            date: TimePoint::Date(base() + Days::new(u64::from(day))),
+            currency: euro,
+            rate: rate_values[r as usize],
+        })
+        .collect();
+    Built {
+        settings,
+        customers,
+        events,
+        rates,
+    }
+}
+
+fn ledger_of(b: &Built, events: &[SubscriptionEvent]) -> Ledger {
+    Ledger::new(
+        b.settings,
+        Records {
+            customers: &b.customers,
+            subscription_events: events,
+            fx_rates: &b.rates,
+            ..Records::default()
+        },
+    )
+}
+
+/// MRR_c per customer per day, replaying every event for every day (no shortcuts).
+struct Oracle {
+    first: NaiveDate,
+    days: usize,
+    mrr: BTreeMap<String, Vec<Decimal>>,
+}
+
+impl Oracle {
+    fn new(b: &Built) -> Self {
+        let tz: Tz = b.settings.time_zone;
+        let first = day_before(day_before(base()));
+        let days = SPAN as usize + 300;
+        let rate_on = |day: NaiveDate| {
+            let mut rates: Vec<_> = b
+                .rates
+                .iter()
+                .map(|r| (r.date.local_date(tz), r.rate))
+                .collect();
+            rates.sort();
+            let before = rates.iter().rev().find(|r| r.0 <= day).map(|r| r.1);
+            before
+                .or(rates.first().map(|r| r.1))
+                .unwrap_or(Decimal::ZERO)
+        };
+        let mut mrr = BTreeMap::new();
+        for c in &b.customers {
+            let mut subs: BTreeMap<&str, Vec<&SubscriptionEvent>> = BTreeMap::new();
+            for e in b.events.iter().filter(|e| e.customer_id == c.id) {
+                subs.entry(&e.subscription_id).or_default().push(e);
+            }
+            for list in subs.values_mut() {
+                list.sort_by_key(|e| (e.effective_at.instant(tz), e.id.clone()));
+            }
+            let series = (0..days)
+                .map(|i| {
+                    let day = first + Days::new(i as u64);
+                    let mut total = Decimal::ZERO;
+                    for list in subs.values() {
+                        let (mut value, mut active, mut trial) = (Decimal::ZERO, false, None);
+                        for e in list.iter().filter(|e| e.effective_at.local_date(tz) <= day) {
+                            let e_day = e.effective_at.local_date(tz);
+                            match &e.state {
+                                None => (value, active, trial) = (Decimal::ZERO, false, None),
+                                Some(s) => {
+                                    let rate = if s.currency.is_some() {
+                                        rate_on(e_day)
+                                    } else {
+                                        Decimal::ONE
+                                    };
+                                    value = quantize(s.monthly_value() * rate);
+                                    active = true;
+                                    let t = e.trial_ends_at.map(|t| t.local_date(tz));
+                                    trial = if e.kind == SubscriptionEventType::Start {
+                                        t
+                                    } else {
+                                        t.or(trial)
+                                    };
+                                }
+                            }
+                        }
+                        if active && trial.is_none_or(|t| day >= t) {
+                            total += value;
+                        }
+                    }
+                    total
+                })
+                .collect();
+            mrr.insert(c.id.clone(), series);
+        }
+        Self { first, days, mrr }
+    }
+
+    fn index(&self, day: NaiveDate) -> usize {
+        (day - self.first).num_days() as usize
+    }
+
+    fn movements(&self, period: Period, covered: impl Fn(&str) -> bool) -> Movements {
+        let mut m = Movements::default();
+        for (_, series) in self.mrr.iter().filter(|(id, _)| covered(id)) {
+            for i in self.index(period.from)..=self.index(period.to) {
+                let paid_before = series[..i].iter().any(|v| *v > Decimal::ZERO);
+                if let Some((kind, amount)) = classify(series[i - 1], series[i], paid_before) {
+                    m.add(kind, amount);
+                }
+            }
+        }
+        m
+    }
+}
+
+fn period_from(a: u16, len: u16) -> Period {
+    let from = base() + Days::new(u64::from(a));
+    Period::new(from, from + Days::new(u64::from(len))).unwrap()
+}
+
+fn segment_filter(mask: u8) -> Filter {
+    if mask == 0 {
+        return Filter::all();
+    }
+    Filter::segments((0..3).filter(|i| mask & (1 << i) != 0).map(|i| SEGMENTS[i]))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+
+    #[test]
+    fn timelines_match_the_day_by_day_oracle(h in gen_history()) {
+        let b = build(&h);
+        let l = ledger_of(&b, &b.events);
+        let oracle = Oracle::new(&b);
+        for i in 0..oracle.days {
+            let day = oracle.first + Days::new(i as u64);
+            let expected: Decimal = oracle.mrr.values().map(|s| s[i]).sum();
+            prop_assert_eq!(l.mrr_on(day, &Filter::all()), expected, "day {}", day);
+        }
+    }
+
+    #[test]
+    fn movements_sum_to_the_mrr_change(h in gen_history(), a in 0u16..420, len in 0u16..200, mask in 0u8..8) {
+        let b = build(&h);
+        let l = ledger_of(&b, &b.events);
+        let oracle = Oracle::new(&b);
+        let p = period_from(a, len);
+        let filter = segment_filter(mask);
+        let s = l.movements(p, &filter);
+        prop_assert_eq!(s.mrr_start, l.mrr_on(day_before(p.from), &filter));
+        prop_assert_eq!(s.mrr_end, l.mrr_on(p.to, &filter));
+        prop_assert_eq!(s.movements.net_new(), s.mrr_end - s.mrr_start);
+        prop_assert_eq!(s.paying_end, l.paying_customers_on(p.to, &filter));
+        let segment_of = |id: &str| {
+            let c = b.customers.iter().find(|c| c.id == id).unwrap();
+            c.segment.clone().unwrap()
+        };
+        let covered = |id: &str| filter.segment.as_ref().is_none_or(|set| set.contains(&segment_of(id)));
+        prop_assert_eq!(&s.movements, &oracle.movements(p, covered));
+
+        for grain in [Grain::Day, Grain::Week, Grain::Month, Grain::Quarter, Grain::Year] {
+            let series = l.movement_series(p, grain, &filter);
+            let mut total = Movements::default();
+            let mut expected_start = s.mrr_start;
+            let mut next_from = p.from;
+            for bucket in &series {
+                let x = &bucket.summary;
+                prop_assert_eq!(x.period.from, next_from);
+                prop_assert_eq!(x.mrr_start, expected_start);
+                prop_assert_eq!(x.movements.net_new(), x.mrr_end - x.mrr_start);
+                prop_assert_eq!(x.mrr_end, l.mrr_on(x.period.to, &filter));
+                total.merge(&x.movements);
+                expected_start = x.mrr_end;
+                next_from = day_after(x.period.to);
+            }
+            prop_assert_eq!(day_before(next_from), p.to);
+            prop_assert_eq!(&total, &s.movements);
+        }
+    }
+
+    #[test]
+    fn retention_is_bounded(h in gen_history(), a in 0u16..420, len in 0u16..400, mask in 0u8..8) {
+        let b = build(&h);
+        let l = ledger_of(&b, &b.events);
+        let p = period_from(a, len);
+        let filter = segment_filter(mask);
+        let summary = l.revenue_summary(p, dec!(0.8), &filter);
+        let ttm = l.trailing_twelve_month_retention(p.to, &filter);
+        prop_assert_eq!(&summary.trailing_twelve_months.summary.movements, &ttm.summary.movements);
+        prop_assert_eq!(summary.trailing_twelve_months.revenue_retention, ttm.revenue_retention);
+        for r in [&summary.period, &ttm] {
+            let rr = r.revenue_retention;
+            prop_assert_eq!(rr.grr.is_some(), rr.nrr.is_some());
+            if let (Some(grr), Some(nrr)) = (rr.grr, rr.nrr) {
+                prop_assert!(grr >= Decimal::ZERO && grr <= Decimal::ONE, "grr {}", grr);
+                prop_assert!(nrr >= grr, "nrr {} < grr {}", nrr, grr);
+            }
+            if let Some(rate) = r.customer_churn_rate {
+                prop_assert!(rate >= Decimal::ZERO);
+            }
+            if let (Some(g), Some(n)) = (r.gross_mrr_churn_rate, r.net_mrr_churn_rate) {
+                prop_assert!(n <= g);
+            }
+        }
+    }
+
+    #[test]
+    fn segment_filters_partition_the_totals(h in gen_history(), a in 0u16..420, len in 0u16..200) {
+        let b = build(&h);
+        let l = ledger_of(&b, &b.events);
+        let p = period_from(a, len);
+        let whole = l.movements(p, &Filter::all());
+        let mut sum = Movements::default();
+        let (mut start, mut end, mut paying) = (Decimal::ZERO, Decimal::ZERO, 0);
+        for s in SEGMENTS {
+            let part = l.movements(p, &Filter::segments([s]));
+            sum.merge(&part.movements);
+            start += part.mrr_start;
+            end += part.mrr_end;
+            paying += part.paying_end;
+        }
+        prop_assert_eq!(sum, whole.movements);
+        prop_assert_eq!((start, end, paying), (whole.mrr_start, whole.mrr_end, whole.paying_end));
+        let cohorts = l.cohorts(CohortGrain::Month, p, &Filter::all());
+        let in_cohorts: u64 = cohorts.iter().map(|c| c.customers).sum();
+        let first_paid_in = |id: &str| l.timeline(id).and_then(|t| t.first_paid()).is_some_and(|f| f >= cohorts[0].start && f <= p.to);
+        prop_assert_eq!(in_cohorts, l.customer_ids().filter(|id| first_paid_in(id)).count() as u64);
+        for c in &cohorts {
+            for cell in &c.cells {
+                prop_assert!(cell.paying_customers <= c.customers);
+                if let Some(logo) = cell.logo_retention {
+                    prop_assert!(logo <= Decimal::ONE);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn incremental_updates_equal_a_rebuild(h in gen_history(), split in 0usize..24, replace in 0usize..24, drop in 0usize..24) {
+        let b = build(&h);
+        let n = b.events.len();
+        let split = split.min(n);
+        let mut l = ledger_of(&b, &b.events[..split]);
+        for chunk in b.events[split..].chunks(3) {
+            l.upsert_subscription_events(chunk);
+        }
+        let mut expected = b.events.clone();
+        if n > 0 {
+            // Re-send one event changed (moved to another customer), remove another.
+            let mut moved = expected[replace % n].clone();
+            moved.customer_id = "c0".into();
+            moved.subscription_id = "c0s9".into();
+            l.upsert_subscription_events(std::slice::from_ref(&moved));
+            expected[replace % n] = moved;
+            let gone = expected.remove(drop % n);
+            l.remove_subscription_events([gone.id.as_str()]);
+        }
+        let rebuilt = ledger_of(&b, &expected);
+        let mut ids: Vec<&str> = rebuilt.customer_ids().collect();
+        ids.sort_unstable();
+        let mut inc_ids: Vec<&str> = l.customer_ids().collect();
+        inc_ids.sort_unstable();
+        prop_assert_eq!(&ids, &inc_ids);
+        for id in ids {
+            prop_assert_eq!(l.timeline(id), rebuilt.timeline(id), "customer {}", id);
+        }
+        let mut w1: Vec<_> = l.warnings().map(|w| format!("{w:?}")).collect();
+        let mut w2: Vec<_> = rebuilt.warnings().map(|w| format!("{w:?}")).collect();
+        w1.sort();
+        w2.sort();
+        prop_assert_eq!(w1, w2);
+        let p = period_from(0, 400);
+        for plan in ["p0", "p1", "p2", "p9"] {
+            let f = Filter { plan: Some([plan.to_string()].into()), ..Filter::all() };
+            prop_assert_eq!(l.movements(p, &f), rebuilt.movements(p, &f));
+        }
+    }
+}

@@ -41,7 +41,11 @@ pub fn customer(id: &str, segment: &str) -> Customer {
 
 /// An exchange rate into the reporting currency.
 pub fn fx(date: &str, code: &str, rate: Decimal) -> FxRate {
-    FxRate { date: TimePoint::parse(date).unwrap(), currency: Currency::parse(code).unwrap(), rate }
+    FxRate {
+        date: TimePoint::parse(date).unwrap(),
+        currency: Currency::parse(code).unwrap(),
+        rate,
+    }
 }
 
 /// A subscription event under construction.
@@ -49,7 +53,7 @@ pub fn fx(date: &str, code: &str, rate: Decimal) -> FxRate {
 pub struct Ev(pub SubscriptionEvent);
 
 fn event(kind: SubscriptionEventType, id: &str, customer: &str, sub: &str, at: &str) -> Ev {
-    let state = (kind != SubscriptionEventType::Cancel).then(|| SubscriptionState {
+    let state = (kind != SubscriptionEventType::Cancel).then_some(SubscriptionState {
         amount: Decimal::ZERO,
         currency: None,
         interval: BillingInterval::Month,
@@ -133,7 +137,13 @@ impl Ev {
 
 /// A USD / UTC ledger of `events` (customers created without attributes).
 pub fn ledger(events: &[SubscriptionEvent]) -> Ledger {
-    Ledger::new(TenantSettings::default(), Records { subscription_events: events, ..Records::default() })
+    Ledger::new(
+        TenantSettings::default(),
+        Records {
+            subscription_events: events,
+            ..Records::default()
+        },
+    )
 }
 
 /// A ledger with custom settings, customers and rates.
@@ -143,9 +153,17 @@ pub fn ledger_with(
     events: &[SubscriptionEvent],
     rates: &[FxRate],
 ) -> Ledger {
-    let settings = TenantSettings { time_zone: tz, ..TenantSettings::default() };
+    let settings = TenantSettings {
+        time_zone: tz,
+        ..TenantSettings::default()
+    };
     Ledger::new(
         settings,
-        Records { customers, subscription_events: events, fx_rates: rates, ..Records::default() },
+        Records {
+            customers,
+            subscription_events: events,
+            fx_rates: rates,
+            ..Records::default()
+        },
     )
 }
