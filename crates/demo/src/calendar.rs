@@ -1,5 +1,6 @@
 //! The span of history and the date formats of the ingestion API.
 
+use crate::emit::push_digits;
 use chrono::{Datelike, Days, Months, NaiveDate};
 
 /// Months of history before the current month.
@@ -20,8 +21,14 @@ impl Span {
     /// The span ending on `today`: the 36 months before its month, and its month.
     pub fn new(today: NaiveDate) -> Self {
         let first = today.with_day(1).expect("day 1 exists");
-        let start = first.checked_sub_months(Months::new(HISTORY_MONTHS)).unwrap_or(first);
-        Span { start, today, months: HISTORY_MONTHS as usize + 1 }
+        let start = first
+            .checked_sub_months(Months::new(HISTORY_MONTHS))
+            .unwrap_or(first);
+        Span {
+            start,
+            today,
+            months: HISTORY_MONTHS as usize + 1,
+        }
     }
 
     /// First day of month `m` of the span.
@@ -48,7 +55,8 @@ impl Span {
 
 /// `d` plus `n` calendar months (the 31st becomes the month's last day).
 pub(crate) fn add_months(d: NaiveDate, n: u32) -> NaiveDate {
-    d.checked_add_months(Months::new(n)).expect("dates stay far from chrono's limits")
+    d.checked_add_months(Months::new(n))
+        .expect("dates stay far from chrono's limits")
 }
 
 /// `d` plus `n` days (negative goes back).
@@ -61,11 +69,6 @@ pub(crate) fn add_days(d: NaiveDate, n: i64) -> NaiveDate {
     .expect("dates stay far from chrono's limits")
 }
 
-/// The later of two dates.
-pub(crate) fn later(a: NaiveDate, b: NaiveDate) -> NaiveDate {
-    a.max(b)
-}
-
 /// The Monday on or before `d`.
 pub(crate) fn monday_of(d: NaiveDate) -> NaiveDate {
     add_days(d, -i64::from(d.weekday().num_days_from_monday()))
@@ -73,22 +76,33 @@ pub(crate) fn monday_of(d: NaiveDate) -> NaiveDate {
 
 /// A bare date as the API takes it: `YYYY-MM-DD`.
 pub(crate) fn date(d: NaiveDate) -> String {
-    // Hand-formatted: chrono's formatter is the hot spot when writing millions of rows.
-    format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day())
+    let mut s = String::with_capacity(20);
+    push_date(&mut s, d);
+    s
 }
 
 /// An RFC 3339 UTC timestamp `seconds` into day `d`.
 pub(crate) fn stamp(d: NaiveDate, seconds: u32) -> String {
-    let s = seconds.min(86_399);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-        d.year(),
-        d.month(),
-        d.day(),
-        s / 3600,
-        s / 60 % 60,
-        s % 60
-    )
+    let t = u64::from(seconds.min(86_399));
+    let mut s = String::with_capacity(20);
+    push_date(&mut s, d);
+    s.push('T');
+    push_digits(&mut s, t / 3600, 2);
+    s.push(':');
+    push_digits(&mut s, t / 60 % 60, 2);
+    s.push(':');
+    push_digits(&mut s, t % 60, 2);
+    s.push('Z');
+    s
+}
+
+/// Appends `YYYY-MM-DD`, by hand: chrono's formatter is a hot spot when writing millions of rows.
+fn push_date(s: &mut String, d: NaiveDate) {
+    push_digits(s, d.year().max(0) as u64, 4);
+    s.push('-');
+    push_digits(s, u64::from(d.month()), 2);
+    s.push('-');
+    push_digits(s, u64::from(d.day()), 2);
 }
 
 /// An RFC 3339 UTC timestamp `seconds` after the start of day `d`, rolling into later days.
@@ -109,7 +123,10 @@ mod tests {
         assert_eq!(span.months, 37);
         assert_eq!(date(span.month_end(36)), "2025-06-30");
         assert_eq!(span.month_of(span.today), Some(36));
-        assert_eq!(span.month_of(NaiveDate::from_ymd_opt(2022, 5, 31).unwrap()), None);
+        assert_eq!(
+            span.month_of(NaiveDate::from_ymd_opt(2022, 5, 31).unwrap()),
+            None
+        );
     }
 
     #[test]

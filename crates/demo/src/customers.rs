@@ -105,10 +105,8 @@ impl Profile {
             (Segment::Enterprise, 0.08),
         ]);
         let csm = dice.weighted(names::CSMS[segment.rank()]);
-        let (region, _, countries) = *dice.weighted(
-            &names::REGIONS.iter().map(|r| (r, r.1)).collect::<Vec<_>>(),
-        );
-        let country = dice.weighted(countries);
+        let region = dice.weighted(names::REGIONS);
+        let country = dice.weighted(names::countries(region));
         // Local-currency billing is offered in the UK and the euro area; not everyone takes it.
         let currency = match country {
             "GB" if dice.chance(0.6) => Cur::Gbp,
@@ -120,7 +118,9 @@ impl Profile {
         // A two-sided platform: accounts are sellers (who pay for the tools) or buyers.
         let user_type = dice.weighted(&[("seller", 0.7), ("buyer", 0.3)]);
         let channel = match segment {
-            Segment::Smb => dice.weighted(&[("self_serve", 0.6), ("inbound", 0.3), ("partner", 0.1)]),
+            Segment::Smb => {
+                dice.weighted(&[("self_serve", 0.6), ("inbound", 0.3), ("partner", 0.1)])
+            }
             _ => dice.weighted(&[("inbound", 0.35), ("outbound", 0.45), ("partner", 0.2)]),
         };
         let employees = match segment {
@@ -130,8 +130,16 @@ impl Profile {
         };
         let payer = match segment {
             // Large accounts pay by bank transfer through procurement: slow, rarely never.
-            Segment::Enterprise => dice.weighted(&[(Payer::Prompt, 0.6), (Payer::Slow, 0.37), (Payer::Poor, 0.03)]),
-            _ => dice.weighted(&[(Payer::Prompt, 0.8), (Payer::Slow, 0.14), (Payer::Poor, 0.06)]),
+            Segment::Enterprise => dice.weighted(&[
+                (Payer::Prompt, 0.6),
+                (Payer::Slow, 0.37),
+                (Payer::Poor, 0.03),
+            ]),
+            _ => dice.weighted(&[
+                (Payer::Prompt, 0.8),
+                (Payer::Slow, 0.14),
+                (Payer::Poor, 0.06),
+            ]),
         };
         let acquired_at = dice.seconds_between_hours(8, 20);
         Profile {

@@ -2,7 +2,7 @@
 
 use quarterdeck_domain::Collection;
 use rust_decimal::{Decimal, RoundingStrategy};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 /// The caller's sink: receives one collection's rows per call.
 pub(crate) type Sink<'a> = dyn FnMut(Collection, Vec<Value>) -> Result<(), String> + 'a;
@@ -15,9 +15,15 @@ pub(crate) struct Emitter<'s, 'a> {
     counts: Vec<usize>,
 }
 
+/// Most rows a buffer reserves ahead, so a huge `batch` does not reserve huge buffers.
+const MAX_RESERVED: usize = 8192;
+
 /// Position of `c` in `Collection::ALL`, used to index the buffers.
 fn slot(c: Collection) -> usize {
-    Collection::ALL.iter().position(|x| *x == c).expect("every collection is listed")
+    Collection::ALL
+        .iter()
+        .position(|x| *x == c)
+        .expect("every collection is listed")
 }
 
 /// Collections whose pending rows must reach the sink before rows of `c`,
@@ -35,7 +41,12 @@ impl<'s, 'a> Emitter<'s, 'a> {
     /// An emitter sending at most `batch` rows per call to `sink`.
     pub(crate) fn new(batch: usize, sink: &'s mut Sink<'a>) -> Self {
         let n = Collection::ALL.len();
-        Emitter { batch: batch.max(1), sink, buffers: vec![Vec::new(); n], counts: vec![0; n] }
+        Emitter {
+            batch: batch.max(1),
+            sink,
+            buffers: vec![Vec::new(); n],
+            counts: vec![0; n],
+        }
     }
 
     /// Queues one row of `c`, sending the buffer when it is full.
@@ -56,7 +67,9 @@ impl<'s, 'a> Emitter<'s, 'a> {
         }
         let i = slot(c);
         if !self.buffers[i].is_empty() {
-            let rows = std::mem::take(&mut self.buffers[i]);
+            // The next batch gets its full size up front instead of growing by doubling.
+            let next = Vec::with_capacity(self.batch.min(MAX_RESERVED));
+            let rows = std::mem::replace(&mut self.buffers[i], next);
             (self.sink)(c, rows)?;
         }
         Ok(())
@@ -67,8 +80,28 @@ impl<'s, 'a> Emitter<'s, 'a> {
         for c in Collection::ALL {
             self.flush(c)?;
         }
-        Ok(Collection::ALL.iter().map(|c| (*c, self.counts[slot(*c)])).collect())
+        Ok(Collection::ALL
+            .iter()
+            .map(|c| (*c, self.counts[slot(*c)]))
+            .collect())
     }
+}
+
+/// A JSON object of `fields`, in that order, with room for a few optional ones.
+///
+/// Sized up front: building rows is allocation-bound, and growing each map
+/// one key at a time (as `json!` does) costs a third of the generation time.
+pub(crate) fn object<const N: usize>(fields: [(&str, Value); N]) -> Map<String, Value> {
+    let mut map = Map::with_capacity(N + 3);
+    for (k, v) in fields {
+        map.insert(k.to_owned(), v);
+    }
+    map
+}
+
+/// A row of `fields`, in that order.
+pub(crate) fn row<const N: usize>(fields: [(&str, Value); N]) -> Value {
+    Value::Object(object(fields))
 }
 
 /// Money as the API takes it: a decimal string with two places.
@@ -80,7 +113,55 @@ pub(crate) fn money(d: Decimal) -> String {
 pub(crate) fn fixed(d: Decimal, dp: u32) -> String {
     let mut r = d.round_dp_with_strategy(dp, RoundingStrategy::MidpointAwayFromZero);
     r.rescale(dp);
-    r.to_string()
+    // Written by hand: formatting is a large share of the generation time.
+    let m = r.mantissa();
+    let mut s = String::with_capacity(24);
+    if m < 0 {
+        s.push('-');
+    }
+    let unit = 10u128.pow(dp);
+    // Amounts are capped far below u64::MAX (a trillion), so the parts fit.
+    let whole = u64::try_from(m.unsigned_abs() / unit).unwrap_or(u64::MAX);
+    push_digits(&mut s, whole, 1);
+    if dp > 0 {
+        s.push('.');
+        push_digits(&mut s, (m.unsigned_abs() % unit) as u64, dp as usize);
+    }
+    s
+}
+
+/// Appends `n` in decimal, zero-padded to at least `width` digits.
+pub(crate) fn push_digits(s: &mut String, n: u64, width: usize) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    let mut v = n;
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    for _ in buf.len() - i..width {
+        s.push('0');
+    }
+    for b in &buf[i..] {
+        s.push(char::from(*b));
+    }
+}
+
+/// A per-customer id such as `inv_000123_0004`: a prefix, the customer's
+/// index (six digits) and a sequence number (`width` digits), so ids are
+/// unique per collection and sort by customer.
+pub(crate) fn seq_id(prefix: &str, customer: usize, n: usize, width: usize) -> String {
+    let mut s = String::with_capacity(prefix.len() + 10 + width);
+    s.push_str(prefix);
+    s.push('_');
+    push_digits(&mut s, customer as u64, 6);
+    s.push('_');
+    push_digits(&mut s, n as u64, width);
+    s
 }
 
 /// Rounds money to cents, as invoices and payments carry it.
@@ -99,6 +180,10 @@ mod tests {
         assert_eq!(money(dec!(3)), "3.00");
         assert_eq!(money(dec!(0.005)), "0.01");
         assert_eq!(fixed(dec!(0.01234), 4), "0.0123");
+        assert_eq!(money(dec!(-1234.567)), "-1234.57");
+        assert_eq!(fixed(dec!(1500.4), 0), "1500");
+        assert_eq!(seq_id("inv", 123, 4, 4), "inv_000123_0004");
+        assert_eq!(seq_id("inv", 1_234_567, 12345, 4), "inv_1234567_12345");
     }
 
     #[test]
@@ -113,7 +198,10 @@ mod tests {
         out.push(Collection::Payments, Value::Null).unwrap();
         out.push(Collection::Payments, Value::Null).unwrap();
         let counts = out.finish().unwrap();
-        assert_eq!(seen, vec![(Collection::Invoices, 1), (Collection::Payments, 2)]);
+        assert_eq!(
+            seen,
+            vec![(Collection::Invoices, 1), (Collection::Payments, 2)]
+        );
         assert_eq!(counts.iter().map(|(_, n)| n).sum::<usize>(), 3);
     }
 }

@@ -24,10 +24,10 @@ fn event(n: usize) -> Value {
         "subscription_id": format!("sub_{customer:08}"),
         "type": if n % 4 == 0 { "start" } else { "change" },
         "effective_at": format!("2025-{:02}-{:02}T10:00:00Z", n % 12 + 1, n % 28 + 1),
-        "plan": ["starter", "pro", "business"][n % 3],
+        "plan": (["starter", "pro", "business"][n % 3]),
         "currency": "USD",
         "amount": format!("{}.00", 20 + n % 400),
-        "interval": ["month", "quarter", "year"][n % 3],
+        "interval": (["month", "quarter", "year"][n % 3]),
         "quantity": 1 + n % 25,
     })
 }
@@ -41,13 +41,19 @@ async fn main() {
     let rows = env_usize("BENCH_ROWS", 200_000) / BATCH * BATCH;
     let clients = env_usize("BENCH_CLIENTS", 4);
     println!("ingest_http: {rows} subscription events, batches of {BATCH}, {clients} concurrent clients");
-    println!("{:<10} {:>16} {:>16} {:>10}", "backend", "direct rows/s", "HTTP rows/s", "HTTP/direct");
+    let validate = validate_rate(rows);
+    println!("validation alone (one core): {validate:.0} rows/s");
+    println!(
+        "{:<10} {:>14} {:>16} {:>14} {:>12}",
+        "backend", "store rows/s", "direct rows/s", "HTTP rows/s", "HTTP/direct"
+    );
     for backend in [Backend::Sqlite, Backend::Postgres] {
-        let Some(direct) = direct_rate(backend, rows).await else { continue };
+        let Some((store, direct)) = direct_rate(backend, rows).await else { continue };
         let http = http_rate(backend, rows, clients).await.expect("store available");
         println!(
-            "{:<10} {:>16.0} {:>16.0} {:>10.2}",
+            "{:<10} {:>14.0} {:>16.0} {:>14.0} {:>12.2}",
             format!("{backend:?}").to_lowercase(),
+            store,
             direct,
             http,
             http / direct
@@ -55,19 +61,42 @@ async fn main() {
     }
 }
 
-/// Rows per second validated and committed in-process (no HTTP).
-async fn direct_rate(backend: Backend, rows: usize) -> Option<f64> {
-    let t = fresh(backend).await.unwrap()?;
-    let tenant = admin::create_tenant(t.store.as_ref(), "bench", None, "USD", "UTC").await.unwrap();
-    let batches: Vec<Vec<Value>> =
-        (0..rows / BATCH).map(|b| (b * BATCH..(b + 1) * BATCH).map(event).collect()).collect();
+fn batches(rows: usize) -> Vec<Vec<Value>> {
+    (0..rows / BATCH).map(|b| (b * BATCH..(b + 1) * BATCH).map(event).collect()).collect()
+}
+
+/// Rows per second through `ingest::validate` alone.
+fn validate_rate(rows: usize) -> f64 {
+    let batches = batches(rows);
     let started = Instant::now();
     for batch in &batches {
-        ingest::ingest(t.store.as_ref(), tenant.id, Collection::SubscriptionEvents, batch)
-            .await
-            .unwrap();
+        ingest::validate(Collection::SubscriptionEvents, batch).unwrap();
     }
-    Some(rows as f64 / started.elapsed().as_secs_f64())
+    rows as f64 / started.elapsed().as_secs_f64()
+}
+
+/// Rows per second committed from pre-validated rows, and validated + committed
+/// in-process (no HTTP), each into a fresh tenant.
+async fn direct_rate(backend: Backend, rows: usize) -> Option<(f64, f64)> {
+    let t = fresh(backend).await.unwrap()?;
+    let s = t.store.as_ref();
+    let batches = batches(rows);
+    let tenant = admin::create_tenant(s, "bench-store", None, "USD", "UTC").await.unwrap();
+    let parsed: Vec<_> = batches
+        .iter()
+        .map(|b| ingest::validate(Collection::SubscriptionEvents, b).unwrap())
+        .collect();
+    let started = Instant::now();
+    for batch in &parsed {
+        ingest::commit(s, tenant.id, Collection::SubscriptionEvents, batch).await.unwrap();
+    }
+    let store_rate = rows as f64 / started.elapsed().as_secs_f64();
+    let tenant = admin::create_tenant(s, "bench", None, "USD", "UTC").await.unwrap();
+    let started = Instant::now();
+    for batch in &batches {
+        ingest::ingest(s, tenant.id, Collection::SubscriptionEvents, batch).await.unwrap();
+    }
+    Some((store_rate, rows as f64 / started.elapsed().as_secs_f64()))
 }
 
 /// Rows per second through `POST /api/v1/subscription-events` with `clients` in parallel.
