@@ -6,8 +6,11 @@ use crate::settings::TenantSettings;
 use crate::subscription::{StoredEvent, Warning, customer_timeline};
 use crate::timeline::{TimelineArena, TimelineRef};
 use quarterdeck_domain::Currency;
-use quarterdeck_domain::records::{Customer, FxRate, Invoice, Payment, Record, SubscriptionEvent};
+use quarterdeck_domain::records::{
+    Cost, Customer, FxRate, Invoice, Payment, Record, SubscriptionEvent, TimeEntry,
+};
 use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
 
 /// The records a ledger is built from (any may be empty).
 #[derive(Debug, Clone, Copy, Default)]
@@ -22,6 +25,19 @@ pub struct Records<'a> {
     pub invoices: &'a [Invoice],
     /// Payments (kept for billing metrics).
     pub payments: &'a [Payment],
+    /// Cost lines (gross margin, client profitability).
+    pub costs: &'a [Cost],
+    /// Hours worked per customer (gross margin, client profitability).
+    pub time_entries: &'a [TimeEntry],
+}
+
+/// The descriptive fields of a customer record, for account lists.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct CustomerInfo {
+    pub name: String,
+    pub segment: Option<String>,
+    pub csm: Option<String>,
+    pub region: Option<String>,
 }
 
 /// The records behind one customer: everything needed to recompute it alone.
@@ -30,6 +46,8 @@ struct CustomerEntry {
     id: String,
     /// Whether a customer record exists (events may arrive before it).
     has_record: bool,
+    /// The record's name and attributes (when it exists).
+    info: Option<CustomerInfo>,
     events: Vec<StoredEvent>,
     warnings: Vec<Warning>,
 }
@@ -52,6 +70,11 @@ pub struct Ledger {
     event_owner: HashMap<String, String>,
     invoices: HashMap<String, Invoice>,
     payments: HashMap<String, Payment>,
+    costs: HashMap<String, Cost>,
+    time_entries: HashMap<String, TimeEntry>,
+    /// Billing records converted and grouped per customer; built on first use
+    /// after any change to invoices, payments, costs, hours or rates.
+    billing: OnceLock<crate::billing::BillingIndex>,
 }
 
 impl Ledger {
@@ -69,6 +92,9 @@ impl Ledger {
             event_owner: HashMap::new(),
             invoices: HashMap::new(),
             payments: HashMap::new(),
+            costs: HashMap::new(),
+            time_entries: HashMap::new(),
+            billing: OnceLock::new(),
         };
         ledger.fx_rates = records
             .fx_rates
@@ -82,6 +108,8 @@ impl Ledger {
         );
         ledger.upsert_invoices(records.invoices);
         ledger.upsert_payments(records.payments);
+        ledger.upsert_costs(records.costs);
+        ledger.upsert_time_entries(records.time_entries);
         ledger.upsert_customers(records.customers);
         ledger.upsert_subscription_events(records.subscription_events);
         ledger.timelines.compact();
@@ -108,6 +136,12 @@ impl Ledger {
             };
             self.attrs[slot] = attrs;
             self.customers[slot].has_record = true;
+            self.customers[slot].info = Some(CustomerInfo {
+                name: c.name.clone(),
+                segment: c.segment.clone(),
+                csm: c.csm.clone(),
+                region: c.region.clone(),
+            });
         }
     }
 
@@ -123,6 +157,10 @@ impl Ledger {
             let entry = &mut self.customers[slot];
             entry.events.clear();
             entry.has_record = false;
+            entry.info = None;
+            self.attrs[slot].segment = None;
+            self.attrs[slot].csm = None;
+            self.attrs[slot].region = None;
             self.refresh(slot);
         }
     }
@@ -156,8 +194,26 @@ impl Ledger {
         for r in rates {
             self.fx_rates.insert(r.key(), r.clone());
         }
+        self.rates_changed();
+    }
+
+    /// Removes exchange rates by key (`Record::key()`: `"{currency}|{date}"`);
+    /// recomputes the customers billed in other currencies.
+    pub fn remove_fx_rates<S: AsRef<str>>(&mut self, keys: impl IntoIterator<Item = S>) {
+        let mut any = false;
+        for k in keys {
+            any |= self.fx_rates.remove(k.as_ref()).is_some();
+        }
+        if any {
+            self.rates_changed();
+        }
+    }
+
+    /// Rebuilds the rate table and everything converted with it.
+    fn rates_changed(&mut self) {
         let s = self.settings;
         self.fx = FxTable::new(s.currency, s.time_zone, self.fx_rates.values());
+        self.billing = OnceLock::new();
         let foreign = |c: Option<Currency>| c.is_some_and(|c| c != s.currency);
         let dirty = self
             .customers
@@ -174,14 +230,93 @@ impl Ledger {
 
     /// Adds or replaces invoices (by id).
     pub fn upsert_invoices(&mut self, invoices: &[Invoice]) {
+        self.invoices.reserve(invoices.len());
         self.invoices
-            .extend(invoices.iter().map(|i| (i.id.clone(), i.clone())));
+            .extend(invoices.iter().map(|i| (i.key(), i.clone())));
+        self.billing_changed(!invoices.is_empty());
     }
 
     /// Adds or replaces payments (by id).
     pub fn upsert_payments(&mut self, payments: &[Payment]) {
+        self.payments.reserve(payments.len());
         self.payments
-            .extend(payments.iter().map(|p| (p.id.clone(), p.clone())));
+            .extend(payments.iter().map(|p| (p.key(), p.clone())));
+        self.billing_changed(!payments.is_empty());
+    }
+
+    /// Adds or replaces cost lines (by id).
+    pub fn upsert_costs(&mut self, costs: &[Cost]) {
+        self.costs.reserve(costs.len());
+        self.costs
+            .extend(costs.iter().map(|c| (c.key(), c.clone())));
+        self.billing_changed(!costs.is_empty());
+    }
+
+    /// Adds or replaces time entries (by id).
+    pub fn upsert_time_entries(&mut self, entries: &[TimeEntry]) {
+        self.time_entries.reserve(entries.len());
+        self.time_entries
+            .extend(entries.iter().map(|t| (t.key(), t.clone())));
+        self.billing_changed(!entries.is_empty());
+    }
+
+    /// Removes invoices by id (their payments stay, and count again if the invoice returns).
+    pub fn remove_invoices<S: AsRef<str>>(&mut self, ids: impl IntoIterator<Item = S>) {
+        let removed = remove_keys(&mut self.invoices, ids);
+        self.billing_changed(removed);
+    }
+
+    /// Removes payments by id.
+    pub fn remove_payments<S: AsRef<str>>(&mut self, ids: impl IntoIterator<Item = S>) {
+        let removed = remove_keys(&mut self.payments, ids);
+        self.billing_changed(removed);
+    }
+
+    /// Removes cost lines by id.
+    pub fn remove_costs<S: AsRef<str>>(&mut self, ids: impl IntoIterator<Item = S>) {
+        let removed = remove_keys(&mut self.costs, ids);
+        self.billing_changed(removed);
+    }
+
+    /// Removes time entries by id.
+    pub fn remove_time_entries<S: AsRef<str>>(&mut self, ids: impl IntoIterator<Item = S>) {
+        let removed = remove_keys(&mut self.time_entries, ids);
+        self.billing_changed(removed);
+    }
+
+    fn billing_changed(&mut self, changed: bool) {
+        if changed {
+            self.billing = OnceLock::new();
+        }
+    }
+
+    /// The cost lines held, by id.
+    pub fn costs(&self) -> &HashMap<String, Cost> {
+        &self.costs
+    }
+
+    /// The time entries held, by id.
+    pub fn time_entries(&self) -> &HashMap<String, TimeEntry> {
+        &self.time_entries
+    }
+
+    /// The exchange rates held, by key (`"{currency}|{date}"`).
+    pub fn fx_rates(&self) -> &HashMap<String, FxRate> {
+        &self.fx_rates
+    }
+
+    /// The billing records converted and grouped per customer (built on first use).
+    pub(crate) fn billing(&self) -> &crate::billing::BillingIndex {
+        self.billing.get_or_init(|| {
+            crate::billing::BillingIndex::new(
+                &self.settings,
+                &self.fx,
+                &self.invoices,
+                &self.payments,
+                &self.costs,
+                &self.time_entries,
+            )
+        })
     }
 
     /// The invoices held, by id.
@@ -216,12 +351,52 @@ impl Ledger {
 
     /// The timelines of the customers a filter covers.
     pub(crate) fn covered<'a>(&'a self, filter: &Filter) -> impl Iterator<Item = TimelineRef<'a>> {
+        self.covered_slots(filter).map(|(_, t)| t)
+    }
+
+    /// The slots and timelines of the customers a filter covers, in slot order.
+    ///
+    /// Without a constraint the attributes are never read, so a summary of
+    /// every customer only streams the timelines.
+    pub(crate) fn covered_slots<'a>(
+        &'a self,
+        filter: &Filter,
+    ) -> impl Iterator<Item = (usize, TimelineRef<'a>)> {
         let compiled = (!filter.is_all()).then(|| CompiledFilter::new(filter, &self.dicts));
+        let attrs = &self.attrs;
         self.timelines
             .iter()
-            .zip(&self.attrs)
-            .filter(move |(_, a)| compiled.as_ref().is_none_or(|f| f.matches(a)))
-            .map(|(t, _)| t)
+            .enumerate()
+            .filter(move |(slot, _)| compiled.as_ref().is_none_or(|f| f.matches(&attrs[*slot])))
+    }
+
+    /// A test of customer ids against `filter` (a customer the ledger does not
+    /// know matches only the filter that selects everyone).
+    pub(crate) fn customer_matcher<'a>(&'a self, filter: &Filter) -> impl Fn(&str) -> bool + 'a {
+        let compiled = (!filter.is_all()).then(|| CompiledFilter::new(filter, &self.dicts));
+        move |id: &str| match &compiled {
+            None => true,
+            Some(f) => self
+                .slots
+                .get(id)
+                .is_some_and(|&slot| f.matches(&self.attrs[slot])),
+        }
+    }
+
+    /// The slot of a customer id.
+    pub(crate) fn slot_of(&self, customer_id: &str) -> Option<usize> {
+        self.slots.get(customer_id).copied()
+    }
+
+    /// The id, record fields and events of the customer in `slot`.
+    pub(crate) fn entry(&self, slot: usize) -> (&str, Option<&CustomerInfo>, &[StoredEvent]) {
+        let e = &self.customers[slot];
+        (&e.id, e.info.as_ref(), &e.events)
+    }
+
+    /// The rate table of the ledger.
+    pub(crate) fn fx_table(&self) -> &FxTable {
+        &self.fx
     }
 
     /// The slot of `customer_id`, creating an empty entry when new.
@@ -232,6 +407,7 @@ impl Ledger {
         self.customers.push(CustomerEntry {
             id: customer_id.to_string(),
             has_record: false,
+            info: None,
             events: Vec::new(),
             warnings: Vec::new(),
         });
@@ -288,4 +464,16 @@ impl Ledger {
         let timeline = customer_timeline(&entry.id, &entry.events, &self.fx, &mut entry.warnings);
         self.timelines.set(slot, &timeline);
     }
+}
+
+/// Removes `ids` from `map`, telling whether anything was there.
+fn remove_keys<T, S: AsRef<str>>(
+    map: &mut HashMap<String, T>,
+    ids: impl IntoIterator<Item = S>,
+) -> bool {
+    let mut any = false;
+    for id in ids {
+        any |= map.remove(id.as_ref()).is_some();
+    }
+    any
 }

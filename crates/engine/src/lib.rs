@@ -1,10 +1,13 @@
 //! Quarterdeck's metric engine, revenue core: per-customer MRR timelines built
 //! from subscription events, and the MRR, movement, churn, retention, LTV and
-//! cohort metrics of `metrics.md` answered from them. Pure computation, no I/O.
+//! cohort metrics of `metrics.md` answered from them, plus billing, cash and
+//! profitability metrics and drill-downs. Pure computation, no I/O.
 //!
 //! Choices the contract leaves open are written down in `docs/metric-choices.md`.
 
+pub mod billing;
 pub mod cohorts;
+pub mod drilldown;
 pub mod filter;
 pub mod fx;
 pub mod ledger;
@@ -16,7 +19,9 @@ pub mod settings;
 pub mod subscription;
 pub mod timeline;
 
+pub use billing::{ArAging, ClientProfit, OverdueInvoice};
 pub use cohorts::{Cohort, CohortCell, CohortGrain};
+pub use drilldown::AccountRow;
 pub use filter::Filter;
 pub use ledger::{Ledger, Records};
 pub use money::round_money;

@@ -160,46 +160,162 @@ pub(crate) fn scan<'a>(
     customers: impl Iterator<Item = TimelineRef<'a>>,
     ranges: &[Period],
 ) -> Scan {
-    let (Some(first), Some(last)) = (ranges.first(), ranges.last()) else {
-        return Scan {
-            ranges: Vec::new(),
-            cohort: CohortSums::default(),
-        };
-    };
-    let start_day = first.start_state_day();
-    let ends: Vec<NaiveDate> = ranges.iter().map(|r| r.to).collect();
-    let mut movements = vec![Movements::default(); ranges.len()];
-    let (mut mrr_start, mut paying_start) = (Decimal::ZERO, 0u64);
-    let mut cohort = CohortSums::default();
-    for c in customers {
-        let points = c.points();
-        let mut i = c.index_after(start_day);
-        let start = if i == 0 {
-            Decimal::ZERO
-        } else {
-            points[i - 1].1
-        };
-        let mut previous = start;
-        let mut range = 0;
-        while let Some(&(day, value)) = points.get(i).filter(|p| p.0 <= last.to) {
-            range += ends[range..].partition_point(|&e| e < day);
-            let paid_before = c.first_paid().is_some_and(|f| f < day);
-            if let Some((kind, amount)) = classify(previous, value, paid_before) {
-                movements[range].add(kind, amount);
+    scan_many(customers, &[ranges])
+        .pop()
+        .expect("one set of ranges in, one scan out")
+}
+
+/// Movement sums of one range in fixed point (`money::INTERNAL_SCALE`), per kind.
+#[derive(Debug, Clone, Copy, Default)]
+struct FixedMovements {
+    sums: [i128; 5],
+    counts: [u64; 5],
+}
+
+/// The running sums of one set of ranges during a scan.
+struct SetState<'r> {
+    ranges: &'r [Period],
+    start_day: NaiveDate,
+    last_to: NaiveDate,
+    ends: Vec<NaiveDate>,
+    movements: Vec<FixedMovements>,
+    mrr_start: i128,
+    paying_start: u64,
+    cohort_end: i128,
+    cohort_kept: i128,
+}
+
+/// A fixed-scale value as an integer count of 10^-10 (every timeline value has that scale).
+#[inline]
+pub(crate) fn fixed(value: Decimal) -> i128 {
+    if value.scale() == crate::money::INTERNAL_SCALE {
+        value.mantissa()
+    } else {
+        crate::money::quantize(value).mantissa()
+    }
+}
+
+/// A fixed-point sum back as a `Decimal` of the internal scale (`ZERO` when nothing was added,
+/// as a `Decimal` sum starting from `ZERO` would give; saturating instead of overflowing).
+pub(crate) fn unfixed(sum: i128, touched: bool) -> Decimal {
+    if !touched {
+        return Decimal::ZERO;
+    }
+    Decimal::try_from_i128_with_scale(sum, crate::money::INTERNAL_SCALE).unwrap_or(if sum < 0 {
+        Decimal::MIN
+    } else {
+        Decimal::MAX
+    })
+}
+
+/// `classify` on fixed-point values: the kind's index (new, reactivation, expansion, contraction, churn) and the positive amount.
+#[inline]
+fn classify_fixed(previous: i128, current: i128, paid_before: bool) -> Option<(usize, i128)> {
+    match (previous > 0, current > 0) {
+        (false, true) if paid_before => Some((1, current)),
+        (false, true) => Some((0, current)),
+        (true, false) => Some((4, previous)),
+        (true, true) if current > previous => Some((2, current - previous)),
+        (true, true) if current < previous => Some((3, previous - current)),
+        _ => None,
+    }
+}
+
+/// One pass over the customers for several sets of consecutive ranges at once
+/// (each set contiguous and sorted), giving one `Scan` per set.
+///
+/// Sums run in fixed-point integers (every timeline value has the internal
+/// scale), which gives exactly the `Decimal` sums, several times faster; reading
+/// each customer once for all the sets halves the memory traffic of a summary.
+pub(crate) fn scan_many<'a>(
+    customers: impl Iterator<Item = TimelineRef<'a>>,
+    sets: &[&[Period]],
+) -> Vec<Scan> {
+    let mut states: Vec<SetState<'_>> = sets
+        .iter()
+        .filter_map(|ranges| {
+            let (first, last) = (ranges.first()?, ranges.last()?);
+            Some(SetState {
+                ranges,
+                start_day: first.start_state_day(),
+                last_to: last.to,
+                ends: ranges.iter().map(|r| r.to).collect(),
+                movements: vec![FixedMovements::default(); ranges.len()],
+                mrr_start: 0,
+                paying_start: 0,
+                cohort_end: 0,
+                cohort_kept: 0,
+            })
+        })
+        .collect();
+    if !states.is_empty() {
+        for c in customers {
+            let points = c.points();
+            for st in &mut states {
+                let mut i = c.index_after(st.start_day);
+                let start = if i == 0 { 0 } else { fixed(points[i - 1].1) };
+                let mut previous = start;
+                let mut range = 0;
+                while let Some(&(day, value)) = points.get(i).filter(|p| p.0 <= st.last_to) {
+                    let value = fixed(value);
+                    range += st.ends[range..].partition_point(|&e| e < day);
+                    let paid_before = c.first_paid().is_some_and(|f| f < day);
+                    if let Some((kind, amount)) = classify_fixed(previous, value, paid_before) {
+                        let m = &mut st.movements[range];
+                        m.sums[kind] += amount;
+                        m.counts[kind] += 1;
+                    }
+                    previous = value;
+                    i += 1;
+                }
+                if start > 0 {
+                    st.mrr_start += start;
+                    st.paying_start += 1;
+                    st.cohort_end += previous;
+                    st.cohort_kept += previous.min(start);
+                }
             }
-            previous = value;
-            i += 1;
-        }
-        if is_paying(start) {
-            mrr_start += start;
-            paying_start += 1;
-            cohort.start += start;
-            cohort.end += previous;
-            cohort.kept += previous.min(start);
         }
     }
-    let mut out = Vec::with_capacity(ranges.len());
-    for (period, movements) in ranges.iter().zip(movements) {
+    let mut states = states.into_iter();
+    sets.iter()
+        .map(|ranges| {
+            if ranges.is_empty() {
+                return Scan {
+                    ranges: Vec::new(),
+                    cohort: CohortSums::default(),
+                };
+            }
+            let st = states.next().expect("one state per non-empty set");
+            finish(st)
+        })
+        .collect()
+}
+
+/// Turns the fixed-point sums of one set into its `Scan`.
+fn finish(st: SetState<'_>) -> Scan {
+    let touched = st.paying_start > 0;
+    let mut mrr_start = unfixed(st.mrr_start, touched);
+    let mut paying_start = st.paying_start;
+    let cohort = CohortSums {
+        start: mrr_start,
+        end: unfixed(st.cohort_end, touched),
+        kept: unfixed(st.cohort_kept, touched),
+    };
+    let mut out = Vec::with_capacity(st.ranges.len());
+    for (period, fm) in st.ranges.iter().zip(st.movements) {
+        let mut movements = Movements::default();
+        let sum = |k: usize| unfixed(fm.sums[k], fm.counts[k] > 0);
+        movements.new = sum(0);
+        movements.reactivation = sum(1);
+        movements.expansion = sum(2);
+        movements.contraction = sum(3);
+        movements.churn = sum(4);
+        movements.new_customers = fm.counts[0];
+        movements.reactivated_customers = fm.counts[1];
+        movements.expansions = fm.counts[2];
+        movements.contractions = fm.counts[3];
+        movements.churned_customers = fm.counts[4];
         let mrr_end = mrr_start + movements.net_new();
         let paying_end = (paying_start as i64 + movements.net_new_customers()) as u64;
         out.push(MovementSummary {

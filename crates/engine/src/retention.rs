@@ -3,7 +3,7 @@
 use crate::filter::Filter;
 use crate::ledger::Ledger;
 use crate::money::{count_ratio, ratio};
-use crate::movements::{CohortSums, MovementSummary, Movements, scan};
+use crate::movements::{CohortSums, MovementSummary, Movements, scan, scan_many};
 use crate::period::{Period, day_after, months_before_anchored};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -159,17 +159,21 @@ impl Ledger {
         )
     }
 
-    /// Period rates, trailing-twelve-month rates, ARPA and LTV in three passes over the customers.
+    /// Period rates, trailing-twelve-month rates, ARPA and LTV in one pass over the customers.
     pub fn revenue_summary(
         &self,
         period: Period,
         gross_margin: Decimal,
         filter: &Filter,
     ) -> RevenueSummary {
-        let retention = self.retention(period, filter);
-        // One pass over the twelve monthly windows gives both the monthly churn
-        // rates and, from its first start state to its last end state, TTM NRR / GRR.
-        let months = scan(self.covered(filter), &trailing_months(period.to));
+        // One pass serves both the query period and the twelve monthly windows,
+        // which give both the monthly churn rates and, from their first start
+        // state to their last end state, TTM NRR / GRR.
+        let windows = trailing_months(period.to);
+        let mut scans = scan_many(self.covered(filter), &[&[period], &windows]);
+        let months = scans.pop().expect("two scans");
+        let mut own = scans.pop().expect("two scans");
+        let retention = retention_of(own.ranges.pop().expect("one range"), &own.cohort);
         let ttm_movements = months
             .ranges
             .iter()

@@ -195,3 +195,51 @@ fn converted_value(
         }
     }
 }
+
+/// One subscription's state on a day, for account lists.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct SubscriptionOnDay {
+    pub subscription_id: String,
+    /// Monthly value on the day in the reporting currency (0 in a trial or on a free plan).
+    pub value: Decimal,
+    /// Started and not cancelled (trials and free plans included).
+    pub active: bool,
+    /// The latest plan named by its events up to the day.
+    pub plan: Option<String>,
+}
+
+/// The state on `day` of each of a customer's subscriptions, in subscription id order.
+pub(crate) fn subscriptions_on(
+    customer_id: &str,
+    events: &[StoredEvent],
+    fx: &FxTable,
+    day: NaiveDate,
+) -> Vec<SubscriptionOnDay> {
+    let mut order: Vec<&StoredEvent> = events.iter().filter(|e| e.day <= day).collect();
+    order.sort_by(|a, b| {
+        (a.subscription_id.as_str(), a.at, a.id.as_str()).cmp(&(
+            b.subscription_id.as_str(),
+            b.at,
+            b.id.as_str(),
+        ))
+    });
+    let mut ignored = Vec::new();
+    order
+        .chunk_by(|a, b| a.subscription_id == b.subscription_id)
+        .map(|group| {
+            let steps = subscription_steps(customer_id, group, fx, &mut ignored);
+            let value = steps
+                .iter()
+                .rev()
+                .find(|s| s.0 <= day)
+                .map_or(Decimal::ZERO, |s| s.1);
+            let last = group.last().expect("chunks are not empty");
+            SubscriptionOnDay {
+                subscription_id: last.subscription_id.clone(),
+                value,
+                active: last.kind != SubscriptionEventType::Cancel && last.state.is_some(),
+                plan: group.iter().rev().find_map(|e| e.plan.clone()),
+            }
+        })
+        .collect()
+}

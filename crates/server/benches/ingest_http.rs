@@ -33,14 +33,19 @@ fn event(n: usize) -> Value {
 }
 
 fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
     let rows = env_usize("BENCH_ROWS", 200_000) / BATCH * BATCH;
     let clients = env_usize("BENCH_CLIENTS", 4);
-    println!("ingest_http: {rows} subscription events, batches of {BATCH}, {clients} concurrent clients");
+    println!(
+        "ingest_http: {rows} subscription events, batches of {BATCH}, {clients} concurrent clients"
+    );
     let validate = validate_rate(rows);
     println!("validation alone (one core): {validate:.0} rows/s");
     println!(
@@ -48,8 +53,12 @@ async fn main() {
         "backend", "store rows/s", "direct rows/s", "HTTP rows/s", "HTTP/direct"
     );
     for backend in [Backend::Sqlite, Backend::Postgres] {
-        let Some((store, direct)) = direct_rate(backend, rows).await else { continue };
-        let http = http_rate(backend, rows, clients).await.expect("store available");
+        let Some((store, direct)) = direct_rate(backend, rows).await else {
+            continue;
+        };
+        let http = http_rate(backend, rows, clients)
+            .await
+            .expect("store available");
         println!(
             "{:<10} {:>14.0} {:>16.0} {:>14.0} {:>12.2}",
             format!("{backend:?}").to_lowercase(),
@@ -62,7 +71,9 @@ async fn main() {
 }
 
 fn batches(rows: usize) -> Vec<Vec<Value>> {
-    (0..rows / BATCH).map(|b| (b * BATCH..(b + 1) * BATCH).map(event).collect()).collect()
+    (0..rows / BATCH)
+        .map(|b| (b * BATCH..(b + 1) * BATCH).map(event).collect())
+        .collect()
 }
 
 /// Rows per second through `ingest::validate` alone.
@@ -81,20 +92,28 @@ async fn direct_rate(backend: Backend, rows: usize) -> Option<(f64, f64)> {
     let t = fresh(backend).await.unwrap()?;
     let s = t.store.as_ref();
     let batches = batches(rows);
-    let tenant = admin::create_tenant(s, "bench-store", None, "USD", "UTC").await.unwrap();
+    let tenant = admin::create_tenant(s, "bench-store", None, "USD", "UTC")
+        .await
+        .unwrap();
     let parsed: Vec<_> = batches
         .iter()
         .map(|b| ingest::validate(Collection::SubscriptionEvents, b).unwrap())
         .collect();
     let started = Instant::now();
     for batch in &parsed {
-        ingest::commit(s, tenant.id, Collection::SubscriptionEvents, batch).await.unwrap();
+        ingest::commit(s, tenant.id, Collection::SubscriptionEvents, batch)
+            .await
+            .unwrap();
     }
     let store_rate = rows as f64 / started.elapsed().as_secs_f64();
-    let tenant = admin::create_tenant(s, "bench", None, "USD", "UTC").await.unwrap();
+    let tenant = admin::create_tenant(s, "bench", None, "USD", "UTC")
+        .await
+        .unwrap();
     let started = Instant::now();
     for batch in &batches {
-        ingest::ingest(s, tenant.id, Collection::SubscriptionEvents, batch).await.unwrap();
+        ingest::ingest(s, tenant.id, Collection::SubscriptionEvents, batch)
+            .await
+            .unwrap();
     }
     Some((store_rate, rows as f64 / started.elapsed().as_secs_f64()))
 }
@@ -102,15 +121,25 @@ async fn direct_rate(backend: Backend, rows: usize) -> Option<(f64, f64)> {
 /// Rows per second through `POST /api/v1/subscription-events` with `clients` in parallel.
 async fn http_rate(backend: Backend, rows: usize, clients: usize) -> Option<f64> {
     let t = fresh(backend).await.unwrap()?;
-    let tenant = admin::create_tenant(t.store.as_ref(), "bench", None, "USD", "UTC").await.unwrap();
-    let (_, token) =
-        admin::create_token(t.store.as_ref(), &tenant, &[Scope::Ingest], "bench").await.unwrap();
+    let tenant = admin::create_tenant(t.store.as_ref(), "bench", None, "USD", "UTC")
+        .await
+        .unwrap();
+    let (_, token) = admin::create_token(t.store.as_ref(), &tenant, &[Scope::Ingest], "bench")
+        .await
+        .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/api/v1/subscription-events", listener.local_addr().unwrap());
+    let url = format!(
+        "http://{}/api/v1/subscription-events",
+        listener.local_addr().unwrap()
+    );
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(quarterdeck_server::serve(listener, AppState::new(t.store.clone()), async {
-        let _ = stopped.await;
-    }));
+    tokio::spawn(quarterdeck_server::serve(
+        listener,
+        AppState::new(t.store.clone()),
+        async {
+            let _ = stopped.await;
+        },
+    ));
     // Bodies are serialised up front so the client measures the server, not itself.
     let bodies: Arc<Vec<Vec<u8>>> = Arc::new(
         (0..rows / BATCH)
@@ -124,7 +153,8 @@ async fn http_rate(backend: Backend, rows: usize, clients: usize) -> Option<f64>
     let started = Instant::now();
     let workers: Vec<_> = (0..clients)
         .map(|_| {
-            let (bodies, next, url, token) = (bodies.clone(), next.clone(), url.clone(), token.clone());
+            let (bodies, next, url, token) =
+                (bodies.clone(), next.clone(), url.clone(), token.clone());
             tokio::spawn(async move {
                 let client = reqwest::Client::new();
                 loop {
@@ -147,7 +177,11 @@ async fn http_rate(backend: Backend, rows: usize, clients: usize) -> Option<f64>
         w.await.unwrap();
     }
     let rate = rows as f64 / started.elapsed().as_secs_f64();
-    let stored = t.store.count_records(tenant.id, Collection::SubscriptionEvents).await.unwrap();
+    let stored = t
+        .store
+        .count_records(tenant.id, Collection::SubscriptionEvents)
+        .await
+        .unwrap();
     assert_eq!(stored as usize, rows, "every row stored");
     let _ = stop.send(());
     Some(rate)

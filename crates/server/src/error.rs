@@ -13,6 +13,8 @@ use crate::ingest::{IngestError, RowError};
 pub enum ApiError {
     #[error("{0}")]
     BadRequest(String),
+    #[error("parameter `{param}`: {message}")]
+    BadParameter { param: String, message: String },
     #[error("missing or invalid API token")]
     Unauthorized,
     #[error("{0}")]
@@ -30,7 +32,7 @@ pub enum ApiError {
 impl ApiError {
     fn status(&self) -> StatusCode {
         match self {
-            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::BadRequest(_) | ApiError::BadParameter { .. } => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
@@ -67,6 +69,9 @@ impl IntoResponse for ApiError {
                 tracing::error!(%cause, "request failed");
                 json!({"error": {"status": 500, "message": "internal error; the cause is in the server log"}})
             }
+            ApiError::BadParameter { param, .. } => json!({"error": {
+                "status": 400, "param": param, "message": self.to_string()
+            }}),
             other => json!({"error": {"status": status.as_u16(), "message": other.to_string()}}),
         };
         let mut response = (status, Json(body)).into_response();

@@ -2,9 +2,10 @@
 //!
 //! The HTTP API, CSV import and the demo generator all come through here.
 
+use crate::AppState;
 use quarterdeck_domain::records::claimed_id;
-use quarterdeck_domain::{Collection, ParsedRow, parse_record};
-use quarterdeck_store::{Store, StoreError, TenantId};
+use quarterdeck_domain::{AnyRecord, Collection, ParsedRow, parse_record};
+use quarterdeck_store::{DataVersion, StoreError, TenantId};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -129,13 +130,40 @@ pub fn too_large_bytes(len: usize) -> IngestError {
     ))
 }
 
+/// A batch every row of which is valid: the records and their stored form.
+#[derive(Debug, Clone)]
+pub struct ValidBatch {
+    /// The collection they belong to.
+    pub collection: Collection,
+    /// The typed records, in the order sent.
+    pub records: Vec<AnyRecord>,
+    /// The same records as rows to store.
+    pub rows: Vec<ParsedRow>,
+}
+
+impl ValidBatch {
+    /// How many rows the batch holds.
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// Whether the batch is empty.
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+}
+
 /// Validates every row, returning them ready to store or every problem found.
-pub fn validate(collection: Collection, rows: &[Value]) -> Result<Vec<ParsedRow>, Vec<RowError>> {
+pub fn validate(collection: Collection, rows: &[Value]) -> Result<ValidBatch, Vec<RowError>> {
+    let mut records = Vec::with_capacity(rows.len());
     let mut parsed = Vec::with_capacity(rows.len());
     let mut errors = Vec::new();
     for (index, row) in rows.iter().enumerate() {
         match parse_record(collection, row) {
-            Ok(record) => parsed.push(record.to_row()),
+            Ok(record) => {
+                parsed.push(record.to_row());
+                records.push(record);
+            }
             Err(problems) => {
                 let id = claimed_id(row);
                 errors.extend(problems.into_iter().map(|p| RowError {
@@ -148,7 +176,11 @@ pub fn validate(collection: Collection, rows: &[Value]) -> Result<Vec<ParsedRow>
         }
     }
     if errors.is_empty() {
-        Ok(parsed)
+        Ok(ValidBatch {
+            collection,
+            records,
+            rows: parsed,
+        })
     } else {
         Err(errors)
     }
@@ -156,7 +188,7 @@ pub fn validate(collection: Collection, rows: &[Value]) -> Result<Vec<ParsedRow>
 
 /// Validates and stores a batch atomically; returns how many rows were accepted.
 pub async fn ingest(
-    store: &dyn Store,
+    state: &AppState,
     tenant: TenantId,
     collection: Collection,
     rows: &[Value],
@@ -166,20 +198,27 @@ pub async fn ingest(
             "a batch may carry at most {MAX_ROWS} rows"
         )));
     }
-    let parsed = validate(collection, rows).map_err(IngestError::Invalid)?;
-    commit(store, tenant, collection, &parsed).await?;
-    Ok(parsed.len())
+    let batch = validate(collection, rows).map_err(IngestError::Invalid)?;
+    commit(state, tenant, &batch).await?;
+    Ok(batch.len())
 }
 
-/// Stores rows that `validate` accepted, atomically. Every writer of records
-/// (API, import, demo) ends here, so whatever must follow a write happens once.
+/// Stores a validated batch atomically and brings this process's engine up to
+/// date. Every writer of records (API, import, demo) ends here.
 pub async fn commit(
-    store: &dyn Store,
+    state: &AppState,
     tenant: TenantId,
-    collection: Collection,
-    rows: &[ParsedRow],
-) -> Result<(), StoreError> {
-    store.upsert_records(tenant, collection, rows).await
+    batch: &ValidBatch,
+) -> Result<DataVersion, StoreError> {
+    let version = state
+        .store
+        .upsert_records(tenant, batch.collection, &batch.rows)
+        .await?;
+    state
+        .engines
+        .apply_upsert(tenant, version, &batch.records)
+        .await;
+    Ok(version)
 }
 
 #[cfg(test)]

@@ -5,8 +5,10 @@ pub mod admin;
 pub mod api;
 mod auth;
 pub mod credentials;
+pub mod engines;
 mod error;
 pub mod ingest;
+pub mod metrics;
 mod serve;
 mod state;
 

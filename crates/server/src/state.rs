@@ -1,5 +1,6 @@
 //! What every request handler can reach.
 
+use crate::engines::Engines;
 use quarterdeck_store::Store;
 use std::sync::Arc;
 
@@ -8,11 +9,16 @@ use std::sync::Arc;
 pub struct AppState {
     /// The store (truth).
     pub store: Arc<dyn Store>,
+    /// The in-memory metric engines (a cache of the store).
+    pub engines: Arc<Engines>,
 }
 
 impl AppState {
-    /// State over `store`.
+    /// State over `store`, with no engine built yet.
     pub fn new(store: Arc<dyn Store>) -> Self {
-        Self { store }
+        Self {
+            engines: Arc::new(Engines::new(store.clone())),
+            store,
+        }
     }
 }

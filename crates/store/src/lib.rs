@@ -92,13 +92,22 @@ pub trait Store: Send + Sync + 'static {
     /// gives them `role` in the tenant.
     async fn upsert_user_membership(&self, user: &NewUser) -> StoreResult<UserId>;
 
-    /// Stores a batch atomically: every row, or none. Rows whose key exists replace it.
+    /// Stores a batch atomically: every row, or none. Rows whose key exists
+    /// replace it. Returns the tenant's new data version.
     async fn upsert_records(
         &self,
         tenant: TenantId,
         collection: Collection,
         rows: &[ParsedRow],
-    ) -> StoreResult<()>;
+    ) -> StoreResult<DataVersion>;
+    /// The tenant's data version: it changes with every change to its records.
+    async fn data_version(&self, tenant: TenantId) -> StoreResult<DataVersion>;
+    /// Every stored body of a collection, in arrival order (engine rebuilds).
+    async fn all_bodies(
+        &self,
+        tenant: TenantId,
+        collection: Collection,
+    ) -> StoreResult<Vec<String>>;
     /// One record by key.
     async fn get_record(
         &self,
@@ -114,13 +123,13 @@ pub trait Store: Send + Sync + 'static {
         limit: u32,
         before: Option<i64>,
     ) -> StoreResult<Vec<StoredRecord>>;
-    /// Removes one record; false when there was none.
+    /// Removes one record; the new data version, or `None` when there was none.
     async fn delete_record(
         &self,
         tenant: TenantId,
         collection: Collection,
         key: &str,
-    ) -> StoreResult<bool>;
+    ) -> StoreResult<Option<DataVersion>>;
     /// Removes every record of a tenant (used to refresh the demo).
     async fn delete_all_records(&self, tenant: TenantId) -> StoreResult<u64>;
     /// How many records a collection holds.

@@ -7,6 +7,8 @@ use quarterdeck_domain::{Currency, Role, Scope};
 pub type TenantId = i64;
 /// A user's database id.
 pub type UserId = i64;
+/// A counter that changes with every change to a tenant's records.
+pub type DataVersion = i64;
 
 /// A tenant to create.
 #[derive(Debug, Clone)]

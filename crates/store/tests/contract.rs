@@ -16,6 +16,7 @@ quarterdeck_store::backend_stories!(
     users_join_several_tenants,
     audit_log_appends,
     reopening_keeps_data,
+    every_change_moves_the_data_version,
 );
 
 fn tenant(slug: &str) -> NewTenant {
@@ -148,12 +149,11 @@ async fn tenants_never_see_each_other(t: TestStore) {
             .unwrap()
             .is_empty()
     );
-    assert!(
-        !store
-            .delete_record(b.id, Collection::Costs, "ex_1")
-            .await
-            .unwrap()
-    );
+    let deleted = store
+        .delete_record(b.id, Collection::Costs, "ex_1")
+        .await
+        .unwrap();
+    assert_eq!(deleted, None);
     assert_eq!(
         store.count_records(a.id, Collection::Costs).await.unwrap(),
         5
@@ -214,18 +214,16 @@ async fn deletes_are_scoped(t: TestStore) {
         .upsert_records(t.id, Collection::Costs, &rows(Collection::Costs, 0..3))
         .await
         .unwrap();
-    assert!(
-        store
-            .delete_record(t.id, Collection::Tickets, "ex_1")
-            .await
-            .unwrap()
-    );
-    assert!(
-        !store
-            .delete_record(t.id, Collection::Tickets, "ex_1")
-            .await
-            .unwrap()
-    );
+    let first = store
+        .delete_record(t.id, Collection::Tickets, "ex_1")
+        .await
+        .unwrap();
+    assert!(first.is_some());
+    let again = store
+        .delete_record(t.id, Collection::Tickets, "ex_1")
+        .await
+        .unwrap();
+    assert_eq!(again, None);
     assert_eq!(
         store
             .count_records(t.id, Collection::Tickets)
@@ -300,4 +298,43 @@ async fn reopening_keeps_data(t: TestStore) {
         again.count_records(t.id, Collection::Costs).await.unwrap(),
         3
     );
+}
+
+async fn every_change_moves_the_data_version(t: TestStore) {
+    let store = t.store.clone();
+    let a = store.create_tenant(&tenant("a")).await.unwrap();
+    let b = store.create_tenant(&tenant("b")).await.unwrap();
+    let v0 = store.data_version(a.id).await.unwrap();
+    let v1 = store
+        .upsert_records(a.id, Collection::Costs, &rows(Collection::Costs, 0..3))
+        .await
+        .unwrap();
+    assert!(v1 > v0);
+    assert_eq!(store.data_version(a.id).await.unwrap(), v1);
+    let v2 = store
+        .delete_record(a.id, Collection::Costs, "ex_0")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(v2 > v1);
+    assert_eq!(
+        store.data_version(b.id).await.unwrap(),
+        0,
+        "other tenants are untouched"
+    );
+    store.delete_all_records(a.id).await.unwrap();
+    assert!(store.data_version(a.id).await.unwrap() > v2);
+    let bodies = store.all_bodies(b.id, Collection::Costs).await.unwrap();
+    assert!(bodies.is_empty());
+    store
+        .upsert_records(b.id, Collection::Costs, &rows(Collection::Costs, 0..2))
+        .await
+        .unwrap();
+    store
+        .upsert_records(b.id, Collection::Costs, &rows(Collection::Costs, 5..6))
+        .await
+        .unwrap();
+    let bodies = store.all_bodies(b.id, Collection::Costs).await.unwrap();
+    assert_eq!(bodies.len(), 3);
+    assert!(bodies[2].contains("ex_5"), "arrival order");
 }

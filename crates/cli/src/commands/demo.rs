@@ -4,7 +4,7 @@ use crate::options::DemoArgs;
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 use quarterdeck_demo::{DemoConfig, estimate_rows, generate};
-use quarterdeck_domain::{Collection, ParsedRow, Role, Scope};
+use quarterdeck_domain::{Role, Scope};
 use quarterdeck_server::{admin, credentials, ingest};
 use std::time::Instant;
 
@@ -47,7 +47,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
 
     // Generate and validate on a blocking thread while this task stores:
     // the two halves use both cores.
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<(Collection, Vec<ParsedRow>)>(4);
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<ingest::ValidBatch>(4);
     let generator = tokio::task::spawn_blocking(move || {
         generate(&config, BATCH, &mut |collection, rows| {
             let parsed = ingest::validate(collection, &rows).map_err(|errs| {
@@ -60,12 +60,13 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
                 .map_err(|_| "storage stopped".to_string())
         })
     });
-    while let Some((collection, rows)) = rx.recv().await {
-        bar.set_message(collection.slug());
-        ingest::commit(s, tenant.id, collection, &rows)
+    let state = quarterdeck_server::AppState::new(store.clone());
+    while let Some(batch) = rx.recv().await {
+        bar.set_message(batch.collection.slug());
+        ingest::commit(&state, tenant.id, &batch)
             .await
-            .with_context(|| format!("could not store generated {collection}"))?;
-        bar.inc(rows.len() as u64);
+            .with_context(|| format!("could not store generated {}", batch.collection))?;
+        bar.inc(batch.len() as u64);
     }
     let summary = generator
         .await

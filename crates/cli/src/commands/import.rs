@@ -42,7 +42,7 @@ pub async fn run(args: ImportArgs) -> anyhow::Result<()> {
     for (chunk_no, chunk) in rows.chunks(CHUNK).enumerate() {
         let values: Vec<Value> = chunk.iter().map(|r| r.row.clone()).collect();
         match ingest::validate(collection, &values) {
-            Ok(ok) => parsed.extend(ok),
+            Ok(ok) => parsed.push(ok),
             Err(errs) => problems.extend(errs.into_iter().map(|e| {
                 let place = &rows[chunk_no * CHUNK + e.index].place;
                 format!(
@@ -72,15 +72,28 @@ pub async fn run(args: ImportArgs) -> anyhow::Result<()> {
             args.file.display()
         );
     }
+    // One batch, so that the file is stored whole or not at all.
+    let batch = ingest::ValidBatch {
+        collection,
+        records: parsed
+            .iter_mut()
+            .flat_map(|b| std::mem::take(&mut b.records))
+            .collect(),
+        rows: parsed
+            .iter_mut()
+            .flat_map(|b| std::mem::take(&mut b.rows))
+            .collect(),
+    };
     let spinner = progress(0, "storing");
-    spinner.set_message(format!("storing {} rows", parsed.len()));
-    ingest::commit(store.as_ref(), tenant.id, collection, &parsed)
+    spinner.set_message(format!("storing {} rows", batch.len()));
+    let state = quarterdeck_server::AppState::new(store.clone());
+    ingest::commit(&state, tenant.id, &batch)
         .await
         .context("could not store the rows; nothing was imported")?;
     spinner.finish_and_clear();
     println!(
         "imported {} {} rows into tenant {} from {} in {:.1} s",
-        parsed.len(),
+        batch.len(),
         collection,
         tenant.slug,
         args.file.display(),

@@ -1,5 +1,6 @@
 //! Engine tests: the worked examples of metrics.md, hand-built scenarios and properties.
 
+mod billing;
 mod perf;
 mod properties;
 mod scenarios;

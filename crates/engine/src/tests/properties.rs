@@ -3,12 +3,14 @@
 use crate::money::quantize;
 use crate::movements::classify;
 use crate::period::{day_after, day_before};
-use crate::{CohortGrain, Filter, Grain, Ledger, Movements, Period, Records, TenantSettings};
+use crate::{
+    CohortGrain, Filter, Grain, Ledger, MovementKind, Movements, Period, Records, TenantSettings,
+};
 use chrono::{Days, NaiveDate};
 use chrono_tz::Tz;
 use proptest::prelude::*;
 use quarterdeck_domain::records::{
-    Customer, FxRate, SubscriptionEvent, SubscriptionEventType, SubscriptionState,
+    Customer, FxRate, Invoice, Payment, SubscriptionEvent, SubscriptionEventType, SubscriptionState,
 };
 use quarterdeck_domain::{BillingInterval, Currency, TimePoint};
 use rust_decimal::{Decimal, dec};
@@ -489,5 +491,187 @@ proptest! {
             let f = Filter { plan: Some([plan.to_string()].into()), ..Filter::all() };
             prop_assert_eq!(l.movements(p, &f), rebuilt.movements(p, &f));
         }
+    }
+}
+
+/// A random invoice and its payment attempts: (customer, issue day, days to due,
+/// amount index, tax, credit, status, euro, payments as (days after issue, fraction index, status)).
+type GenInvoice = (
+    usize,
+    u16,
+    u16,
+    u8,
+    bool,
+    bool,
+    u8,
+    bool,
+    Vec<(u16, u8, u8)>,
+);
+
+fn gen_invoices() -> impl Strategy<Value = Vec<GenInvoice>> {
+    prop::collection::vec(
+        (
+            (0usize..6, 0u16..SPAN as u16, 0u16..60, 0u8..4),
+            (
+                any::<bool>(),
+                prop::bool::weighted(0.2),
+                0u8..6,
+                prop::bool::weighted(0.3),
+            ),
+            prop::collection::vec((0u16..150, 0u8..4, 0u8..3), 0..4),
+        )
+            .prop_map(
+                |((c, day, due, amount), (tax, credit, status, euro), pays)| {
+                    (c, day, due, amount, tax, credit, status, euro, pays)
+                },
+            ),
+        0..16,
+    )
+}
+
+fn billing_records(b: &Built, generated: &[GenInvoice]) -> (Vec<Invoice>, Vec<Payment>) {
+    use quarterdeck_domain::records::{InvoiceStatus, PaymentStatus};
+    let amounts = [dec!(0), dec!(10), dec!(99.99), dec!(2500)];
+    let fractions = [dec!(0.25), dec!(0.5), dec!(1), dec!(1.1)];
+    let statuses = [
+        None,
+        Some(InvoiceStatus::Open),
+        Some(InvoiceStatus::Paid),
+        Some(InvoiceStatus::Void),
+        Some(InvoiceStatus::Draft),
+        Some(InvoiceStatus::Uncollectible),
+    ];
+    let mut invoices = Vec::new();
+    let mut payments = Vec::new();
+    for (i, (c, day, due, amount, tax, credit, status, euro, pays)) in generated.iter().enumerate()
+    {
+        let amount = amounts[*amount as usize];
+        let tax = if *tax {
+            amount * dec!(0.2)
+        } else {
+            Decimal::ZERO
+        };
+        let credits = if *credit {
+            amount * dec!(0.1)
+        } else {
+            Decimal::ZERO
+        };
+        let id = format!("i{i}");
+        invoices.push(Invoice {
+            id: id.clone(),
+            customer_id: format!("c{}", c % b.customers.len()),
+            issued_at: at(*day, 6),
+            due_at: at(day + due, 6),
+            currency: if *euro {
+                Currency::parse("EUR").unwrap()
+            } else {
+                Currency::USD
+            },
+            amount,
+            tax,
+            credits,
+            status: statuses[*status as usize],
+            lines: Vec::new(),
+            attributes: Default::default(),
+        });
+        let total = amount + tax - credits;
+        for (j, (after, fraction, st)) in pays.iter().enumerate() {
+            let st = [
+                PaymentStatus::Succeeded,
+                PaymentStatus::Failed,
+                PaymentStatus::Refunded,
+            ][*st as usize];
+            let mut value = total * fractions[*fraction as usize];
+            if st == PaymentStatus::Refunded {
+                value = -value / dec!(4);
+            }
+            payments.push(Payment {
+                id: format!("{id}p{j}"),
+                invoice_id: id.clone(),
+                paid_at: at(day + after, 13),
+                amount: value,
+                currency: None,
+                status: st,
+                attributes: Default::default(),
+            });
+        }
+    }
+    (invoices, payments)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn contributors_sum_to_the_movement_totals(h in gen_history(), a in 0u16..420, len in 0u16..300, mask in 0u8..8) {
+        let b = build(&h);
+        let l = ledger_of(&b, &b.events);
+        let p = period_from(a, len);
+        let filter = segment_filter(mask);
+        let m = l.movements(p, &filter).movements;
+        let kinds = [
+            (MovementKind::New, m.new, m.new_customers),
+            (MovementKind::Reactivation, m.reactivation, m.reactivated_customers),
+            (MovementKind::Expansion, m.expansion, m.expansions),
+            (MovementKind::Contraction, m.contraction, m.contractions),
+            (MovementKind::Churn, m.churn, m.churned_customers),
+        ];
+        for (kind, total, count) in kinds {
+            let contributors = l.movement_contributors(p, kind, &filter);
+            let sum: Decimal = contributors.iter().map(|c| c.1).sum();
+            prop_assert_eq!(sum, total, "{:?}", kind);
+            prop_assert!(contributors.len() as u64 <= count);
+            prop_assert!(contributors.windows(2).all(|w| w[0].1 >= w[1].1));
+            let per_customer: usize = contributors
+                .iter()
+                .map(|(id, _)| l.customer_movements(id, p).iter().filter(|x| x.1 == kind).count())
+                .sum();
+            prop_assert_eq!(per_customer as u64, count);
+        }
+    }
+
+    #[test]
+    fn ar_buckets_sum_and_segments_partition_billing(h in gen_history(), inv in gen_invoices(), a in 0u16..500, len in 0u16..200) {
+        let b = build(&h);
+        let (invoices, payments) = billing_records(&b, &inv);
+        let l = Ledger::new(
+            b.settings,
+            Records {
+                customers: &b.customers,
+                subscription_events: &b.events,
+                fx_rates: &b.rates,
+                invoices: &invoices,
+                payments: &payments,
+                ..Records::default()
+            },
+        );
+        let p = period_from(a, len);
+        let day = p.to;
+        let whole = l.ar_aging(day, &Filter::all());
+        prop_assert_eq!(
+            whole.current + whole.d1_30 + whole.d31_60 + whole.d61_90 + whole.d90_plus,
+            whole.total
+        );
+        for x in [whole.current, whole.d1_30, whole.d31_60, whole.d61_90, whole.d90_plus] {
+            prop_assert!(x >= Decimal::ZERO);
+        }
+        let overdue: Decimal = l.overdue_invoices(day, &Filter::all()).iter().map(|o| o.open_balance).sum();
+        prop_assert_eq!(overdue, whole.total - whole.current);
+        prop_assert_eq!(l.ar_overdue(day, &Filter::all()), overdue);
+        let open: Decimal = invoices.iter().filter_map(|i| l.open_balance(&i.id, day)).sum();
+        prop_assert_eq!(open, whole.total);
+        let (mut revenue, mut ar, mut buckets) = (Decimal::ZERO, Decimal::ZERO, Decimal::ZERO);
+        for s in SEGMENTS {
+            let f = Filter::segments([s]);
+            revenue += l.revenue(p, &f);
+            let part = l.ar_aging(day, &f);
+            ar += part.total;
+            buckets += part.d31_60;
+        }
+        prop_assert_eq!(revenue, l.revenue(p, &Filter::all()));
+        prop_assert_eq!(ar, whole.total);
+        prop_assert_eq!(buckets, whole.d31_60);
+        let profit: Decimal = l.client_profitability(p, &Filter::all()).iter().map(|c| c.revenue).sum();
+        prop_assert_eq!(profit, l.revenue(p, &Filter::all()));
     }
 }

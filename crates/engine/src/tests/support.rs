@@ -4,7 +4,8 @@ use crate::{Filter, Ledger, Period, Records, TenantSettings};
 use chrono::NaiveDate;
 use chrono_tz::Tz;
 use quarterdeck_domain::records::{
-    Customer, FxRate, SubscriptionEvent, SubscriptionEventType, SubscriptionState,
+    Cost, Customer, FxRate, Invoice, InvoiceStatus, Payment, PaymentStatus, SubscriptionEvent,
+    SubscriptionEventType, SubscriptionState, TimeEntry,
 };
 use quarterdeck_domain::{BillingInterval, Currency, TimePoint};
 use rust_decimal::Decimal;
@@ -164,6 +165,107 @@ pub fn ledger_with(
             subscription_events: events,
             fx_rates: rates,
             ..Records::default()
+        },
+    )
+}
+
+/// An invoice of `amount` ex tax in USD, issued and due on the given dates (status open).
+pub fn invoice(id: &str, customer: &str, issued: &str, due: &str, amount: Decimal) -> Invoice {
+    Invoice {
+        id: id.into(),
+        customer_id: customer.into(),
+        issued_at: TimePoint::parse(issued).unwrap(),
+        due_at: TimePoint::parse(due).unwrap(),
+        currency: Currency::USD,
+        amount,
+        tax: Decimal::ZERO,
+        credits: Decimal::ZERO,
+        status: Some(InvoiceStatus::Open),
+        lines: Vec::new(),
+        attributes: Default::default(),
+    }
+}
+
+/// A payment (or, negative with `PaymentStatus::Refunded`, a refund) in the invoice's currency.
+pub fn payment(
+    id: &str,
+    invoice: &str,
+    at: &str,
+    amount: Decimal,
+    status: PaymentStatus,
+) -> Payment {
+    Payment {
+        id: id.into(),
+        invoice_id: invoice.into(),
+        paid_at: TimePoint::parse(at).unwrap(),
+        amount,
+        currency: None,
+        status,
+        attributes: Default::default(),
+    }
+}
+
+/// A USD cost line.
+pub fn cost(
+    id: &str,
+    customer: Option<&str>,
+    at: &str,
+    amount: Decimal,
+    cost_of_service: bool,
+) -> Cost {
+    Cost {
+        id: id.into(),
+        date: TimePoint::parse(at).unwrap(),
+        amount,
+        currency: Currency::USD,
+        category: "hosting".into(),
+        customer_id: customer.map(Into::into),
+        cost_of_service,
+        description: None,
+        attributes: Default::default(),
+    }
+}
+
+/// A time entry of `hours` at `cost_rate` per hour.
+pub fn hours(
+    id: &str,
+    customer: &str,
+    at: &str,
+    hours: Decimal,
+    cost_rate: Option<Decimal>,
+) -> TimeEntry {
+    TimeEntry {
+        id: id.into(),
+        customer_id: customer.into(),
+        date: TimePoint::parse(at).unwrap(),
+        hours,
+        person: "pat".into(),
+        cost_rate,
+        billable: None,
+        attributes: Default::default(),
+    }
+}
+
+/// A USD / UTC ledger of billing records (plus customers, rates and events).
+pub fn billing_ledger(
+    customers: &[Customer],
+    events: &[SubscriptionEvent],
+    invoices: &[Invoice],
+    payments: &[Payment],
+    costs: &[Cost],
+    time_entries: &[TimeEntry],
+    rates: &[FxRate],
+) -> Ledger {
+    Ledger::new(
+        TenantSettings::default(),
+        Records {
+            customers,
+            subscription_events: events,
+            fx_rates: rates,
+            invoices,
+            payments,
+            costs,
+            time_entries,
         },
     )
 }

@@ -1,14 +1,28 @@
 //! The JSON API under `/api/v1`.
 
+mod metrics;
+mod openapi;
 mod records;
 
 use crate::AppState;
 use axum::Router;
 use axum::routing::get;
 
-/// Routes of `/api/v1`.
+/// Routes of `/api/v1`. Fixed paths win over the `{collection}` routes.
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/api/v1/openapi.json", get(openapi::serve))
+        .route("/api/v1/metrics/summary", get(metrics::summary))
+        .route("/api/v1/metrics/series", get(metrics::series))
+        .route("/api/v1/metrics/movements", get(metrics::movements))
+        .route(
+            "/api/v1/metrics/movements/{date}/{kind}",
+            get(metrics::movement_drilldown),
+        )
+        .route("/api/v1/metrics/cohorts", get(metrics::cohorts))
+        .route("/api/v1/metrics/ar-aging", get(metrics::ar_aging))
+        .route("/api/v1/accounts", get(metrics::accounts))
+        .route("/api/v1/accounts/{id}", get(metrics::account))
         .route(
             "/api/v1/{collection}",
             get(records::list).post(records::ingest),

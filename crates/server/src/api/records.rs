@@ -54,7 +54,7 @@ pub async fn ingest(
             .and_then(|v| v.to_str().ok()),
     );
     let rows = ingest::parse_body(format, &bytes)?;
-    let accepted = ingest::ingest(state.store.as_ref(), tenant, collection, &rows).await?;
+    let accepted = ingest::ingest(&state, tenant, collection, &rows).await?;
     Ok(Json(json!({ "accepted": accepted })))
 }
 
@@ -131,7 +131,12 @@ pub async fn delete(
 ) -> Result<StatusCode, ApiError> {
     let tenant = caller.can_ingest()?.0;
     let collection = collection(&slug)?;
-    if !state.store.delete_record(tenant, collection, &id).await? {
+    if state
+        .store
+        .delete_record(tenant, collection, &id)
+        .await?
+        .is_none()
+    {
         return Err(ApiError::NotFound(format!("no {collection} record `{id}`")));
     }
     state

@@ -3,8 +3,8 @@
 use crate::migrate::{Migration, POSTGRES};
 use crate::types::scopes_to_text;
 use crate::{
-    ApiToken, AuditEntry, AuditRecord, NewApiToken, NewTenant, NewUser, Store, StoreError,
-    StoreResult, StoredRecord, Tenant, TenantId, UserId, last_row_per_key,
+    ApiToken, AuditEntry, AuditRecord, DataVersion, NewApiToken, NewTenant, NewUser, Store,
+    StoreError, StoreResult, StoredRecord, Tenant, TenantId, UserId, last_row_per_key,
 };
 use async_trait::async_trait;
 use chrono::Utc;
@@ -91,6 +91,17 @@ async fn migrate(pool: &PgPool, migrations: &[Migration]) -> StoreResult<()> {
 }
 
 crate::rows::row_readers!(PgRow);
+
+/// Bumps the tenant's data version inside `tx`'s transaction.
+async fn bump_version(conn: &mut sqlx::PgConnection, tenant: TenantId) -> StoreResult<DataVersion> {
+    Ok(sqlx::query_scalar(
+        "UPDATE tenants SET data_version = data_version + 1 WHERE id = $1 RETURNING data_version",
+    )
+    .bind(tenant)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or_else(|| StoreError::NotFound(format!("tenant {tenant}")))?)
+}
 
 #[async_trait]
 impl Store for PgStore {
@@ -192,14 +203,14 @@ impl Store for PgStore {
         tenant: TenantId,
         collection: Collection,
         rows: &[ParsedRow],
-    ) -> StoreResult<()> {
+    ) -> StoreResult<DataVersion> {
         let rows = last_row_per_key(rows);
         if rows.is_empty() {
-            return Ok(());
+            return self.data_version(tenant).await;
         }
         let keys: Vec<&str> = rows.iter().map(|r| r.key.as_str()).collect();
         let bodies: Vec<&str> = rows.iter().map(|r| r.body.as_str()).collect();
-        // One statement: the batch is atomic without an explicit transaction.
+        let mut tx = self.pool.begin().await?;
         sqlx::query(
             "INSERT INTO records (tenant_id, collection, key, body, seq, received_at) \
              SELECT $1, $2, t.key, t.body, nextval('record_seq'), $3 \
@@ -213,9 +224,11 @@ impl Store for PgStore {
         .bind(Utc::now())
         .bind(keys)
         .bind(bodies)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
-        Ok(())
+        let version = bump_version(&mut tx, tenant).await?;
+        tx.commit().await?;
+        Ok(version)
     }
 
     async fn get_record(
@@ -261,23 +274,54 @@ impl Store for PgStore {
         tenant: TenantId,
         collection: Collection,
         key: &str,
-    ) -> StoreResult<bool> {
+    ) -> StoreResult<Option<DataVersion>> {
+        let mut tx = self.pool.begin().await?;
         let done = sqlx::query(
             "DELETE FROM records WHERE tenant_id = $1 AND collection = $2 AND key = $3",
         )
         .bind(tenant)
         .bind(collection.slug())
         .bind(key)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
-        Ok(done.rows_affected() > 0)
+        if done.rows_affected() == 0 {
+            return Ok(None);
+        }
+        let version = bump_version(&mut tx, tenant).await?;
+        tx.commit().await?;
+        Ok(Some(version))
+    }
+
+    async fn data_version(&self, tenant: TenantId) -> StoreResult<DataVersion> {
+        sqlx::query_scalar("SELECT data_version FROM tenants WHERE id = $1")
+            .bind(tenant)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("tenant {tenant}")))
+    }
+
+    async fn all_bodies(
+        &self,
+        tenant: TenantId,
+        collection: Collection,
+    ) -> StoreResult<Vec<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT body FROM records WHERE tenant_id = $1 AND collection = $2 ORDER BY seq",
+        )
+        .bind(tenant)
+        .bind(collection.slug())
+        .fetch_all(&self.pool)
+        .await?)
     }
 
     async fn delete_all_records(&self, tenant: TenantId) -> StoreResult<u64> {
+        let mut tx = self.pool.begin().await?;
         let done = sqlx::query("DELETE FROM records WHERE tenant_id = $1")
             .bind(tenant)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
+        bump_version(&mut tx, tenant).await?;
+        tx.commit().await?;
         Ok(done.rows_affected())
     }
 

@@ -3,8 +3,8 @@
 use crate::migrate::{Migration, SQLITE};
 use crate::types::scopes_to_text;
 use crate::{
-    ApiToken, AuditEntry, AuditRecord, NewApiToken, NewTenant, NewUser, Store, StoreError,
-    StoreResult, StoredRecord, Tenant, TenantId, UserId, last_row_per_key,
+    ApiToken, AuditEntry, AuditRecord, DataVersion, NewApiToken, NewTenant, NewUser, Store,
+    StoreError, StoreResult, StoredRecord, Tenant, TenantId, UserId, last_row_per_key,
 };
 use async_trait::async_trait;
 use chrono::Utc;
@@ -118,6 +118,20 @@ fn upsert_sql(n: usize) -> String {
     sql
 }
 
+/// Bumps the tenant's data version inside `tx`'s transaction.
+async fn bump_version(
+    conn: &mut sqlx::SqliteConnection,
+    tenant: TenantId,
+) -> StoreResult<DataVersion> {
+    Ok(sqlx::query_scalar(
+        "UPDATE tenants SET data_version = data_version + 1 WHERE id = ? RETURNING data_version",
+    )
+    .bind(tenant)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or_else(|| StoreError::NotFound(format!("tenant {tenant}")))?)
+}
+
 #[async_trait]
 impl Store for SqliteStore {
     fn backend(&self) -> &'static str {
@@ -218,10 +232,10 @@ impl Store for SqliteStore {
         tenant: TenantId,
         collection: Collection,
         rows: &[ParsedRow],
-    ) -> StoreResult<()> {
+    ) -> StoreResult<DataVersion> {
         let rows = last_row_per_key(rows);
         if rows.is_empty() {
-            return Ok(());
+            return self.data_version(tenant).await;
         }
         let mut tx = self.writer.begin().await?;
         let last_seq: i64 = sqlx::query_scalar(
@@ -244,8 +258,9 @@ impl Store for SqliteStore {
             }
             q.execute(&mut *tx).await?;
         }
+        let version = bump_version(&mut tx, tenant).await?;
         tx.commit().await?;
-        Ok(())
+        Ok(version)
     }
 
     async fn get_record(
@@ -291,22 +306,53 @@ impl Store for SqliteStore {
         tenant: TenantId,
         collection: Collection,
         key: &str,
-    ) -> StoreResult<bool> {
+    ) -> StoreResult<Option<DataVersion>> {
+        let mut tx = self.writer.begin().await?;
         let done =
             sqlx::query("DELETE FROM records WHERE tenant_id = ? AND collection = ? AND key = ?")
                 .bind(tenant)
                 .bind(collection.slug())
                 .bind(key)
-                .execute(&self.writer)
+                .execute(&mut *tx)
                 .await?;
-        Ok(done.rows_affected() > 0)
+        if done.rows_affected() == 0 {
+            return Ok(None);
+        }
+        let version = bump_version(&mut tx, tenant).await?;
+        tx.commit().await?;
+        Ok(Some(version))
+    }
+
+    async fn data_version(&self, tenant: TenantId) -> StoreResult<DataVersion> {
+        sqlx::query_scalar("SELECT data_version FROM tenants WHERE id = ?")
+            .bind(tenant)
+            .fetch_optional(&self.reader)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("tenant {tenant}")))
+    }
+
+    async fn all_bodies(
+        &self,
+        tenant: TenantId,
+        collection: Collection,
+    ) -> StoreResult<Vec<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT body FROM records WHERE tenant_id = ? AND collection = ? ORDER BY seq",
+        )
+        .bind(tenant)
+        .bind(collection.slug())
+        .fetch_all(&self.reader)
+        .await?)
     }
 
     async fn delete_all_records(&self, tenant: TenantId) -> StoreResult<u64> {
+        let mut tx = self.writer.begin().await?;
         let done = sqlx::query("DELETE FROM records WHERE tenant_id = ?")
             .bind(tenant)
-            .execute(&self.writer)
+            .execute(&mut *tx)
             .await?;
+        bump_version(&mut tx, tenant).await?;
+        tx.commit().await?;
         Ok(done.rows_affected())
     }
 

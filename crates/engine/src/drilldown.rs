@@ -1,0 +1,163 @@
+//! Drill-down: which customers make up a movement, the account list, and one
+//! customer's MRR history and movements.
+
+use crate::filter::Filter;
+use crate::ledger::Ledger;
+use crate::movements::{MovementKind, classify, fixed, unfixed};
+use crate::period::{Grain, Period};
+use crate::subscription::subscriptions_on;
+use crate::timeline::{TimelineRef, is_paying};
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+/// One row of the account list on a day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AccountRow {
+    /// The customer.
+    pub customer_id: String,
+    /// Its name (`None` for a customer known only from subscription events).
+    pub name: Option<String>,
+    /// Its segment.
+    pub segment: Option<String>,
+    /// Its customer success manager.
+    pub csm: Option<String>,
+    /// Its region.
+    pub region: Option<String>,
+    /// The current plan of its largest active subscription on the day, if any.
+    pub plan: Option<String>,
+    /// MRR_c on the day.
+    pub mrr: Decimal,
+    /// 12 × MRR_c.
+    pub arr: Decimal,
+}
+
+/// The movements of one customer's timeline on the days of `period`, in day order.
+fn movements_in(
+    t: TimelineRef<'_>,
+    period: Period,
+) -> impl Iterator<Item = (NaiveDate, MovementKind, Decimal)> {
+    let points = t.points();
+    let mut i = t.index_after(period.start_state_day());
+    let mut previous = if i == 0 {
+        Decimal::ZERO
+    } else {
+        points[i - 1].1
+    };
+    std::iter::from_fn(move || {
+        while let Some(&(day, value)) = points.get(i).filter(|p| p.0 <= period.to) {
+            i += 1;
+            let paid_before = t.first_paid().is_some_and(|f| f < day);
+            let m = classify(previous, value, paid_before);
+            previous = value;
+            if let Some((kind, amount)) = m {
+                return Some((day, kind, amount));
+            }
+        }
+        None
+    })
+}
+
+impl Ledger {
+    /// The customers whose movements of `kind` fall in `period`, with their summed
+    /// amounts, largest first (then by id). The amounts sum exactly to the
+    /// period's movement total of that kind.
+    pub fn movement_contributors(
+        &self,
+        period: Period,
+        kind: MovementKind,
+        filter: &Filter,
+    ) -> Vec<(String, Decimal)> {
+        let mut out: Vec<(String, Decimal)> = self
+            .covered_slots(filter)
+            .filter_map(|(slot, t)| {
+                let mut touched = false;
+                let sum: i128 = movements_in(t, period)
+                    .filter(|m| m.1 == kind)
+                    .map(|m| {
+                        touched = true;
+                        fixed(m.2)
+                    })
+                    .sum();
+                touched.then(|| (self.entry(slot).0.to_string(), unfixed(sum, true)))
+            })
+            .collect();
+        out.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        out
+    }
+
+    /// The account list on `day`: every covered customer with a customer record
+    /// (MRR 0 included) or with MRR on the day, by MRR descending, then id.
+    pub fn accounts(&self, day: NaiveDate, filter: &Filter) -> Vec<AccountRow> {
+        let mut out: Vec<AccountRow> = self
+            .covered_slots(filter)
+            .filter_map(|(slot, t)| {
+                let (id, info, events) = self.entry(slot);
+                let mrr = t.value_on(day);
+                if info.is_none() && !is_paying(mrr) {
+                    return None;
+                }
+                let subs = subscriptions_on(id, events, self.fx_table(), day);
+                // Largest by monthly value; ties go to the first subscription id.
+                let plan = subs
+                    .iter()
+                    .filter(|s| s.active)
+                    .fold(
+                        None,
+                        |best: Option<&crate::subscription::SubscriptionOnDay>, s| match best {
+                            Some(b) if b.value >= s.value => Some(b),
+                            _ => Some(s),
+                        },
+                    )
+                    .and_then(|s| s.plan.clone());
+                Some(AccountRow {
+                    customer_id: id.to_string(),
+                    name: info.map(|i| i.name.clone()),
+                    segment: info.and_then(|i| i.segment.clone()),
+                    csm: info.and_then(|i| i.csm.clone()),
+                    region: info.and_then(|i| i.region.clone()),
+                    plan,
+                    mrr,
+                    arr: mrr * Decimal::from(12),
+                })
+            })
+            .collect();
+        out.sort_by(|a, b| {
+            b.mrr
+                .cmp(&a.mrr)
+                .then_with(|| a.customer_id.cmp(&b.customer_id))
+        });
+        out
+    }
+
+    /// One customer's MRR at the end of each `grain` bucket of `period` (buckets
+    /// clipped to the period, so the last is measured on `period.to`); empty for
+    /// an unknown customer.
+    pub fn customer_mrr_history(
+        &self,
+        customer_id: &str,
+        period: Period,
+        grain: Grain,
+    ) -> Vec<(NaiveDate, Decimal)> {
+        let Some(t) = self.timeline(customer_id) else {
+            return Vec::new();
+        };
+        grain
+            .buckets(period, self.settings().fiscal_start())
+            .into_iter()
+            .map(|b| (b.period.to, t.value_on(b.period.to)))
+            .collect()
+    }
+
+    /// One customer's movements on the days of `period`, in day order (at most one per day).
+    pub fn customer_movements(
+        &self,
+        customer_id: &str,
+        period: Period,
+    ) -> Vec<(NaiveDate, MovementKind, Decimal)> {
+        self.slot_of(customer_id)
+            .and_then(|_| self.timeline(customer_id))
+            .map(|t| movements_in(t, period).collect())
+            .unwrap_or_default()
+    }
+}

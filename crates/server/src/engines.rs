@@ -1,0 +1,237 @@
+//! The per-tenant metric engines this process holds in memory.
+//!
+//! The store is the truth; an engine is a cache of it tagged with the tenant's
+//! data version. A read first asks the store for the version (one indexed
+//! lookup): if another process or replica changed the data, the engine is
+//! rebuilt before answering, so every read reflects every accepted write.
+//! Writes made here are applied incrementally when the engine is exactly one
+//! version behind; otherwise the next read rebuilds. A rebuild is done aside
+//! and swapped in whole, so no reader ever sees a half-built engine.
+
+use quarterdeck_domain::records::{
+    Cost, Customer, FxRate, Invoice, Payment, SubscriptionEvent, TimeEntry,
+};
+use quarterdeck_domain::{AnyRecord, Collection};
+use quarterdeck_engine::{Ledger, Records, TenantSettings};
+use quarterdeck_store::{DataVersion, Store, StoreError, StoreResult, Tenant, TenantId};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use tokio::sync::{OwnedRwLockReadGuard, RwLock};
+
+/// A tenant's engine at one data version.
+pub struct TenantEngine {
+    /// The data version the ledger reflects.
+    pub version: DataVersion,
+    /// The metric engine.
+    pub ledger: Ledger,
+}
+
+/// Shared read access to a current engine.
+pub type EngineRead = OwnedRwLockReadGuard<Option<TenantEngine>, TenantEngine>;
+
+#[derive(Default)]
+struct Slot {
+    engine: Arc<RwLock<Option<TenantEngine>>>,
+    /// Held while rebuilding, so concurrent readers wait for one rebuild.
+    rebuilding: tokio::sync::Mutex<()>,
+}
+
+/// Every tenant's engine, built on first use.
+pub struct Engines {
+    store: Arc<dyn Store>,
+    slots: Mutex<HashMap<TenantId, Arc<Slot>>>,
+}
+
+/// The engine's settings for a tenant.
+pub fn settings_of(tenant: &Tenant) -> TenantSettings {
+    TenantSettings {
+        currency: tenant.currency,
+        time_zone: tenant.timezone.parse().unwrap_or(chrono_tz::Tz::UTC),
+        fiscal_year_start_month: tenant.fiscal_year_start,
+    }
+}
+
+/// The collections the engine reads.
+pub const ENGINE_COLLECTIONS: [Collection; 7] = [
+    Collection::Customers,
+    Collection::SubscriptionEvents,
+    Collection::FxRates,
+    Collection::Invoices,
+    Collection::Payments,
+    Collection::Costs,
+    Collection::TimeEntries,
+];
+
+impl Engines {
+    /// No engines yet; they are built from `store` on demand.
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        Self {
+            store,
+            slots: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn slot(&self, tenant: TenantId) -> Arc<Slot> {
+        self.slots
+            .lock()
+            .expect("slots lock")
+            .entry(tenant)
+            .or_default()
+            .clone()
+    }
+
+    /// The tenant's engine, current with the store.
+    pub async fn read(&self, tenant: &Tenant) -> StoreResult<EngineRead> {
+        let slot = self.slot(tenant.id);
+        let version = self.store.data_version(tenant.id).await?;
+        if let Some(current) = current_at(&slot, version).await {
+            return Ok(current);
+        }
+        let _one_rebuild = slot.rebuilding.lock().await;
+        if let Some(current) = current_at(&slot, version).await {
+            return Ok(current);
+        }
+        let built = self.build(tenant).await?;
+        *slot.engine.write().await = Some(built);
+        current_at(&slot, version)
+            .await
+            .ok_or_else(|| StoreError::Corrupt("engine rebuilt at an older version".into()))
+    }
+
+    /// Builds a tenant's engine from the store, off the async threads.
+    pub async fn build(&self, tenant: &Tenant) -> StoreResult<TenantEngine> {
+        // Read the version first: writes landing during the load make the
+        // engine look older than it is, which costs a rebuild, never a stale read.
+        let version = self.store.data_version(tenant.id).await?;
+        let mut bodies = Vec::with_capacity(ENGINE_COLLECTIONS.len());
+        for c in ENGINE_COLLECTIONS {
+            bodies.push(self.store.all_bodies(tenant.id, c).await?);
+        }
+        let settings = settings_of(tenant);
+        let started = std::time::Instant::now();
+        let ledger = tokio::task::spawn_blocking(move || build_ledger(settings, &bodies))
+            .await
+            .map_err(|e| StoreError::Corrupt(format!("engine build crashed: {e}")))??;
+        tracing::info!(tenant = %tenant.slug, version, ms = started.elapsed().as_millis() as u64, "engine built");
+        Ok(TenantEngine { version, ledger })
+    }
+
+    /// Applies a write this process just made (which produced `version`).
+    pub async fn apply_upsert(
+        &self,
+        tenant: TenantId,
+        version: DataVersion,
+        records: &[AnyRecord],
+    ) {
+        self.apply(tenant, version, |ledger| upsert(ledger, records))
+            .await;
+    }
+
+    /// Applies a delete this process just made.
+    pub async fn apply_delete(
+        &self,
+        tenant: TenantId,
+        version: DataVersion,
+        collection: Collection,
+        key: &str,
+    ) {
+        self.apply(tenant, version, |ledger| remove(ledger, collection, key))
+            .await;
+    }
+
+    async fn apply(
+        &self,
+        tenant: TenantId,
+        version: DataVersion,
+        change: impl FnOnce(&mut Ledger),
+    ) {
+        let slot = self.slot(tenant);
+        let mut guard = slot.engine.write().await;
+        if let Some(engine) = guard.as_mut() {
+            if engine.version + 1 == version {
+                change(&mut engine.ledger);
+                engine.version = version;
+            }
+            // Otherwise another write landed in between: the next read rebuilds.
+        }
+    }
+}
+
+async fn current_at(slot: &Slot, version: DataVersion) -> Option<EngineRead> {
+    let guard = slot.engine.clone().read_owned().await;
+    OwnedRwLockReadGuard::try_map(guard, |e| e.as_ref().filter(|e| e.version >= version)).ok()
+}
+
+fn parse_all<T: serde::de::DeserializeOwned>(bodies: &[String]) -> StoreResult<Vec<T>> {
+    bodies
+        .iter()
+        .map(|b| {
+            serde_json::from_str(b).map_err(|e| StoreError::Corrupt(format!("stored record: {e}")))
+        })
+        .collect()
+}
+
+fn build_ledger(settings: TenantSettings, bodies: &[Vec<String>]) -> StoreResult<Ledger> {
+    let customers: Vec<Customer> = parse_all(&bodies[0])?;
+    let subscription_events: Vec<SubscriptionEvent> = parse_all(&bodies[1])?;
+    let fx_rates: Vec<FxRate> = parse_all(&bodies[2])?;
+    let invoices: Vec<Invoice> = parse_all(&bodies[3])?;
+    let payments: Vec<Payment> = parse_all(&bodies[4])?;
+    let costs: Vec<Cost> = parse_all(&bodies[5])?;
+    let time_entries: Vec<TimeEntry> = parse_all(&bodies[6])?;
+    Ok(Ledger::new(
+        settings,
+        Records {
+            customers: &customers,
+            subscription_events: &subscription_events,
+            fx_rates: &fx_rates,
+            invoices: &invoices,
+            payments: &payments,
+            costs: &costs,
+            time_entries: &time_entries,
+        },
+    ))
+}
+
+/// Collects the records of one variant out of a mixed slice.
+macro_rules! of_kind {
+    ($records:expr, $variant:ident) => {
+        $records
+            .iter()
+            .filter_map(|r| match r {
+                AnyRecord::$variant(x) => Some(x.clone()),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+    };
+}
+
+fn upsert(ledger: &mut Ledger, records: &[AnyRecord]) {
+    let Some(first) = records.first() else { return };
+    match first.collection() {
+        Collection::Customers => ledger.upsert_customers(&of_kind!(records, Customer)),
+        Collection::SubscriptionEvents => {
+            ledger.upsert_subscription_events(&of_kind!(records, SubscriptionEvent))
+        }
+        Collection::FxRates => ledger.upsert_fx_rates(&of_kind!(records, FxRate)),
+        Collection::Invoices => ledger.upsert_invoices(&of_kind!(records, Invoice)),
+        Collection::Payments => ledger.upsert_payments(&of_kind!(records, Payment)),
+        Collection::Costs => ledger.upsert_costs(&of_kind!(records, Cost)),
+        Collection::TimeEntries => ledger.upsert_time_entries(&of_kind!(records, TimeEntry)),
+        _ => {}
+    }
+}
+
+fn remove(ledger: &mut Ledger, collection: Collection, key: &str) {
+    let keys = [key];
+    match collection {
+        Collection::Customers => ledger.remove_customers(keys),
+        Collection::SubscriptionEvents => ledger.remove_subscription_events(keys),
+        Collection::FxRates => ledger.remove_fx_rates(keys),
+        Collection::Invoices => ledger.remove_invoices(keys),
+        Collection::Payments => ledger.remove_payments(keys),
+        Collection::Costs => ledger.remove_costs(keys),
+        Collection::TimeEntries => ledger.remove_time_entries(keys),
+        _ => {}
+    }
+}

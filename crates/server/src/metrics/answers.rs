@@ -1,0 +1,562 @@
+//! Answers to metric queries, computed from a tenant's ledger. Pure.
+
+use super::json::{self, change};
+use super::{MetricQuery, QueryError};
+use quarterdeck_engine::{CohortGrain, Filter, Grain, Ledger, MovementKind, Period};
+use rust_decimal::Decimal;
+use serde_json::{Map, Value, json};
+use std::collections::BTreeMap;
+
+/// The gross margin used where a tenant has no cost data (metrics.md default).
+pub const DEFAULT_GROSS_MARGIN: Decimal = Decimal::from_parts(80, 0, 0, false, 2);
+
+/// How a metric's value is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    /// Reporting-currency amount, rounded to cents.
+    Money,
+    /// A fraction (0.0325 = 3.25 %).
+    Ratio,
+    /// A whole number.
+    Count,
+}
+
+/// Every metric of the summary, with its unit, in display order.
+pub const METRICS: &[(&str, Unit)] = &[
+    ("mrr", Unit::Money),
+    ("arr", Unit::Money),
+    ("paying_customers", Unit::Count),
+    ("arpa", Unit::Money),
+    ("new_mrr", Unit::Money),
+    ("expansion_mrr", Unit::Money),
+    ("contraction_mrr", Unit::Money),
+    ("churned_mrr", Unit::Money),
+    ("reactivation_mrr", Unit::Money),
+    ("net_new_mrr", Unit::Money),
+    ("new_customers", Unit::Count),
+    ("reactivated_customers", Unit::Count),
+    ("churned_customers", Unit::Count),
+    ("customer_churn_rate", Unit::Ratio),
+    ("gross_mrr_churn_rate", Unit::Ratio),
+    ("net_mrr_churn_rate", Unit::Ratio),
+    ("grr", Unit::Ratio),
+    ("nrr", Unit::Ratio),
+    ("grr_period", Unit::Ratio),
+    ("nrr_period", Unit::Ratio),
+    ("quick_ratio", Unit::Ratio),
+    ("ltv", Unit::Money),
+    ("revenue", Unit::Money),
+    ("gross_margin", Unit::Ratio),
+    ("ar_total", Unit::Money),
+    ("ar_overdue", Unit::Money),
+    ("dso", Unit::Ratio),
+    ("arr_at_risk", Unit::Money),
+];
+
+/// The unit of a metric name, or a 400-worthy error naming `param`.
+pub fn unit_of(name: &str, param: &str) -> Result<Unit, QueryError> {
+    METRICS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, u)| *u)
+        .ok_or_else(|| QueryError {
+            param: param.into(),
+            message: format!(
+                "unknown metric `{name}`; metrics are {}",
+                METRICS
+                    .iter()
+                    .map(|(n, _)| *n)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        })
+}
+
+fn write(unit: Unit, v: Option<Decimal>) -> Value {
+    match unit {
+        Unit::Money => json::opt_money(v),
+        Unit::Ratio => json::ratio(v),
+        Unit::Count => v.map_or(Value::Null, |d| Value::from(d.trunc().mantissa() as i64)),
+    }
+}
+
+/// Gross margin for a period: from cost data when the tenant has any, else the setting.
+fn gross_margin(ledger: &Ledger, period: Period, filter: &Filter) -> Option<Decimal> {
+    if ledger.has_cost_data() {
+        ledger.gross_margin(period, filter)
+    } else {
+        Some(DEFAULT_GROSS_MARGIN)
+    }
+}
+
+/// Every summary metric over one period.
+pub fn figures(
+    ledger: &Ledger,
+    period: Period,
+    filter: &Filter,
+) -> BTreeMap<&'static str, Option<Decimal>> {
+    // LTV takes the gross margin of the same twelve months as its churn rate.
+    let ttm = Period::trailing_twelve_months(period.to);
+    let ltv_margin = gross_margin(ledger, ttm, filter).unwrap_or(DEFAULT_GROSS_MARGIN);
+    let s = ledger.revenue_summary(period, ltv_margin, filter);
+    let p = &s.period;
+    let m = &p.summary.movements;
+    let ar = ledger.ar_aging(period.to, filter);
+    let d = |x: Decimal| Some(x);
+    let n = |x: u64| Some(Decimal::from(x));
+    BTreeMap::from([
+        ("mrr", d(p.summary.mrr_end)),
+        ("arr", d(p.summary.mrr_end * Decimal::from(12))),
+        ("paying_customers", n(p.summary.paying_end)),
+        ("arpa", s.arpa),
+        ("new_mrr", d(m.new)),
+        ("expansion_mrr", d(m.expansion)),
+        ("contraction_mrr", d(m.contraction)),
+        ("churned_mrr", d(m.churn)),
+        ("reactivation_mrr", d(m.reactivation)),
+        ("net_new_mrr", d(m.net_new())),
+        ("new_customers", n(m.new_customers)),
+        ("reactivated_customers", n(m.reactivated_customers)),
+        ("churned_customers", n(m.churned_customers)),
+        ("customer_churn_rate", p.customer_churn_rate),
+        ("gross_mrr_churn_rate", p.gross_mrr_churn_rate),
+        ("net_mrr_churn_rate", p.net_mrr_churn_rate),
+        ("grr", s.trailing_twelve_months.revenue_retention.grr),
+        ("nrr", s.trailing_twelve_months.revenue_retention.nrr),
+        ("grr_period", p.revenue_retention.grr),
+        ("nrr_period", p.revenue_retention.nrr),
+        ("quick_ratio", p.quick_ratio),
+        ("ltv", s.ltv),
+        ("revenue", d(ledger.revenue(period, filter))),
+        ("gross_margin", gross_margin(ledger, period, filter)),
+        ("ar_total", d(ar.total)),
+        ("ar_overdue", d(ar.overdue())),
+        ("dso", ledger.dso(period, filter)),
+        // Health scores arrive with the risk engine; until then this is undefined.
+        ("arr_at_risk", None),
+    ])
+}
+
+/// One metric over one period (series buckets).
+fn figure(ledger: &Ledger, name: &str, period: Period, filter: &Filter) -> Option<Decimal> {
+    match name {
+        "revenue" => Some(ledger.revenue(period, filter)),
+        "gross_margin" => gross_margin(ledger, period, filter),
+        "ar_total" => Some(ledger.ar_aging(period.to, filter).total),
+        "ar_overdue" => Some(ledger.ar_overdue(period.to, filter)),
+        "dso" => ledger.dso(period, filter),
+        "arpa" => ledger.arpa_on(period.to, filter),
+        "grr" | "nrr" => {
+            let r = ledger
+                .trailing_twelve_month_retention(period.to, filter)
+                .revenue_retention;
+            if name == "grr" { r.grr } else { r.nrr }
+        }
+        "arr_at_risk" => None,
+        "ltv" => figures(ledger, period, filter).remove("ltv").flatten(),
+        _ => {
+            let r = ledger.retention(period, filter);
+            match name {
+                "customer_churn_rate" => r.customer_churn_rate,
+                "gross_mrr_churn_rate" => r.gross_mrr_churn_rate,
+                "net_mrr_churn_rate" => r.net_mrr_churn_rate,
+                "grr_period" => r.revenue_retention.grr,
+                "nrr_period" => r.revenue_retention.nrr,
+                "quick_ratio" => r.quick_ratio,
+                _ => None,
+            }
+        }
+    }
+}
+
+fn period_json(p: Period) -> Value {
+    json!({"from": p.from.to_string(), "to": p.to.to_string()})
+}
+
+/// `GET /api/v1/metrics/summary`.
+pub fn summary(ledger: &Ledger, q: &MetricQuery) -> Value {
+    let now = figures(ledger, q.period, &q.filter);
+    let before = q.comparison().map(|c| figures(ledger, c, &q.filter));
+    let mut metrics = Map::new();
+    for (name, unit) in METRICS {
+        let value = now.get(name).copied().flatten();
+        let previous = before.as_ref().and_then(|b| b.get(name).copied().flatten());
+        metrics.insert(
+            (*name).to_string(),
+            json!({
+                "value": write(*unit, value),
+                "previous": write(*unit, previous),
+                "change": json::ratio(change(value, previous)),
+            }),
+        );
+    }
+    json!({
+        "period": period_json(q.period),
+        "compare": q.comparison().map(period_json),
+        "currency": ledger.settings().currency.code(),
+        "filters": q.filters_json(),
+        "metrics": metrics,
+    })
+}
+
+/// `GET /api/v1/metrics/series?metric=&interval=`.
+pub fn series(ledger: &Ledger, q: &MetricQuery) -> Result<Value, QueryError> {
+    let name = q.extra("metric").ok_or_else(|| QueryError {
+        param: "metric".into(),
+        message: "is required, e.g. metric=mrr".into(),
+    })?;
+    let unit = unit_of(name, "metric")?;
+    let grain = q.interval(Grain::Month)?;
+    let movement_family = matches!(
+        name,
+        "mrr"
+            | "arr"
+            | "paying_customers"
+            | "new_mrr"
+            | "expansion_mrr"
+            | "contraction_mrr"
+            | "churned_mrr"
+            | "reactivation_mrr"
+            | "net_new_mrr"
+            | "new_customers"
+            | "reactivated_customers"
+            | "churned_customers"
+    );
+    let points: Vec<Value> = if movement_family {
+        // One pass over the customers for every bucket.
+        ledger
+            .movement_series(q.period, grain, &q.filter)
+            .into_iter()
+            .map(|b| {
+                let s = &b.summary;
+                let m = &s.movements;
+                let v = match name {
+                    "mrr" => s.mrr_end,
+                    "arr" => s.mrr_end * Decimal::from(12),
+                    "paying_customers" => Decimal::from(s.paying_end),
+                    "new_mrr" => m.new,
+                    "expansion_mrr" => m.expansion,
+                    "contraction_mrr" => m.contraction,
+                    "churned_mrr" => m.churn,
+                    "reactivation_mrr" => m.reactivation,
+                    "net_new_mrr" => m.net_new(),
+                    "new_customers" => Decimal::from(m.new_customers),
+                    "reactivated_customers" => Decimal::from(m.reactivated_customers),
+                    _ => Decimal::from(m.churned_customers),
+                };
+                json!({"date": s.period.to.to_string(), "value": write(unit, Some(v))})
+            })
+            .collect()
+    } else {
+        grain
+            .buckets(q.period, ledger.settings().fiscal_start())
+            .into_iter()
+            .map(|b| {
+                let v = figure(ledger, name, b.period, &q.filter);
+                json!({"date": b.period.to.to_string(), "value": write(unit, v)})
+            })
+            .collect()
+    };
+    Ok(json!({
+        "metric": name,
+        "interval": grain_name(grain),
+        "period": period_json(q.period),
+        "currency": ledger.settings().currency.code(),
+        "filters": q.filters_json(),
+        "points": points,
+    }))
+}
+
+fn grain_name(g: Grain) -> &'static str {
+    match g {
+        Grain::Day => "day",
+        Grain::Week => "week",
+        Grain::Month => "month",
+        Grain::Quarter => "quarter",
+        Grain::Year => "year",
+    }
+}
+
+/// `GET /api/v1/metrics/movements?interval=`.
+pub fn movements(ledger: &Ledger, q: &MetricQuery) -> Result<Value, QueryError> {
+    let grain = q.interval(Grain::Month)?;
+    let buckets: Vec<Value> = ledger
+        .movement_series(q.period, grain, &q.filter)
+        .into_iter()
+        .map(|b| {
+            let s = &b.summary;
+            let m = &s.movements;
+            json!({
+                "date": s.period.to.to_string(),
+                "from": s.period.from.to_string(),
+                "new": json::money(m.new),
+                "expansion": json::money(m.expansion),
+                "contraction": json::money(m.contraction),
+                "churn": json::money(m.churn),
+                "reactivation": json::money(m.reactivation),
+                "net_new": json::money(m.net_new()),
+                "mrr_start": json::money(s.mrr_start),
+                "mrr_end": json::money(s.mrr_end),
+                "new_customers": m.new_customers,
+                "reactivated_customers": m.reactivated_customers,
+                "churned_customers": m.churned_customers,
+            })
+        })
+        .collect();
+    Ok(json!({
+        "interval": grain_name(grain),
+        "period": period_json(q.period),
+        "currency": ledger.settings().currency.code(),
+        "filters": q.filters_json(),
+        "buckets": buckets,
+    }))
+}
+
+/// Parses a movement kind from the URL.
+pub fn movement_kind(s: &str) -> Result<MovementKind, QueryError> {
+    Ok(match s {
+        "new" => MovementKind::New,
+        "expansion" => MovementKind::Expansion,
+        "contraction" => MovementKind::Contraction,
+        "churn" => MovementKind::Churn,
+        "reactivation" => MovementKind::Reactivation,
+        other => {
+            return Err(QueryError {
+                param: "kind".into(),
+                message: format!(
+                    "`{other}` is not new, expansion, contraction, churn or reactivation"
+                ),
+            });
+        }
+    })
+}
+
+/// `GET /api/v1/metrics/movements/{date}/{kind}`: the customers behind one bar.
+pub fn movement_drilldown(
+    ledger: &Ledger,
+    q: &MetricQuery,
+    date: chrono::NaiveDate,
+    kind: MovementKind,
+) -> Result<Value, QueryError> {
+    let grain = q.interval(Grain::Month)?;
+    let bucket = grain
+        .buckets(q.period, ledger.settings().fiscal_start())
+        .into_iter()
+        .find(|b| b.period.from <= date && date <= b.period.to)
+        .ok_or_else(|| QueryError {
+            param: "date".into(),
+            message: format!(
+                "{date} is not inside the period {}..{}",
+                q.period.from, q.period.to
+            ),
+        })?;
+    let names: BTreeMap<String, Option<String>> = ledger
+        .accounts(bucket.period.to, &q.filter)
+        .into_iter()
+        .map(|a| (a.customer_id, a.name))
+        .collect();
+    let contributors = ledger.movement_contributors(bucket.period, kind, &q.filter);
+    let total: Decimal = contributors.iter().map(|c| c.1).sum();
+    let customers: Vec<Value> = contributors
+        .into_iter()
+        .map(|(id, amount)| {
+            json!({"id": id, "name": names.get(&id).cloned().flatten(), "amount": json::money(amount)})
+        })
+        .collect();
+    Ok(json!({
+        "bucket": period_json(bucket.period),
+        "kind": format!("{kind:?}").to_lowercase(),
+        "total": json::money(total),
+        "currency": ledger.settings().currency.code(),
+        "filters": q.filters_json(),
+        "customers": customers,
+    }))
+}
+
+/// `GET /api/v1/metrics/cohorts?by=month|quarter&measure=logos|mrr`.
+pub fn cohorts(ledger: &Ledger, q: &MetricQuery) -> Result<Value, QueryError> {
+    let grain = match q.extra("by") {
+        None | Some("month") => CohortGrain::Month,
+        Some("quarter") => CohortGrain::Quarter,
+        Some(other) => {
+            return Err(QueryError {
+                param: "by".into(),
+                message: format!("`{other}` is not month or quarter"),
+            });
+        }
+    };
+    let logos = match q.extra("measure") {
+        None | Some("logos") => true,
+        Some("mrr") => false,
+        Some(other) => {
+            return Err(QueryError {
+                param: "measure".into(),
+                message: format!("`{other}` is not logos or mrr"),
+            });
+        }
+    };
+    let cohorts: Vec<Value> = ledger
+        .cohorts(grain, q.period, &q.filter)
+        .into_iter()
+        .map(|c| {
+            let label = match grain {
+                CohortGrain::Month => c.start.format("%Y-%m").to_string(),
+                CohortGrain::Quarter => format!("{}-Q{}", c.start.format("%Y"), (chrono::Datelike::month(&c.start) - 1) / 3 + 1),
+            };
+            let values: Vec<Value> = c
+                .cells
+                .iter()
+                .map(|cell| json::ratio(if logos { cell.logo_retention } else { cell.revenue_retention }))
+                .collect();
+            json!({"cohort": label, "start": c.start.to_string(), "size": c.customers, "values": values})
+        })
+        .collect();
+    Ok(json!({
+        "by": if grain == CohortGrain::Month { "month" } else { "quarter" },
+        "measure": if logos { "logos" } else { "mrr" },
+        "period": period_json(q.period),
+        "filters": q.filters_json(),
+        "cohorts": cohorts,
+    }))
+}
+
+/// `GET /api/v1/metrics/ar-aging?as_of=`.
+pub fn ar_aging(ledger: &Ledger, q: &MetricQuery) -> Result<Value, QueryError> {
+    let as_of = match q.extra("as_of") {
+        Some(d) => super::query::parse_date("as_of", d)?,
+        None => q.period.to,
+    };
+    let a = ledger.ar_aging(as_of, &q.filter);
+    Ok(json!({
+        "as_of": as_of.to_string(),
+        "currency": ledger.settings().currency.code(),
+        "filters": q.filters_json(),
+        "buckets": {
+            "current": json::money(a.current),
+            "d1_30": json::money(a.d1_30),
+            "d31_60": json::money(a.d31_60),
+            "d61_90": json::money(a.d61_90),
+            "d90_plus": json::money(a.d90_plus),
+        },
+        "total": json::money(a.total),
+        "overdue": json::money(a.overdue()),
+    }))
+}
+
+/// Largest page of accounts.
+const MAX_ACCOUNTS_PAGE: usize = 1000;
+
+/// `GET /api/v1/accounts?sort=&limit=&cursor=`.
+pub fn accounts(ledger: &Ledger, q: &MetricQuery) -> Result<Value, QueryError> {
+    let mut rows = ledger.accounts(q.period.to, &q.filter);
+    if let Some(health) = q.extra("health") {
+        // Health scores arrive with the risk engine; no account has a band yet.
+        if !["healthy", "at_risk", "critical"].contains(&health) {
+            return Err(QueryError {
+                param: "health".into(),
+                message: format!("`{health}` is not healthy, at_risk or critical"),
+            });
+        }
+        rows.clear();
+    }
+    let sort = q.extra("sort").unwrap_or("-mrr");
+    let (key, descending) = sort.strip_prefix('-').map_or((sort, false), |k| (k, true));
+    let text = |o: &Option<String>| o.clone().unwrap_or_default().to_lowercase();
+    match key {
+        "mrr" | "arr" => rows.sort_by(|a, b| {
+            a.mrr
+                .cmp(&b.mrr)
+                .then_with(|| b.customer_id.cmp(&a.customer_id))
+        }),
+        "name" => rows.sort_by_key(|a| (text(&a.name), a.customer_id.clone())),
+        "segment" => rows.sort_by_key(|a| (text(&a.segment), a.customer_id.clone())),
+        "csm" => rows.sort_by_key(|a| (text(&a.csm), a.customer_id.clone())),
+        "plan" => rows.sort_by_key(|a| (text(&a.plan), a.customer_id.clone())),
+        "region" => rows.sort_by_key(|a| (text(&a.region), a.customer_id.clone())),
+        "id" => rows.sort_by(|a, b| a.customer_id.cmp(&b.customer_id)),
+        other => {
+            return Err(QueryError {
+                param: "sort".into(),
+                message: format!(
+                    "`{other}` is not a sort key; use mrr, arr, name, segment, csm, plan, region or id, with - for descending"
+                ),
+            });
+        }
+    }
+    if descending {
+        rows.reverse();
+    }
+    let limit = match q.extra("limit") {
+        None => 50,
+        Some(s) => s
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=MAX_ACCOUNTS_PAGE).contains(n))
+            .ok_or_else(|| QueryError {
+                param: "limit".into(),
+                message: format!("must be a whole number from 1 to {MAX_ACCOUNTS_PAGE}"),
+            })?,
+    };
+    let offset = match q.extra("cursor") {
+        None => 0,
+        Some(s) => s.parse::<usize>().map_err(|_| QueryError {
+            param: "cursor".into(),
+            message: "is not one this API gave out (use next_cursor)".into(),
+        })?,
+    };
+    let total = rows.len();
+    let page: Vec<Value> = rows
+        .into_iter()
+        .skip(offset)
+        .take(limit)
+        .map(|a| {
+            json!({
+                "id": a.customer_id, "name": a.name, "segment": a.segment, "csm": a.csm,
+                "region": a.region, "plan": a.plan,
+                "mrr": json::money(a.mrr), "arr": json::money(a.arr),
+                "health_score": Value::Null, "health_band": Value::Null,
+            })
+        })
+        .collect();
+    let next = offset + page.len();
+    Ok(json!({
+        "as_of": q.period.to.to_string(),
+        "currency": ledger.settings().currency.code(),
+        "filters": q.filters_json(),
+        "total": total,
+        "data": page,
+        "next_cursor": (next < total).then(|| next.to_string()),
+    }))
+}
+
+/// `GET /api/v1/accounts/{id}`: one account with its MRR history and movements.
+pub fn account(ledger: &Ledger, q: &MetricQuery, id: &str) -> Result<Option<Value>, QueryError> {
+    let Some(row) = ledger
+        .accounts(q.period.to, &Filter::all())
+        .into_iter()
+        .find(|a| a.customer_id == id)
+    else {
+        return Ok(None);
+    };
+    let grain = q.interval(Grain::Month)?;
+    let history: Vec<Value> = ledger
+        .customer_mrr_history(id, q.period, grain)
+        .into_iter()
+        .map(|(d, v)| json!({"date": d.to_string(), "mrr": json::money(v)}))
+        .collect();
+    let movements: Vec<Value> = ledger
+        .customer_movements(id, q.period)
+        .into_iter()
+        .map(|(d, k, v)| json!({"date": d.to_string(), "kind": format!("{k:?}").to_lowercase(), "amount": json::money(v)}))
+        .collect();
+    Ok(Some(json!({
+        "id": row.customer_id, "name": row.name, "segment": row.segment, "csm": row.csm,
+        "region": row.region, "plan": row.plan,
+        "mrr": json::money(row.mrr), "arr": json::money(row.arr),
+        "health_score": Value::Null, "health_band": Value::Null,
+        "currency": ledger.settings().currency.code(),
+        "period": period_json(q.period),
+        "history": history,
+        "movements": movements,
+    })))
+}

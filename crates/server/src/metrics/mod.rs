@@ -1,0 +1,8 @@
+//! Metric queries: parsed once from a URL (`MetricQuery`), answered from a
+//! tenant's engine, rendered as JSON. Pure: no I/O here.
+
+pub mod answers;
+pub mod json;
+pub mod query;
+
+pub use query::{Compare, MetricQuery, QueryError};

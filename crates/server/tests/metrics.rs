@@ -1,0 +1,428 @@
+//! The metrics and accounts API through real HTTP, on SQLite and PostgreSQL,
+//! over a hand-built company whose every number is worked out below.
+
+mod support;
+
+use quarterdeck_store::testing::TestStore;
+use serde_json::{Value, json};
+use support::TestApp;
+
+quarterdeck_store::backend_stories!(
+    summary_matches_the_worked_scenario,
+    movements_sum_and_drill_down_to_customers,
+    filters_select_and_empty_filters_give_nulls,
+    reads_reflect_writes_at_once,
+    writes_by_another_process_are_seen,
+    series_cohorts_and_ar_aging,
+    accounts_list_and_detail,
+    bad_parameters_are_400_naming_them,
+    tenants_never_see_each_others_metrics,
+    openapi_document_is_served,
+);
+
+/// c1 (smb): $100/month from Jan 1 2025, $150 from Mar 1 (expansion 50).
+/// c2 (enterprise): $1,200/year from Jan 15 (MRR 100), cancelled Apr 1 (churn 100).
+/// Invoice i1 of c1: $100 issued Mar 1, due Mar 31; $40 paid Apr 10.
+async fn scenario(app: &TestApp) {
+    let t = &app.token;
+    let post = |c: &'static str, rows: Value| async move {
+        let r = app.post(c, t, &rows).await;
+        assert_eq!(r.status(), 200, "{c}: {}", r.text().await.unwrap());
+    };
+    post(
+        "customers",
+        json!([
+            {"id": "c1", "name": "Alpha", "segment": "smb", "csm": "ana", "region": "emea"},
+            {"id": "c2", "name": "Beta", "segment": "enterprise", "csm": "bo", "region": "na"},
+        ]),
+    )
+    .await;
+    post("subscription-events", json!([
+        {"id": "e1", "customer_id": "c1", "subscription_id": "s1", "type": "start", "effective_at": "2025-01-01", "amount": 100, "plan": "pro"},
+        {"id": "e2", "customer_id": "c2", "subscription_id": "s2", "type": "start", "effective_at": "2025-01-15", "amount": "1200.00", "interval": "year", "plan": "ent"},
+        {"id": "e3", "customer_id": "c1", "subscription_id": "s1", "type": "change", "effective_at": "2025-03-01", "amount": 150, "plan": "pro"},
+        {"id": "e4", "customer_id": "c2", "subscription_id": "s2", "type": "cancel", "effective_at": "2025-04-01"},
+    ])).await;
+    post("invoices", json!([
+        {"id": "i1", "customer_id": "c1", "issued_at": "2025-03-01", "due_at": "2025-03-31", "currency": "USD", "amount": 100},
+    ])).await;
+    post(
+        "payments",
+        json!([{"id": "p1", "invoice_id": "i1", "paid_at": "2025-04-10", "amount": 40}]),
+    )
+    .await;
+}
+
+async fn get(app: &TestApp, path: &str) -> Value {
+    let r = app.get(path, Some(&app.read_token)).await;
+    assert_eq!(r.status(), 200, "{path}: {}", r.text().await.unwrap());
+    r.json().await.unwrap()
+}
+
+fn metric<'a>(summary: &'a Value, name: &str) -> &'a Value {
+    &summary["metrics"][name]
+}
+
+async fn summary_matches_the_worked_scenario(store: TestStore) {
+    let app = TestApp::spawn(store).await;
+    scenario(&app).await;
+    let s = get(
+        &app,
+        "/api/v1/metrics/summary?from=2025-03-01&to=2025-03-31",
+    )
+    .await;
+    assert_eq!(
+        s["period"],
+        json!({"from": "2025-03-01", "to": "2025-03-31"})
+    );
+    assert_eq!(
+        s["compare"],
+        json!({"from": "2025-01-29", "to": "2025-02-28"})
+    );
+    assert_eq!(s["currency"], "USD");
+    assert_eq!(
+        metric(&s, "mrr"),
+        &json!({"value": 250, "previous": 200, "change": 0.25})
+    );
+    assert_eq!(metric(&s, "arr")["value"], 3000);
+    assert_eq!(metric(&s, "paying_customers")["value"], 2);
+    assert_eq!(metric(&s, "arpa")["value"], 125);
+    assert_eq!(metric(&s, "expansion_mrr")["value"], 50);
+    assert_eq!(metric(&s, "net_new_mrr")["value"], 50);
+    assert_eq!(metric(&s, "new_mrr")["value"], 0);
+    assert_eq!(metric(&s, "revenue")["value"], 100);
+    assert_eq!(metric(&s, "nrr_period")["value"], 1.25);
+    assert_eq!(metric(&s, "grr_period")["value"], 1);
+    assert_eq!(metric(&s, "customer_churn_rate")["value"], 0);
+    assert!(
+        metric(&s, "quick_ratio")["value"].is_null(),
+        "no losses: undefined"
+    );
+    // AR on Mar 31: i1 due that day, nothing paid: current.
+    assert_eq!(metric(&s, "ar_total")["value"], 100);
+    assert_eq!(metric(&s, "ar_overdue")["value"], 0);
+    // DSO = 100 ÷ 100 × 31 days.
+    assert_eq!(metric(&s, "dso")["value"], 31);
+
+    let s = get(
+        &app,
+        "/api/v1/metrics/summary?from=2025-04-01&to=2025-04-30&compare=none",
+    )
+    .await;
+    assert!(s["compare"].is_null());
+    assert_eq!(metric(&s, "mrr")["value"], 150);
+    assert!(metric(&s, "mrr")["previous"].is_null());
+    assert_eq!(metric(&s, "churned_mrr")["value"], 100);
+    assert_eq!(metric(&s, "churned_customers")["value"], 1);
+    assert_eq!(metric(&s, "customer_churn_rate")["value"], 0.5);
+    assert_eq!(metric(&s, "gross_mrr_churn_rate")["value"], 0.4);
+    assert_eq!(metric(&s, "net_mrr_churn_rate")["value"], 0.4);
+    assert_eq!(metric(&s, "quick_ratio")["value"], 0);
+    assert_eq!(metric(&s, "grr_period")["value"], 0.6);
+    // AR on Apr 30: 60 open, 30 days past due.
+    assert_eq!(metric(&s, "ar_overdue")["value"], 60);
+    for (name, _) in [
+        ("mrr", 0),
+        ("arr", 0),
+        ("nrr", 0),
+        ("grr", 0),
+        ("ltv", 0),
+        ("gross_margin", 0),
+        ("arr_at_risk", 0),
+    ] {
+        assert!(s["metrics"].get(name).is_some(), "{name}");
+    }
+}
+
+async fn movements_sum_and_drill_down_to_customers(store: TestStore) {
+    let app = TestApp::spawn(store).await;
+    scenario(&app).await;
+    let m = get(
+        &app,
+        "/api/v1/metrics/movements?from=2025-01-01&to=2025-04-30&interval=month",
+    )
+    .await;
+    let buckets = m["buckets"].as_array().unwrap();
+    assert_eq!(buckets.len(), 4);
+    assert_eq!(buckets[0]["date"], "2025-01-31");
+    assert_eq!(buckets[0]["new"], 200);
+    assert_eq!(buckets[2]["expansion"], 50);
+    assert_eq!(buckets[3]["churn"], 100);
+    for b in buckets {
+        let f = |k: &str| b[k].as_f64().unwrap();
+        let net = f("new") + f("reactivation") + f("expansion") - f("contraction") - f("churn");
+        assert_eq!(net, f("net_new"));
+        assert_eq!(f("mrr_end") - f("mrr_start"), net, "{b}");
+    }
+    let d = get(
+        &app,
+        "/api/v1/metrics/movements/2025-04-30/churn?from=2025-01-01&to=2025-04-30",
+    )
+    .await;
+    assert_eq!(
+        d["customers"],
+        json!([{"id": "c2", "name": "Beta", "amount": 100}])
+    );
+    assert_eq!(d["total"], 100);
+    let d = get(
+        &app,
+        "/api/v1/metrics/movements/2025-01-20/new?from=2025-01-01&to=2025-04-30&segment=smb",
+    )
+    .await;
+    assert_eq!(
+        d["customers"],
+        json!([{"id": "c1", "name": "Alpha", "amount": 100}])
+    );
+    assert_eq!(d["filters"], json!({"segment": ["smb"]}));
+}
+
+async fn filters_select_and_empty_filters_give_nulls(store: TestStore) {
+    let app = TestApp::spawn(store).await;
+    scenario(&app).await;
+    let q = "/api/v1/metrics/summary?from=2025-03-01&to=2025-03-31";
+    let smb = get(&app, &format!("{q}&segment=smb")).await;
+    let ent = get(&app, &format!("{q}&segment=enterprise")).await;
+    let both = get(&app, &format!("{q}&segment=smb&segment=enterprise")).await;
+    assert_eq!(metric(&smb, "mrr")["value"], 150);
+    assert_eq!(metric(&ent, "mrr")["value"], 100);
+    assert_eq!(metric(&both, "mrr")["value"], 250);
+    assert_eq!(
+        metric(&get(&app, &format!("{q}&plan=ent")).await, "mrr")["value"],
+        100
+    );
+    assert_eq!(
+        metric(&get(&app, &format!("{q}&csm=ana&region=emea")).await, "mrr")["value"],
+        150
+    );
+    let none = get(&app, &format!("{q}&segment=nobody")).await;
+    assert_eq!(metric(&none, "mrr")["value"], 0);
+    for ratio in [
+        "arpa",
+        "customer_churn_rate",
+        "gross_mrr_churn_rate",
+        "nrr",
+        "grr",
+        "quick_ratio",
+        "ltv",
+    ] {
+        assert!(
+            metric(&none, ratio)["value"].is_null(),
+            "{ratio} should be null"
+        );
+    }
+    assert_eq!(none["filters"], json!({"segment": ["nobody"]}));
+}
+
+async fn reads_reflect_writes_at_once(store: TestStore) {
+    let app = TestApp::spawn(store).await;
+    scenario(&app).await;
+    let q = "/api/v1/metrics/summary?from=2025-05-01&to=2025-05-31";
+    assert_eq!(metric(&get(&app, q).await, "mrr")["value"], 150);
+    let r = app.post("subscription-events", &app.token, &json!([
+        {"id": "e5", "customer_id": "c1", "subscription_id": "s1", "type": "change", "effective_at": "2025-05-10", "amount": 175},
+    ])).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(metric(&get(&app, q).await, "mrr")["value"], 175);
+    assert_eq!(
+        app.delete("/api/v1/subscription-events/e5", &app.token)
+            .await
+            .status(),
+        204
+    );
+    assert_eq!(metric(&get(&app, q).await, "mrr")["value"], 150);
+}
+
+async fn writes_by_another_process_are_seen(store: TestStore) {
+    let app = TestApp::spawn(store).await;
+    scenario(&app).await;
+    let q = "/api/v1/metrics/summary?from=2025-05-01&to=2025-05-31";
+    assert_eq!(metric(&get(&app, q).await, "mrr")["value"], 150);
+    // Another replica writes straight to the shared store.
+    let other = quarterdeck_server::AppState::new(
+        quarterdeck_store::open(&app.store.target).await.unwrap(),
+    );
+    let batch = quarterdeck_server::ingest::validate(
+        quarterdeck_domain::Collection::SubscriptionEvents,
+        &[json!({"id": "e9", "customer_id": "c3", "subscription_id": "s9", "type": "start", "effective_at": "2025-05-02", "amount": 10})],
+    )
+    .unwrap();
+    quarterdeck_server::ingest::commit(&other, app.tenant.id, &batch)
+        .await
+        .unwrap();
+    assert_eq!(metric(&get(&app, q).await, "mrr")["value"], 160);
+}
+
+async fn series_cohorts_and_ar_aging(store: TestStore) {
+    let app = TestApp::spawn(store).await;
+    scenario(&app).await;
+    let s = get(
+        &app,
+        "/api/v1/metrics/series?metric=mrr&interval=month&from=2025-01-01&to=2025-04-15",
+    )
+    .await;
+    let points: Vec<(String, f64)> = s["points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["date"].as_str().unwrap().to_string(),
+                p["value"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        points,
+        vec![
+            ("2025-01-31".into(), 200.0),
+            ("2025-02-28".into(), 200.0),
+            ("2025-03-31".into(), 250.0),
+            ("2025-04-15".into(), 150.0)
+        ]
+    );
+    let r = get(
+        &app,
+        "/api/v1/metrics/series?metric=revenue&interval=month&from=2025-01-01&to=2025-03-31",
+    )
+    .await;
+    assert_eq!(r["points"][2]["value"], 100);
+    let c = get(
+        &app,
+        "/api/v1/metrics/cohorts?by=month&measure=logos&from=2025-01-01&to=2025-04-30",
+    )
+    .await;
+    let jan = &c["cohorts"][0];
+    assert_eq!(jan["cohort"], "2025-01");
+    assert_eq!(jan["size"], 2);
+    assert_eq!(jan["values"], json!([1, 1, 1, 0.5]));
+    let c = get(
+        &app,
+        "/api/v1/metrics/cohorts?by=month&measure=mrr&from=2025-01-01&to=2025-04-30",
+    )
+    .await;
+    assert_eq!(c["cohorts"][0]["values"], json!([1, 1, 1.25, 0.75]));
+    let a = get(&app, "/api/v1/metrics/ar-aging?as_of=2025-04-15").await;
+    assert_eq!(
+        a["buckets"],
+        json!({"current": 0, "d1_30": 60, "d31_60": 0, "d61_90": 0, "d90_plus": 0})
+    );
+    assert_eq!(a["total"], 60);
+    let a = get(&app, "/api/v1/metrics/ar-aging?as_of=2025-03-15").await;
+    assert_eq!(a["buckets"]["current"], 100);
+}
+
+async fn accounts_list_and_detail(store: TestStore) {
+    let app = TestApp::spawn(store).await;
+    scenario(&app).await;
+    let l = get(&app, "/api/v1/accounts?to=2025-03-31").await;
+    let ids: Vec<&str> = l["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, vec!["c1", "c2"]);
+    assert_eq!(l["data"][0]["mrr"], 150);
+    assert_eq!(l["data"][0]["arr"], 1800);
+    assert_eq!(l["data"][0]["plan"], "pro");
+    let l = get(&app, "/api/v1/accounts?to=2025-03-31&sort=name&limit=1").await;
+    assert_eq!(l["data"][0]["id"], "c1");
+    let next = l["next_cursor"].as_str().unwrap();
+    let l2 = get(
+        &app,
+        &format!("/api/v1/accounts?to=2025-03-31&sort=name&limit=1&cursor={next}"),
+    )
+    .await;
+    assert_eq!(l2["data"][0]["id"], "c2");
+    assert!(l2["next_cursor"].is_null());
+    let one = get(&app, "/api/v1/accounts/c2?from=2025-01-01&to=2025-04-30").await;
+    assert_eq!(one["name"], "Beta");
+    assert_eq!(one["history"].as_array().unwrap().len(), 4);
+    let kinds: Vec<&str> = one["movements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, vec!["new", "churn"]);
+    assert_eq!(
+        app.get("/api/v1/accounts/nope", Some(&app.read_token))
+            .await
+            .status(),
+        404
+    );
+}
+
+async fn bad_parameters_are_400_naming_them(store: TestStore) {
+    let app = TestApp::spawn(store).await;
+    for (path, param) in [
+        ("/api/v1/metrics/summary?from=2025-02-30", "from"),
+        (
+            "/api/v1/metrics/summary?from=2025-03-02&to=2025-03-01",
+            "from",
+        ),
+        ("/api/v1/metrics/summary?compare=lastweek", "compare"),
+        ("/api/v1/metrics/summary?country=de", "country"),
+        ("/api/v1/metrics/series?metric=happiness", "metric"),
+        ("/api/v1/metrics/series", "metric"),
+        (
+            "/api/v1/metrics/series?metric=mrr&interval=hour",
+            "interval",
+        ),
+        ("/api/v1/metrics/cohorts?by=week", "by"),
+        ("/api/v1/metrics/ar-aging?as_of=soon", "as_of"),
+        ("/api/v1/accounts?sort=vibes", "sort"),
+        ("/api/v1/metrics/movements/2025-01-01/loss", "kind"),
+    ] {
+        let r = app.get(path, Some(&app.read_token)).await;
+        assert_eq!(r.status(), 400, "{path}");
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["error"]["param"], param, "{path}: {body}");
+    }
+    assert_eq!(app.get("/api/v1/metrics/summary", None).await.status(), 401);
+    assert_eq!(
+        app.get("/api/v1/metrics/summary", Some(&app.ingest_token))
+            .await
+            .status(),
+        403
+    );
+}
+
+async fn tenants_never_see_each_others_metrics(store: TestStore) {
+    let app = TestApp::spawn(store).await;
+    scenario(&app).await;
+    let (_, other) = app.other_tenant("globex").await;
+    let r = app
+        .get(
+            "/api/v1/metrics/summary?from=2025-03-01&to=2025-03-31",
+            Some(&other),
+        )
+        .await;
+    let s: Value = r.json().await.unwrap();
+    assert_eq!(metric(&s, "mrr")["value"], 0);
+    assert_eq!(s["currency"], "EUR");
+    assert_eq!(
+        app.get("/api/v1/accounts/c1", Some(&other)).await.status(),
+        404
+    );
+    let l: Value = app
+        .get("/api/v1/accounts", Some(&other))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(l["total"], 0);
+}
+
+async fn openapi_document_is_served(store: TestStore) {
+    let app = TestApp::spawn(store).await;
+    let doc = get(&app, "/api/v1/openapi.json").await;
+    assert_eq!(doc["openapi"], "3.1.0");
+    for path in [
+        "/api/v1/customers",
+        "/api/v1/metrics/summary",
+        "/api/v1/accounts/{id}",
+    ] {
+        assert!(doc["paths"][path].is_object(), "{path}");
+    }
+}
