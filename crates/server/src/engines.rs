@@ -116,6 +116,20 @@ impl Engines {
         Ok(TenantEngine { version, ledger })
     }
 
+    /// Builds every tenant's engine (at start-up, so first reads are fast).
+    /// Failures are logged: a tenant whose engine fails here is retried on its first read.
+    pub async fn warm_up(&self) {
+        let tenants = match self.store.list_tenants().await {
+            Ok(t) => t,
+            Err(e) => return tracing::warn!(error = %e, "could not list tenants to warm up"),
+        };
+        for tenant in tenants {
+            if let Err(e) = self.read(&tenant).await {
+                tracing::warn!(tenant = %tenant.slug, error = %e, "engine warm-up failed");
+            }
+        }
+    }
+
     /// Applies a write this process just made (which produced `version`).
     pub async fn apply_upsert(
         &self,

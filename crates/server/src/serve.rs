@@ -61,6 +61,10 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    // Serve at once; engines build in the background and a read that comes
+    // first simply waits for (or does) its tenant's build.
+    let engines = state.engines.clone();
+    tokio::spawn(async move { engines.warm_up().await });
     axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown)
         .await

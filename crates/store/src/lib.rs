@@ -82,6 +82,8 @@ pub trait Store: Send + Sync + 'static {
     async fn tenant_by_slug(&self, slug: &str) -> StoreResult<Option<Tenant>>;
     /// The tenant with this id.
     async fn tenant_by_id(&self, id: TenantId) -> StoreResult<Option<Tenant>>;
+    /// Every tenant, by id.
+    async fn list_tenants(&self) -> StoreResult<Vec<Tenant>>;
 
     /// Stores a new API token (its secret only as a hash).
     async fn create_token(&self, token: &NewApiToken) -> StoreResult<ApiToken>;

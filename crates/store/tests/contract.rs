@@ -43,6 +43,13 @@ async fn tenants_have_unique_slugs(t: TestStore) {
     assert_eq!(store.tenant_by_slug("acme").await.unwrap(), Some(a.clone()));
     assert_eq!(store.tenant_by_id(a.id).await.unwrap(), Some(a));
     assert_eq!(store.tenant_by_slug("nope").await.unwrap(), None);
+    let b = store.create_tenant(&tenant("beta")).await.unwrap();
+    let all = store.list_tenants().await.unwrap();
+    assert_eq!(
+        all.iter().map(|t| t.slug.as_str()).collect::<Vec<_>>(),
+        vec!["acme", "beta"]
+    );
+    assert_eq!(all[1], b);
 }
 
 async fn tokens_are_found_by_hash_only(t: TestStore) {

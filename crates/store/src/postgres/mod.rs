@@ -146,6 +146,13 @@ impl Store for PgStore {
         row.as_ref().map(tenant_from).transpose()
     }
 
+    async fn list_tenants(&self) -> StoreResult<Vec<Tenant>> {
+        let rows = sqlx::query("SELECT * FROM tenants ORDER BY id")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(tenant_from).collect()
+    }
+
     async fn create_token(&self, t: &NewApiToken) -> StoreResult<ApiToken> {
         let row = sqlx::query(
             "INSERT INTO api_tokens (tenant_id, name, prefix, secret_hash, scopes, created_at) \
