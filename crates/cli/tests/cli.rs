@@ -13,6 +13,7 @@ quarterdeck_store::backend_stories!(
     csv_json_and_ndjson_imports_are_idempotent,
     user_creation_checks_the_password,
     serve_answers_and_stops_gracefully,
+    demo_creates_and_refreshes_the_demo_tenant,
 );
 
 fn store_flags(target: &StoreTarget) -> Vec<String> {
@@ -406,4 +407,30 @@ async fn serve_answers_and_stops_gracefully(t: TestStore) {
         tokio::time::sleep(Duration::from_millis(20)).await;
     };
     assert!(status.success(), "{status:?}");
+}
+
+async fn demo_creates_and_refreshes_the_demo_tenant(t: TestStore) {
+    use quarterdeck_domain::Collection;
+    let args = ["demo", "--customers", "40", "--seed", "7", "--no-serve"];
+    let out = ok(&qd(&t, &args));
+    assert!(out.contains("Demo company ready: 40 customers"), "{out}");
+    assert!(out.contains("admin@example.com / "), "{out}");
+    let token = out
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("API token: "))
+        .unwrap();
+    assert!(token.starts_with("qd_"), "{out}");
+    let demo = t.store.tenant_by_slug("demo").await.unwrap().unwrap();
+    let count = |c| {
+        let store = t.store.clone();
+        async move { store.count_records(demo.id, c).await.unwrap() }
+    };
+    let customers = count(Collection::Customers).await;
+    let events = count(Collection::SubscriptionEvents).await;
+    assert_eq!(customers, 40);
+    assert!(events >= 40, "{events}");
+    // Running it again replaces the company rather than adding to it.
+    ok(&qd(&t, &args));
+    assert_eq!(count(Collection::Customers).await, 40);
+    assert_eq!(count(Collection::SubscriptionEvents).await, events);
 }

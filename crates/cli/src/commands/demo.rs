@@ -56,7 +56,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
                     &errs[..errs.len().min(3)]
                 )
             })?;
-            tx.blocking_send((collection, parsed))
+            tx.blocking_send(parsed)
                 .map_err(|_| "storage stopped".to_string())
         })
     });
