@@ -39,6 +39,9 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::Tenant(options::TenantCommand::Create(args)) => {
             commands::admin::create_tenant(args).await
         }
+        Command::Tenant(options::TenantCommand::Update(args)) => {
+            commands::admin::update_tenant(args).await
+        }
         Command::User(options::UserCommand::Create(args)) => {
             commands::admin::create_user(args).await
         }

@@ -104,6 +104,33 @@ pub struct DemoArgs {
 pub enum TenantCommand {
     /// Create a tenant.
     Create(TenantCreateArgs),
+    /// Change a tenant's settings (metrics follow at once).
+    Update(TenantUpdateArgs),
+}
+
+/// `tenant update` options; each left out stays as it is.
+#[derive(Debug, Args)]
+pub struct TenantUpdateArgs {
+    pub slug: String,
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Reporting currency (ISO 4217).
+    #[arg(long)]
+    pub currency: Option<String>,
+    /// Reporting time zone (IANA name).
+    #[arg(long)]
+    pub timezone: Option<String>,
+    /// Month (1–12) the fiscal year starts in; moves quarters and years.
+    #[arg(long)]
+    pub fiscal_year_start: Option<u32>,
+    /// Delinquency churn: days past due after which a customer counts as churned, or `off`.
+    #[arg(long)]
+    pub delinquency_days: Option<String>,
+    /// Gross margin used while there is no cost data (0–1, default 0.80).
+    #[arg(long)]
+    pub gross_margin: Option<String>,
+    #[command(flatten)]
+    pub store: StoreArgs,
 }
 
 /// `tenant create` options.

@@ -14,6 +14,7 @@ quarterdeck_store::backend_stories!(
     user_creation_checks_the_password,
     serve_answers_and_stops_gracefully,
     demo_creates_and_refreshes_the_demo_tenant,
+    tenant_update_checks_and_applies_settings,
 );
 
 fn store_flags(target: &StoreTarget) -> Vec<String> {
@@ -433,4 +434,41 @@ async fn demo_creates_and_refreshes_the_demo_tenant(t: TestStore) {
     ok(&qd(&t, &args));
     assert_eq!(count(Collection::Customers).await, 40);
     assert_eq!(count(Collection::SubscriptionEvents).await, events);
+}
+
+async fn tenant_update_checks_and_applies_settings(t: TestStore) {
+    ok(&qd(&t, &["tenant", "create", "acme"]));
+    let out = ok(&qd(
+        &t,
+        &[
+            "tenant",
+            "update",
+            "acme",
+            "--fiscal-year-start",
+            "4",
+            "--delinquency-days",
+            "45",
+            "--gross-margin",
+            "0.7",
+        ],
+    ));
+    assert!(out.contains("fiscal year from month 4, delinquency churn 45 days, gross margin without cost data 0.7"), "{out}");
+    let out = ok(&qd(
+        &t,
+        &["tenant", "update", "acme", "--delinquency-days", "off"],
+    ));
+    assert!(out.contains("delinquency churn off"), "{out}");
+    for (flag, value, needle) in [
+        ("--fiscal-year-start", "13", "month 1–12"),
+        ("--delinquency-days", "soon", "number of days or `off`"),
+        ("--delinquency-days", "0", "1–365"),
+        ("--gross-margin", "1.5", "fraction from 0 to 1"),
+        ("--timezone", "Moon/Base", "IANA"),
+    ] {
+        let e = err(&qd(&t, &["tenant", "update", "acme", flag, value]));
+        assert!(e.contains(needle), "{flag} {value}: {e}");
+    }
+    let tenant = t.store.tenant_by_slug("acme").await.unwrap().unwrap();
+    assert_eq!(tenant.fiscal_year_start, 4);
+    assert_eq!(tenant.options.delinquency_days, None);
 }

@@ -19,5 +19,5 @@ pub use currency::Currency;
 pub use error::FieldError;
 pub use interval::BillingInterval;
 pub use records::{AnyRecord, ParsedRow, parse_record};
-pub use tenancy::{Role, Scope, TenantSlug, TenantTimeZone};
+pub use tenancy::{Role, Scope, TenantOptions, TenantSlug, TenantTimeZone};
 pub use time::TimePoint;

@@ -55,6 +55,29 @@ impl TenantTimeZone {
     }
 }
 
+/// A tenant's metric settings beyond currency, zone and fiscal year.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TenantOptions {
+    /// Delinquency churn: days past due after which a customer counts as churned (off when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delinquency_days: Option<u32>,
+    /// Gross margin used when the tenant has no cost data (metrics.md default 0.80).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gross_margin: Option<rust_decimal::Decimal>,
+}
+
+impl TenantOptions {
+    /// Reads stored options; unknown keys are ignored so older binaries can read newer rows.
+    pub fn from_json(text: &str) -> Result<Self, String> {
+        serde_json::from_str(text).map_err(|e| format!("tenant settings: {e}"))
+    }
+
+    /// The stored form.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("options serialise")
+    }
+}
+
 /// What an API token may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -40,6 +40,82 @@ pub async fn create_tenant(
     Ok(tenant)
 }
 
+/// Changes to a tenant's settings; `None` leaves a setting as it is.
+#[derive(Debug, Clone, Default)]
+pub struct TenantChanges {
+    pub name: Option<String>,
+    pub currency: Option<String>,
+    pub timezone: Option<String>,
+    pub fiscal_year_start: Option<u32>,
+    /// `Some(None)` turns delinquency churn off.
+    pub delinquency_days: Option<Option<u32>>,
+    pub gross_margin: Option<String>,
+}
+
+/// Applies `changes` to the tenant with `slug`, checking each.
+pub async fn update_tenant(
+    store: &dyn Store,
+    slug: &str,
+    changes: &TenantChanges,
+) -> Result<Tenant, AdminError> {
+    let t = tenant(store, slug).await?;
+    let invalid = |m: String| AdminError::Invalid(m);
+    let currency = match &changes.currency {
+        Some(c) => Currency::parse(c).map_err(invalid)?,
+        None => t.currency,
+    };
+    let timezone = match &changes.timezone {
+        Some(z) => TenantTimeZone::parse(z)
+            .map_err(invalid)?
+            .name()
+            .to_string(),
+        None => t.timezone.clone(),
+    };
+    let fiscal_year_start = changes.fiscal_year_start.unwrap_or(t.fiscal_year_start);
+    if !(1..=12).contains(&fiscal_year_start) {
+        return Err(invalid(format!(
+            "the fiscal year start is a month 1–12, not {fiscal_year_start}"
+        )));
+    }
+    let mut options = t.options.clone();
+    if let Some(days) = changes.delinquency_days {
+        if days.is_some_and(|d| !(1..=365).contains(&d)) {
+            return Err(invalid("delinquency days must be 1–365 (or off)".into()));
+        }
+        options.delinquency_days = days;
+    }
+    if let Some(m) = &changes.gross_margin {
+        let margin: rust_decimal::Decimal = m
+            .parse()
+            .ok()
+            .filter(|m: &rust_decimal::Decimal| {
+                (rust_decimal::Decimal::ZERO..=rust_decimal::Decimal::ONE).contains(m)
+            })
+            .ok_or_else(|| {
+                invalid(format!(
+                    "the gross margin is a fraction from 0 to 1 (e.g. 0.8), not `{m}`"
+                ))
+            })?;
+        options.gross_margin = Some(margin);
+    }
+    let update = quarterdeck_store::TenantUpdate {
+        name: changes.name.clone().unwrap_or_else(|| t.name.clone()),
+        currency,
+        timezone,
+        fiscal_year_start,
+        options,
+    };
+    let updated = store.update_tenant(t.id, &update).await?;
+    audit(
+        store,
+        &updated,
+        "tenant.update",
+        Some(format!("{changes:?}")),
+    )
+    .await?;
+    Ok(updated)
+}
+
 /// The tenant with `slug`, or a clear error naming it.
 pub async fn tenant(store: &dyn Store, slug: &str) -> Result<Tenant, AdminError> {
     store.tenant_by_slug(slug).await?.ok_or_else(|| {

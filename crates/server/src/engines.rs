@@ -11,7 +11,7 @@
 use quarterdeck_domain::records::{
     Cost, Customer, FxRate, Invoice, Payment, SubscriptionEvent, TimeEntry,
 };
-use quarterdeck_domain::{AnyRecord, Collection};
+use quarterdeck_domain::{AnyRecord, Collection, TenantOptions};
 use quarterdeck_engine::{Ledger, Records, TenantSettings};
 use quarterdeck_store::{DataVersion, Store, StoreError, StoreResult, Tenant, TenantId};
 use std::collections::HashMap;
@@ -24,6 +24,17 @@ pub struct TenantEngine {
     pub version: DataVersion,
     /// The metric engine.
     pub ledger: Ledger,
+    /// The tenant's metric settings it was built with.
+    pub options: TenantOptions,
+}
+
+impl TenantEngine {
+    /// The gross margin to use while the tenant has no cost data.
+    pub fn gross_margin_setting(&self) -> rust_decimal::Decimal {
+        self.options
+            .gross_margin
+            .unwrap_or(crate::metrics::answers::DEFAULT_GROSS_MARGIN)
+    }
 }
 
 /// Shared read access to a current engine.
@@ -48,6 +59,7 @@ pub fn settings_of(tenant: &Tenant) -> TenantSettings {
         currency: tenant.currency,
         time_zone: tenant.timezone.parse().unwrap_or(chrono_tz::Tz::UTC),
         fiscal_year_start_month: tenant.fiscal_year_start,
+        delinquency_days: tenant.options.delinquency_days,
     }
 }
 
@@ -113,7 +125,11 @@ impl Engines {
             .await
             .map_err(|e| StoreError::Corrupt(format!("engine build crashed: {e}")))??;
         tracing::info!(tenant = %tenant.slug, version, ms = started.elapsed().as_millis() as u64, "engine built");
-        Ok(TenantEngine { version, ledger })
+        Ok(TenantEngine {
+            version,
+            ledger,
+            options: tenant.options.clone(),
+        })
     }
 
     /// Builds every tenant's engine (at start-up, so first reads are fast).

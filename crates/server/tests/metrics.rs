@@ -18,6 +18,7 @@ quarterdeck_store::backend_stories!(
     bad_parameters_are_400_naming_them,
     tenants_never_see_each_others_metrics,
     openapi_document_is_served,
+    settings_changes_are_seen_at_once,
 );
 
 /// c1 (smb): $100/month from Jan 1 2025, $150 from Mar 1 (expansion 50).
@@ -425,4 +426,41 @@ async fn openapi_document_is_served(store: TestStore) {
     ] {
         assert!(doc["paths"][path].is_object(), "{path}");
     }
+}
+
+async fn settings_changes_are_seen_at_once(store: TestStore) {
+    let app = TestApp::spawn(store).await;
+    scenario(&app).await;
+    let q = "/api/v1/metrics/series?metric=mrr&interval=quarter&from=2025-01-01&to=2025-06-30";
+    let dates = |v: &Value| -> Vec<String> {
+        v["points"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["date"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(dates(&get(&app, q).await), vec!["2025-03-31", "2025-06-30"]);
+    let changes = quarterdeck_server::admin::TenantChanges {
+        fiscal_year_start: Some(2),
+        gross_margin: Some("0.5".into()),
+        ..Default::default()
+    };
+    quarterdeck_server::admin::update_tenant(app.store.store.as_ref(), "acme", &changes)
+        .await
+        .unwrap();
+    assert_eq!(
+        dates(&get(&app, q).await),
+        vec!["2025-01-31", "2025-04-30", "2025-06-30"]
+    );
+    let s = get(
+        &app,
+        "/api/v1/metrics/summary?from=2025-03-01&to=2025-03-31",
+    )
+    .await;
+    assert_eq!(
+        metric(&s, "gross_margin")["value"],
+        0.5,
+        "no cost data: the setting"
+    );
 }

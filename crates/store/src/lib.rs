@@ -82,6 +82,8 @@ pub trait Store: Send + Sync + 'static {
     async fn tenant_by_slug(&self, slug: &str) -> StoreResult<Option<Tenant>>;
     /// The tenant with this id.
     async fn tenant_by_id(&self, id: TenantId) -> StoreResult<Option<Tenant>>;
+    /// Changes a tenant's settings; bumps its data version, since metrics change with them.
+    async fn update_tenant(&self, id: TenantId, update: &TenantUpdate) -> StoreResult<Tenant>;
     /// Every tenant, by id.
     async fn list_tenants(&self) -> StoreResult<Vec<Tenant>>;
 

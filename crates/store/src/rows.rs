@@ -14,6 +14,8 @@ macro_rules! row_readers {
                 currency: currency_from_text(row.try_get("currency")?)?,
                 timezone: row.try_get("timezone")?,
                 fiscal_year_start: row.try_get::<i32, _>("fiscal_year_start")? as u32,
+                options: quarterdeck_domain::TenantOptions::from_json(row.try_get("settings")?)
+                    .map_err($crate::StoreError::Corrupt)?,
                 created_at: row.try_get("created_at")?,
             })
         }

@@ -1,7 +1,7 @@
 //! Rows the store hands out and takes in.
 
 use chrono::{DateTime, Utc};
-use quarterdeck_domain::{Currency, Role, Scope};
+use quarterdeck_domain::{Currency, Role, Scope, TenantOptions};
 
 /// A tenant's database id.
 pub type TenantId = i64;
@@ -28,7 +28,18 @@ pub struct Tenant {
     pub currency: Currency,
     pub timezone: String,
     pub fiscal_year_start: u32,
+    pub options: TenantOptions,
     pub created_at: DateTime<Utc>,
+}
+
+/// New values for a tenant's settings (all of them: read, change, write back).
+#[derive(Debug, Clone)]
+pub struct TenantUpdate {
+    pub name: String,
+    pub currency: Currency,
+    pub timezone: String,
+    pub fiscal_year_start: u32,
+    pub options: TenantOptions,
 }
 
 /// An API token to store.

@@ -17,6 +17,7 @@ quarterdeck_store::backend_stories!(
     audit_log_appends,
     reopening_keeps_data,
     every_change_moves_the_data_version,
+    tenant_settings_update,
 );
 
 fn tenant(slug: &str) -> NewTenant {
@@ -344,4 +345,42 @@ async fn every_change_moves_the_data_version(t: TestStore) {
     let bodies = store.all_bodies(b.id, Collection::Costs).await.unwrap();
     assert_eq!(bodies.len(), 3);
     assert!(bodies[2].contains("ex_5"), "arrival order");
+}
+
+async fn tenant_settings_update(t: TestStore) {
+    let store = t.store.clone();
+    let a = store.create_tenant(&tenant("a")).await.unwrap();
+    assert_eq!(a.options, quarterdeck_domain::TenantOptions::default());
+    let v = store.data_version(a.id).await.unwrap();
+    let options = quarterdeck_domain::TenantOptions {
+        delinquency_days: Some(30),
+        gross_margin: Some("0.65".parse().unwrap()),
+    };
+    let updated = store
+        .update_tenant(
+            a.id,
+            &quarterdeck_store::TenantUpdate {
+                name: "A Corp".into(),
+                currency: Currency::parse("GBP").unwrap(),
+                timezone: "Europe/London".into(),
+                fiscal_year_start: 4,
+                options: options.clone(),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            updated.name.as_str(),
+            updated.currency.code(),
+            updated.fiscal_year_start
+        ),
+        ("A Corp", "GBP", 4)
+    );
+    assert_eq!(updated.options, options);
+    assert_eq!(store.tenant_by_id(a.id).await.unwrap().unwrap(), updated);
+    assert!(
+        store.data_version(a.id).await.unwrap() > v,
+        "metrics depend on settings"
+    );
 }

@@ -1,6 +1,8 @@
 //! `migrate`, `tenant create`, `user create`, `token create`.
 
-use crate::options::{StoreArgs, TenantCreateArgs, TokenCreateArgs, UserCreateArgs};
+use crate::options::{
+    StoreArgs, TenantCreateArgs, TenantUpdateArgs, TokenCreateArgs, UserCreateArgs,
+};
 use anyhow::Context;
 use quarterdeck_domain::{Role, Scope};
 use quarterdeck_server::{admin, credentials};
@@ -41,6 +43,40 @@ pub async fn create_tenant(args: TenantCreateArgs) -> anyhow::Result<()> {
     println!(
         "created tenant {} ({}, {}, {})",
         t.slug, t.name, t.currency, t.timezone
+    );
+    Ok(())
+}
+
+/// `quarterdeck tenant update`.
+pub async fn update_tenant(args: TenantUpdateArgs) -> anyhow::Result<()> {
+    let store = open_store(&args.store).await?;
+    let delinquency_days = match args.delinquency_days.as_deref() {
+        None => None,
+        Some("off") => Some(None),
+        Some(n) => Some(Some(n.parse::<u32>().map_err(|_| {
+            anyhow::anyhow!("--delinquency-days takes a number of days or `off`, not `{n}`")
+        })?)),
+    };
+    let changes = admin::TenantChanges {
+        name: args.name,
+        currency: args.currency,
+        timezone: args.timezone,
+        fiscal_year_start: args.fiscal_year_start,
+        delinquency_days,
+        gross_margin: args.gross_margin,
+    };
+    let t = admin::update_tenant(store.as_ref(), &args.slug, &changes).await?;
+    let delinquency = t
+        .options
+        .delinquency_days
+        .map_or("off".to_string(), |d| format!("{d} days"));
+    let margin = t
+        .options
+        .gross_margin
+        .map_or("0.80 (default)".to_string(), |m| m.to_string());
+    println!(
+        "tenant {}: {}, {}, {}, fiscal year from month {}, delinquency churn {}, gross margin without cost data {}",
+        t.slug, t.name, t.currency, t.timezone, t.fiscal_year_start, delinquency, margin
     );
     Ok(())
 }

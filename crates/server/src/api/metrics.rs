@@ -1,12 +1,11 @@
 //! The metrics and accounts API: parse the query, read the engine, answer.
 
 use crate::auth::ApiCaller;
-use crate::engines::EngineRead;
+use crate::engines::{EngineRead, TenantEngine};
 use crate::metrics::{MetricQuery, QueryError, answers};
 use crate::{ApiError, AppState};
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use quarterdeck_engine::Ledger;
 use serde_json::Value;
 
 type Pairs = Query<Vec<(String, String)>>;
@@ -54,9 +53,9 @@ async fn prepare(
 async fn answer<T: Send + 'static>(
     engine: EngineRead,
     query: MetricQuery,
-    f: impl FnOnce(&Ledger, &MetricQuery) -> Result<T, QueryError> + Send + 'static,
+    f: impl FnOnce(&TenantEngine, &MetricQuery) -> Result<T, QueryError> + Send + 'static,
 ) -> Result<T, ApiError> {
-    tokio::task::spawn_blocking(move || f(&engine.ledger, &query))
+    tokio::task::spawn_blocking(move || f(&engine, &query))
         .await
         .map_err(|e| ApiError::Internal(format!("metric computation crashed: {e}")))?
         .map_err(ApiError::from)

@@ -2,6 +2,7 @@
 
 use super::json::{self, change};
 use super::{MetricQuery, QueryError};
+use crate::engines::TenantEngine;
 use quarterdeck_engine::{CohortGrain, Filter, Grain, Ledger, MovementKind, Period};
 use rust_decimal::Decimal;
 use serde_json::{Map, Value, json};
@@ -81,23 +82,39 @@ fn write(unit: Unit, v: Option<Decimal>) -> Value {
 }
 
 /// Gross margin for a period: from cost data when the tenant has any, else the setting.
-fn gross_margin(ledger: &Ledger, period: Period, filter: &Filter) -> Option<Decimal> {
+fn gross_margin(
+    ledger: &Ledger,
+    period: Period,
+    filter: &Filter,
+    setting: Decimal,
+) -> Option<Decimal> {
     if ledger.has_cost_data() {
         ledger.gross_margin(period, filter)
     } else {
-        Some(DEFAULT_GROSS_MARGIN)
+        Some(setting)
     }
 }
 
-/// Every summary metric over one period.
+/// Every summary metric over one period, with the default gross-margin setting.
 pub fn figures(
     ledger: &Ledger,
     period: Period,
     filter: &Filter,
 ) -> BTreeMap<&'static str, Option<Decimal>> {
+    figures_with(ledger, period, filter, DEFAULT_GROSS_MARGIN)
+}
+
+/// Every summary metric over one period; `margin_setting` is the tenant's
+/// gross margin for when it has no cost data.
+pub fn figures_with(
+    ledger: &Ledger,
+    period: Period,
+    filter: &Filter,
+    margin_setting: Decimal,
+) -> BTreeMap<&'static str, Option<Decimal>> {
     // LTV takes the gross margin of the same twelve months as its churn rate.
     let ttm = Period::trailing_twelve_months(period.to);
-    let ltv_margin = gross_margin(ledger, ttm, filter).unwrap_or(DEFAULT_GROSS_MARGIN);
+    let ltv_margin = gross_margin(ledger, ttm, filter, margin_setting).unwrap_or(margin_setting);
     let s = ledger.revenue_summary(period, ltv_margin, filter);
     let p = &s.period;
     let m = &p.summary.movements;
@@ -128,7 +145,10 @@ pub fn figures(
         ("quick_ratio", p.quick_ratio),
         ("ltv", s.ltv),
         ("revenue", d(ledger.revenue(period, filter))),
-        ("gross_margin", gross_margin(ledger, period, filter)),
+        (
+            "gross_margin",
+            gross_margin(ledger, period, filter, margin_setting),
+        ),
         ("ar_total", d(ar.total)),
         ("ar_overdue", d(ar.overdue())),
         ("dso", ledger.dso(period, filter)),
@@ -138,10 +158,11 @@ pub fn figures(
 }
 
 /// One metric over one period (series buckets).
-fn figure(ledger: &Ledger, name: &str, period: Period, filter: &Filter) -> Option<Decimal> {
+fn figure(e: &TenantEngine, name: &str, period: Period, filter: &Filter) -> Option<Decimal> {
+    let ledger = &e.ledger;
     match name {
         "revenue" => Some(ledger.revenue(period, filter)),
-        "gross_margin" => gross_margin(ledger, period, filter),
+        "gross_margin" => gross_margin(ledger, period, filter, e.gross_margin_setting()),
         "ar_total" => Some(ledger.ar_aging(period.to, filter).total),
         "ar_overdue" => Some(ledger.ar_overdue(period.to, filter)),
         "dso" => ledger.dso(period, filter),
@@ -153,7 +174,9 @@ fn figure(ledger: &Ledger, name: &str, period: Period, filter: &Filter) -> Optio
             if name == "grr" { r.grr } else { r.nrr }
         }
         "arr_at_risk" => None,
-        "ltv" => figures(ledger, period, filter).remove("ltv").flatten(),
+        "ltv" => figures_with(ledger, period, filter, e.gross_margin_setting())
+            .remove("ltv")
+            .flatten(),
         _ => {
             let r = ledger.retention(period, filter);
             match name {
@@ -174,9 +197,13 @@ fn period_json(p: Period) -> Value {
 }
 
 /// `GET /api/v1/metrics/summary`.
-pub fn summary(ledger: &Ledger, q: &MetricQuery) -> Value {
-    let now = figures(ledger, q.period, &q.filter);
-    let before = q.comparison().map(|c| figures(ledger, c, &q.filter));
+pub fn summary(e: &TenantEngine, q: &MetricQuery) -> Value {
+    let ledger = &e.ledger;
+    let margin = e.gross_margin_setting();
+    let now = figures_with(ledger, q.period, &q.filter, margin);
+    let before = q
+        .comparison()
+        .map(|c| figures_with(ledger, c, &q.filter, margin));
     let mut metrics = Map::new();
     for (name, unit) in METRICS {
         let value = now.get(name).copied().flatten();
@@ -200,7 +227,8 @@ pub fn summary(ledger: &Ledger, q: &MetricQuery) -> Value {
 }
 
 /// `GET /api/v1/metrics/series?metric=&interval=`.
-pub fn series(ledger: &Ledger, q: &MetricQuery) -> Result<Value, QueryError> {
+pub fn series(e: &TenantEngine, q: &MetricQuery) -> Result<Value, QueryError> {
+    let ledger = &e.ledger;
     let name = q.extra("metric").ok_or_else(|| QueryError {
         param: "metric".into(),
         message: "is required, e.g. metric=mrr".into(),
@@ -252,7 +280,7 @@ pub fn series(ledger: &Ledger, q: &MetricQuery) -> Result<Value, QueryError> {
             .buckets(q.period, ledger.settings().fiscal_start())
             .into_iter()
             .map(|b| {
-                let v = figure(ledger, name, b.period, &q.filter);
+                let v = figure(e, name, b.period, &q.filter);
                 json!({"date": b.period.to.to_string(), "value": write(unit, v)})
             })
             .collect()
@@ -278,7 +306,8 @@ fn grain_name(g: Grain) -> &'static str {
 }
 
 /// `GET /api/v1/metrics/movements?interval=`.
-pub fn movements(ledger: &Ledger, q: &MetricQuery) -> Result<Value, QueryError> {
+pub fn movements(e: &TenantEngine, q: &MetricQuery) -> Result<Value, QueryError> {
+    let ledger = &e.ledger;
     let grain = q.interval(Grain::Month)?;
     let buckets: Vec<Value> = ledger
         .movement_series(q.period, grain, &q.filter)
@@ -333,11 +362,12 @@ pub fn movement_kind(s: &str) -> Result<MovementKind, QueryError> {
 
 /// `GET /api/v1/metrics/movements/{date}/{kind}`: the customers behind one bar.
 pub fn movement_drilldown(
-    ledger: &Ledger,
+    e: &TenantEngine,
     q: &MetricQuery,
     date: chrono::NaiveDate,
     kind: MovementKind,
 ) -> Result<Value, QueryError> {
+    let ledger = &e.ledger;
     let grain = q.interval(Grain::Month)?;
     let bucket = grain
         .buckets(q.period, ledger.settings().fiscal_start())
@@ -374,7 +404,8 @@ pub fn movement_drilldown(
 }
 
 /// `GET /api/v1/metrics/cohorts?by=month|quarter&measure=logos|mrr`.
-pub fn cohorts(ledger: &Ledger, q: &MetricQuery) -> Result<Value, QueryError> {
+pub fn cohorts(e: &TenantEngine, q: &MetricQuery) -> Result<Value, QueryError> {
+    let ledger = &e.ledger;
     let grain = match q.extra("by") {
         None | Some("month") => CohortGrain::Month,
         Some("quarter") => CohortGrain::Quarter,
@@ -421,7 +452,8 @@ pub fn cohorts(ledger: &Ledger, q: &MetricQuery) -> Result<Value, QueryError> {
 }
 
 /// `GET /api/v1/metrics/ar-aging?as_of=`.
-pub fn ar_aging(ledger: &Ledger, q: &MetricQuery) -> Result<Value, QueryError> {
+pub fn ar_aging(e: &TenantEngine, q: &MetricQuery) -> Result<Value, QueryError> {
+    let ledger = &e.ledger;
     let as_of = match q.extra("as_of") {
         Some(d) => super::query::parse_date("as_of", d)?,
         None => q.period.to,
@@ -447,7 +479,8 @@ pub fn ar_aging(ledger: &Ledger, q: &MetricQuery) -> Result<Value, QueryError> {
 const MAX_ACCOUNTS_PAGE: usize = 1000;
 
 /// `GET /api/v1/accounts?sort=&limit=&cursor=`.
-pub fn accounts(ledger: &Ledger, q: &MetricQuery) -> Result<Value, QueryError> {
+pub fn accounts(e: &TenantEngine, q: &MetricQuery) -> Result<Value, QueryError> {
+    let ledger = &e.ledger;
     let mut rows = ledger.accounts(q.period.to, &q.filter);
     if let Some(health) = q.extra("health") {
         // Health scores arrive with the risk engine; no account has a band yet.
@@ -530,7 +563,8 @@ pub fn accounts(ledger: &Ledger, q: &MetricQuery) -> Result<Value, QueryError> {
 }
 
 /// `GET /api/v1/accounts/{id}`: one account with its MRR history and movements.
-pub fn account(ledger: &Ledger, q: &MetricQuery, id: &str) -> Result<Option<Value>, QueryError> {
+pub fn account(e: &TenantEngine, q: &MetricQuery, id: &str) -> Result<Option<Value>, QueryError> {
+    let ledger = &e.ledger;
     let Some(row) = ledger
         .accounts(q.period.to, &Filter::all())
         .into_iter()

@@ -4,7 +4,8 @@ use crate::migrate::{Migration, POSTGRES};
 use crate::types::scopes_to_text;
 use crate::{
     ApiToken, AuditEntry, AuditRecord, DataVersion, NewApiToken, NewTenant, NewUser, Store,
-    StoreError, StoreResult, StoredRecord, Tenant, TenantId, UserId, last_row_per_key,
+    StoreError, StoreResult, StoredRecord, Tenant, TenantId, TenantUpdate, UserId,
+    last_row_per_key,
 };
 use async_trait::async_trait;
 use chrono::Utc;
@@ -144,6 +145,26 @@ impl Store for PgStore {
             .fetch_optional(&self.pool)
             .await?;
         row.as_ref().map(tenant_from).transpose()
+    }
+
+    async fn update_tenant(&self, id: TenantId, u: &TenantUpdate) -> StoreResult<Tenant> {
+        let mut tx = self.pool.begin().await?;
+        let row = sqlx::query(
+            "UPDATE tenants SET name = $1, currency = $2, timezone = $3, fiscal_year_start = $4, \
+             settings = $5 WHERE id = $6 RETURNING *",
+        )
+        .bind(&u.name)
+        .bind(u.currency.code())
+        .bind(&u.timezone)
+        .bind(u.fiscal_year_start as i32)
+        .bind(u.options.to_json())
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("tenant {id}")))?;
+        bump_version(&mut tx, id).await?;
+        tx.commit().await?;
+        tenant_from(&row)
     }
 
     async fn list_tenants(&self) -> StoreResult<Vec<Tenant>> {

@@ -4,7 +4,8 @@ use crate::migrate::{Migration, SQLITE};
 use crate::types::scopes_to_text;
 use crate::{
     ApiToken, AuditEntry, AuditRecord, DataVersion, NewApiToken, NewTenant, NewUser, Store,
-    StoreError, StoreResult, StoredRecord, Tenant, TenantId, UserId, last_row_per_key,
+    StoreError, StoreResult, StoredRecord, Tenant, TenantId, TenantUpdate, UserId,
+    last_row_per_key,
 };
 use async_trait::async_trait;
 use chrono::Utc;
@@ -173,6 +174,26 @@ impl Store for SqliteStore {
             .fetch_optional(&self.reader)
             .await?;
         row.as_ref().map(tenant_from).transpose()
+    }
+
+    async fn update_tenant(&self, id: TenantId, u: &TenantUpdate) -> StoreResult<Tenant> {
+        let mut tx = self.writer.begin().await?;
+        let row = sqlx::query(
+            "UPDATE tenants SET name = ?, currency = ?, timezone = ?, fiscal_year_start = ?, \
+             settings = ? WHERE id = ? RETURNING *",
+        )
+        .bind(&u.name)
+        .bind(u.currency.code())
+        .bind(&u.timezone)
+        .bind(u.fiscal_year_start as i32)
+        .bind(u.options.to_json())
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("tenant {id}")))?;
+        bump_version(&mut tx, id).await?;
+        tx.commit().await?;
+        tenant_from(&row)
     }
 
     async fn list_tenants(&self) -> StoreResult<Vec<Tenant>> {
