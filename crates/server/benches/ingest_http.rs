@@ -22,7 +22,7 @@ fn event(n: usize) -> Value {
         "id": format!("se_{n:09}"),
         "customer_id": format!("cus_{customer:08}"),
         "subscription_id": format!("sub_{customer:08}"),
-        "type": if n % 4 == 0 { "start" } else { "change" },
+        "type": if n.is_multiple_of(4) { "start" } else { "change" },
         "effective_at": format!("2025-{:02}-{:02}T10:00:00Z", n % 12 + 1, n % 28 + 1),
         "plan": (["starter", "pro", "business"][n % 3]),
         "currency": "USD",
@@ -99,11 +99,10 @@ async fn direct_rate(backend: Backend, rows: usize) -> Option<(f64, f64)> {
         .iter()
         .map(|b| ingest::validate(Collection::SubscriptionEvents, b).unwrap())
         .collect();
+    let state = AppState::new(t.store.clone());
     let started = Instant::now();
     for batch in &parsed {
-        ingest::commit(s, tenant.id, Collection::SubscriptionEvents, batch)
-            .await
-            .unwrap();
+        ingest::commit(&state, tenant.id, batch).await.unwrap();
     }
     let store_rate = rows as f64 / started.elapsed().as_secs_f64();
     let tenant = admin::create_tenant(s, "bench", None, "USD", "UTC")
@@ -111,7 +110,7 @@ async fn direct_rate(backend: Backend, rows: usize) -> Option<(f64, f64)> {
         .unwrap();
     let started = Instant::now();
     for batch in &batches {
-        ingest::ingest(s, tenant.id, Collection::SubscriptionEvents, batch)
+        ingest::ingest(&state, tenant.id, Collection::SubscriptionEvents, batch)
             .await
             .unwrap();
     }

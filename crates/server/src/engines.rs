@@ -177,12 +177,11 @@ impl Engines {
     ) {
         let slot = self.slot(tenant);
         let mut guard = slot.engine.write().await;
-        if let Some(engine) = guard.as_mut() {
-            if engine.version + 1 == version {
-                change(&mut engine.ledger);
-                engine.version = version;
-            }
-            // Otherwise another write landed in between: the next read rebuilds.
+        // Only when exactly one version behind; otherwise another write landed
+        // in between (here or elsewhere) and the next read rebuilds.
+        if let Some(engine) = guard.as_mut().filter(|e| e.version + 1 == version) {
+            change(&mut engine.ledger);
+            engine.version = version;
         }
     }
 }

@@ -30,7 +30,7 @@ pub struct TestStore {
 enum Cleanup {
     Dir(#[allow(dead_code)] tempfile_dir::TempDir),
     Database {
-        admin: PgConnectOptions,
+        admin: Box<PgConnectOptions>,
         name: String,
     },
 }
@@ -49,7 +49,7 @@ mod tempfile_dir {
 impl Drop for Cleanup {
     fn drop(&mut self) {
         if let Cleanup::Database { admin, name } = self {
-            let (admin, name) = (admin.clone(), name.clone());
+            let (admin, name) = (admin.as_ref().clone(), name.clone());
             // Drop runs outside any runtime guarantee: use a thread with its own.
             let _ = std::thread::spawn(move || {
                 let rt = tokio::runtime::Builder::new_current_thread()
@@ -113,7 +113,7 @@ pub async fn fresh(backend: Backend) -> StoreResult<Option<TestStore>> {
                 .await?;
             conn.close().await?;
             let cleanup = Cleanup::Database {
-                admin: admin.clone(),
+                admin: Box::new(admin.clone()),
                 name: name.clone(),
             };
             let store = PgStore::connect(admin.clone().database(&name)).await?;
@@ -142,22 +142,6 @@ fn with_database(url: &str, name: &str) -> String {
         out.push_str(q);
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn replaces_the_database() {
-        assert_eq!(
-            super::with_database("postgres://postgres@127.0.0.1:5432/postgres", "x"),
-            "postgres://postgres@127.0.0.1:5432/x"
-        );
-        assert_eq!(super::with_database("postgres://h", "x"), "postgres://h/x");
-        assert_eq!(
-            super::with_database("postgres://h/db?sslmode=disable", "x"),
-            "postgres://h/x?sslmode=disable"
-        );
-    }
 }
 
 /// Defines one `#[tokio::test]` per story and backend, in modules `sqlite` and
@@ -191,4 +175,20 @@ where
         return;
     };
     story(store).await;
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn replaces_the_database() {
+        assert_eq!(
+            super::with_database("postgres://postgres@127.0.0.1:5432/postgres", "x"),
+            "postgres://postgres@127.0.0.1:5432/x"
+        );
+        assert_eq!(super::with_database("postgres://h", "x"), "postgres://h/x");
+        assert_eq!(
+            super::with_database("postgres://h/db?sslmode=disable", "x"),
+            "postgres://h/x?sslmode=disable"
+        );
+    }
 }

@@ -93,15 +93,15 @@ async fn migrate(pool: &PgPool, migrations: &[Migration]) -> StoreResult<()> {
 
 crate::rows::row_readers!(PgRow);
 
-/// Bumps the tenant's data version inside `tx`'s transaction.
+/// Bumps the tenant's data version inside the caller's transaction.
 async fn bump_version(conn: &mut sqlx::PgConnection, tenant: TenantId) -> StoreResult<DataVersion> {
-    Ok(sqlx::query_scalar(
+    sqlx::query_scalar(
         "UPDATE tenants SET data_version = data_version + 1 WHERE id = $1 RETURNING data_version",
     )
     .bind(tenant)
     .fetch_optional(&mut *conn)
     .await?
-    .ok_or_else(|| StoreError::NotFound(format!("tenant {tenant}")))?)
+    .ok_or_else(|| StoreError::NotFound(format!("tenant {tenant}")))
 }
 
 #[async_trait]
