@@ -8,6 +8,11 @@ use clap::Parser;
 use options::{Cli, Command};
 use std::process::ExitCode;
 
+// Ingestion allocates many small JSON values; mimalloc serves them far faster
+// than the system allocator (measured in docs/benchmarks.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     logging::init(cli.command.default_log_level());

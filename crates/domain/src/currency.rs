@@ -12,6 +12,22 @@ MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR 
 SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS \
 UAH UGX USD UYU UZS VES VND VUV WST XAF XCD XCG XOF XPF YER ZAR ZMW ZWG";
 
+/// Whether `code` is in `ISO_4217`: a binary search over its sorted,
+/// four-byte-wide entries ("AED ", …), since parsing runs for every ingested amount.
+fn is_known(code: [u8; 3]) -> bool {
+    let list = ISO_4217.as_bytes();
+    let (mut lo, mut hi) = (0, list.len().div_ceil(4));
+    while lo < hi {
+        let mid = (lo + hi) / 2;
+        match list[mid * 4..mid * 4 + 3].cmp(&code[..]) {
+            std::cmp::Ordering::Less => lo = mid + 1,
+            std::cmp::Ordering::Greater => hi = mid,
+            std::cmp::Ordering::Equal => return true,
+        }
+    }
+    false
+}
+
 /// A three-letter ISO 4217 currency code, upper case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
@@ -23,10 +39,17 @@ impl Currency {
 
     /// Parses a code such as `EUR` (case-insensitive).
     pub fn parse(code: &str) -> Result<Self, String> {
-        let upper = code.trim().to_ascii_uppercase();
-        if upper.len() == 3 && ISO_4217.split(' ').any(|c| c == upper) {
-            let b = upper.as_bytes();
-            Ok(Currency([b[0], b[1], b[2]]))
+        let b = code.trim().as_bytes();
+        let upper = match b {
+            [x, y, z] => [
+                x.to_ascii_uppercase(),
+                y.to_ascii_uppercase(),
+                z.to_ascii_uppercase(),
+            ],
+            _ => [0; 3],
+        };
+        if is_known(upper) {
+            Ok(Currency(upper))
         } else {
             Err(format!(
                 "`{code}` is not an ISO 4217 currency code (e.g. USD, EUR, GBP)"
@@ -67,6 +90,17 @@ mod tests {
     fn accepts_codes_in_any_case() {
         assert_eq!(Currency::parse("eur").unwrap().code(), "EUR");
         assert_eq!(Currency::parse("USD").unwrap(), Currency::USD);
+    }
+
+    #[test]
+    fn the_code_list_is_sorted_and_evenly_spaced() {
+        let codes: Vec<&str> = ISO_4217.split(' ').collect();
+        assert!(codes.iter().all(|c| c.len() == 3), "{codes:?}");
+        assert!(codes.windows(2).all(|w| w[0] < w[1]), "sorted");
+        assert_eq!(ISO_4217.len(), codes.len() * 4 - 1);
+        for c in codes {
+            assert!(Currency::parse(c).is_ok(), "{c}");
+        }
     }
 
     #[test]

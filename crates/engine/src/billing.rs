@@ -18,9 +18,10 @@ use crate::period::Period;
 use crate::settings::TenantSettings;
 use crate::subscription::{Warning, WarningKind};
 use chrono::NaiveDate;
+use chrono_tz::Tz;
 use quarterdeck_domain::Currency;
 use quarterdeck_domain::records::{
-    Cost, Invoice, InvoiceStatus, Payment, PaymentStatus, Record, TimeEntry,
+    Cost, Invoice, InvoiceStatus, Payment, PaymentStatus, TimeEntry,
 };
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -241,12 +242,20 @@ pub(crate) struct BillingIndex {
 }
 
 /// Converts record amounts at the rate of their day, noting guessed or missing rates.
-struct Converter<'a> {
+pub(crate) struct Converter<'a> {
     fx: &'a FxTable,
     warnings: Vec<Warning>,
 }
 
-impl Converter<'_> {
+impl<'a> Converter<'a> {
+    /// A converter using `fx`, with no warnings yet.
+    pub(crate) fn new(fx: &'a FxTable) -> Self {
+        Self {
+            fx,
+            warnings: Vec::new(),
+        }
+    }
+
     /// The rate of `currency` on `day` (0 when the currency has no rate at all).
     fn rate(&mut self, customer_id: &str, record_id: &str, c: Currency, day: NaiveDate) -> Decimal {
         let mut warn = |kind| {
@@ -291,10 +300,7 @@ impl BillingIndex {
         time_entries: &HashMap<String, TimeEntry>,
     ) -> Self {
         let tz = settings.time_zone;
-        let mut conv = Converter {
-            fx,
-            warnings: Vec::new(),
-        };
+        let mut conv = Converter::new(fx);
         let mut by_invoice: HashMap<&str, Vec<&Payment>> = HashMap::new();
         for p in payments.values() {
             if p.status != PaymentStatus::Failed {
@@ -303,32 +309,8 @@ impl BillingIndex {
         }
         let mut groups: HashMap<&str, CustomerBilling> = HashMap::new();
         for inv in invoices.values() {
-            let issued = inv.issued_at.local_date(tz);
-            let rate = conv.rate(&inv.customer_id, &inv.key(), inv.currency, issued);
-            let paid: Vec<(NaiveDate, i128)> = by_invoice
-                .get(inv.id.as_str())
-                .into_iter()
-                .flatten()
-                .map(|p| {
-                    let day = p.paid_at.local_date(tz);
-                    let amount = match p.currency {
-                        Some(c) if c != inv.currency => {
-                            let r = conv.rate(&inv.customer_id, &p.id, c, day);
-                            convert(p.amount, r)
-                        }
-                        _ => convert(p.amount, rate),
-                    };
-                    (day, fixed(amount))
-                })
-                .collect();
-            let fact = InvoiceFact::new(
-                inv.id.clone(),
-                (issued, inv.due_at.local_date(tz)),
-                inv.status,
-                convert(inv.amount, rate),
-                convert(inv.total_due(), rate),
-                paid,
-            );
+            let paid = by_invoice.get(inv.id.as_str()).into_iter().flatten();
+            let fact = invoice_fact(inv, paid.copied(), tz, &mut conv);
             group(&mut groups, &inv.customer_id).invoices.push(fact);
         }
         let mut unassigned_costs = Vec::new();
@@ -377,6 +359,42 @@ impl BillingIndex {
             invoice_pos,
         }
     }
+}
+
+/// One invoice and its payment attempts (failed ones are skipped) in the
+/// reporting currency: the issue-day rate for the invoice and for payments in
+/// its currency (or none), a payment's own day rate for another currency.
+pub(crate) fn invoice_fact<'p>(
+    inv: &Invoice,
+    payments: impl IntoIterator<Item = &'p Payment>,
+    tz: Tz,
+    conv: &mut Converter<'_>,
+) -> InvoiceFact {
+    let issued = inv.issued_at.local_date(tz);
+    let rate = conv.rate(&inv.customer_id, &inv.id, inv.currency, issued);
+    let paid: Vec<(NaiveDate, i128)> = payments
+        .into_iter()
+        .filter(|p| p.status != PaymentStatus::Failed)
+        .map(|p| {
+            let day = p.paid_at.local_date(tz);
+            let amount = match p.currency {
+                Some(c) if c != inv.currency => {
+                    let r = conv.rate(&inv.customer_id, &p.id, c, day);
+                    convert(p.amount, r)
+                }
+                _ => convert(p.amount, rate),
+            };
+            (day, fixed(amount))
+        })
+        .collect();
+    InvoiceFact::new(
+        inv.id.clone(),
+        (issued, inv.due_at.local_date(tz)),
+        inv.status,
+        convert(inv.amount, rate),
+        convert(inv.total_due(), rate),
+        paid,
+    )
 }
 
 /// The entry of customer `id`, created empty when new.

@@ -1,5 +1,6 @@
 //! The per-tenant revenue ledger: customers, their events and MRR timelines.
 
+use crate::delinquency::{DelinquencyIndex, DelinquentSpan};
 use crate::filter::{Attributes, CompiledFilter, Dictionaries, Filter};
 use crate::fx::FxTable;
 use crate::settings::TenantSettings;
@@ -75,6 +76,9 @@ pub struct Ledger {
     /// Billing records converted and grouped per customer; built on first use
     /// after any change to invoices, payments, costs, hours or rates.
     billing: OnceLock<crate::billing::BillingIndex>,
+    /// With the delinquency setting on: which invoices and payments belong to
+    /// whom, so a billing change recomputes only its customers. `None` when off.
+    delinquency: Option<DelinquencyIndex>,
 }
 
 impl Ledger {
@@ -95,6 +99,8 @@ impl Ledger {
             costs: HashMap::new(),
             time_entries: HashMap::new(),
             billing: OnceLock::new(),
+            // Indexed in one pass below, once the billing records are in.
+            delinquency: None,
         };
         ledger.fx_rates = records
             .fx_rates
@@ -108,6 +114,9 @@ impl Ledger {
         );
         ledger.upsert_invoices(records.invoices);
         ledger.upsert_payments(records.payments);
+        ledger.delinquency = settings
+            .delinquency_days
+            .map(|days| DelinquencyIndex::build(days, &ledger.invoices, &ledger.payments));
         ledger.upsert_costs(records.costs);
         ledger.upsert_time_entries(records.time_entries);
         ledger.upsert_customers(records.customers);
@@ -215,7 +224,7 @@ impl Ledger {
         self.fx = FxTable::new(s.currency, s.time_zone, self.fx_rates.values());
         self.billing = OnceLock::new();
         let foreign = |c: Option<Currency>| c.is_some_and(|c| c != s.currency);
-        let dirty = self
+        let mut dirty: HashSet<String> = self
             .customers
             .iter()
             .filter(|c| {
@@ -225,22 +234,57 @@ impl Ledger {
             })
             .map(|c| c.id.clone())
             .collect();
+        if let Some(d) = &self.delinquency {
+            // Converted balances decide whether an invoice is paid up.
+            dirty.extend(d.foreign_customers(s.currency, &self.invoices, &self.payments));
+        }
         self.refresh_all(dirty);
     }
 
-    /// Adds or replaces invoices (by id).
+    /// Adds or replaces invoices (by id). With delinquency on, recomputes the
+    /// timelines of their customers (old and new owner).
     pub fn upsert_invoices(&mut self, invoices: &[Invoice]) {
         self.invoices.reserve(invoices.len());
-        self.invoices
-            .extend(invoices.iter().map(|i| (i.key(), i.clone())));
+        match &mut self.delinquency {
+            None => self
+                .invoices
+                .extend(invoices.iter().map(|i| (i.key(), i.clone()))),
+            Some(d) => {
+                let mut dirty = HashSet::new();
+                for inv in invoices {
+                    let old = self.invoices.insert(inv.key(), inv.clone());
+                    let previous = old.as_ref().map(|o| o.customer_id.as_str());
+                    d.invoice_added(&inv.key(), &inv.customer_id, previous);
+                    dirty.extend(old.map(|o| o.customer_id));
+                    dirty.insert(inv.customer_id.clone());
+                }
+                self.refresh_all(dirty);
+            }
+        }
         self.billing_changed(!invoices.is_empty());
     }
 
-    /// Adds or replaces payments (by id).
+    /// Adds or replaces payments (by id). With delinquency on, recomputes the
+    /// timelines of the customers of the invoices they (and any replaced
+    /// version) name.
     pub fn upsert_payments(&mut self, payments: &[Payment]) {
         self.payments.reserve(payments.len());
-        self.payments
-            .extend(payments.iter().map(|p| (p.key(), p.clone())));
+        match &mut self.delinquency {
+            None => self
+                .payments
+                .extend(payments.iter().map(|p| (p.key(), p.clone()))),
+            Some(d) => {
+                let mut touched = HashSet::new();
+                for p in payments {
+                    let old = self.payments.insert(p.key(), p.clone());
+                    let previous = old.as_ref().map(|o| o.invoice_id.as_str());
+                    d.payment_added(&p.key(), &p.invoice_id, previous);
+                    touched.extend(old.map(|o| o.invoice_id));
+                    touched.insert(p.invoice_id.clone());
+                }
+                self.refresh_invoice_owners(touched);
+            }
+        }
         self.billing_changed(!payments.is_empty());
     }
 
@@ -262,14 +306,64 @@ impl Ledger {
 
     /// Removes invoices by id (their payments stay, and count again if the invoice returns).
     pub fn remove_invoices<S: AsRef<str>>(&mut self, ids: impl IntoIterator<Item = S>) {
-        let removed = remove_keys(&mut self.invoices, ids);
+        let Some(d) = &mut self.delinquency else {
+            let removed = remove_keys(&mut self.invoices, ids);
+            self.billing_changed(removed);
+            return;
+        };
+        let mut dirty = HashSet::new();
+        for id in ids {
+            if let Some(inv) = self.invoices.remove(id.as_ref()) {
+                d.invoice_removed(id.as_ref(), &inv.customer_id);
+                dirty.insert(inv.customer_id);
+            }
+        }
+        let removed = !dirty.is_empty();
+        self.refresh_all(dirty);
         self.billing_changed(removed);
     }
 
     /// Removes payments by id.
     pub fn remove_payments<S: AsRef<str>>(&mut self, ids: impl IntoIterator<Item = S>) {
-        let removed = remove_keys(&mut self.payments, ids);
+        let Some(d) = &mut self.delinquency else {
+            let removed = remove_keys(&mut self.payments, ids);
+            self.billing_changed(removed);
+            return;
+        };
+        let mut touched = HashSet::new();
+        for id in ids {
+            if let Some(p) = self.payments.remove(id.as_ref()) {
+                d.payment_removed(id.as_ref(), &p.invoice_id);
+                touched.insert(p.invoice_id);
+            }
+        }
+        let removed = !touched.is_empty();
+        self.refresh_invoice_owners(touched);
         self.billing_changed(removed);
+    }
+
+    /// Recomputes the customers of the invoices `invoice_ids` (unknown ids are skipped).
+    fn refresh_invoice_owners(&mut self, invoice_ids: HashSet<String>) {
+        let dirty = invoice_ids
+            .iter()
+            .filter_map(|id| self.invoices.get(id))
+            .map(|inv| inv.customer_id.clone())
+            .collect();
+        self.refresh_all(dirty);
+    }
+
+    /// The days on which `customer_id` counts as churned for an unpaid invoice
+    /// (merged, sorted by day); empty with the delinquency setting off.
+    pub fn delinquent_spans(&self, customer_id: &str) -> Vec<DelinquentSpan> {
+        self.delinquency.as_ref().map_or_else(Vec::new, |d| {
+            d.spans(
+                customer_id,
+                &self.invoices,
+                &self.payments,
+                &self.fx,
+                self.settings.time_zone,
+            )
+        })
     }
 
     /// Removes cost lines by id.
@@ -461,7 +555,20 @@ impl Ledger {
         self.attrs[slot].plans = plans;
         let entry = &mut self.customers[slot];
         entry.warnings.clear();
-        let timeline = customer_timeline(&entry.id, &entry.events, &self.fx, &mut entry.warnings);
+        let mut timeline =
+            customer_timeline(&entry.id, &entry.events, &self.fx, &mut entry.warnings);
+        if let Some(d) = &self.delinquency
+            && !timeline.view().is_empty()
+        {
+            let spans = d.spans(
+                &entry.id,
+                &self.invoices,
+                &self.payments,
+                &self.fx,
+                self.settings.time_zone,
+            );
+            timeline = timeline.without(&spans);
+        }
         self.timelines.set(slot, &timeline);
     }
 }

@@ -7,6 +7,7 @@
 
 pub mod billing;
 pub mod cohorts;
+pub mod delinquency;
 pub mod drilldown;
 pub mod filter;
 pub mod fx;
@@ -21,6 +22,7 @@ pub mod timeline;
 
 pub use billing::{ArAging, ClientProfit, OverdueInvoice};
 pub use cohorts::{Cohort, CohortCell, CohortGrain};
+pub use delinquency::DelinquentSpan;
 pub use drilldown::AccountRow;
 pub use filter::Filter;
 pub use ledger::{Ledger, Records};

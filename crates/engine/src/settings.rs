@@ -3,7 +3,7 @@
 use chrono_tz::Tz;
 use quarterdeck_domain::Currency;
 
-/// Reporting currency, reporting time zone and fiscal-year start of one tenant.
+/// Reporting currency, reporting time zone, fiscal-year start and delinquency rule of one tenant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TenantSettings {
     /// Every amount is converted to this currency (metrics.md: default USD).
@@ -12,6 +12,10 @@ pub struct TenantSettings {
     pub time_zone: Tz,
     /// Month (1–12) in which the fiscal year starts; moves quarters and years.
     pub fiscal_year_start_month: u32,
+    /// Delinquency (metrics.md, MRR): `Some(n)` makes a customer with an invoice
+    /// still unpaid on day due + n count as churned (MRR_c = 0) from that day
+    /// until the day it is paid; `None` (the default) turns it off.
+    pub delinquency_days: Option<u32>,
 }
 
 impl Default for TenantSettings {
@@ -20,6 +24,7 @@ impl Default for TenantSettings {
             currency: Currency::USD,
             time_zone: Tz::UTC,
             fiscal_year_start_month: 1,
+            delinquency_days: None,
         }
     }
 }

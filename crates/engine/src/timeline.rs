@@ -1,5 +1,6 @@
 //! A customer's MRR as a compact step function over tenant-local days.
 
+use crate::delinquency::DelinquentSpan;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
@@ -37,6 +38,48 @@ impl Timeline {
         }
         let first_paid = points.iter().find(|p| is_paying(p.1)).map(|p| p.0);
         Self { points, first_paid }
+    }
+
+    /// The same MRR_c with the value 0 on every day of `spans` (sorted, disjoint).
+    pub(crate) fn without(self, spans: &[DelinquentSpan]) -> Self {
+        if spans.is_empty() || self.points.is_empty() {
+            return self;
+        }
+        let view = self.view();
+        let mut days: Vec<NaiveDate> = self
+            .points
+            .iter()
+            .map(|p| p.0)
+            .chain(
+                spans
+                    .iter()
+                    .flat_map(|s| std::iter::once(s.from).chain(s.until)),
+            )
+            .collect();
+        days.sort_unstable();
+        days.dedup();
+        let mut k = 0;
+        let steps: Vec<(NaiveDate, Decimal)> = days
+            .into_iter()
+            .map(|day| {
+                while spans
+                    .get(k)
+                    .is_some_and(|s| s.until.is_some_and(|u| u <= day))
+                {
+                    k += 1;
+                }
+                let masked = spans.get(k).is_some_and(|s| s.contains(day));
+                (
+                    day,
+                    if masked {
+                        Decimal::ZERO
+                    } else {
+                        view.value_on(day)
+                    },
+                )
+            })
+            .collect();
+        Self::from_sorted_steps(steps)
     }
 
     /// A borrowed view for queries.

@@ -16,6 +16,10 @@ use std::time::Instant;
 
 const BATCH: usize = 1_000;
 
+// The same allocator as the `quarterdeck` binary, so the figures are the product's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn event(n: usize) -> Value {
     let customer = n / 4;
     json!({

@@ -19,6 +19,7 @@ quarterdeck_store::backend_stories!(
     tenants_never_see_each_others_metrics,
     openapi_document_is_served,
     settings_changes_are_seen_at_once,
+    delinquency_churns_and_payment_reactivates,
 );
 
 /// c1 (smb): $100/month from Jan 1 2025, $150 from Mar 1 (expansion 50).
@@ -463,4 +464,46 @@ async fn settings_changes_are_seen_at_once(store: TestStore) {
         0.5,
         "no cost data: the setting"
     );
+}
+
+async fn delinquency_churns_and_payment_reactivates(store: TestStore) {
+    let app = TestApp::spawn(store).await;
+    scenario(&app).await;
+    let mrr_on = |day: &'static str| {
+        let app = &app;
+        async move {
+            let s = get(
+                app,
+                &format!("/api/v1/metrics/summary?from={day}&to={day}&compare=none"),
+            )
+            .await;
+            metric(&s, "mrr")["value"].clone()
+        }
+    };
+    assert_eq!(mrr_on("2025-04-30").await, 150, "off by default");
+    let changes = quarterdeck_server::admin::TenantChanges {
+        delinquency_days: Some(Some(30)),
+        ..Default::default()
+    };
+    quarterdeck_server::admin::update_tenant(app.store.store.as_ref(), "acme", &changes)
+        .await
+        .unwrap();
+    // i1 (due Mar 31) still owes 60: c1 counts as churned from Apr 30 (due + 30).
+    assert_eq!(mrr_on("2025-04-29").await, 150);
+    assert_eq!(mrr_on("2025-04-30").await, 0);
+    let r = app
+        .post(
+            "payments",
+            &app.token,
+            &json!([{"id": "p2", "invoice_id": "i1", "paid_at": "2025-05-05", "amount": 60}]),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(mrr_on("2025-05-05").await, 150);
+    let may = get(
+        &app,
+        "/api/v1/metrics/summary?from=2025-05-01&to=2025-05-31&compare=none",
+    )
+    .await;
+    assert_eq!(metric(&may, "reactivation_mrr")["value"], 150);
 }

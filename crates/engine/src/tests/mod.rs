@@ -1,6 +1,7 @@
 //! Engine tests: the worked examples of metrics.md, hand-built scenarios and properties.
 
 mod billing;
+mod delinquency;
 mod perf;
 mod properties;
 mod scenarios;

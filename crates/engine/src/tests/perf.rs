@@ -3,7 +3,7 @@
 
 use super::support::*;
 use crate::{Filter, Grain, Ledger, Records, TenantSettings};
-use quarterdeck_domain::records::SubscriptionEvent;
+use quarterdeck_domain::records::{Invoice, Payment, PaymentStatus, SubscriptionEvent};
 use rust_decimal::{Decimal, dec};
 use std::time::Instant;
 
@@ -116,4 +116,93 @@ fn perf_summary_at_100k_customers() {
     let t = Instant::now();
     l.upsert_subscription_events(&[change("c5b", "c5", "s", "2025-03-01", dec!(1)).ev()]);
     println!("incremental upsert: {:?}", t.elapsed());
+
+    // Delinquency: three invoices per customer, most paid on time, some late, some never.
+    let (invoices, payments) = synthetic_billing(100_000);
+    for days in [None, Some(30)] {
+        let t = Instant::now();
+        let _ = Ledger::new(
+            TenantSettings {
+                delinquency_days: days,
+                ..TenantSettings::default()
+            },
+            Records {
+                invoices: &invoices,
+                payments: &payments,
+                ..Records::default()
+            },
+        );
+        println!(
+            "delinquency {days:?}: billing records alone {:?}",
+            t.elapsed()
+        );
+        let t = Instant::now();
+        let mut l = Ledger::new(
+            TenantSettings {
+                delinquency_days: days,
+                ..TenantSettings::default()
+            },
+            Records {
+                subscription_events: &events,
+                invoices: &invoices,
+                payments: &payments,
+                ..Records::default()
+            },
+        );
+        let built = t.elapsed();
+        for x in ["x1", "x2", "x3"] {
+            let t = Instant::now();
+            let p = payment(x, "c7i0", "2025-03-01", dec!(1), PaymentStatus::Succeeded);
+            l.upsert_payments(&[p]);
+            print!("{:?} ", t.elapsed());
+        }
+        let t = Instant::now();
+        l.upsert_payments(&[payment(
+            "x",
+            "c7i0",
+            "2025-03-01",
+            dec!(1),
+            PaymentStatus::Succeeded,
+        )]);
+        println!(
+            "delinquency {days:?}: build with {} invoices, {} payments: {built:?}; one payment: {:?}; mrr {}",
+            invoices.len(),
+            payments.len(),
+            t.elapsed(),
+            l.mrr_on(year.to, &f)
+        );
+    }
+}
+
+fn synthetic_billing(customers: usize) -> (Vec<Invoice>, Vec<Payment>) {
+    let (mut invoices, mut payments) = (Vec::new(), Vec::new());
+    for c in 0..customers {
+        for k in 0..3u64 {
+            let id = format!("c{c}i{k}");
+            let issued = d("2024-01-01") + chrono::Days::new(k * 120 + (c as u64 % 28));
+            let due = issued + chrono::Days::new(30);
+            let day = |x: chrono::NaiveDate| x.format("%Y-%m-%d").to_string();
+            invoices.push(invoice(
+                &id,
+                &format!("c{c}"),
+                &day(issued),
+                &day(due),
+                dec!(100),
+            ));
+            let late = match (c + k as usize) % 10 {
+                0 => continue,
+                1 | 2 => 75,
+                _ => 10,
+            };
+            let paid = day(issued + chrono::Days::new(late));
+            payments.push(payment(
+                &format!("{id}p"),
+                &id,
+                &paid,
+                dec!(100),
+                PaymentStatus::Succeeded,
+            ));
+        }
+    }
+    (invoices, payments)
 }

@@ -675,3 +675,211 @@ proptest! {
         prop_assert_eq!(profit, l.revenue(p, &Filter::all()));
     }
 }
+
+/// Builds a ledger with delinquency after `days` from every record of `b` and the given billing.
+fn delinquent_ledger(b: &Built, days: u32, invoices: &[Invoice], payments: &[Payment]) -> Ledger {
+    Ledger::new(
+        TenantSettings {
+            delinquency_days: Some(days),
+            ..b.settings
+        },
+        Records {
+            customers: &b.customers,
+            subscription_events: &b.events,
+            fx_rates: &b.rates,
+            invoices,
+            payments,
+            ..Records::default()
+        },
+    )
+}
+
+/// Whether customer `id` has, on `day`, an invoice (not void or draft) unpaid
+/// since at least due + `days` — replaying every payment, no shortcuts.
+fn delinquent_on(
+    b: &Built,
+    days: u32,
+    invoices: &[Invoice],
+    payments: &[Payment],
+    id: &str,
+    day: NaiveDate,
+) -> bool {
+    use quarterdeck_domain::records::{InvoiceStatus, PaymentStatus};
+    let tz: Tz = b.settings.time_zone;
+    invoices.iter().any(|inv| {
+        if inv.customer_id != id
+            || matches!(inv.status, Some(InvoiceStatus::Void | InvoiceStatus::Draft))
+            // A euro invoice without any rate converts to 0 (as billing does).
+            || (inv.currency != Currency::USD && b.rates.is_empty())
+        {
+            return false;
+        }
+        let issued = inv.issued_at.local_date(tz);
+        let due = inv.due_at.local_date(tz);
+        if day < issued || day < due + Days::new(u64::from(days)) {
+            return false;
+        }
+        let paid: Decimal = payments
+            .iter()
+            .filter(|p| p.invoice_id == inv.id && p.status != PaymentStatus::Failed)
+            .filter(|p| p.paid_at.local_date(tz) <= day)
+            .map(|p| p.amount)
+            .sum();
+        inv.total_due() - paid > Decimal::ZERO
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn delinquency_matches_the_day_by_day_oracle(
+        h in gen_history(),
+        inv in gen_invoices(),
+        days in 0u32..40,
+        a in 0u16..420,
+        len in 0u16..200,
+        mask in 0u8..8,
+    ) {
+        let b = build(&h);
+        let (invoices, payments) = billing_records(&b, &inv);
+        let l = delinquent_ledger(&b, days, &invoices, &payments);
+        let mut oracle = Oracle::new(&b);
+        for (id, series) in oracle.mrr.iter_mut() {
+            for (i, v) in series.iter_mut().enumerate() {
+                let day = oracle.first + Days::new(i as u64);
+                if delinquent_on(&b, days, &invoices, &payments, id, day) {
+                    *v = Decimal::ZERO;
+                }
+            }
+        }
+        for i in 0..oracle.days {
+            let day = oracle.first + Days::new(i as u64);
+            let expected: Decimal = oracle.mrr.values().map(|s| s[i]).sum();
+            prop_assert_eq!(l.mrr_on(day, &Filter::all()), expected, "day {}", day);
+        }
+        let p = period_from(a, len);
+        let filter = segment_filter(mask);
+        let s = l.movements(p, &filter);
+        prop_assert_eq!(s.mrr_start, l.mrr_on(day_before(p.from), &filter));
+        prop_assert_eq!(s.mrr_end, l.mrr_on(p.to, &filter));
+        prop_assert_eq!(s.movements.net_new(), s.mrr_end - s.mrr_start);
+        prop_assert_eq!(s.paying_end, l.paying_customers_on(p.to, &filter));
+        let segment_of = |id: &str| {
+            let c = b.customers.iter().find(|c| c.id == id).unwrap();
+            c.segment.clone().unwrap()
+        };
+        let covered = |id: &str| filter.segment.as_ref().is_none_or(|set| set.contains(&segment_of(id)));
+        prop_assert_eq!(&s.movements, &oracle.movements(p, covered));
+        for grain in [Grain::Day, Grain::Week, Grain::Month] {
+            let mut total = Movements::default();
+            for bucket in l.movement_series(p, grain, &filter) {
+                let x = &bucket.summary;
+                prop_assert_eq!(x.movements.net_new(), x.mrr_end - x.mrr_start);
+                prop_assert_eq!(x.mrr_end, l.mrr_on(x.period.to, &filter));
+                total.merge(&x.movements);
+            }
+            prop_assert_eq!(&total, &s.movements);
+        }
+        for (kind, amount) in [(MovementKind::Churn, s.movements.churn), (MovementKind::Reactivation, s.movements.reactivation)] {
+            let sum: Decimal = l.movement_contributors(p, kind, &filter).iter().map(|c| c.1).sum();
+            prop_assert_eq!(sum, amount);
+        }
+        // Billing figures ignore the setting.
+        let off = Ledger::new(b.settings, Records {
+            customers: &b.customers,
+            subscription_events: &b.events,
+            fx_rates: &b.rates,
+            invoices: &invoices,
+            payments: &payments,
+            ..Records::default()
+        });
+        prop_assert_eq!(l.ar_aging(p.to, &filter), off.ar_aging(p.to, &filter));
+    }
+
+    #[test]
+    fn delinquency_updates_equal_a_rebuild(
+        h in gen_history(),
+        inv in gen_invoices(),
+        days in 0u32..40,
+        splits in (0usize..24, 0usize..16, 0usize..40),
+        picks in (0usize..16, 0usize..40, 0usize..16, 0usize..40, 0usize..6),
+    ) {
+        let b = build(&h);
+        let (mut invoices, mut payments) = billing_records(&b, &inv);
+        let (se, si, sp) = (splits.0.min(b.events.len()), splits.1.min(invoices.len()), splits.2.min(payments.len()));
+        let settings = TenantSettings { delinquency_days: Some(days), ..b.settings };
+        // Start from part of everything and no rates; the rest arrives in batches,
+        // payments before their invoices.
+        let mut l = Ledger::new(settings, Records {
+            customers: &b.customers,
+            subscription_events: &b.events[..se],
+            invoices: &invoices[..si],
+            payments: &payments[..sp],
+            ..Records::default()
+        });
+        for chunk in payments[sp..].chunks(2) {
+            l.upsert_payments(chunk);
+        }
+        for chunk in invoices[si..].chunks(3) {
+            l.upsert_invoices(chunk);
+        }
+        for chunk in b.events[se..].chunks(4) {
+            l.upsert_subscription_events(chunk);
+        }
+        l.upsert_fx_rates(&b.rates);
+        let (moved_inv, moved_pay, gone_inv, gone_pay, customer) = picks;
+        if !invoices.is_empty() {
+            // An invoice re-sent under another customer and re-dated; another removed.
+            let k = moved_inv % invoices.len();
+            invoices[k].customer_id = format!("c{}", customer % b.customers.len());
+            invoices[k].due_at = at(200, 6);
+            l.upsert_invoices(std::slice::from_ref(&invoices[k]));
+            if !payments.is_empty() {
+                // A payment re-sent against another invoice, with another amount.
+                let j = moved_pay % payments.len();
+                payments[j].invoice_id = invoices[gone_inv % invoices.len()].id.clone();
+                payments[j].amount += dec!(1);
+                l.upsert_payments(std::slice::from_ref(&payments[j]));
+            }
+            let gone = invoices.remove(gone_inv % invoices.len());
+            l.remove_invoices([gone.id.as_str()]);
+            // Remove a succeeded payment of an invoice still held, when there is one.
+            let n = payments.len();
+            let live = |p: &Payment| {
+                p.status == quarterdeck_domain::records::PaymentStatus::Succeeded
+                    && invoices.iter().any(|i| i.id == p.invoice_id)
+            };
+            if let Some(j) = (0..n).map(|k| (gone_pay + k) % n).find(|&j| live(&payments[j])) {
+                let gone = payments.remove(j);
+                l.remove_payments([gone.id.as_str()]);
+            }
+        }
+        let rebuilt = delinquent_ledger(&b, days, &invoices, &payments);
+        let mut ids: Vec<&str> = rebuilt.customer_ids().collect();
+        ids.sort_unstable();
+        let mut inc_ids: Vec<&str> = l.customer_ids().collect();
+        inc_ids.sort_unstable();
+        prop_assert_eq!(&ids, &inc_ids);
+        for id in ids {
+            prop_assert_eq!(l.timeline(id), rebuilt.timeline(id), "customer {}", id);
+            prop_assert_eq!(l.delinquent_spans(id), rebuilt.delinquent_spans(id));
+        }
+        let mut w1: Vec<_> = l.warnings().map(|w| format!("{w:?}")).collect();
+        let mut w2: Vec<_> = rebuilt.warnings().map(|w| format!("{w:?}")).collect();
+        w1.sort();
+        w2.sort();
+        prop_assert_eq!(w1, w2);
+        let p = period_from(0, 500);
+        for mask in 0..8 {
+            let f = segment_filter(mask);
+            let s = l.movements(p, &f);
+            prop_assert_eq!(&s, &rebuilt.movements(p, &f));
+            prop_assert_eq!(s.movements.net_new(), s.mrr_end - s.mrr_start);
+            for bucket in l.movement_series(p, Grain::Month, &f) {
+                let x = &bucket.summary;
+                prop_assert_eq!(x.movements.net_new(), x.mrr_end - x.mrr_start);
+            }
+        }
+    }
+}

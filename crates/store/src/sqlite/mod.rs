@@ -18,7 +18,7 @@ use sqlx::sqlite::{
 use std::path::Path;
 use std::time::Duration;
 
-/// Rows per INSERT statement (3 parameters each, well under SQLite's limit).
+/// Rows per INSERT statement (6 parameters each, well under SQLite's limit).
 const ROWS_PER_STATEMENT: usize = 500;
 
 /// The file name of the database inside the data dir.
@@ -99,18 +99,20 @@ async fn migrate(pool: &SqlitePool, migrations: &[Migration]) -> StoreResult<()>
 
 crate::rows::row_readers!(SqliteRow);
 
-/// `INSERT … VALUES (?1, ?2, ?k, ?b, ?s, ?3), …` for `n` rows, with upsert.
+/// `INSERT … VALUES (?, ?, ?, ?, ?, ?), …` for `n` rows, with upsert.
+///
+/// Anonymous parameters on purpose: with numbered ones (`?7`) binding looks up
+/// every parameter's name, which was a third of the ingest time.
 fn upsert_sql(n: usize) -> String {
-    let mut sql = String::with_capacity(64 + n * 40);
+    let mut sql = String::with_capacity(96 + n * 20);
     sql.push_str(
         "INSERT INTO records (tenant_id, collection, key, body, seq, received_at) VALUES ",
     );
     for i in 0..n {
-        let p = 4 + i * 3;
         if i > 0 {
             sql.push(',');
         }
-        sql.push_str(&format!("(?1,?2,?{},?{},?{},?3)", p, p + 1, p + 2));
+        sql.push_str("(?,?,?,?,?,?)");
     }
     sql.push_str(
         " ON CONFLICT (tenant_id, collection, key) DO UPDATE SET body = excluded.body, \
@@ -276,13 +278,16 @@ impl Store for SqliteStore {
         let now = Utc::now();
         for chunk in rows.chunks(ROWS_PER_STATEMENT) {
             let sql = upsert_sql(chunk.len());
-            let mut q = sqlx::query(AssertSqlSafe(sql))
-                .bind(tenant)
-                .bind(collection.slug())
-                .bind(now);
+            let mut q = sqlx::query(AssertSqlSafe(sql));
             for row in chunk {
                 seq += 1;
-                q = q.bind(row.key.as_str()).bind(row.body.as_str()).bind(seq);
+                q = q
+                    .bind(tenant)
+                    .bind(collection.slug())
+                    .bind(row.key.as_str())
+                    .bind(row.body.as_str())
+                    .bind(seq)
+                    .bind(now);
             }
             q.execute(&mut *tx).await?;
         }
