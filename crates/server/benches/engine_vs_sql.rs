@@ -109,7 +109,7 @@ fx_day AS (
                 FROM (SELECT body::jsonb AS b FROM records
                       WHERE tenant_id = $1 AND collection = 'fx-rates' OFFSET 0) r) f) x
     WHERE currency <> $2::text
-    ORDER BY currency, day, at ASC
+    ORDER BY currency, day, at DESC
 ),
 ev_rate AS (
     SELECT k.currency, k.day,
@@ -555,63 +555,175 @@ async fn edge_cases() -> Option<bool> {
     let events = vec![
         // Same-day changes: the later instant wins; cancel, then a change restarts.
         ev("e01", "c1", "s1", "start", "2025-01-10", amount("100")),
-        ev("e02", "c1", "s1", "change", "2025-03-05T15:00:00Z", amount("150")),
-        ev("e03", "c1", "s1", "change", "2025-03-05T09:00:00Z", amount("120")),
+        ev(
+            "e02",
+            "c1",
+            "s1",
+            "change",
+            "2025-03-05T15:00:00Z",
+            amount("150"),
+        ),
+        ev(
+            "e03",
+            "c1",
+            "s1",
+            "change",
+            "2025-03-05T09:00:00Z",
+            amount("120"),
+        ),
         ev("e04", "c1", "s1", "cancel", "2025-07-01", none.clone()),
         ev("e05", "c1", "s1", "change", "2025-09-01", amount("80")),
         // A trial kept by a change without one; EUR before its first rate.
-        ev("e06", "c2", "s2", "start", "2025-02-01",
-           serde_json::json!({"amount": "300", "interval": "year", "currency": "EUR",
-                              "trial_ends_at": "2025-02-15"})),
-        ev("e07", "c2", "s2", "change", "2025-02-10",
-           serde_json::json!({"amount": "300", "interval": "year", "currency": "EUR",
-                              "quantity": 2})),
+        ev(
+            "e06",
+            "c2",
+            "s2",
+            "start",
+            "2025-02-01",
+            serde_json::json!({"amount": "300", "interval": "year", "currency": "EUR",
+                              "trial_ends_at": "2025-02-15"}),
+        ),
+        ev(
+            "e07",
+            "c2",
+            "s2",
+            "change",
+            "2025-02-10",
+            serde_json::json!({"amount": "300", "interval": "year", "currency": "EUR",
+                              "quantity": 2}),
+        ),
         // A trial cancelled before it ends never counts.
-        ev("e08", "c3", "s3", "start", "2025-04-01",
-           serde_json::json!({"amount": "40", "trial_ends_at": "2025-04-20"})),
+        ev(
+            "e08",
+            "c3",
+            "s3",
+            "start",
+            "2025-04-01",
+            serde_json::json!({"amount": "40", "trial_ends_at": "2025-04-20"}),
+        ),
         ev("e09", "c3", "s3", "cancel", "2025-04-10", none.clone()),
         // Start and cancel on one day; weekly every 2; a currency without rates.
         ev("e10", "c4", "s4a", "start", "2025-05-05", amount("500")),
         ev("e11", "c4", "s4a", "cancel", "2025-05-05", none.clone()),
-        ev("e12", "c4", "s4b", "start", "2025-05-06",
-           serde_json::json!({"amount": "10", "interval": "week", "interval_count": 2})),
-        ev("e13", "c4", "s4c", "start", "2025-06-01",
-           serde_json::json!({"amount": "1", "interval": "day", "currency": "GBP"})),
+        ev(
+            "e12",
+            "c4",
+            "s4b",
+            "start",
+            "2025-05-06",
+            serde_json::json!({"amount": "10", "interval": "week", "interval_count": 2}),
+        ),
+        ev(
+            "e13",
+            "c4",
+            "s4c",
+            "start",
+            "2025-06-01",
+            serde_json::json!({"amount": "1", "interval": "day", "currency": "GBP"}),
+        ),
         // Two subscriptions: ending one is contraction, the last churn.
-        ev("e14", "c5", "s5a", "start", "2025-01-01",
-           serde_json::json!({"amount": "50", "quantity": 3, "discount": "10"})),
-        ev("e15", "c5", "s5b", "start", "2025-08-01",
-           serde_json::json!({"amount": "600", "interval": "half_year"})),
+        ev(
+            "e14",
+            "c5",
+            "s5a",
+            "start",
+            "2025-01-01",
+            serde_json::json!({"amount": "50", "quantity": 3, "discount": "10"}),
+        ),
+        ev(
+            "e15",
+            "c5",
+            "s5b",
+            "start",
+            "2025-08-01",
+            serde_json::json!({"amount": "600", "interval": "half_year"}),
+        ),
         ev("e16", "c5", "s5a", "cancel", "2025-10-01", none.clone()),
         ev("e17", "c5", "s5b", "cancel", "2025-11-01", none.clone()),
         // An instant with an offset (July 1 in UTC); two same-day rates (the later wins).
-        ev("e18", "c6", "s6", "start", "2025-06-30T23:30:00-02:00",
-           serde_json::json!({"amount": "90", "interval": "quarter", "currency": "EUR"})),
-        ev("e19", "c6", "s6", "change", "2025-06-01T18:00:00Z",
-           serde_json::json!({"amount": "45", "interval": "quarter", "currency": "EUR"})),
+        ev(
+            "e18",
+            "c6",
+            "s6",
+            "start",
+            "2025-06-30T23:30:00-02:00",
+            serde_json::json!({"amount": "90", "interval": "quarter", "currency": "EUR"}),
+        ),
+        ev(
+            "e19",
+            "c6",
+            "s6",
+            "change",
+            "2025-06-01T18:00:00Z",
+            serde_json::json!({"amount": "45", "interval": "quarter", "currency": "EUR"}),
+        ),
         // A change with no start, carrying a trial; a change replacing a trial.
-        ev("e20", "c7", "s7", "change", "2025-03-03",
-           serde_json::json!({"amount": "70", "trial_ends_at": "2025-03-10"})),
-        ev("e21", "c7", "s7", "change", "2025-03-05",
-           serde_json::json!({"amount": "75", "trial_ends_at": "2025-03-20"})),
+        ev(
+            "e20",
+            "c7",
+            "s7",
+            "change",
+            "2025-03-03",
+            serde_json::json!({"amount": "70", "trial_ends_at": "2025-03-10"}),
+        ),
+        ev(
+            "e21",
+            "c7",
+            "s7",
+            "change",
+            "2025-03-05",
+            serde_json::json!({"amount": "75", "trial_ends_at": "2025-03-20"}),
+        ),
+        // An event on the trial's last day counts that day.
+        ev("e29", "c7", "s7", "change", "2025-03-20", amount("80")),
+        // A trial end given as an instant (May 11 in UTC).
+        ev(
+            "e30",
+            "c12",
+            "s12",
+            "start",
+            "2025-05-01",
+            serde_json::json!({"amount": "15", "trial_ends_at": "2025-05-10T23:00:00-05:00"}),
+        ),
         // A trial that ended before the start counts at once.
-        ev("e22", "c8", "s8", "start", "2025-01-25",
-           serde_json::json!({"amount": "33.33", "trial_ends_at": "2025-01-20"})),
+        ev(
+            "e22",
+            "c8",
+            "s8",
+            "start",
+            "2025-01-25",
+            serde_json::json!({"amount": "33.33", "trial_ends_at": "2025-01-20"}),
+        ),
         // Same instant: ties broken by id in byte order ("Z9" < "a9").
         ev("a9", "c9", "s9", "start", "2025-02-02", amount("20")),
         ev("Z9", "c9", "s9", "start", "2025-02-02", amount("10")),
         // Free plan, then paid; a cancelled trial re-started.
         ev("e23", "c10", "s10", "start", "2025-01-05", amount("0")),
         ev("e24", "c10", "s10", "change", "2025-04-05", amount("25")),
-        ev("e25", "c11", "s11", "start", "2025-01-05",
-           serde_json::json!({"amount": "60", "trial_ends_at": "2025-12-31"})),
+        ev(
+            "e25",
+            "c11",
+            "s11",
+            "start",
+            "2025-01-05",
+            serde_json::json!({"amount": "60", "trial_ends_at": "2025-12-31"}),
+        ),
         ev("e26", "c11", "s11", "cancel", "2025-02-05", none.clone()),
         ev("e27", "c11", "s11", "start", "2025-03-05", amount("60")),
-        ev("e28", "c11", "s11", "change", "2025-11-15",
-           serde_json::json!({"amount": "60", "interval": "month", "interval_count": 3})),
+        ev(
+            "e28",
+            "c11",
+            "s11",
+            "change",
+            "2025-11-15",
+            serde_json::json!({"amount": "60", "interval": "month", "interval_count": 3}),
+        ),
     ];
     for (collection, rows) in [
-        (Collection::FxRates, rates.as_array().cloned().unwrap_or_default()),
+        (
+            Collection::FxRates,
+            rates.as_array().cloned().unwrap_or_default(),
+        ),
         (Collection::SubscriptionEvents, events),
     ] {
         let batch = ingest::validate(collection, &rows)
@@ -620,7 +732,11 @@ async fn edge_cases() -> Option<bool> {
             .await
             .expect("stored");
     }
-    let engine = state.engines.build(&tenant).await.expect("the engine builds");
+    let engine = state
+        .engines
+        .build(&tenant)
+        .await
+        .expect("the engine builds");
     let mut conn = PgConnection::connect(url).await.expect("a connection");
     let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).expect("a date");
     let mut ok = true;

@@ -115,15 +115,21 @@ impl Engines {
         // Read the version first: writes landing during the load make the
         // engine look older than it is, which costs a rebuild, never a stale read.
         let version = self.store.data_version(tenant.id).await?;
-        let mut bodies = Vec::with_capacity(ENGINE_COLLECTIONS.len());
-        for c in ENGINE_COLLECTIONS {
-            bodies.push(self.store.all_bodies(tenant.id, c).await?);
-        }
         let settings = settings_of(tenant);
         let started = std::time::Instant::now();
-        let ledger = tokio::task::spawn_blocking(move || build_ledger(settings, &bodies))
+        // One collection at a time, parsed off the async threads, its stored
+        // text dropped before the next is read: peak memory stays near the
+        // engine's own size.
+        let mut loaded = Loaded::default();
+        for c in ENGINE_COLLECTIONS {
+            let bodies = self.store.all_bodies(tenant.id, c).await?;
+            loaded = tokio::task::spawn_blocking(move || loaded.add(c, &bodies).map(|()| loaded))
+                .await
+                .map_err(|e| StoreError::Corrupt(format!("engine load crashed: {e}")))??;
+        }
+        let ledger = tokio::task::spawn_blocking(move || loaded.into_ledger(settings))
             .await
-            .map_err(|e| StoreError::Corrupt(format!("engine build crashed: {e}")))??;
+            .map_err(|e| StoreError::Corrupt(format!("engine build crashed: {e}")))?;
         tracing::info!(tenant = %tenant.slug, version, ms = started.elapsed().as_millis() as u64, "engine built");
         Ok(TenantEngine {
             version,
@@ -191,35 +197,93 @@ async fn current_at(slot: &Slot, version: DataVersion) -> Option<EngineRead> {
     OwnedRwLockReadGuard::try_map(guard, |e| e.as_ref().filter(|e| e.version >= version)).ok()
 }
 
-fn parse_all<T: serde::de::DeserializeOwned>(bodies: &[String]) -> StoreResult<Vec<T>> {
+/// Drops what no metric reads (free-form attributes, invoice lines, cost
+/// descriptions): most of a record's memory.
+trait Slim {
+    fn slim(&mut self);
+}
+
+macro_rules! slim_attributes {
+    ($($t:ty),*) => {$(impl Slim for $t {
+        fn slim(&mut self) {
+            self.attributes = Default::default();
+        }
+    })*};
+}
+slim_attributes!(Customer, SubscriptionEvent, Payment, TimeEntry);
+
+impl Slim for Invoice {
+    fn slim(&mut self) {
+        self.attributes = Default::default();
+        self.lines = Vec::new();
+    }
+}
+
+impl Slim for Cost {
+    fn slim(&mut self) {
+        self.attributes = Default::default();
+        self.description = None;
+    }
+}
+
+impl Slim for FxRate {
+    fn slim(&mut self) {}
+}
+
+/// The records an engine is built from, slimmed to what metrics read.
+#[derive(Default)]
+struct Loaded {
+    customers: Vec<Customer>,
+    subscription_events: Vec<SubscriptionEvent>,
+    fx_rates: Vec<FxRate>,
+    invoices: Vec<Invoice>,
+    payments: Vec<Payment>,
+    costs: Vec<Cost>,
+    time_entries: Vec<TimeEntry>,
+}
+
+fn parse_all<T: serde::de::DeserializeOwned + Slim>(bodies: &[String]) -> StoreResult<Vec<T>> {
     bodies
         .iter()
         .map(|b| {
-            serde_json::from_str(b).map_err(|e| StoreError::Corrupt(format!("stored record: {e}")))
+            let mut record: T = serde_json::from_str(b)
+                .map_err(|e| StoreError::Corrupt(format!("stored record: {e}")))?;
+            record.slim();
+            Ok(record)
         })
         .collect()
 }
 
-fn build_ledger(settings: TenantSettings, bodies: &[Vec<String>]) -> StoreResult<Ledger> {
-    let customers: Vec<Customer> = parse_all(&bodies[0])?;
-    let subscription_events: Vec<SubscriptionEvent> = parse_all(&bodies[1])?;
-    let fx_rates: Vec<FxRate> = parse_all(&bodies[2])?;
-    let invoices: Vec<Invoice> = parse_all(&bodies[3])?;
-    let payments: Vec<Payment> = parse_all(&bodies[4])?;
-    let costs: Vec<Cost> = parse_all(&bodies[5])?;
-    let time_entries: Vec<TimeEntry> = parse_all(&bodies[6])?;
-    Ok(Ledger::new(
-        settings,
-        Records {
-            customers: &customers,
-            subscription_events: &subscription_events,
-            fx_rates: &fx_rates,
-            invoices: &invoices,
-            payments: &payments,
-            costs: &costs,
-            time_entries: &time_entries,
-        },
-    ))
+impl Loaded {
+    /// Parses the stored bodies of `collection`.
+    fn add(&mut self, collection: Collection, bodies: &[String]) -> StoreResult<()> {
+        match collection {
+            Collection::Customers => self.customers = parse_all(bodies)?,
+            Collection::SubscriptionEvents => self.subscription_events = parse_all(bodies)?,
+            Collection::FxRates => self.fx_rates = parse_all(bodies)?,
+            Collection::Invoices => self.invoices = parse_all(bodies)?,
+            Collection::Payments => self.payments = parse_all(bodies)?,
+            Collection::Costs => self.costs = parse_all(bodies)?,
+            Collection::TimeEntries => self.time_entries = parse_all(bodies)?,
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn into_ledger(self, settings: TenantSettings) -> Ledger {
+        Ledger::new(
+            settings,
+            Records {
+                customers: &self.customers,
+                subscription_events: &self.subscription_events,
+                fx_rates: &self.fx_rates,
+                invoices: &self.invoices,
+                payments: &self.payments,
+                costs: &self.costs,
+                time_entries: &self.time_entries,
+            },
+        )
+    }
 }
 
 /// Collects the records of one variant out of a mixed slice.
@@ -228,7 +292,11 @@ macro_rules! of_kind {
         $records
             .iter()
             .filter_map(|r| match r {
-                AnyRecord::$variant(x) => Some(x.clone()),
+                AnyRecord::$variant(x) => {
+                    let mut x = x.clone();
+                    x.slim();
+                    Some(x)
+                }
                 _ => None,
             })
             .collect::<Vec<_>>()
