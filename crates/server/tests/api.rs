@@ -34,6 +34,9 @@ async fn health_and_readiness(store: TestStore) {
     assert_eq!(app.get("/readyz", None).await.status(), 200);
     let r = app.get("/healthz", None).await;
     assert!(r.headers().contains_key("x-request-id"));
+    let home = app.get("/", None).await;
+    assert_eq!(home.status(), 200);
+    assert!(home.text().await.unwrap().contains("openapi.json"));
 }
 
 async fn every_collection_is_accepted_and_readable(store: TestStore) {
