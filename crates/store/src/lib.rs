@@ -7,6 +7,7 @@ mod error;
 mod migrate;
 pub mod postgres;
 mod rows;
+mod shared;
 pub mod sqlite;
 pub mod testing;
 mod types;

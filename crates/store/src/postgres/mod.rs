@@ -3,11 +3,9 @@
 use crate::migrate::{Migration, POSTGRES};
 use crate::types::scopes_to_text;
 use crate::{
-    ApiToken, AuditEntry, AuditRecord, DataVersion, NewApiToken, NewTenant, NewUser, Store,
-    StoreError, StoreResult, StoredRecord, Tenant, TenantId, TenantUpdate, UserId,
-    last_row_per_key,
+    ApiToken, AuditEntry, AuditRecord, DataVersion, NewApiToken, NewTenant, NewUser, StoreError,
+    StoreResult, StoredRecord, Tenant, TenantId, TenantUpdate, UserId, last_row_per_key,
 };
-use async_trait::async_trait;
 use chrono::Utc;
 use quarterdeck_domain::{Collection, ParsedRow};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
@@ -19,7 +17,9 @@ const MIGRATION_LOCK: i64 = 0x5144_4d49_4752;
 
 /// Quarterdeck's data in PostgreSQL.
 pub struct PgStore {
-    pool: PgPool,
+    /// One pool serves reads and writes (the shared code names both).
+    reader: PgPool,
+    writer: PgPool,
 }
 
 impl PgStore {
@@ -36,7 +36,10 @@ impl PgStore {
             .connect_with(options)
             .await?;
         migrate(&pool, POSTGRES).await?;
-        Ok(Self { pool })
+        Ok(Self {
+            reader: pool.clone(),
+            writer: pool,
+        })
     }
 }
 
@@ -91,139 +94,9 @@ async fn migrate(pool: &PgPool, migrations: &[Migration]) -> StoreResult<()> {
     result
 }
 
-crate::rows::row_readers!(PgRow);
-
-/// Bumps the tenant's data version inside the caller's transaction.
-async fn bump_version(conn: &mut sqlx::PgConnection, tenant: TenantId) -> StoreResult<DataVersion> {
-    sqlx::query_scalar(
-        "UPDATE tenants SET data_version = data_version + 1 WHERE id = $1 RETURNING data_version",
-    )
-    .bind(tenant)
-    .fetch_optional(&mut *conn)
-    .await?
-    .ok_or_else(|| StoreError::NotFound(format!("tenant {tenant}")))
-}
-
-#[async_trait]
-impl Store for PgStore {
+crate::shared::store_impl!(PgStore, sqlx::PgConnection, PgRow, {
     fn backend(&self) -> &'static str {
         "postgres"
-    }
-
-    async fn ping(&self) -> StoreResult<()> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
-        Ok(())
-    }
-
-    async fn create_tenant(&self, t: &NewTenant) -> StoreResult<Tenant> {
-        let row = sqlx::query(
-            "INSERT INTO tenants (slug, name, currency, timezone, created_at) \
-             VALUES ($1, $2, $3, $4, $5) RETURNING *",
-        )
-        .bind(&t.slug)
-        .bind(&t.name)
-        .bind(t.currency.code())
-        .bind(&t.timezone)
-        .bind(Utc::now())
-        .fetch_one(&self.pool)
-        .await
-        .map_err(|e| StoreError::unique(e, format!("tenant `{}`", t.slug)))?;
-        tenant_from(&row)
-    }
-
-    async fn tenant_by_slug(&self, slug: &str) -> StoreResult<Option<Tenant>> {
-        let row = sqlx::query("SELECT * FROM tenants WHERE slug = $1")
-            .bind(slug)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.as_ref().map(tenant_from).transpose()
-    }
-
-    async fn tenant_by_id(&self, id: TenantId) -> StoreResult<Option<Tenant>> {
-        let row = sqlx::query("SELECT * FROM tenants WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.as_ref().map(tenant_from).transpose()
-    }
-
-    async fn update_tenant(&self, id: TenantId, u: &TenantUpdate) -> StoreResult<Tenant> {
-        let mut tx = self.pool.begin().await?;
-        let row = sqlx::query(
-            "UPDATE tenants SET name = $1, currency = $2, timezone = $3, fiscal_year_start = $4, \
-             settings = $5 WHERE id = $6 RETURNING *",
-        )
-        .bind(&u.name)
-        .bind(u.currency.code())
-        .bind(&u.timezone)
-        .bind(u.fiscal_year_start as i32)
-        .bind(u.options.to_json())
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or_else(|| StoreError::NotFound(format!("tenant {id}")))?;
-        bump_version(&mut tx, id).await?;
-        tx.commit().await?;
-        tenant_from(&row)
-    }
-
-    async fn list_tenants(&self) -> StoreResult<Vec<Tenant>> {
-        let rows = sqlx::query("SELECT * FROM tenants ORDER BY id")
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(tenant_from).collect()
-    }
-
-    async fn create_token(&self, t: &NewApiToken) -> StoreResult<ApiToken> {
-        let row = sqlx::query(
-            "INSERT INTO api_tokens (tenant_id, name, prefix, secret_hash, scopes, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6) RETURNING *",
-        )
-        .bind(t.tenant_id)
-        .bind(&t.name)
-        .bind(&t.prefix)
-        .bind(&t.secret_hash)
-        .bind(scopes_to_text(&t.scopes))
-        .bind(Utc::now())
-        .fetch_one(&self.pool)
-        .await
-        .map_err(|e| StoreError::unique(e, "token"))?;
-        token_from(&row)
-    }
-
-    async fn token_by_hash(&self, secret_hash: &str) -> StoreResult<Option<ApiToken>> {
-        let row =
-            sqlx::query("SELECT * FROM api_tokens WHERE secret_hash = $1 AND revoked_at IS NULL")
-                .bind(secret_hash)
-                .fetch_optional(&self.pool)
-                .await?;
-        row.as_ref().map(token_from).transpose()
-    }
-
-    async fn upsert_user_membership(&self, u: &NewUser) -> StoreResult<UserId> {
-        let mut tx = self.pool.begin().await?;
-        let now = Utc::now();
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO users (email, password_hash, created_at) VALUES ($1, $2, $3) \
-             ON CONFLICT (email) DO UPDATE SET password_hash = EXCLUDED.password_hash RETURNING id",
-        )
-        .bind(&u.email)
-        .bind(&u.password_hash)
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await?;
-        sqlx::query(
-            "INSERT INTO memberships (tenant_id, user_id, role, created_at) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (tenant_id, user_id) DO UPDATE SET role = EXCLUDED.role",
-        )
-        .bind(u.tenant_id)
-        .bind(id)
-        .bind(u.role.as_str())
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(id)
     }
 
     async fn upsert_records(
@@ -238,14 +111,14 @@ impl Store for PgStore {
         }
         let keys: Vec<&str> = rows.iter().map(|r| r.key.as_str()).collect();
         let bodies: Vec<&str> = rows.iter().map(|r| r.body.as_str()).collect();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         sqlx::query(
             "INSERT INTO records (tenant_id, collection, key, body, seq, received_at) \
-             SELECT $1, $2, t.key, t.body, nextval('record_seq'), $3 \
-             FROM UNNEST($4::text[], $5::text[]) WITH ORDINALITY AS t(key, body, ord) \
-             ORDER BY t.ord \
-             ON CONFLICT (tenant_id, collection, key) DO UPDATE SET body = EXCLUDED.body, \
-             seq = EXCLUDED.seq, received_at = EXCLUDED.received_at",
+                 SELECT $1, $2, t.key, t.body, nextval('record_seq'), $3 \
+                 FROM UNNEST($4::text[], $5::text[]) WITH ORDINALITY AS t(key, body, ord) \
+                 ORDER BY t.ord \
+                 ON CONFLICT (tenant_id, collection, key) DO UPDATE SET body = EXCLUDED.body, \
+                 seq = EXCLUDED.seq, received_at = EXCLUDED.received_at",
         )
         .bind(tenant)
         .bind(collection.slug())
@@ -258,138 +131,4 @@ impl Store for PgStore {
         tx.commit().await?;
         Ok(version)
     }
-
-    async fn get_record(
-        &self,
-        tenant: TenantId,
-        collection: Collection,
-        key: &str,
-    ) -> StoreResult<Option<StoredRecord>> {
-        let row = sqlx::query(
-            "SELECT key, body, seq, received_at FROM records \
-             WHERE tenant_id = $1 AND collection = $2 AND key = $3",
-        )
-        .bind(tenant)
-        .bind(collection.slug())
-        .bind(key)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.as_ref().map(record_from).transpose()
-    }
-
-    async fn list_records(
-        &self,
-        tenant: TenantId,
-        collection: Collection,
-        limit: u32,
-        before: Option<i64>,
-    ) -> StoreResult<Vec<StoredRecord>> {
-        let rows = sqlx::query(
-            "SELECT key, body, seq, received_at FROM records \
-             WHERE tenant_id = $1 AND collection = $2 AND seq < $3 ORDER BY seq DESC LIMIT $4",
-        )
-        .bind(tenant)
-        .bind(collection.slug())
-        .bind(before.unwrap_or(i64::MAX))
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(record_from).collect()
-    }
-
-    async fn delete_record(
-        &self,
-        tenant: TenantId,
-        collection: Collection,
-        key: &str,
-    ) -> StoreResult<Option<DataVersion>> {
-        let mut tx = self.pool.begin().await?;
-        let done = sqlx::query(
-            "DELETE FROM records WHERE tenant_id = $1 AND collection = $2 AND key = $3",
-        )
-        .bind(tenant)
-        .bind(collection.slug())
-        .bind(key)
-        .execute(&mut *tx)
-        .await?;
-        if done.rows_affected() == 0 {
-            return Ok(None);
-        }
-        let version = bump_version(&mut tx, tenant).await?;
-        tx.commit().await?;
-        Ok(Some(version))
-    }
-
-    async fn data_version(&self, tenant: TenantId) -> StoreResult<DataVersion> {
-        sqlx::query_scalar("SELECT data_version FROM tenants WHERE id = $1")
-            .bind(tenant)
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or_else(|| StoreError::NotFound(format!("tenant {tenant}")))
-    }
-
-    async fn all_bodies(
-        &self,
-        tenant: TenantId,
-        collection: Collection,
-    ) -> StoreResult<Vec<String>> {
-        Ok(sqlx::query_scalar(
-            "SELECT body FROM records WHERE tenant_id = $1 AND collection = $2 ORDER BY seq",
-        )
-        .bind(tenant)
-        .bind(collection.slug())
-        .fetch_all(&self.pool)
-        .await?)
-    }
-
-    async fn delete_all_records(&self, tenant: TenantId) -> StoreResult<u64> {
-        let mut tx = self.pool.begin().await?;
-        let done = sqlx::query("DELETE FROM records WHERE tenant_id = $1")
-            .bind(tenant)
-            .execute(&mut *tx)
-            .await?;
-        bump_version(&mut tx, tenant).await?;
-        tx.commit().await?;
-        Ok(done.rows_affected())
-    }
-
-    async fn count_records(&self, tenant: TenantId, collection: Collection) -> StoreResult<u64> {
-        let n: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM records WHERE tenant_id = $1 AND collection = $2",
-        )
-        .bind(tenant)
-        .bind(collection.slug())
-        .fetch_one(&self.pool)
-        .await?;
-        Ok(n as u64)
-    }
-
-    async fn append_audit(&self, e: &AuditEntry) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO audit_log (tenant_id, actor, action, target, detail, ip, at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(e.tenant_id)
-        .bind(&e.actor)
-        .bind(&e.action)
-        .bind(&e.target)
-        .bind(&e.detail)
-        .bind(&e.ip)
-        .bind(Utc::now())
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
-    async fn list_audit(&self, tenant: TenantId, limit: u32) -> StoreResult<Vec<AuditRecord>> {
-        let rows = sqlx::query(
-            "SELECT id, actor, action, target, detail, ip, at FROM audit_log \
-             WHERE tenant_id = $1 ORDER BY id DESC LIMIT $2",
-        )
-        .bind(tenant)
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(audit_from).collect()
-    }
-}
+});

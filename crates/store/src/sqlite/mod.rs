@@ -3,11 +3,9 @@
 use crate::migrate::{Migration, SQLITE};
 use crate::types::scopes_to_text;
 use crate::{
-    ApiToken, AuditEntry, AuditRecord, DataVersion, NewApiToken, NewTenant, NewUser, Store,
-    StoreError, StoreResult, StoredRecord, Tenant, TenantId, TenantUpdate, UserId,
-    last_row_per_key,
+    ApiToken, AuditEntry, AuditRecord, DataVersion, NewApiToken, NewTenant, NewUser, StoreError,
+    StoreResult, StoredRecord, Tenant, TenantId, TenantUpdate, UserId, last_row_per_key,
 };
-use async_trait::async_trait;
 use chrono::Utc;
 use quarterdeck_domain::{Collection, ParsedRow};
 use sqlx::AssertSqlSafe;
@@ -97,8 +95,6 @@ async fn migrate(pool: &SqlitePool, migrations: &[Migration]) -> StoreResult<()>
     Ok(())
 }
 
-crate::rows::row_readers!(SqliteRow);
-
 /// `INSERT … VALUES (?, ?, ?, ?, ?, ?), …` for `n` rows, with upsert.
 ///
 /// Anonymous parameters on purpose: with numbered ones (`?7`) binding looks up
@@ -121,140 +117,9 @@ fn upsert_sql(n: usize) -> String {
     sql
 }
 
-/// Bumps the tenant's data version inside the caller's transaction.
-async fn bump_version(
-    conn: &mut sqlx::SqliteConnection,
-    tenant: TenantId,
-) -> StoreResult<DataVersion> {
-    sqlx::query_scalar(
-        "UPDATE tenants SET data_version = data_version + 1 WHERE id = ? RETURNING data_version",
-    )
-    .bind(tenant)
-    .fetch_optional(&mut *conn)
-    .await?
-    .ok_or_else(|| StoreError::NotFound(format!("tenant {tenant}")))
-}
-
-#[async_trait]
-impl Store for SqliteStore {
+crate::shared::store_impl!(SqliteStore, sqlx::SqliteConnection, SqliteRow, {
     fn backend(&self) -> &'static str {
         "sqlite"
-    }
-
-    async fn ping(&self) -> StoreResult<()> {
-        sqlx::query("SELECT 1").execute(&self.reader).await?;
-        Ok(())
-    }
-
-    async fn create_tenant(&self, t: &NewTenant) -> StoreResult<Tenant> {
-        let row = sqlx::query(
-            "INSERT INTO tenants (slug, name, currency, timezone, created_at) \
-             VALUES (?, ?, ?, ?, ?) RETURNING *",
-        )
-        .bind(&t.slug)
-        .bind(&t.name)
-        .bind(t.currency.code())
-        .bind(&t.timezone)
-        .bind(Utc::now())
-        .fetch_one(&self.writer)
-        .await
-        .map_err(|e| StoreError::unique(e, format!("tenant `{}`", t.slug)))?;
-        tenant_from(&row)
-    }
-
-    async fn tenant_by_slug(&self, slug: &str) -> StoreResult<Option<Tenant>> {
-        let row = sqlx::query("SELECT * FROM tenants WHERE slug = ?")
-            .bind(slug)
-            .fetch_optional(&self.reader)
-            .await?;
-        row.as_ref().map(tenant_from).transpose()
-    }
-
-    async fn tenant_by_id(&self, id: TenantId) -> StoreResult<Option<Tenant>> {
-        let row = sqlx::query("SELECT * FROM tenants WHERE id = ?")
-            .bind(id)
-            .fetch_optional(&self.reader)
-            .await?;
-        row.as_ref().map(tenant_from).transpose()
-    }
-
-    async fn update_tenant(&self, id: TenantId, u: &TenantUpdate) -> StoreResult<Tenant> {
-        let mut tx = self.writer.begin().await?;
-        let row = sqlx::query(
-            "UPDATE tenants SET name = ?, currency = ?, timezone = ?, fiscal_year_start = ?, \
-             settings = ? WHERE id = ? RETURNING *",
-        )
-        .bind(&u.name)
-        .bind(u.currency.code())
-        .bind(&u.timezone)
-        .bind(u.fiscal_year_start as i32)
-        .bind(u.options.to_json())
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or_else(|| StoreError::NotFound(format!("tenant {id}")))?;
-        bump_version(&mut tx, id).await?;
-        tx.commit().await?;
-        tenant_from(&row)
-    }
-
-    async fn list_tenants(&self) -> StoreResult<Vec<Tenant>> {
-        let rows = sqlx::query("SELECT * FROM tenants ORDER BY id")
-            .fetch_all(&self.reader)
-            .await?;
-        rows.iter().map(tenant_from).collect()
-    }
-
-    async fn create_token(&self, t: &NewApiToken) -> StoreResult<ApiToken> {
-        let row = sqlx::query(
-            "INSERT INTO api_tokens (tenant_id, name, prefix, secret_hash, scopes, created_at) \
-             VALUES (?, ?, ?, ?, ?, ?) RETURNING *",
-        )
-        .bind(t.tenant_id)
-        .bind(&t.name)
-        .bind(&t.prefix)
-        .bind(&t.secret_hash)
-        .bind(scopes_to_text(&t.scopes))
-        .bind(Utc::now())
-        .fetch_one(&self.writer)
-        .await
-        .map_err(|e| StoreError::unique(e, "token"))?;
-        token_from(&row)
-    }
-
-    async fn token_by_hash(&self, secret_hash: &str) -> StoreResult<Option<ApiToken>> {
-        let row =
-            sqlx::query("SELECT * FROM api_tokens WHERE secret_hash = ? AND revoked_at IS NULL")
-                .bind(secret_hash)
-                .fetch_optional(&self.reader)
-                .await?;
-        row.as_ref().map(token_from).transpose()
-    }
-
-    async fn upsert_user_membership(&self, u: &NewUser) -> StoreResult<UserId> {
-        let mut tx = self.writer.begin().await?;
-        let now = Utc::now();
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO users (email, password_hash, created_at) VALUES (?, ?, ?) \
-             ON CONFLICT (email) DO UPDATE SET password_hash = excluded.password_hash RETURNING id",
-        )
-        .bind(&u.email)
-        .bind(&u.password_hash)
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await?;
-        sqlx::query(
-            "INSERT INTO memberships (tenant_id, user_id, role, created_at) VALUES (?, ?, ?, ?) \
-             ON CONFLICT (tenant_id, user_id) DO UPDATE SET role = excluded.role",
-        )
-        .bind(u.tenant_id)
-        .bind(id)
-        .bind(u.role.as_str())
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(id)
     }
 
     async fn upsert_records(
@@ -295,137 +160,4 @@ impl Store for SqliteStore {
         tx.commit().await?;
         Ok(version)
     }
-
-    async fn get_record(
-        &self,
-        tenant: TenantId,
-        collection: Collection,
-        key: &str,
-    ) -> StoreResult<Option<StoredRecord>> {
-        let row = sqlx::query(
-            "SELECT key, body, seq, received_at FROM records \
-             WHERE tenant_id = ? AND collection = ? AND key = ?",
-        )
-        .bind(tenant)
-        .bind(collection.slug())
-        .bind(key)
-        .fetch_optional(&self.reader)
-        .await?;
-        row.as_ref().map(record_from).transpose()
-    }
-
-    async fn list_records(
-        &self,
-        tenant: TenantId,
-        collection: Collection,
-        limit: u32,
-        before: Option<i64>,
-    ) -> StoreResult<Vec<StoredRecord>> {
-        let rows = sqlx::query(
-            "SELECT key, body, seq, received_at FROM records \
-             WHERE tenant_id = ? AND collection = ? AND seq < ? ORDER BY seq DESC LIMIT ?",
-        )
-        .bind(tenant)
-        .bind(collection.slug())
-        .bind(before.unwrap_or(i64::MAX))
-        .bind(i64::from(limit))
-        .fetch_all(&self.reader)
-        .await?;
-        rows.iter().map(record_from).collect()
-    }
-
-    async fn delete_record(
-        &self,
-        tenant: TenantId,
-        collection: Collection,
-        key: &str,
-    ) -> StoreResult<Option<DataVersion>> {
-        let mut tx = self.writer.begin().await?;
-        let done =
-            sqlx::query("DELETE FROM records WHERE tenant_id = ? AND collection = ? AND key = ?")
-                .bind(tenant)
-                .bind(collection.slug())
-                .bind(key)
-                .execute(&mut *tx)
-                .await?;
-        if done.rows_affected() == 0 {
-            return Ok(None);
-        }
-        let version = bump_version(&mut tx, tenant).await?;
-        tx.commit().await?;
-        Ok(Some(version))
-    }
-
-    async fn data_version(&self, tenant: TenantId) -> StoreResult<DataVersion> {
-        sqlx::query_scalar("SELECT data_version FROM tenants WHERE id = ?")
-            .bind(tenant)
-            .fetch_optional(&self.reader)
-            .await?
-            .ok_or_else(|| StoreError::NotFound(format!("tenant {tenant}")))
-    }
-
-    async fn all_bodies(
-        &self,
-        tenant: TenantId,
-        collection: Collection,
-    ) -> StoreResult<Vec<String>> {
-        Ok(sqlx::query_scalar(
-            "SELECT body FROM records WHERE tenant_id = ? AND collection = ? ORDER BY seq",
-        )
-        .bind(tenant)
-        .bind(collection.slug())
-        .fetch_all(&self.reader)
-        .await?)
-    }
-
-    async fn delete_all_records(&self, tenant: TenantId) -> StoreResult<u64> {
-        let mut tx = self.writer.begin().await?;
-        let done = sqlx::query("DELETE FROM records WHERE tenant_id = ?")
-            .bind(tenant)
-            .execute(&mut *tx)
-            .await?;
-        bump_version(&mut tx, tenant).await?;
-        tx.commit().await?;
-        Ok(done.rows_affected())
-    }
-
-    async fn count_records(&self, tenant: TenantId, collection: Collection) -> StoreResult<u64> {
-        let n: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM records WHERE tenant_id = ? AND collection = ?",
-        )
-        .bind(tenant)
-        .bind(collection.slug())
-        .fetch_one(&self.reader)
-        .await?;
-        Ok(n as u64)
-    }
-
-    async fn append_audit(&self, e: &AuditEntry) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO audit_log (tenant_id, actor, action, target, detail, ip, at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(e.tenant_id)
-        .bind(&e.actor)
-        .bind(&e.action)
-        .bind(&e.target)
-        .bind(&e.detail)
-        .bind(&e.ip)
-        .bind(Utc::now())
-        .execute(&self.writer)
-        .await?;
-        Ok(())
-    }
-
-    async fn list_audit(&self, tenant: TenantId, limit: u32) -> StoreResult<Vec<AuditRecord>> {
-        let rows = sqlx::query(
-            "SELECT id, actor, action, target, detail, ip, at FROM audit_log \
-             WHERE tenant_id = ? ORDER BY id DESC LIMIT ?",
-        )
-        .bind(tenant)
-        .bind(i64::from(limit))
-        .fetch_all(&self.reader)
-        .await?;
-        rows.iter().map(audit_from).collect()
-    }
-}
+});
