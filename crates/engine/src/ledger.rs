@@ -1,5 +1,6 @@
 //! The per-tenant revenue ledger: customers, their events and MRR timelines.
 
+use crate::billing::{BillingChanges, Raw};
 use crate::delinquency::{DelinquencyIndex, DelinquentSpan};
 use crate::filter::{Attributes, CompiledFilter, Dictionaries, Filter};
 use crate::fx::FxTable;
@@ -76,6 +77,9 @@ pub struct Ledger {
     /// Billing records converted and grouped per customer; built on first use
     /// after any change to invoices, payments, costs, hours or rates.
     billing: OnceLock<crate::billing::BillingIndex>,
+    /// The slot of each billing customer (`u32::MAX`: none), built on first
+    /// use after slots or billing customers change.
+    billing_slots: OnceLock<Vec<u32>>,
     /// With the delinquency setting on: which invoices and payments belong to
     /// whom, so a billing change recomputes only its customers. `None` when off.
     delinquency: Option<DelinquencyIndex>,
@@ -99,6 +103,7 @@ impl Ledger {
             costs: HashMap::new(),
             time_entries: HashMap::new(),
             billing: OnceLock::new(),
+            billing_slots: OnceLock::new(),
             // Indexed in one pass below, once the billing records are in.
             delinquency: None,
         };
@@ -223,6 +228,7 @@ impl Ledger {
         let s = self.settings;
         self.fx = FxTable::new(s.currency, s.time_zone, self.fx_rates.values());
         self.billing = OnceLock::new();
+        self.billing_slots = OnceLock::new();
         let foreign = |c: Option<Currency>| c.is_some_and(|c| c != s.currency);
         let mut dirty: HashSet<String> = self
             .customers
@@ -245,23 +251,24 @@ impl Ledger {
     /// timelines of their customers (old and new owner).
     pub fn upsert_invoices(&mut self, invoices: &[Invoice]) {
         self.invoices.reserve(invoices.len());
-        match &mut self.delinquency {
-            None => self
-                .invoices
-                .extend(invoices.iter().map(|i| (i.key(), i.clone()))),
-            Some(d) => {
-                let mut dirty = HashSet::new();
-                for inv in invoices {
-                    let old = self.invoices.insert(inv.key(), inv.clone());
-                    let previous = old.as_ref().map(|o| o.customer_id.as_str());
-                    d.invoice_added(&inv.key(), &inv.customer_id, previous);
-                    dirty.extend(old.map(|o| o.customer_id));
-                    dirty.insert(inv.customer_id.clone());
-                }
-                self.refresh_all(dirty);
+        let mut changes = BillingChanges::default();
+        let track = self.billing.get().is_some() || self.delinquency.is_some();
+        for inv in invoices {
+            let old = self.invoices.insert(inv.key(), inv.clone());
+            if let Some(d) = &mut self.delinquency {
+                let previous = old.as_ref().map(|o| o.customer_id.as_str());
+                d.invoice_added(&inv.key(), &inv.customer_id, previous);
+            }
+            if track {
+                changes.customers.extend(old.map(|o| o.customer_id));
+                changes.customers.insert(inv.customer_id.clone());
+                changes.records.push(inv.key());
             }
         }
-        self.billing_changed(!invoices.is_empty());
+        if self.delinquency.is_some() {
+            self.refresh_all(changes.customers.clone());
+        }
+        self.billing_changed(changes);
     }
 
     /// Adds or replaces payments (by id). With delinquency on, recomputes the
@@ -269,87 +276,116 @@ impl Ledger {
     /// version) name.
     pub fn upsert_payments(&mut self, payments: &[Payment]) {
         self.payments.reserve(payments.len());
-        match &mut self.delinquency {
-            None => self
-                .payments
-                .extend(payments.iter().map(|p| (p.key(), p.clone()))),
-            Some(d) => {
-                let mut touched = HashSet::new();
-                for p in payments {
-                    let old = self.payments.insert(p.key(), p.clone());
-                    let previous = old.as_ref().map(|o| o.invoice_id.as_str());
-                    d.payment_added(&p.key(), &p.invoice_id, previous);
-                    touched.extend(old.map(|o| o.invoice_id));
-                    touched.insert(p.invoice_id.clone());
-                }
-                self.refresh_invoice_owners(touched);
+        let mut touched = HashSet::new();
+        let mut changes = BillingChanges::default();
+        let track = self.billing.get().is_some() || self.delinquency.is_some();
+        for p in payments {
+            let old = self.payments.insert(p.key(), p.clone());
+            let previous = old.map(|o| o.invoice_id);
+            if let Some(d) = &mut self.delinquency {
+                d.payment_added(&p.key(), &p.invoice_id, previous.as_deref());
             }
+            if !track {
+                continue;
+            }
+            touched.extend(previous.clone());
+            touched.insert(p.invoice_id.clone());
+            changes
+                .payments
+                .push((p.key(), previous, Some(p.invoice_id.clone())));
         }
-        self.billing_changed(!payments.is_empty());
+        self.payments_changed(touched, changes);
     }
 
     /// Adds or replaces cost lines (by id).
     pub fn upsert_costs(&mut self, costs: &[Cost]) {
         self.costs.reserve(costs.len());
-        self.costs
-            .extend(costs.iter().map(|c| (c.key(), c.clone())));
-        self.billing_changed(!costs.is_empty());
+        let mut changes = BillingChanges::default();
+        let track = self.billing.get().is_some();
+        for c in costs {
+            let old = self.costs.insert(c.key(), c.clone());
+            if !track {
+                continue;
+            }
+            for owner in [old.map(|o| o.customer_id), Some(c.customer_id.clone())] {
+                match owner {
+                    Some(Some(id)) => {
+                        changes.customers.insert(id);
+                    }
+                    Some(None) => changes.unassigned = true,
+                    None => {}
+                }
+            }
+            changes.records.push(c.key());
+        }
+        self.billing_changed(changes);
     }
 
     /// Adds or replaces time entries (by id).
     pub fn upsert_time_entries(&mut self, entries: &[TimeEntry]) {
         self.time_entries.reserve(entries.len());
-        self.time_entries
-            .extend(entries.iter().map(|t| (t.key(), t.clone())));
-        self.billing_changed(!entries.is_empty());
+        let mut changes = BillingChanges::default();
+        let track = self.billing.get().is_some();
+        for t in entries {
+            let old = self.time_entries.insert(t.key(), t.clone());
+            if !track {
+                continue;
+            }
+            changes.customers.extend(old.map(|o| o.customer_id));
+            changes.customers.insert(t.customer_id.clone());
+            changes.records.push(t.key());
+        }
+        self.billing_changed(changes);
     }
 
     /// Removes invoices by id (their payments stay, and count again if the invoice returns).
     pub fn remove_invoices<S: AsRef<str>>(&mut self, ids: impl IntoIterator<Item = S>) {
-        let Some(d) = &mut self.delinquency else {
-            let removed = remove_keys(&mut self.invoices, ids);
-            self.billing_changed(removed);
-            return;
-        };
-        let mut dirty = HashSet::new();
+        let mut changes = BillingChanges::default();
         for id in ids {
             if let Some(inv) = self.invoices.remove(id.as_ref()) {
-                d.invoice_removed(id.as_ref(), &inv.customer_id);
-                dirty.insert(inv.customer_id);
+                if let Some(d) = &mut self.delinquency {
+                    d.invoice_removed(id.as_ref(), &inv.customer_id);
+                }
+                changes.customers.insert(inv.customer_id);
+                changes.records.push(inv.id);
             }
         }
-        let removed = !dirty.is_empty();
-        self.refresh_all(dirty);
-        self.billing_changed(removed);
+        if self.delinquency.is_some() {
+            self.refresh_all(changes.customers.clone());
+        }
+        self.billing_changed(changes);
     }
 
     /// Removes payments by id.
     pub fn remove_payments<S: AsRef<str>>(&mut self, ids: impl IntoIterator<Item = S>) {
-        let Some(d) = &mut self.delinquency else {
-            let removed = remove_keys(&mut self.payments, ids);
-            self.billing_changed(removed);
-            return;
-        };
         let mut touched = HashSet::new();
+        let mut changes = BillingChanges::default();
         for id in ids {
             if let Some(p) = self.payments.remove(id.as_ref()) {
-                d.payment_removed(id.as_ref(), &p.invoice_id);
+                if let Some(d) = &mut self.delinquency {
+                    d.payment_removed(id.as_ref(), &p.invoice_id);
+                }
+                changes
+                    .payments
+                    .push((id.as_ref().to_string(), Some(p.invoice_id.clone()), None));
                 touched.insert(p.invoice_id);
             }
         }
-        let removed = !touched.is_empty();
-        self.refresh_invoice_owners(touched);
-        self.billing_changed(removed);
+        self.payments_changed(touched, changes);
     }
 
-    /// Recomputes the customers of the invoices `invoice_ids` (unknown ids are skipped).
-    fn refresh_invoice_owners(&mut self, invoice_ids: HashSet<String>) {
-        let dirty = invoice_ids
+    /// After payments naming `touched` invoices changed: recomputes the
+    /// customers of those invoices (timelines with delinquency on, billing facts).
+    fn payments_changed(&mut self, touched: HashSet<String>, mut changes: BillingChanges) {
+        changes.customers = touched
             .iter()
             .filter_map(|id| self.invoices.get(id))
             .map(|inv| inv.customer_id.clone())
             .collect();
-        self.refresh_all(dirty);
+        if self.delinquency.is_some() {
+            self.refresh_all(changes.customers.clone());
+        }
+        self.billing_changed(changes);
     }
 
     /// The days on which `customer_id` counts as churned for an unpaid invoice
@@ -368,19 +404,52 @@ impl Ledger {
 
     /// Removes cost lines by id.
     pub fn remove_costs<S: AsRef<str>>(&mut self, ids: impl IntoIterator<Item = S>) {
-        let removed = remove_keys(&mut self.costs, ids);
-        self.billing_changed(removed);
+        let mut changes = BillingChanges::default();
+        for id in ids {
+            if let Some(c) = self.costs.remove(id.as_ref()) {
+                changes.records.push(c.id);
+                match c.customer_id {
+                    Some(owner) => {
+                        changes.customers.insert(owner);
+                    }
+                    None => changes.unassigned = true,
+                }
+            }
+        }
+        self.billing_changed(changes);
     }
 
     /// Removes time entries by id.
     pub fn remove_time_entries<S: AsRef<str>>(&mut self, ids: impl IntoIterator<Item = S>) {
-        let removed = remove_keys(&mut self.time_entries, ids);
-        self.billing_changed(removed);
+        let mut changes = BillingChanges::default();
+        for id in ids {
+            if let Some(t) = self.time_entries.remove(id.as_ref()) {
+                changes.customers.insert(t.customer_id);
+                changes.records.push(t.id);
+            }
+        }
+        self.billing_changed(changes);
     }
 
-    fn billing_changed(&mut self, changed: bool) {
-        if changed {
-            self.billing = OnceLock::new();
+    /// Brings the billing index (when built) up to date with a batch of changes.
+    fn billing_changed(&mut self, changes: BillingChanges) {
+        if changes.is_empty() {
+            return;
+        }
+        let raw = Raw {
+            tz: self.settings.time_zone,
+            fx: &self.fx,
+            invoices: &self.invoices,
+            payments: &self.payments,
+            costs: &self.costs,
+            time_entries: &self.time_entries,
+        };
+        if let Some(b) = self.billing.get_mut() {
+            let before = b.customers.len();
+            b.update(&raw, changes);
+            if b.customers.len() != before {
+                self.billing_slots = OnceLock::new();
+            }
         }
     }
 
@@ -402,14 +471,26 @@ impl Ledger {
     /// The billing records converted and grouped per customer (built on first use).
     pub(crate) fn billing(&self) -> &crate::billing::BillingIndex {
         self.billing.get_or_init(|| {
-            crate::billing::BillingIndex::new(
-                &self.settings,
-                &self.fx,
-                &self.invoices,
-                &self.payments,
-                &self.costs,
-                &self.time_entries,
-            )
+            crate::billing::BillingIndex::new(&Raw {
+                tz: self.settings.time_zone,
+                fx: &self.fx,
+                invoices: &self.invoices,
+                payments: &self.payments,
+                costs: &self.costs,
+                time_entries: &self.time_entries,
+            })
+        })
+    }
+
+    /// The slot of each billing customer, by index (`u32::MAX`: none).
+    pub(crate) fn billing_slots(&self) -> &[u32] {
+        let billing = self.billing();
+        self.billing_slots.get_or_init(|| {
+            billing
+                .customers
+                .iter()
+                .map(|c| self.slots.get(&c.id).map_or(u32::MAX, |&s| s as u32))
+                .collect()
         })
     }
 
@@ -464,17 +545,10 @@ impl Ledger {
             .filter(move |(slot, _)| compiled.as_ref().is_none_or(|f| f.matches(&attrs[*slot])))
     }
 
-    /// A test of customer ids against `filter` (a customer the ledger does not
-    /// know matches only the filter that selects everyone).
-    pub(crate) fn customer_matcher<'a>(&'a self, filter: &Filter) -> impl Fn(&str) -> bool + 'a {
-        let compiled = (!filter.is_all()).then(|| CompiledFilter::new(filter, &self.dicts));
-        move |id: &str| match &compiled {
-            None => true,
-            Some(f) => self
-                .slots
-                .get(id)
-                .is_some_and(|&slot| f.matches(&self.attrs[slot])),
-        }
+    /// Whether `filter` covers each slot (read in slot order).
+    pub(crate) fn slot_cover(&self, filter: &Filter) -> Vec<bool> {
+        let compiled = CompiledFilter::new(filter, &self.dicts);
+        self.attrs.iter().map(|a| compiled.matches(a)).collect()
     }
 
     /// The slot of a customer id.
@@ -506,6 +580,7 @@ impl Ledger {
             warnings: Vec::new(),
         });
         self.timelines.push_empty();
+        self.billing_slots = OnceLock::new();
         self.attrs.push(Attributes::default());
         self.slots
             .insert(customer_id.to_string(), self.customers.len() - 1);
@@ -536,6 +611,7 @@ impl Ledger {
         let entry = &self.customers[slot];
         if entry.events.is_empty() && !entry.has_record {
             self.timelines.swap_remove(slot);
+            self.billing_slots = OnceLock::new();
             self.attrs.swap_remove(slot);
             let removed = self.customers.swap_remove(slot);
             self.slots.remove(&removed.id);
@@ -571,16 +647,4 @@ impl Ledger {
         }
         self.timelines.set(slot, &timeline);
     }
-}
-
-/// Removes `ids` from `map`, telling whether anything was there.
-fn remove_keys<T, S: AsRef<str>>(
-    map: &mut HashMap<String, T>,
-    ids: impl IntoIterator<Item = S>,
-) -> bool {
-    let mut any = false;
-    for id in ids {
-        any |= map.remove(id.as_ref()).is_some();
-    }
-    any
 }

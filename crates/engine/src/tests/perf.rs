@@ -206,3 +206,187 @@ fn synthetic_billing(customers: usize) -> (Vec<Invoice>, Vec<Payment>) {
     }
     (invoices, payments)
 }
+
+/// The records of one demo company: customers, events, invoices, payments,
+/// costs, time entries and rates.
+type DemoRecords = (
+    Vec<quarterdeck_domain::records::Customer>,
+    Vec<SubscriptionEvent>,
+    Vec<Invoice>,
+    Vec<Payment>,
+    Vec<quarterdeck_domain::records::Cost>,
+    Vec<quarterdeck_domain::records::TimeEntry>,
+    Vec<quarterdeck_domain::records::FxRate>,
+);
+
+/// The records of the demo company at `customers` customers.
+fn demo_records(customers: usize) -> DemoRecords {
+    use quarterdeck_domain::{AnyRecord, parse_record};
+    let mut out = (
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+    );
+    let config = quarterdeck_demo::DemoConfig {
+        customers,
+        seed: 42,
+        today: d("2025-06-30"),
+    };
+    quarterdeck_demo::generate(&config, 10_000, &mut |collection, rows| {
+        for row in rows {
+            match parse_record(collection, &row).map_err(|e| format!("{e:?}"))? {
+                AnyRecord::Customer(r) => out.0.push(r),
+                AnyRecord::SubscriptionEvent(r) => out.1.push(r),
+                AnyRecord::Invoice(mut r) => {
+                    r.lines.clear();
+                    r.attributes.clear();
+                    out.2.push(r)
+                }
+                AnyRecord::Payment(r) => out.3.push(r),
+                AnyRecord::Cost(mut r) => {
+                    r.description = None;
+                    out.4.push(r)
+                }
+                AnyRecord::TimeEntry(r) => out.5.push(r),
+                AnyRecord::FxRate(r) => out.6.push(r),
+                _ => {}
+            }
+        }
+        Ok(())
+    })
+    .expect("the demo company generates");
+    out
+}
+
+/// Resident memory of the process in MB (Linux; 0 elsewhere).
+fn rss_mb() -> u64 {
+    std::fs::read_to_string("/proc/self/statm")
+        .ok()
+        .and_then(|s| s.split_whitespace().nth(1)?.parse::<u64>().ok())
+        .map_or(0, |pages| pages * 4096 / 1_000_000)
+}
+
+#[test]
+#[ignore]
+fn perf_billing_at_100k_customers() {
+    let n = std::env::var("PERF_CUSTOMERS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(100_000);
+    let t = Instant::now();
+    let (customers, events, invoices, payments, costs, time_entries, rates) = demo_records(n);
+    println!(
+        "demo {n}: {} invoices, {} payments, {} costs, {} time entries ({:?})",
+        invoices.len(),
+        payments.len(),
+        costs.len(),
+        time_entries.len(),
+        t.elapsed()
+    );
+    let before = rss_mb();
+    let t = Instant::now();
+    let mut l = Ledger::new(
+        TenantSettings::default(),
+        Records {
+            customers: &customers,
+            subscription_events: &events,
+            fx_rates: &rates,
+            invoices: &invoices,
+            payments: &payments,
+            costs: &costs,
+            time_entries: &time_entries,
+        },
+    );
+    let built = t.elapsed();
+    let t = Instant::now();
+    let _ = l.has_cost_data();
+    println!(
+        "build {built:?}, billing index {:?}; ledger memory ≈ {} MB",
+        t.elapsed(),
+        rss_mb().saturating_sub(before)
+    );
+    let year = period("2024-07-01", "2025-06-30");
+    let previous = year.previous_period();
+    let ttm = period("2023-07-01", "2024-06-30");
+    let segment = customers
+        .iter()
+        .find_map(|c| c.segment.clone())
+        .unwrap_or_default();
+    for (name, f) in [
+        ("all", Filter::all()),
+        ("segment", Filter::segments([segment])),
+    ] {
+        for _ in 0..3 {
+            let t = Instant::now();
+            let mut r = Decimal::ZERO;
+            for p in [year, previous] {
+                r += l.revenue(p, &f);
+            }
+            let revenue = t.elapsed();
+            let t = Instant::now();
+            for p in [year, previous] {
+                let _ = l.ar_aging(p.to, &f);
+            }
+            let ar = t.elapsed();
+            let t = Instant::now();
+            for p in [year, previous] {
+                let _ = l.dso(p, &f);
+            }
+            let dso = t.elapsed();
+            let t = Instant::now();
+            for p in [year, previous, ttm] {
+                let _ = l.gross_margin(p, &f);
+            }
+            let gm = t.elapsed();
+            let t = Instant::now();
+            for p in [year, previous] {
+                let _ = l.revenue_summary(p, dec!(0.8), &f);
+            }
+            let summary = t.elapsed();
+            println!(
+                "{name}: 2×revenue {revenue:?} ({r}), 2×ar_aging {ar:?}, 2×dso {dso:?}, 3×gross_margin {gm:?}, 2×revenue_summary {summary:?}"
+            );
+        }
+    }
+    let mut batch: Vec<Invoice> = invoices
+        .iter()
+        .step_by(invoices.len() / 1000)
+        .take(1000)
+        .cloned()
+        .collect();
+    for inv in &mut batch {
+        inv.amount += dec!(1);
+    }
+    let pays: Vec<Payment> = payments
+        .iter()
+        .step_by(payments.len() / 1000)
+        .take(1000)
+        .cloned()
+        .collect();
+    let rounds = std::env::var("PERF_ROUNDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(2);
+    for round in 0..rounds {
+        let t = Instant::now();
+        l.upsert_invoices(&batch);
+        let inv_t = t.elapsed();
+        let t = Instant::now();
+        let _ = l.revenue(year, &Filter::all());
+        let _ = l.ar_aging(year.to, &Filter::all());
+        let read_t = t.elapsed();
+        let t = Instant::now();
+        l.upsert_payments(&pays);
+        let pay_t = t.elapsed();
+        let t = Instant::now();
+        let _ = l.ar_aging(year.to, &Filter::all());
+        println!(
+            "round {round}: 1,000 invoices {inv_t:?} (then read {read_t:?}); 1,000 payments {pay_t:?} (then read {:?})",
+            t.elapsed()
+        );
+    }
+}

@@ -10,7 +10,8 @@ use chrono::{Days, NaiveDate};
 use chrono_tz::Tz;
 use proptest::prelude::*;
 use quarterdeck_domain::records::{
-    Customer, FxRate, Invoice, Payment, SubscriptionEvent, SubscriptionEventType, SubscriptionState,
+    Cost, Customer, FxRate, Invoice, Payment, SubscriptionEvent, SubscriptionEventType,
+    SubscriptionState, TimeEntry,
 };
 use quarterdeck_domain::{BillingInterval, Currency, TimePoint};
 use rust_decimal::{Decimal, dec};
@@ -881,5 +882,235 @@ proptest! {
                 prop_assert_eq!(x.movements.net_new(), x.mrr_end - x.mrr_start);
             }
         }
+    }
+}
+
+/// Random cost lines (customer or none, day, amount index, cost of service, euro)
+/// and time entries (customer, day, hours index, cost rate index or none).
+type GenCosts = (
+    Vec<(Option<usize>, u16, u8, bool, bool)>,
+    Vec<(usize, u16, u8, Option<u8>)>,
+);
+
+fn gen_costs() -> impl Strategy<Value = GenCosts> {
+    (
+        prop::collection::vec(
+            (
+                prop::option::weighted(0.8, 0usize..7),
+                0u16..SPAN as u16,
+                0u8..4,
+                any::<bool>(),
+                prop::bool::weighted(0.3),
+            ),
+            0..10,
+        ),
+        prop::collection::vec(
+            (
+                0usize..7,
+                0u16..SPAN as u16,
+                0u8..3,
+                prop::option::of(0u8..3),
+            ),
+            0..10,
+        ),
+    )
+}
+
+/// Customer `c` of `b`, or (for the last index) one the ledger does not know.
+fn owner(b: &Built, c: usize) -> String {
+    if c == 6 {
+        "stranger".to_string()
+    } else {
+        format!("c{}", c % b.customers.len())
+    }
+}
+
+fn cost_records(b: &Built, (costs, hours): &GenCosts) -> (Vec<Cost>, Vec<TimeEntry>) {
+    let amounts = [dec!(0), dec!(12.5), dec!(99.99), dec!(4000)];
+    let costs = costs
+        .iter()
+        .enumerate()
+        .map(|(i, &(c, day, amount, cos, euro))| Cost {
+            id: format!("k{i}"),
+            date: at(day, 6),
+            amount: amounts[amount as usize],
+            currency: if euro {
+                Currency::parse("EUR").unwrap()
+            } else {
+                Currency::USD
+            },
+            category: "hosting".into(),
+            customer_id: c.map(|c| owner(b, c)),
+            cost_of_service: cos,
+            description: None,
+            attributes: Default::default(),
+        })
+        .collect();
+    let hours = hours
+        .iter()
+        .enumerate()
+        .map(|(i, &(c, day, h, rate))| TimeEntry {
+            id: format!("t{i}"),
+            customer_id: owner(b, c),
+            date: at(day, 13),
+            hours: [dec!(0.5), dec!(2), dec!(7.25)][h as usize],
+            person: "pat".into(),
+            cost_rate: rate.map(|r| [dec!(0), dec!(40), dec!(33.333)][r as usize]),
+            billable: None,
+            attributes: Default::default(),
+        })
+        .collect();
+    (costs, hours)
+}
+
+/// Every billing figure of `l`, printed exactly (scale included).
+fn billing_snapshot(l: &Ledger, invoices: &[Invoice]) -> Vec<String> {
+    let mut out = Vec::new();
+    for (a, len) in [(0, 400), (30, 90), (200, 0), (350, 200), (0, 0)] {
+        let p = period_from(a, len);
+        for mask in 0..8 {
+            let f = segment_filter(mask);
+            out.push(format!(
+                "{a}+{len} {mask}: revenue {} ar {:?} dso {:?} cost {} margin {:?}",
+                l.revenue(p, &f),
+                l.ar_aging(p.to, &f),
+                l.dso(p, &f),
+                l.cost_of_service(p, &f),
+                l.gross_margin(p, &f)
+            ));
+            out.push(format!("{:?}", l.client_profitability(p, &f)));
+            out.push(format!("{:?}", l.overdue_invoices(p.to, &f)));
+        }
+        for i in invoices {
+            out.push(format!("{} {:?}", i.id, l.open_balance(&i.id, p.to)));
+        }
+    }
+    out.push(format!("{}", l.has_cost_data()));
+    let mut w: Vec<_> = l
+        .billing_warnings()
+        .iter()
+        .map(|w| format!("{w:?}"))
+        .collect();
+    w.sort();
+    out.extend(w);
+    out
+}
+
+/// Checks the indexed billing figures of `l` against straightforward sums.
+fn check_against_reference(l: &Ledger) -> Result<(), TestCaseError> {
+    for (a, len) in [(0, 400), (30, 90), (200, 0), (350, 200), (100, 31)] {
+        let p = period_from(a, len);
+        for mask in 0..8 {
+            let f = segment_filter(mask);
+            prop_assert_eq!(
+                l.revenue(p, &f).to_string(),
+                l.revenue_reference(p, &f).to_string()
+            );
+            prop_assert_eq!(
+                l.cost_of_service(p, &f).to_string(),
+                l.cost_of_service_reference(p, &f).to_string()
+            );
+            let (x, y) = (l.ar_aging(p.to, &f), l.ar_aging_reference(p.to, &f));
+            prop_assert_eq!(format!("{x:?}"), format!("{y:?}"));
+            prop_assert_eq!(x, y);
+        }
+    }
+    prop_assert_eq!(l.has_cost_data(), l.has_cost_data_reference());
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn indexed_billing_equals_the_reference_and_updates_equal_a_rebuild(
+        h in gen_history(),
+        inv in gen_invoices(),
+        gc in gen_costs(),
+        splits in (0usize..16, 0usize..40, 0usize..10, 0usize..10),
+        picks in (0usize..16, 0usize..40, 0usize..16, 0usize..10, 0usize..10, 0usize..7),
+        delinquency in prop::option::of(0u32..40),
+    ) {
+        let b = build(&h);
+        let (mut invoices, mut payments) = billing_records(&b, &inv);
+        let (mut costs, mut hours) = cost_records(&b, &gc);
+        if let Some(first) = invoices.first_mut() {
+            first.customer_id = "stranger".into();
+        }
+        let settings = TenantSettings { delinquency_days: delinquency, ..b.settings };
+        let (si, sp, sc, st) = (
+            splits.0.min(invoices.len()),
+            splits.1.min(payments.len()),
+            splits.2.min(costs.len()),
+            splits.3.min(hours.len()),
+        );
+        let mut l = Ledger::new(settings, Records {
+            customers: &b.customers,
+            subscription_events: &b.events,
+            fx_rates: &b.rates,
+            invoices: &invoices[..si],
+            payments: &payments[..sp],
+            costs: &costs[..sc],
+            time_entries: &hours[..st],
+        });
+        // Build the index, then let the rest arrive in batches.
+        check_against_reference(&l)?;
+        for chunk in payments[sp..].chunks(3) {
+            l.upsert_payments(chunk);
+        }
+        for chunk in invoices[si..].chunks(2) {
+            l.upsert_invoices(chunk);
+        }
+        l.upsert_costs(&costs[sc..]);
+        l.upsert_time_entries(&hours[st..]);
+        check_against_reference(&l)?;
+        let (moved_inv, moved_pay, gone_inv, moved_cost, moved_hours, customer) = picks;
+        if !invoices.is_empty() {
+            let k = moved_inv % invoices.len();
+            invoices[k].customer_id = owner(&b, customer);
+            invoices[k].issued_at = at(150, 6);
+            invoices[k].due_at = at(200, 6);
+            l.upsert_invoices(std::slice::from_ref(&invoices[k]));
+            if !payments.is_empty() {
+                let j = moved_pay % payments.len();
+                payments[j].invoice_id = invoices[gone_inv % invoices.len()].id.clone();
+                payments[j].amount += dec!(1);
+                l.upsert_payments(std::slice::from_ref(&payments[j]));
+                let gone = payments.remove((moved_pay + 1) % payments.len());
+                l.remove_payments([gone.id.as_str()]);
+            }
+            let gone = invoices.remove(gone_inv % invoices.len());
+            l.remove_invoices([gone.id.as_str()]);
+        }
+        if !costs.is_empty() {
+            let k = moved_cost % costs.len();
+            costs[k].customer_id = match costs[k].customer_id {
+                Some(_) => None,
+                None => Some(owner(&b, customer)),
+            };
+            costs[k].amount += dec!(3);
+            l.upsert_costs(std::slice::from_ref(&costs[k]));
+            let gone = costs.remove((moved_cost + 1) % costs.len());
+            l.remove_costs([gone.id.as_str()]);
+        }
+        if !hours.is_empty() {
+            let k = moved_hours % hours.len();
+            hours[k].customer_id = owner(&b, customer);
+            hours[k].cost_rate = None;
+            l.upsert_time_entries(std::slice::from_ref(&hours[k]));
+            let gone = hours.remove((moved_hours + 1) % hours.len());
+            l.remove_time_entries([gone.id.as_str()]);
+        }
+        check_against_reference(&l)?;
+        let rebuilt = Ledger::new(settings, Records {
+            customers: &b.customers,
+            subscription_events: &b.events,
+            fx_rates: &b.rates,
+            invoices: &invoices,
+            payments: &payments,
+            costs: &costs,
+            time_entries: &hours,
+        });
+        prop_assert_eq!(billing_snapshot(&l, &invoices), billing_snapshot(&rebuilt, &invoices));
     }
 }
