@@ -271,7 +271,7 @@ impl Loaded {
     }
 
     fn into_ledger(self, settings: TenantSettings) -> Ledger {
-        Ledger::new(
+        let ledger = Ledger::new(
             settings,
             Records {
                 customers: &self.customers,
@@ -282,7 +282,11 @@ impl Loaded {
                 costs: &self.costs,
                 time_entries: &self.time_entries,
             },
-        )
+        );
+        // The billing index is built on first use; build it here, off the
+        // request path, so the first summary after a rebuild is fast too.
+        ledger.ar_aging(chrono::NaiveDate::MIN, &quarterdeck_engine::Filter::all());
+        ledger
     }
 }
 
