@@ -15,13 +15,11 @@ use crate::ledger::Ledger;
 use crate::money::{quantize, ratio};
 use crate::movements::{fixed, unfixed};
 use crate::period::Period;
+use crate::stored::{Id, StoredCost, StoredInvoice, StoredPayment, StoredTime};
 use crate::subscription::{Warning, WarningKind};
 use chrono::{Datelike, NaiveDate};
-use chrono_tz::Tz;
 use quarterdeck_domain::Currency;
-use quarterdeck_domain::records::{
-    Cost, Invoice, InvoiceStatus, Payment, PaymentStatus, TimeEntry,
-};
+use quarterdeck_domain::records::{InvoiceStatus, PaymentStatus};
 use rust_decimal::Decimal;
 use serde::Serialize;
 use std::borrow::Cow;
@@ -125,7 +123,7 @@ pub struct OverdueInvoice {
 /// An invoice reduced to what the metrics need, in the reporting currency.
 #[derive(Debug, Clone)]
 pub(crate) struct InvoiceFact {
-    pub id: String,
+    pub id: Id,
     pub issued: NaiveDate,
     pub due: NaiveDate,
     /// Counts as revenue (not void, not draft).
@@ -144,7 +142,7 @@ pub(crate) struct InvoiceFact {
 
 impl InvoiceFact {
     fn new(
-        id: String,
+        id: Id,
         (issued, due): (NaiveDate, NaiveDate),
         status: Option<InvoiceStatus>,
         amount: Decimal,
@@ -152,6 +150,7 @@ impl InvoiceFact {
         mut payments: Vec<(NaiveDate, i128)>,
     ) -> Self {
         payments.sort_by_key(|p| p.0);
+        payments.shrink_to_fit();
         let total = fixed(total);
         let mut settled_from = (total <= 0).then_some(issued);
         let mut balance = total;
@@ -204,7 +203,7 @@ impl InvoiceFact {
 /// A cost line in the reporting currency.
 #[derive(Debug, Clone)]
 pub(crate) struct CostFact {
-    pub id: String,
+    pub id: Id,
     pub day: NaiveDate,
     pub amount: Decimal,
     pub cost_of_service: bool,
@@ -213,7 +212,7 @@ pub(crate) struct CostFact {
 /// A time entry: hours and their cost (hours × cost rate, 0 without a rate).
 #[derive(Debug, Clone)]
 pub(crate) struct TimeFact {
-    pub id: String,
+    pub id: Id,
     pub day: NaiveDate,
     pub hours: Decimal,
     pub cost: Decimal,
@@ -652,7 +651,7 @@ pub(crate) struct BillingIndex {
     /// first use after a change).
     warnings: OnceLock<Vec<Warning>>,
     /// Invoice id → ids of the payments that name it (held or not).
-    payments_of: HashMap<String, Vec<String>>,
+    payments_of: HashMap<Id, Vec<Id>>,
     totals: Totals,
     ar: ArIndex,
     /// Per customer: bumped each time it is recomputed, so that entries of
@@ -662,12 +661,11 @@ pub(crate) struct BillingIndex {
 
 /// The billing records a ledger holds, and how to convert them.
 pub(crate) struct Raw<'a> {
-    pub tz: Tz,
     pub fx: &'a FxTable,
-    pub invoices: &'a HashMap<String, Invoice>,
-    pub payments: &'a HashMap<String, Payment>,
-    pub costs: &'a HashMap<String, Cost>,
-    pub time_entries: &'a HashMap<String, TimeEntry>,
+    pub invoices: &'a HashMap<Id, StoredInvoice>,
+    pub payments: &'a HashMap<Id, StoredPayment>,
+    pub costs: &'a HashMap<Id, StoredCost>,
+    pub time_entries: &'a HashMap<Id, StoredTime>,
 }
 
 /// What changed in a batch: the customers to recompute and the records that
@@ -681,7 +679,7 @@ pub(crate) struct BillingChanges {
     /// Whether cost lines without a customer changed.
     pub unassigned: bool,
     /// Payments added, replaced or removed: (id, previous invoice, new invoice).
-    pub payments: Vec<(String, Option<String>, Option<String>)>,
+    pub payments: Vec<(Id, Option<Id>, Option<Id>)>,
 }
 
 impl BillingChanges {
@@ -704,7 +702,7 @@ fn ids<'a>(it: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
 /// (records that are gone or belong to another customer drop out).
 fn customer_billing<'a>(
     raw: &Raw<'_>,
-    payments_of: &HashMap<String, Vec<String>>,
+    payments_of: &HashMap<Id, Vec<Id>>,
     id: &str,
     old: CustomerBilling,
     added: impl Iterator<Item = &'a str>,
@@ -715,10 +713,10 @@ fn customer_billing<'a>(
         ..CustomerBilling::default()
     };
     let mut redo: Vec<Cow<'a, str>> = added.map(Cow::Borrowed).collect();
-    let mut keep = |fact_id: &String| {
-        let stays = !changed.contains(fact_id.as_str());
+    let mut keep = |fact_id: &Id| {
+        let stays = !changed.contains(&**fact_id);
         if !stays {
-            redo.push(Cow::Owned(fact_id.clone()));
+            redo.push(Cow::Owned(fact_id.to_string()));
         }
         stays
     };
@@ -735,34 +733,38 @@ fn customer_billing<'a>(
     for rid in &redo {
         let rid: &str = rid;
         let mut conv = Converter::new(raw.fx);
-        if let Some(inv) = raw.invoices.get(rid).filter(|i| i.customer_id == id) {
+        if let Some(inv) = raw.invoices.get(rid).filter(|i| &*i.customer_id == id) {
             let paid = payments_of
                 .get(rid)
                 .into_iter()
                 .flatten()
                 .filter_map(|p| raw.payments.get(p));
-            c.invoices.push(invoice_fact(inv, paid, raw.tz, &mut conv));
+            c.invoices.push(invoice_fact(inv, paid, &mut conv));
         }
         if let Some(x) = raw
             .costs
             .get(rid)
             .filter(|x| x.customer_id.as_deref() == Some(id))
         {
-            c.costs.push(cost_fact(x, raw.tz, &mut conv));
+            c.costs.push(cost_fact(x, &mut conv));
         }
-        if let Some(t) = raw.time_entries.get(rid).filter(|t| t.customer_id == id) {
-            c.time.push(time_fact(t, raw.tz));
+        if let Some(t) = raw.time_entries.get(rid).filter(|t| &*t.customer_id == id) {
+            c.time.push(time_fact(t));
         }
         c.warnings
             .extend(conv.warnings.into_iter().map(|w| (rid.to_string(), w)));
     }
     c.invoices
         .sort_by(|a, b| (a.issued, &a.id).cmp(&(b.issued, &b.id)));
+    c.invoices.shrink_to_fit();
+    c.costs.shrink_to_fit();
+    c.time.shrink_to_fit();
+    c.warnings.shrink_to_fit();
     c
 }
 
-fn cost_fact(c: &Cost, tz: Tz, conv: &mut Converter<'_>) -> CostFact {
-    let day = c.date.local_date(tz);
+fn cost_fact(c: &StoredCost, conv: &mut Converter<'_>) -> CostFact {
+    let day = c.day;
     let owner = c.customer_id.as_deref().unwrap_or("");
     let rate = conv.rate(owner, &c.id, c.currency, day);
     CostFact {
@@ -773,10 +775,10 @@ fn cost_fact(c: &Cost, tz: Tz, conv: &mut Converter<'_>) -> CostFact {
     }
 }
 
-fn time_fact(t: &TimeEntry, tz: Tz) -> TimeFact {
+fn time_fact(t: &StoredTime) -> TimeFact {
     TimeFact {
         id: t.id.clone(),
-        day: t.date.local_date(tz),
+        day: t.day,
         hours: t.hours,
         cost: convert(t.hours, t.cost_rate.unwrap_or(Decimal::ZERO)),
         rated: t.cost_rate.is_some(),
@@ -792,7 +794,7 @@ fn unassigned<'a>(
     let facts = ids(candidates)
         .into_iter()
         .filter_map(|id| raw.costs.get(id).filter(|c| c.customer_id.is_none()))
-        .map(|c| cost_fact(c, raw.tz, &mut conv))
+        .map(|c| cost_fact(c, &mut conv))
         .collect();
     (facts, conv.warnings)
 }
@@ -800,7 +802,7 @@ fn unassigned<'a>(
 impl BillingIndex {
     /// The index of every record held.
     pub fn new(raw: &Raw<'_>) -> Self {
-        let mut payments_of: HashMap<String, Vec<String>> = HashMap::new();
+        let mut payments_of: HashMap<Id, Vec<Id>> = HashMap::new();
         for p in raw.payments.values() {
             payments_of
                 .entry(p.invoice_id.clone())
@@ -841,14 +843,37 @@ impl BillingIndex {
             raw.costs
                 .values()
                 .filter(|c| c.customer_id.is_none())
-                .map(|c| c.id.as_str()),
+                .map(|c| &*c.id),
         );
         for f in &facts {
             index.totals.cost_line(f, 1);
         }
         index.unassigned_costs = facts;
         index.unassigned_warnings = warnings;
+        index.shrink_to_fit();
         index
+    }
+
+    /// Gives back the spare capacity of a freshly built index.
+    fn shrink_to_fit(&mut self) {
+        self.customers.shrink_to_fit();
+        self.by_id.shrink_to_fit();
+        self.gens.shrink_to_fit();
+        for list in self.payments_of.values_mut() {
+            list.shrink_to_fit();
+        }
+        for list in self.ar.blocks.values_mut() {
+            list.items.shrink_to_fit();
+        }
+        self.ar.open_ended.items.shrink_to_fit();
+        for by_day in [
+            &mut self.totals.revenue_by_day,
+            &mut self.totals.cost_by_day,
+        ] {
+            for list in &mut by_day.days {
+                list.items.shrink_to_fit();
+            }
+        }
     }
 
     /// Appends a new customer's facts and adds them to the totals.
@@ -903,7 +928,7 @@ impl BillingIndex {
             let (facts, warnings) = unassigned(
                 raw,
                 old.iter()
-                    .map(|f| f.id.as_str())
+                    .map(|f| &*f.id)
                     .chain(changes.records.iter().map(String::as_str)),
             );
             for f in &facts {
@@ -919,11 +944,15 @@ impl BillingIndex {
             for rid in &changes.records {
                 let owner = raw
                     .invoices
-                    .get(rid)
-                    .map(|i| i.customer_id.as_str())
+                    .get(rid.as_str())
+                    .map(|i| &*i.customer_id)
                     .into_iter()
-                    .chain(raw.costs.get(rid).and_then(|c| c.customer_id.as_deref()))
-                    .chain(raw.time_entries.get(rid).map(|t| t.customer_id.as_str()));
+                    .chain(
+                        raw.costs
+                            .get(rid.as_str())
+                            .and_then(|c| c.customer_id.as_deref()),
+                    )
+                    .chain(raw.time_entries.get(rid.as_str()).map(|t| &*t.customer_id));
                 for o in owner {
                     by_owner.entry(o).or_default().push(rid);
                 }
@@ -1056,18 +1085,17 @@ fn convert(amount: Decimal, rate: Decimal) -> Decimal {
 /// reporting currency: the issue-day rate for the invoice and for payments in
 /// its currency (or none), a payment's own day rate for another currency.
 pub(crate) fn invoice_fact<'p>(
-    inv: &Invoice,
-    payments: impl IntoIterator<Item = &'p Payment>,
-    tz: Tz,
+    inv: &StoredInvoice,
+    payments: impl IntoIterator<Item = &'p StoredPayment>,
     conv: &mut Converter<'_>,
 ) -> InvoiceFact {
-    let issued = inv.issued_at.local_date(tz);
+    let issued = inv.issued;
     let rate = conv.rate(&inv.customer_id, &inv.id, inv.currency, issued);
     let paid: Vec<(NaiveDate, i128)> = payments
         .into_iter()
         .filter(|p| p.status != PaymentStatus::Failed)
         .map(|p| {
-            let day = p.paid_at.local_date(tz);
+            let day = p.day;
             let amount = match p.currency {
                 Some(c) if c != inv.currency => {
                     let r = conv.rate(&inv.customer_id, &p.id, c, day);
@@ -1080,10 +1108,10 @@ pub(crate) fn invoice_fact<'p>(
         .collect();
     InvoiceFact::new(
         inv.id.clone(),
-        (issued, inv.due_at.local_date(tz)),
+        (issued, inv.due),
         inv.status,
         convert(inv.amount, rate),
-        convert(inv.total_due(), rate),
+        convert(inv.total, rate),
         paid,
     )
 }
@@ -1176,7 +1204,7 @@ impl Ledger {
         b.customers[b.position(owner)?]
             .invoices
             .iter()
-            .find(|i| i.id == invoice_id)?
+            .find(|i| &*i.id == invoice_id)?
             .open_on(day)
             .map(|open| unfixed(open, true))
     }
@@ -1331,7 +1359,7 @@ impl Ledger {
                 }
                 if let Some(open) = inv.open_on(day).filter(|&o| o != 0) {
                     out.push(OverdueInvoice {
-                        invoice_id: inv.id.clone(),
+                        invoice_id: inv.id.to_string(),
                         customer_id: c.id.clone(),
                         due_date: inv.due,
                         days_past_due,

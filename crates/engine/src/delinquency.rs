@@ -9,10 +9,9 @@
 
 use crate::billing::{Converter, InvoiceFact, invoice_fact};
 use crate::fx::FxTable;
+use crate::stored::{Id, StoredInvoice, StoredPayment};
 use chrono::{Days, NaiveDate};
-use chrono_tz::Tz;
 use quarterdeck_domain::Currency;
-use quarterdeck_domain::records::{Invoice, Payment};
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -50,13 +49,13 @@ impl DelinquencyIndex {
     /// The index of every invoice and payment held, built in one pass.
     pub fn build(
         days: u32,
-        invoices: &HashMap<String, Invoice>,
-        payments: &HashMap<String, Payment>,
+        invoices: &HashMap<Id, StoredInvoice>,
+        payments: &HashMap<Id, StoredPayment>,
     ) -> Self {
         Self {
             days,
-            invoices_of: group(invoices.iter().map(|(id, i)| (&i.customer_id, id))),
-            payments_of: group(payments.iter().map(|(id, p)| (&p.invoice_id, id))),
+            invoices_of: group(invoices.iter().map(|(id, i)| (&*i.customer_id, &**id))),
+            payments_of: group(payments.iter().map(|(id, p)| (&*p.invoice_id, &**id))),
         }
     }
 
@@ -91,21 +90,23 @@ impl DelinquencyIndex {
     pub fn foreign_customers(
         &self,
         reporting: Currency,
-        invoices: &HashMap<String, Invoice>,
-        payments: &HashMap<String, Payment>,
+        invoices: &HashMap<Id, StoredInvoice>,
+        payments: &HashMap<Id, StoredPayment>,
     ) -> Vec<String> {
         let foreign = |c: Currency| c != reporting;
         self.invoices_of
             .iter()
             .filter(|(_, ids)| {
-                ids.iter().filter_map(|id| invoices.get(id)).any(|inv| {
-                    foreign(inv.currency)
-                        || self.payments_of.get(&inv.id).is_some_and(|ps| {
-                            ps.iter()
-                                .filter_map(|p| payments.get(p))
-                                .any(|p| p.currency.is_some_and(foreign))
-                        })
-                })
+                ids.iter()
+                    .filter_map(|id| invoices.get(id.as_str()))
+                    .any(|inv| {
+                        foreign(inv.currency)
+                            || self.payments_of.get(&*inv.id).is_some_and(|ps| {
+                                ps.iter()
+                                    .filter_map(|p| payments.get(p.as_str()))
+                                    .any(|p| p.currency.is_some_and(foreign))
+                            })
+                    })
             })
             .map(|(c, _)| c.clone())
             .collect()
@@ -115,24 +116,23 @@ impl DelinquencyIndex {
     pub fn spans(
         &self,
         customer: &str,
-        invoices: &HashMap<String, Invoice>,
-        payments: &HashMap<String, Payment>,
+        invoices: &HashMap<Id, StoredInvoice>,
+        payments: &HashMap<Id, StoredPayment>,
         fx: &FxTable,
-        tz: Tz,
     ) -> Vec<DelinquentSpan> {
         let Some(ids) = self.invoices_of.get(customer) else {
             return Vec::new();
         };
         let mut conv = Converter::new(fx);
         let mut spans = Vec::new();
-        for inv in ids.iter().filter_map(|id| invoices.get(id)) {
+        for inv in ids.iter().filter_map(|id| invoices.get(id.as_str())) {
             let paid = self
                 .payments_of
-                .get(&inv.id)
+                .get(&*inv.id)
                 .into_iter()
                 .flatten()
-                .filter_map(|p| payments.get(p));
-            let fact = invoice_fact(inv, paid, tz, &mut conv);
+                .filter_map(|p| payments.get(p.as_str()));
+            let fact = invoice_fact(inv, paid, &mut conv);
             unpaid_spans(&fact, self.days, &mut spans);
         }
         merge(spans)
@@ -140,15 +140,13 @@ impl DelinquencyIndex {
 }
 
 /// Lists of ids per owner, from `(owner, id)` pairs.
-fn group<'a>(
-    pairs: impl Iterator<Item = (&'a String, &'a String)>,
-) -> HashMap<String, Vec<String>> {
+fn group<'a>(pairs: impl Iterator<Item = (&'a str, &'a str)>) -> HashMap<String, Vec<String>> {
     let mut out: HashMap<String, Vec<String>> = HashMap::new();
     for (owner, id) in pairs {
         match out.get_mut(owner) {
-            Some(list) => list.push(id.clone()),
+            Some(list) => list.push(id.to_string()),
             None => {
-                out.insert(owner.clone(), vec![id.clone()]);
+                out.insert(owner.to_string(), vec![id.to_string()]);
             }
         }
     }

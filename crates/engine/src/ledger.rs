@@ -5,6 +5,7 @@ use crate::delinquency::{DelinquencyIndex, DelinquentSpan};
 use crate::filter::{Attributes, CompiledFilter, Dictionaries, Filter};
 use crate::fx::FxTable;
 use crate::settings::TenantSettings;
+use crate::stored::{Id, Interner, StoredCost, StoredInvoice, StoredPayment, StoredTime};
 use crate::subscription::{StoredEvent, Warning, customer_timeline};
 use crate::timeline::{TimelineArena, TimelineRef};
 use quarterdeck_domain::Currency;
@@ -70,10 +71,12 @@ pub struct Ledger {
     customers: Vec<CustomerEntry>,
     /// Event id → customer id, so a re-sent event that moved customer is found.
     event_owner: HashMap<String, String>,
-    invoices: HashMap<String, Invoice>,
-    payments: HashMap<String, Payment>,
-    costs: HashMap<String, Cost>,
-    time_entries: HashMap<String, TimeEntry>,
+    /// One shared copy of the customer and invoice ids billing records name.
+    ids: Interner,
+    invoices: HashMap<Id, StoredInvoice>,
+    payments: HashMap<Id, StoredPayment>,
+    costs: HashMap<Id, StoredCost>,
+    time_entries: HashMap<Id, StoredTime>,
     /// Billing records converted and grouped per customer; built on first use
     /// after any change to invoices, payments, costs, hours or rates.
     billing: OnceLock<crate::billing::BillingIndex>,
@@ -98,6 +101,7 @@ impl Ledger {
             attrs: Vec::new(),
             customers: Vec::new(),
             event_owner: HashMap::new(),
+            ids: Interner::default(),
             invoices: HashMap::new(),
             payments: HashMap::new(),
             costs: HashMap::new(),
@@ -127,6 +131,19 @@ impl Ledger {
         ledger.upsert_customers(records.customers);
         ledger.upsert_subscription_events(records.subscription_events);
         ledger.timelines.compact();
+        ledger.ids.shrink_to_fit();
+        for c in &mut ledger.customers {
+            c.events.shrink_to_fit();
+            c.warnings.shrink_to_fit();
+        }
+        ledger.customers.shrink_to_fit();
+        ledger.attrs.shrink_to_fit();
+        ledger.slots.shrink_to_fit();
+        ledger.event_owner.shrink_to_fit();
+        ledger.invoices.shrink_to_fit();
+        ledger.payments.shrink_to_fit();
+        ledger.costs.shrink_to_fit();
+        ledger.time_entries.shrink_to_fit();
         ledger
     }
 
@@ -253,16 +270,20 @@ impl Ledger {
         self.invoices.reserve(invoices.len());
         let mut changes = BillingChanges::default();
         let track = self.billing.get().is_some() || self.delinquency.is_some();
+        let tz = self.settings.time_zone;
         for inv in invoices {
-            let old = self.invoices.insert(inv.key(), inv.clone());
+            let stored = StoredInvoice::new(inv, tz, &mut self.ids);
+            let old = self.invoices.insert(stored.id.clone(), stored);
             if let Some(d) = &mut self.delinquency {
-                let previous = old.as_ref().map(|o| o.customer_id.as_str());
-                d.invoice_added(&inv.key(), &inv.customer_id, previous);
+                let previous = old.as_ref().map(|o| &*o.customer_id);
+                d.invoice_added(&inv.id, &inv.customer_id, previous);
             }
             if track {
-                changes.customers.extend(old.map(|o| o.customer_id));
+                changes
+                    .customers
+                    .extend(old.map(|o| o.customer_id.to_string()));
                 changes.customers.insert(inv.customer_id.clone());
-                changes.records.push(inv.key());
+                changes.records.push(inv.id.clone());
             }
         }
         if self.delinquency.is_some() {
@@ -279,20 +300,21 @@ impl Ledger {
         let mut touched = HashSet::new();
         let mut changes = BillingChanges::default();
         let track = self.billing.get().is_some() || self.delinquency.is_some();
+        let tz = self.settings.time_zone;
         for p in payments {
-            let old = self.payments.insert(p.key(), p.clone());
+            let stored = StoredPayment::new(p, tz, &mut self.ids);
+            let (id, invoice) = (stored.id.clone(), stored.invoice_id.clone());
+            let old = self.payments.insert(id.clone(), stored);
             let previous = old.map(|o| o.invoice_id);
             if let Some(d) = &mut self.delinquency {
-                d.payment_added(&p.key(), &p.invoice_id, previous.as_deref());
+                d.payment_added(&p.id, &p.invoice_id, previous.as_deref());
             }
             if !track {
                 continue;
             }
-            touched.extend(previous.clone());
+            touched.extend(previous.as_deref().map(str::to_string));
             touched.insert(p.invoice_id.clone());
-            changes
-                .payments
-                .push((p.key(), previous, Some(p.invoice_id.clone())));
+            changes.payments.push((id, previous, Some(invoice)));
         }
         self.payments_changed(touched, changes);
     }
@@ -302,12 +324,15 @@ impl Ledger {
         self.costs.reserve(costs.len());
         let mut changes = BillingChanges::default();
         let track = self.billing.get().is_some();
+        let tz = self.settings.time_zone;
         for c in costs {
-            let old = self.costs.insert(c.key(), c.clone());
+            let stored = StoredCost::new(c, tz, &mut self.ids);
+            let old = self.costs.insert(stored.id.clone(), stored);
             if !track {
                 continue;
             }
-            for owner in [old.map(|o| o.customer_id), Some(c.customer_id.clone())] {
+            let old = old.map(|o| o.customer_id.as_deref().map(str::to_string));
+            for owner in [old, Some(c.customer_id.clone())] {
                 match owner {
                     Some(Some(id)) => {
                         changes.customers.insert(id);
@@ -316,7 +341,7 @@ impl Ledger {
                     None => {}
                 }
             }
-            changes.records.push(c.key());
+            changes.records.push(c.id.clone());
         }
         self.billing_changed(changes);
     }
@@ -326,14 +351,18 @@ impl Ledger {
         self.time_entries.reserve(entries.len());
         let mut changes = BillingChanges::default();
         let track = self.billing.get().is_some();
+        let tz = self.settings.time_zone;
         for t in entries {
-            let old = self.time_entries.insert(t.key(), t.clone());
+            let stored = StoredTime::new(t, tz, &mut self.ids);
+            let old = self.time_entries.insert(stored.id.clone(), stored);
             if !track {
                 continue;
             }
-            changes.customers.extend(old.map(|o| o.customer_id));
+            changes
+                .customers
+                .extend(old.map(|o| o.customer_id.to_string()));
             changes.customers.insert(t.customer_id.clone());
-            changes.records.push(t.key());
+            changes.records.push(t.id.clone());
         }
         self.billing_changed(changes);
     }
@@ -346,8 +375,8 @@ impl Ledger {
                 if let Some(d) = &mut self.delinquency {
                     d.invoice_removed(id.as_ref(), &inv.customer_id);
                 }
-                changes.customers.insert(inv.customer_id);
-                changes.records.push(inv.id);
+                changes.customers.insert(inv.customer_id.to_string());
+                changes.records.push(inv.id.to_string());
             }
         }
         if self.delinquency.is_some() {
@@ -365,10 +394,8 @@ impl Ledger {
                 if let Some(d) = &mut self.delinquency {
                     d.payment_removed(id.as_ref(), &p.invoice_id);
                 }
-                changes
-                    .payments
-                    .push((id.as_ref().to_string(), Some(p.invoice_id.clone()), None));
-                touched.insert(p.invoice_id);
+                touched.insert(p.invoice_id.to_string());
+                changes.payments.push((p.id, Some(p.invoice_id), None));
             }
         }
         self.payments_changed(touched, changes);
@@ -379,8 +406,8 @@ impl Ledger {
     fn payments_changed(&mut self, touched: HashSet<String>, mut changes: BillingChanges) {
         changes.customers = touched
             .iter()
-            .filter_map(|id| self.invoices.get(id))
-            .map(|inv| inv.customer_id.clone())
+            .filter_map(|id| self.invoices.get(id.as_str()))
+            .map(|inv| inv.customer_id.to_string())
             .collect();
         if self.delinquency.is_some() {
             self.refresh_all(changes.customers.clone());
@@ -392,13 +419,7 @@ impl Ledger {
     /// (merged, sorted by day); empty with the delinquency setting off.
     pub fn delinquent_spans(&self, customer_id: &str) -> Vec<DelinquentSpan> {
         self.delinquency.as_ref().map_or_else(Vec::new, |d| {
-            d.spans(
-                customer_id,
-                &self.invoices,
-                &self.payments,
-                &self.fx,
-                self.settings.time_zone,
-            )
+            d.spans(customer_id, &self.invoices, &self.payments, &self.fx)
         })
     }
 
@@ -407,10 +428,10 @@ impl Ledger {
         let mut changes = BillingChanges::default();
         for id in ids {
             if let Some(c) = self.costs.remove(id.as_ref()) {
-                changes.records.push(c.id);
+                changes.records.push(c.id.to_string());
                 match c.customer_id {
                     Some(owner) => {
-                        changes.customers.insert(owner);
+                        changes.customers.insert(owner.to_string());
                     }
                     None => changes.unassigned = true,
                 }
@@ -424,8 +445,8 @@ impl Ledger {
         let mut changes = BillingChanges::default();
         for id in ids {
             if let Some(t) = self.time_entries.remove(id.as_ref()) {
-                changes.customers.insert(t.customer_id);
-                changes.records.push(t.id);
+                changes.customers.insert(t.customer_id.to_string());
+                changes.records.push(t.id.to_string());
             }
         }
         self.billing_changed(changes);
@@ -437,7 +458,6 @@ impl Ledger {
             return;
         }
         let raw = Raw {
-            tz: self.settings.time_zone,
             fx: &self.fx,
             invoices: &self.invoices,
             payments: &self.payments,
@@ -454,12 +474,14 @@ impl Ledger {
     }
 
     /// The cost lines held, by id.
-    pub fn costs(&self) -> &HashMap<String, Cost> {
+    #[cfg(test)]
+    pub(crate) fn costs(&self) -> &HashMap<Id, StoredCost> {
         &self.costs
     }
 
     /// The time entries held, by id.
-    pub fn time_entries(&self) -> &HashMap<String, TimeEntry> {
+    #[cfg(test)]
+    pub(crate) fn time_entries(&self) -> &HashMap<Id, StoredTime> {
         &self.time_entries
     }
 
@@ -472,7 +494,6 @@ impl Ledger {
     pub(crate) fn billing(&self) -> &crate::billing::BillingIndex {
         self.billing.get_or_init(|| {
             crate::billing::BillingIndex::new(&Raw {
-                tz: self.settings.time_zone,
                 fx: &self.fx,
                 invoices: &self.invoices,
                 payments: &self.payments,
@@ -495,13 +516,8 @@ impl Ledger {
     }
 
     /// The invoices held, by id.
-    pub fn invoices(&self) -> &HashMap<String, Invoice> {
+    pub(crate) fn invoices(&self) -> &HashMap<Id, StoredInvoice> {
         &self.invoices
-    }
-
-    /// The payments held, by id.
-    pub fn payments(&self) -> &HashMap<String, Payment> {
-        &self.payments
     }
 
     /// The MRR timeline of one customer.
@@ -636,13 +652,7 @@ impl Ledger {
         if let Some(d) = &self.delinquency
             && !timeline.view().is_empty()
         {
-            let spans = d.spans(
-                &entry.id,
-                &self.invoices,
-                &self.payments,
-                &self.fx,
-                self.settings.time_zone,
-            );
+            let spans = d.spans(&entry.id, &self.invoices, &self.payments, &self.fx);
             timeline = timeline.without(&spans);
         }
         self.timelines.set(slot, &timeline);

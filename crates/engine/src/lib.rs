@@ -17,6 +17,7 @@ pub mod movements;
 pub mod period;
 pub mod retention;
 pub mod settings;
+mod stored;
 pub mod subscription;
 pub mod timeline;
 

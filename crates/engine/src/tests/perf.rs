@@ -302,10 +302,11 @@ fn perf_billing_at_100k_customers() {
         },
     );
     let built = t.elapsed();
+    let records_mb = rss_mb().saturating_sub(before);
     let t = Instant::now();
     let _ = l.has_cost_data();
     println!(
-        "build {built:?}, billing index {:?}; ledger memory ≈ {} MB",
+        "build {built:?}, billing index {:?}; ledger memory ≈ {} MB ({records_mb} MB before the billing index)",
         t.elapsed(),
         rss_mb().saturating_sub(before)
     );
