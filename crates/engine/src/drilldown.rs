@@ -89,38 +89,34 @@ impl Ledger {
     /// The account list on `day`: every covered customer with a customer record
     /// (MRR 0 included) or with MRR on the day, by MRR descending, then id.
     pub fn accounts(&self, day: NaiveDate, filter: &Filter) -> Vec<AccountRow> {
+        self.account_rows(day, filter, true)
+    }
+
+    /// `accounts` with every `plan` left `None`: finding a plan replays the
+    /// customer's events, so a listing that shows one page fills in only the
+    /// page's plans (`plan_on`).
+    pub fn accounts_without_plans(&self, day: NaiveDate, filter: &Filter) -> Vec<AccountRow> {
+        self.account_rows(day, filter, false)
+    }
+
+    /// One account on `day` (with its plan), if the customer is known.
+    pub fn account(&self, customer_id: &str, day: NaiveDate) -> Option<AccountRow> {
+        let slot = self.slot_of(customer_id)?;
+        let t = self.timeline(customer_id)?;
+        self.account_row(slot, t, day, true)
+    }
+
+    /// The plan of the customer's largest active subscription on `day`.
+    pub fn plan_on(&self, customer_id: &str, day: NaiveDate) -> Option<String> {
+        let slot = self.slot_of(customer_id)?;
+        let (id, _, events) = self.entry(slot);
+        self.largest_plan(id, events, day)
+    }
+
+    fn account_rows(&self, day: NaiveDate, filter: &Filter, plans: bool) -> Vec<AccountRow> {
         let mut out: Vec<AccountRow> = self
             .covered_slots(filter)
-            .filter_map(|(slot, t)| {
-                let (id, info, events) = self.entry(slot);
-                let mrr = t.value_on(day);
-                if info.is_none() && !is_paying(mrr) {
-                    return None;
-                }
-                let subs = subscriptions_on(id, events, self.fx_table(), day);
-                // Largest by monthly value; ties go to the first subscription id.
-                let plan = subs
-                    .iter()
-                    .filter(|s| s.active)
-                    .fold(
-                        None,
-                        |best: Option<&crate::subscription::SubscriptionOnDay>, s| match best {
-                            Some(b) if b.value >= s.value => Some(b),
-                            _ => Some(s),
-                        },
-                    )
-                    .and_then(|s| s.plan.clone());
-                Some(AccountRow {
-                    customer_id: id.to_string(),
-                    name: info.map(|i| i.name.clone()),
-                    segment: info.and_then(|i| i.segment.clone()),
-                    csm: info.and_then(|i| i.csm.clone()),
-                    region: info.and_then(|i| i.region.clone()),
-                    plan,
-                    mrr,
-                    arr: mrr * Decimal::from(12),
-                })
-            })
+            .filter_map(|(slot, t)| self.account_row(slot, t, day, plans))
             .collect();
         out.sort_by(|a, b| {
             b.mrr
@@ -128,6 +124,54 @@ impl Ledger {
                 .then_with(|| a.customer_id.cmp(&b.customer_id))
         });
         out
+    }
+
+    fn account_row(
+        &self,
+        slot: usize,
+        t: TimelineRef<'_>,
+        day: NaiveDate,
+        plans: bool,
+    ) -> Option<AccountRow> {
+        let (id, info, events) = self.entry(slot);
+        let mrr = t.value_on(day);
+        if info.is_none() && !is_paying(mrr) {
+            return None;
+        }
+        Some(AccountRow {
+            customer_id: id.to_string(),
+            name: info.map(|i| i.name.clone()),
+            segment: info.and_then(|i| i.segment.clone()),
+            csm: info.and_then(|i| i.csm.clone()),
+            region: info.and_then(|i| i.region.clone()),
+            plan: if plans {
+                self.largest_plan(id, events, day)
+            } else {
+                None
+            },
+            mrr,
+            arr: mrr * Decimal::from(12),
+        })
+    }
+
+    fn largest_plan(
+        &self,
+        id: &str,
+        events: &[crate::subscription::StoredEvent],
+        day: NaiveDate,
+    ) -> Option<String> {
+        let subs = subscriptions_on(id, events, self.fx_table(), day);
+        // Largest by monthly value; ties go to the first subscription id.
+        subs.iter()
+            .filter(|s| s.active)
+            .fold(
+                None,
+                |best: Option<&crate::subscription::SubscriptionOnDay>, s| match best {
+                    Some(b) if b.value >= s.value => Some(b),
+                    _ => Some(s),
+                },
+            )
+            .and_then(|s| s.plan.clone())
     }
 
     /// One customer's MRR at the end of each `grain` bucket of `period` (buckets

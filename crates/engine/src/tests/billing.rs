@@ -415,4 +415,26 @@ fn account_list() {
     assert_eq!(later[0].plan.as_deref(), Some("basic"));
     let ent = l.accounts(d("2025-02-20"), &Filter::segments(["ent"]));
     assert_eq!(ent.len(), 1);
+    // The light listing is the same list without plans; plans and single
+    // accounts are found on demand and agree with the full listing.
+    for day in [d("2025-01-20"), d("2025-02-20")] {
+        let full = l.accounts(day, &all());
+        let light = l.accounts_without_plans(day, &all());
+        assert_eq!(light.len(), full.len());
+        for (f, li) in full.iter().zip(&light) {
+            assert_eq!(li.plan, None);
+            assert_eq!(
+                (&li.customer_id, li.mrr, &li.name),
+                (&f.customer_id, f.mrr, &f.name)
+            );
+            assert_eq!(l.plan_on(&f.customer_id, day), f.plan);
+            assert_eq!(l.account(&f.customer_id, day).as_ref(), Some(f));
+        }
+    }
+    assert_eq!(l.account("nobody", d("2025-01-20")), None);
+    assert_eq!(
+        l.account("y", d("2025-01-20")),
+        None,
+        "no record and no MRR"
+    );
 }

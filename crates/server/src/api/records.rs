@@ -38,7 +38,10 @@ pub async fn ingest(
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
-    if let Some(len) = declared.filter(|&len| len > MAX_BODY_BYTES) {
+    // Far too large: refuse before reading. Slightly too large: read up to the
+    // limit first, so the client has finished sending and sees the 413
+    // rather than a reset connection.
+    if let Some(len) = declared.filter(|&len| len > 2 * MAX_BODY_BYTES) {
         return Err(ingest::too_large_bytes(len).into());
     }
     let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES)

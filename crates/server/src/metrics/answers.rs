@@ -481,7 +481,14 @@ const MAX_ACCOUNTS_PAGE: usize = 1000;
 /// `GET /api/v1/accounts?sort=&limit=&cursor=`.
 pub fn accounts(e: &TenantEngine, q: &MetricQuery) -> Result<Value, QueryError> {
     let ledger = &e.ledger;
-    let mut rows = ledger.accounts(q.period.to, &q.filter);
+    let sort = q.extra("sort").unwrap_or("-mrr");
+    let (key, descending) = sort.strip_prefix('-').map_or((sort, false), |k| (k, true));
+    // Plans cost a replay per customer: fetch them all only to sort by them.
+    let mut rows = if key == "plan" {
+        ledger.accounts(q.period.to, &q.filter)
+    } else {
+        ledger.accounts_without_plans(q.period.to, &q.filter)
+    };
     if let Some(health) = q.extra("health") {
         // Health scores arrive with the risk engine; no account has a band yet.
         if !["healthy", "at_risk", "critical"].contains(&health) {
@@ -492,8 +499,6 @@ pub fn accounts(e: &TenantEngine, q: &MetricQuery) -> Result<Value, QueryError> 
         }
         rows.clear();
     }
-    let sort = q.extra("sort").unwrap_or("-mrr");
-    let (key, descending) = sort.strip_prefix('-').map_or((sort, false), |k| (k, true));
     let text = |o: &Option<String>| o.clone().unwrap_or_default().to_lowercase();
     match key {
         "mrr" | "arr" => rows.sort_by(|a, b| {
@@ -542,7 +547,10 @@ pub fn accounts(e: &TenantEngine, q: &MetricQuery) -> Result<Value, QueryError> 
         .into_iter()
         .skip(offset)
         .take(limit)
-        .map(|a| {
+        .map(|mut a| {
+            if a.plan.is_none() {
+                a.plan = ledger.plan_on(&a.customer_id, q.period.to);
+            }
             json!({
                 "id": a.customer_id, "name": a.name, "segment": a.segment, "csm": a.csm,
                 "region": a.region, "plan": a.plan,
@@ -565,11 +573,7 @@ pub fn accounts(e: &TenantEngine, q: &MetricQuery) -> Result<Value, QueryError> 
 /// `GET /api/v1/accounts/{id}`: one account with its MRR history and movements.
 pub fn account(e: &TenantEngine, q: &MetricQuery, id: &str) -> Result<Option<Value>, QueryError> {
     let ledger = &e.ledger;
-    let Some(row) = ledger
-        .accounts(q.period.to, &Filter::all())
-        .into_iter()
-        .find(|a| a.customer_id == id)
-    else {
+    let Some(row) = ledger.account(id, q.period.to) else {
         return Ok(None);
     };
     let grain = q.interval(Grain::Month)?;
