@@ -506,11 +506,11 @@ pub fn accounts(e: &TenantEngine, q: &MetricQuery) -> Result<Value, QueryError> 
                 .cmp(&b.mrr)
                 .then_with(|| b.customer_id.cmp(&a.customer_id))
         }),
-        "name" => rows.sort_by_key(|a| (text(&a.name), a.customer_id.clone())),
-        "segment" => rows.sort_by_key(|a| (text(&a.segment), a.customer_id.clone())),
-        "csm" => rows.sort_by_key(|a| (text(&a.csm), a.customer_id.clone())),
-        "plan" => rows.sort_by_key(|a| (text(&a.plan), a.customer_id.clone())),
-        "region" => rows.sort_by_key(|a| (text(&a.region), a.customer_id.clone())),
+        "name" => rows.sort_by_cached_key(|a| (text(&a.name), a.customer_id.clone())),
+        "segment" => rows.sort_by_cached_key(|a| (text(&a.segment), a.customer_id.clone())),
+        "csm" => rows.sort_by_cached_key(|a| (text(&a.csm), a.customer_id.clone())),
+        "plan" => rows.sort_by_cached_key(|a| (text(&a.plan), a.customer_id.clone())),
+        "region" => rows.sort_by_cached_key(|a| (text(&a.region), a.customer_id.clone())),
         "id" => rows.sort_by(|a, b| a.customer_id.cmp(&b.customer_id)),
         other => {
             return Err(QueryError {
