@@ -180,21 +180,9 @@ impl MetricQuery {
         }
     }
 
-    /// The filters as JSON-friendly lists.
+    /// The filters as JSON (only the dimensions given), via `Filter`'s own serialisation.
     pub fn filters_json(&self) -> serde_json::Value {
-        let f = &self.filter;
-        let mut out = serde_json::Map::new();
-        for (name, set) in [
-            ("segment", &f.segment),
-            ("csm", &f.csm),
-            ("plan", &f.plan),
-            ("region", &f.region),
-        ] {
-            if let Some(set) = set {
-                out.insert(name.into(), set.iter().cloned().collect::<Vec<_>>().into());
-            }
-        }
-        serde_json::Value::Object(out)
+        serde_json::to_value(&self.filter).unwrap_or_default()
     }
 }
 
