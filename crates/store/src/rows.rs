@@ -16,6 +16,7 @@ macro_rules! row_readers {
                 fiscal_year_start: row.try_get::<i32, _>("fiscal_year_start")? as u32,
                 options: quarterdeck_domain::TenantOptions::from_json(row.try_get("settings")?)
                     .map_err($crate::StoreError::Corrupt)?,
+                data_version: row.try_get("data_version")?,
                 created_at: row.try_get("created_at")?,
             })
         }

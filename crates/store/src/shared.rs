@@ -62,10 +62,9 @@ macro_rules! store_impl {
             }
 
             async fn update_tenant(&self, id: TenantId, u: &TenantUpdate) -> StoreResult<Tenant> {
-                let mut tx = self.writer.begin().await?;
                 let row = sqlx::query(
                     "UPDATE tenants SET name = $1, currency = $2, timezone = $3, fiscal_year_start = $4, \
-                     settings = $5 WHERE id = $6 RETURNING *",
+                     settings = $5, data_version = data_version + 1 WHERE id = $6 RETURNING *",
                 )
                 .bind(&u.name)
                 .bind(u.currency.code())
@@ -73,11 +72,9 @@ macro_rules! store_impl {
                 .bind(u.fiscal_year_start as i32)
                 .bind(u.options.to_json())
                 .bind(id)
-                .fetch_optional(&mut *tx)
+                .fetch_optional(&self.writer)
                 .await?
                 .ok_or_else(|| StoreError::NotFound(format!("tenant {id}")))?;
-                bump_version(&mut tx, id).await?;
-                tx.commit().await?;
                 tenant_from(&row)
             }
 

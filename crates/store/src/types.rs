@@ -29,6 +29,8 @@ pub struct Tenant {
     pub timezone: String,
     pub fiscal_year_start: u32,
     pub options: TenantOptions,
+    /// The tenant's data version when this row was read (see `Store::data_version`).
+    pub data_version: DataVersion,
     pub created_at: DateTime<Utc>,
 }
 
