@@ -87,16 +87,16 @@ pub async fn list(
             .parse::<u32>()
             .ok()
             .filter(|n| (1..=MAX_LIMIT).contains(n))
-            .ok_or_else(|| {
-                ApiError::BadRequest(format!(
-                    "limit must be a whole number from 1 to {MAX_LIMIT}"
-                ))
+            .ok_or_else(|| ApiError::BadParameter {
+                param: "limit".into(),
+                message: format!("must be a whole number from 1 to {MAX_LIMIT}"),
             })?,
     };
     let before = match q.cursor.as_deref() {
         None | Some("") => None,
-        Some(s) => Some(s.parse::<i64>().map_err(|_| {
-            ApiError::BadRequest("cursor is not one this API gave out (use next_cursor)".into())
+        Some(s) => Some(s.parse::<i64>().map_err(|_| ApiError::BadParameter {
+            param: "cursor".into(),
+            message: "is not one this API gave out (use next_cursor)".into(),
         })?),
     };
     let records = state
