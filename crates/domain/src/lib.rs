@@ -4,16 +4,19 @@
 //! checks it (`parse_record`), so the rest of the code never sees an invalid
 //! amount, currency, interval or date.
 
+pub mod access;
 pub mod collection;
 pub mod currency;
 pub mod error;
 pub mod examples;
 pub mod fields;
 pub mod interval;
+pub mod password;
 pub mod records;
 pub mod tenancy;
 pub mod time;
 
+pub use access::Permission;
 pub use collection::Collection;
 pub use currency::Currency;
 pub use error::FieldError;

@@ -64,12 +64,23 @@ pub struct TenantOptions {
     /// Gross margin used when the tenant has no cost data (metrics.md default 0.80).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gross_margin: Option<rust_decimal::Decimal>,
+    /// Roles that must use MFA (absent: admin and executive).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mfa_roles: Option<Vec<Role>>,
 }
 
 impl TenantOptions {
     /// Reads stored options; unknown keys are ignored so older binaries can read newer rows.
     pub fn from_json(text: &str) -> Result<Self, String> {
         serde_json::from_str(text).map_err(|e| format!("tenant settings: {e}"))
+    }
+
+    /// Whether users with `role` must sign in with a second factor.
+    pub fn mfa_required_for(&self, role: Role) -> bool {
+        match &self.mfa_roles {
+            Some(roles) => roles.contains(&role),
+            None => Role::MFA_BY_DEFAULT.contains(&role),
+        }
     }
 
     /// The stored form.

@@ -16,6 +16,8 @@ pub use error::StoreError;
 pub use types::*;
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use quarterdeck_domain::Role;
 use quarterdeck_domain::{Collection, ParsedRow};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -139,6 +141,77 @@ pub trait Store: Send + Sync + 'static {
     async fn delete_all_records(&self, tenant: TenantId) -> StoreResult<u64>;
     /// How many records a collection holds.
     async fn count_records(&self, tenant: TenantId, collection: Collection) -> StoreResult<u64>;
+
+    /// Every token of a tenant, revoked ones included, newest first.
+    async fn list_tokens(&self, tenant: TenantId) -> StoreResult<Vec<ApiToken>>;
+    /// Revokes a tenant's token; false when it has no such live token.
+    async fn revoke_token(&self, tenant: TenantId, id: i64) -> StoreResult<bool>;
+    /// Records that a token was used (callers throttle this).
+    async fn touch_token(&self, id: i64, at: DateTime<Utc>) -> StoreResult<()>;
+
+    /// The user with this email (lower-case), for sign-in.
+    async fn user_by_email(&self, email: &str) -> StoreResult<Option<UserAuth>>;
+    /// The user with this id.
+    async fn user_by_id(&self, id: UserId) -> StoreResult<Option<UserAuth>>;
+    /// A user's membership of a tenant.
+    async fn membership(&self, tenant: TenantId, user: UserId) -> StoreResult<Option<Membership>>;
+    /// Every member of a tenant, by email.
+    async fn list_members(&self, tenant: TenantId) -> StoreResult<Vec<Membership>>;
+    /// Adds a user to a tenant or changes their role and CSM name.
+    async fn set_membership(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        role: Role,
+        csm: Option<&str>,
+    ) -> StoreResult<()>;
+    /// Removes a user from a tenant and ends their sessions there; false when not a member.
+    async fn remove_membership(&self, tenant: TenantId, user: UserId) -> StoreResult<bool>;
+    /// Creates a user with no tenant yet; their id.
+    async fn create_user(&self, email: &str, password_hash: &str) -> StoreResult<UserId>;
+    /// Sets a user's password and ends every session of theirs.
+    async fn set_password(&self, user: UserId, password_hash: &str) -> StoreResult<()>;
+    /// Turns MFA on with `secret` and these recovery-code hashes, or off with `None`.
+    async fn set_mfa(
+        &self,
+        user: UserId,
+        secret: Option<&str>,
+        recovery_hashes: &[String],
+    ) -> StoreResult<()>;
+    /// Spends an unused recovery code; false when it is unknown or spent.
+    async fn use_recovery_code(&self, user: UserId, code_hash: &str) -> StoreResult<bool>;
+    /// How many recovery codes a user has left.
+    async fn recovery_codes_left(&self, user: UserId) -> StoreResult<i64>;
+
+    /// Stores a new session.
+    async fn create_session(&self, session: &NewSession) -> StoreResult<()>;
+    /// A session by the hash of its cookie.
+    async fn session_by_hash(&self, id_hash: &str) -> StoreResult<Option<Session>>;
+    /// Marks a session as active at `at` (callers throttle this).
+    async fn touch_session(&self, id_hash: &str, at: DateTime<Utc>) -> StoreResult<()>;
+    /// Ends one session.
+    async fn delete_session(&self, id_hash: &str) -> StoreResult<()>;
+
+    /// Stores an invitation or reset link.
+    async fn create_user_link(&self, link: &UserLink) -> StoreResult<()>;
+    /// A link by the hash of its token.
+    async fn user_link(&self, token_hash: &str) -> StoreResult<Option<UserLink>>;
+    /// Marks a link used; false when it was already used (so it works once).
+    async fn spend_user_link(&self, token_hash: &str) -> StoreResult<bool>;
+
+    /// Stores a share link.
+    async fn create_share(&self, share: &NewShareLink) -> StoreResult<ShareLink>;
+    /// A share link by the hash of its token.
+    async fn share_by_hash(&self, token_hash: &str) -> StoreResult<Option<ShareLink>>;
+    /// A tenant's share links, newest first.
+    async fn list_shares(&self, tenant: TenantId) -> StoreResult<Vec<ShareLink>>;
+    /// Revokes a tenant's share link; false when it has no such live link.
+    async fn revoke_share(&self, tenant: TenantId, id: i64) -> StoreResult<bool>;
+    /// Counts one use of a share link.
+    async fn touch_share(&self, id: i64, at: DateTime<Utc>) -> StoreResult<()>;
+
+    /// The value of a shared server key, created from `fresh` by the first caller.
+    async fn server_key(&self, name: &str, fresh: &str) -> StoreResult<String>;
 
     /// Appends to the audit log.
     async fn append_audit(&self, entry: &AuditEntry) -> StoreResult<()>;

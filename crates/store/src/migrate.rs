@@ -19,6 +19,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "data_version",
         sql: include_str!("../migrations/sqlite/0002_data_version.sql"),
     },
+    Migration {
+        version: 3,
+        name: "trust",
+        sql: include_str!("../migrations/sqlite/0003_trust.sql"),
+    },
 ];
 
 /// PostgreSQL's migrations, in order.
@@ -32,5 +37,10 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 2,
         name: "data_version",
         sql: include_str!("../migrations/postgres/0002_data_version.sql"),
+    },
+    Migration {
+        version: 3,
+        name: "trust",
+        sql: include_str!("../migrations/postgres/0003_trust.sql"),
     },
 ];

@@ -29,6 +29,82 @@ macro_rules! row_readers {
                 prefix: row.try_get("prefix")?,
                 scopes: scopes_from_text(row.try_get("scopes")?)?,
                 created_at: row.try_get("created_at")?,
+                last_used_at: row.try_get("last_used_at")?,
+                revoked_at: row.try_get("revoked_at")?,
+            })
+        }
+
+        fn role_from(text: &str) -> $crate::StoreResult<quarterdeck_domain::Role> {
+            quarterdeck_domain::Role::parse(text).map_err($crate::StoreError::Corrupt)
+        }
+
+        fn user_from(row: &$row) -> $crate::StoreResult<$crate::UserAuth> {
+            Ok($crate::UserAuth {
+                id: row.try_get("id")?,
+                email: row.try_get("email")?,
+                password_hash: row.try_get("password_hash")?,
+                totp_secret: row.try_get("totp_secret")?,
+            })
+        }
+
+        fn membership_from(row: &$row) -> $crate::StoreResult<$crate::Membership> {
+            Ok($crate::Membership {
+                user_id: row.try_get("user_id")?,
+                email: row.try_get("email")?,
+                role: role_from(row.try_get("role")?)?,
+                csm: row.try_get("csm")?,
+                mfa_enabled: row.try_get::<Option<String>, _>("totp_secret")?.is_some(),
+                created_at: row.try_get("created_at")?,
+            })
+        }
+
+        fn session_from(row: &$row) -> $crate::StoreResult<$crate::Session> {
+            Ok($crate::Session {
+                id_hash: row.try_get("id_hash")?,
+                user_id: row.try_get("user_id")?,
+                tenant_id: row.try_get("tenant_id")?,
+                csrf: row.try_get("csrf")?,
+                created_at: row.try_get("created_at")?,
+                last_seen_at: row.try_get("last_seen_at")?,
+            })
+        }
+
+        fn link_from(row: &$row) -> $crate::StoreResult<$crate::UserLink> {
+            let kind = match row.try_get::<String, _>("kind")?.as_str() {
+                "invite" => $crate::UserLinkKind::Invite,
+                "reset" => $crate::UserLinkKind::Reset,
+                other => {
+                    return Err($crate::StoreError::Corrupt(format!(
+                        "user link kind `{other}`"
+                    )));
+                }
+            };
+            Ok($crate::UserLink {
+                token_hash: row.try_get("token_hash")?,
+                tenant_id: row.try_get("tenant_id")?,
+                kind,
+                email: row.try_get("email")?,
+                role: role_from(row.try_get("role")?)?,
+                csm: row.try_get("csm")?,
+                created_by: row.try_get("created_by")?,
+                expires_at: row.try_get("expires_at")?,
+                used_at: row.try_get("used_at")?,
+            })
+        }
+
+        fn share_from(row: &$row) -> $crate::StoreResult<$crate::ShareLink> {
+            Ok($crate::ShareLink {
+                id: row.try_get("id")?,
+                tenant_id: row.try_get("tenant_id")?,
+                prefix: row.try_get("prefix")?,
+                view: row.try_get("view")?,
+                password_hash: row.try_get("password_hash")?,
+                created_by: row.try_get("created_by")?,
+                created_at: row.try_get("created_at")?,
+                expires_at: row.try_get("expires_at")?,
+                revoked_at: row.try_get("revoked_at")?,
+                last_used_at: row.try_get("last_used_at")?,
+                uses: row.try_get("uses")?,
             })
         }
 

@@ -64,6 +64,8 @@ pub struct ApiToken {
     pub prefix: String,
     pub scopes: Vec<Scope>,
     pub created_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
 }
 
 /// A user to create or update, with their role in one tenant.
@@ -128,4 +130,109 @@ pub(crate) fn scopes_from_text(text: &str) -> Result<Vec<Scope>, crate::StoreErr
 /// Reads a stored currency back.
 pub(crate) fn currency_from_text(text: &str) -> Result<Currency, crate::StoreError> {
     Currency::parse(text).map_err(crate::StoreError::Corrupt)
+}
+
+/// What sign-in needs to know about a user.
+#[derive(Debug, Clone)]
+pub struct UserAuth {
+    pub id: UserId,
+    pub email: String,
+    pub password_hash: String,
+    /// Base32 TOTP secret once MFA is enabled.
+    pub totp_secret: Option<String>,
+}
+
+/// A user's place in a tenant.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Membership {
+    pub user_id: UserId,
+    pub email: String,
+    pub role: Role,
+    /// The CSM name this member goes by in the data (row-level access for CSMs).
+    pub csm: Option<String>,
+    pub mfa_enabled: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A browser session to store (the cookie's secret is kept only as a hash).
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub id_hash: String,
+    pub user_id: UserId,
+    pub tenant_id: TenantId,
+    pub csrf: String,
+    pub ip: Option<String>,
+}
+
+/// A stored browser session.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub id_hash: String,
+    pub user_id: UserId,
+    pub tenant_id: TenantId,
+    pub csrf: String,
+    pub created_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+}
+
+/// What a single-use user link does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserLinkKind {
+    /// Join a tenant (and set a password if new).
+    Invite,
+    /// Set a new password.
+    Reset,
+}
+
+impl UserLinkKind {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UserLinkKind::Invite => "invite",
+            UserLinkKind::Reset => "reset",
+        }
+    }
+}
+
+/// An invitation or password-reset link.
+#[derive(Debug, Clone)]
+pub struct UserLink {
+    pub token_hash: String,
+    pub tenant_id: TenantId,
+    pub kind: UserLinkKind,
+    pub email: String,
+    pub role: Role,
+    pub csm: Option<String>,
+    pub created_by: String,
+    pub expires_at: DateTime<Utc>,
+    pub used_at: Option<DateTime<Utc>>,
+}
+
+/// A share link to store.
+#[derive(Debug, Clone)]
+pub struct NewShareLink {
+    pub tenant_id: TenantId,
+    pub token_hash: String,
+    pub prefix: String,
+    /// The path and query of the view it shows, e.g. `/revenue?from=2026-01-01`.
+    pub view: String,
+    pub password_hash: Option<String>,
+    pub created_by: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A stored share link.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShareLink {
+    pub id: i64,
+    pub tenant_id: TenantId,
+    pub prefix: String,
+    pub view: String,
+    pub password_hash: Option<String>,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub uses: i64,
 }

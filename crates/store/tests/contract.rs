@@ -3,7 +3,10 @@
 use quarterdeck_domain::examples::example_row;
 use quarterdeck_domain::{Collection, Currency, Role, Scope, parse_record};
 use quarterdeck_store::testing::TestStore;
-use quarterdeck_store::{AuditEntry, NewApiToken, NewTenant, NewUser, StoreError};
+use quarterdeck_store::{
+    AuditEntry, NewApiToken, NewSession, NewShareLink, NewTenant, NewUser, StoreError, UserLink,
+    UserLinkKind,
+};
 
 quarterdeck_store::backend_stories!(
     tenants_have_unique_slugs,
@@ -18,6 +21,11 @@ quarterdeck_store::backend_stories!(
     reopening_keeps_data,
     every_change_moves_the_data_version,
     tenant_settings_update,
+    tokens_list_and_revoke_within_their_tenant,
+    sessions_mfa_and_recovery_codes,
+    user_links_work_once,
+    share_links_are_scoped_and_revocable,
+    audit_log_is_append_only,
 );
 
 fn tenant(slug: &str) -> NewTenant {
@@ -355,6 +363,7 @@ async fn tenant_settings_update(t: TestStore) {
     let options = quarterdeck_domain::TenantOptions {
         delinquency_days: Some(30),
         gross_margin: Some("0.65".parse().unwrap()),
+        mfa_roles: Some(vec![quarterdeck_domain::Role::Admin]),
     };
     let updated = store
         .update_tenant(
@@ -383,4 +392,222 @@ async fn tenant_settings_update(t: TestStore) {
         store.data_version(a.id).await.unwrap() > v,
         "metrics depend on settings"
     );
+}
+
+fn new_token(tenant_id: i64, hash: &str) -> NewApiToken {
+    NewApiToken {
+        tenant_id,
+        name: "ci".into(),
+        prefix: "qd_abc".into(),
+        secret_hash: hash.into(),
+        scopes: vec![Scope::Read],
+    }
+}
+
+async fn tokens_list_and_revoke_within_their_tenant(t: TestStore) {
+    let store = t.store.clone();
+    let a = store.create_tenant(&tenant("a")).await.unwrap();
+    let b = store.create_tenant(&tenant("b")).await.unwrap();
+    let ta = store.create_token(&new_token(a.id, "h1")).await.unwrap();
+    store.create_token(&new_token(b.id, "h2")).await.unwrap();
+    assert_eq!(store.list_tokens(a.id).await.unwrap().len(), 1);
+    // Another tenant cannot revoke it.
+    assert!(!store.revoke_token(b.id, ta.id).await.unwrap());
+    assert!(store.token_by_hash("h1").await.unwrap().is_some());
+    let at = chrono::Utc::now();
+    store.touch_token(ta.id, at).await.unwrap();
+    assert!(
+        store.list_tokens(a.id).await.unwrap()[0]
+            .last_used_at
+            .is_some()
+    );
+    assert!(store.revoke_token(a.id, ta.id).await.unwrap());
+    assert!(!store.revoke_token(a.id, ta.id).await.unwrap());
+    assert!(store.token_by_hash("h1").await.unwrap().is_none());
+    assert!(
+        store.list_tokens(a.id).await.unwrap()[0]
+            .revoked_at
+            .is_some()
+    );
+}
+
+async fn sessions_mfa_and_recovery_codes(t: TestStore) {
+    let store = t.store.clone();
+    let a = store.create_tenant(&tenant("a")).await.unwrap();
+    let user = store.create_user("jo@example.com", "hash").await.unwrap();
+    assert!(matches!(
+        store.create_user("jo@example.com", "hash").await,
+        Err(StoreError::Conflict(_))
+    ));
+    store
+        .set_membership(a.id, user, Role::Csm, Some("Jo"))
+        .await
+        .unwrap();
+    let m = store.membership(a.id, user).await.unwrap().unwrap();
+    assert_eq!(
+        (m.role, m.csm.as_deref(), m.mfa_enabled),
+        (Role::Csm, Some("Jo"), false)
+    );
+    store
+        .create_session(&NewSession {
+            id_hash: "s1".into(),
+            user_id: user,
+            tenant_id: a.id,
+            csrf: "c".into(),
+            ip: None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        store.session_by_hash("s1").await.unwrap().unwrap().user_id,
+        user
+    );
+    store
+        .set_mfa(user, Some("SECRET"), &["r1".into(), "r2".into()])
+        .await
+        .unwrap();
+    assert!(
+        store
+            .membership(a.id, user)
+            .await
+            .unwrap()
+            .unwrap()
+            .mfa_enabled
+    );
+    assert_eq!(store.recovery_codes_left(user).await.unwrap(), 2);
+    assert!(store.use_recovery_code(user, "r1").await.unwrap());
+    assert!(!store.use_recovery_code(user, "r1").await.unwrap());
+    assert_eq!(store.recovery_codes_left(user).await.unwrap(), 1);
+    // A new password ends every session.
+    store.set_password(user, "hash2").await.unwrap();
+    assert!(store.session_by_hash("s1").await.unwrap().is_none());
+    assert_eq!(
+        store
+            .user_by_email("jo@example.com")
+            .await
+            .unwrap()
+            .unwrap()
+            .password_hash,
+        "hash2"
+    );
+    assert!(store.remove_membership(a.id, user).await.unwrap());
+    assert!(store.membership(a.id, user).await.unwrap().is_none());
+}
+
+async fn user_links_work_once(t: TestStore) {
+    let store = t.store.clone();
+    let a = store.create_tenant(&tenant("a")).await.unwrap();
+    let link = UserLink {
+        token_hash: "l1".into(),
+        tenant_id: a.id,
+        kind: UserLinkKind::Invite,
+        email: "new@example.com".into(),
+        role: Role::Viewer,
+        csm: None,
+        created_by: "admin@example.com".into(),
+        expires_at: chrono::Utc::now() + chrono::Duration::days(7),
+        used_at: None,
+    };
+    store.create_user_link(&link).await.unwrap();
+    let got = store.user_link("l1").await.unwrap().unwrap();
+    assert_eq!((got.kind, got.role), (UserLinkKind::Invite, Role::Viewer));
+    assert!(store.spend_user_link("l1").await.unwrap());
+    assert!(!store.spend_user_link("l1").await.unwrap());
+    assert!(
+        store
+            .user_link("l1")
+            .await
+            .unwrap()
+            .unwrap()
+            .used_at
+            .is_some()
+    );
+}
+
+async fn share_links_are_scoped_and_revocable(t: TestStore) {
+    let store = t.store.clone();
+    let a = store.create_tenant(&tenant("a")).await.unwrap();
+    let b = store.create_tenant(&tenant("b")).await.unwrap();
+    let share = store
+        .create_share(&NewShareLink {
+            tenant_id: a.id,
+            token_hash: "sh1".into(),
+            prefix: "abc".into(),
+            view: "/revenue?segment=smb".into(),
+            password_hash: None,
+            created_by: "x".into(),
+            expires_at: chrono::Utc::now() + chrono::Duration::days(30),
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        store.share_by_hash("sh1").await.unwrap(),
+        Some(share.clone())
+    );
+    assert!(store.list_shares(b.id).await.unwrap().is_empty());
+    assert!(!store.revoke_share(b.id, share.id).await.unwrap());
+    store
+        .touch_share(share.id, chrono::Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(store.list_shares(a.id).await.unwrap()[0].uses, 1);
+    assert!(store.revoke_share(a.id, share.id).await.unwrap());
+    assert!(
+        store
+            .share_by_hash("sh1")
+            .await
+            .unwrap()
+            .unwrap()
+            .revoked_at
+            .is_some()
+    );
+    // Server keys are created once and then shared.
+    let k1 = store.server_key("cookie", "first").await.unwrap();
+    let k2 = store.server_key("cookie", "second").await.unwrap();
+    assert_eq!((k1.as_str(), k2.as_str()), ("first", "first"));
+}
+
+async fn audit_log_is_append_only(t: TestStore) {
+    let store = t.store.clone();
+    let a = store.create_tenant(&tenant("a")).await.unwrap();
+    store
+        .append_audit(&AuditEntry {
+            tenant_id: Some(a.id),
+            actor: "x".into(),
+            action: "login".into(),
+            target: None,
+            detail: None,
+            ip: Some("127.0.0.1".into()),
+        })
+        .await
+        .unwrap();
+    let target = t.target.clone();
+    // Straight SQL against the same database: the triggers refuse changes.
+    let refused = match target {
+        quarterdeck_store::StoreTarget::DataDir(path) => {
+            let url = format!("sqlite://{}", path.join("quarterdeck.sqlite").display());
+            let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+            sqlx::query("DELETE FROM audit_log")
+                .execute(&pool)
+                .await
+                .is_err()
+                && sqlx::query("UPDATE audit_log SET actor = 'y'")
+                    .execute(&pool)
+                    .await
+                    .is_err()
+        }
+        quarterdeck_store::StoreTarget::Url(url) => {
+            let pool = sqlx::PgPool::connect(&url).await.unwrap();
+            sqlx::query("DELETE FROM audit_log")
+                .execute(&pool)
+                .await
+                .is_err()
+                && sqlx::query("UPDATE audit_log SET actor = 'y'")
+                    .execute(&pool)
+                    .await
+                    .is_err()
+        }
+    };
+    assert!(refused, "the audit log accepted a change");
+    assert_eq!(store.list_audit(a.id, 10).await.unwrap().len(), 1);
 }

@@ -3,11 +3,12 @@
 use crate::migrate::{Migration, POSTGRES};
 use crate::types::scopes_to_text;
 use crate::{
-    ApiToken, AuditEntry, AuditRecord, DataVersion, NewApiToken, NewTenant, NewUser, StoreError,
-    StoreResult, StoredRecord, Tenant, TenantId, TenantUpdate, UserId, last_row_per_key,
+    ApiToken, AuditEntry, AuditRecord, DataVersion, Membership, NewApiToken, NewSession,
+    NewShareLink, NewTenant, NewUser, Session, ShareLink, StoreError, StoreResult, StoredRecord,
+    Tenant, TenantId, TenantUpdate, UserAuth, UserId, UserLink, last_row_per_key,
 };
 use chrono::Utc;
-use quarterdeck_domain::{Collection, ParsedRow};
+use quarterdeck_domain::{Collection, ParsedRow, Role};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
 use std::str::FromStr;
 use std::time::Duration;
