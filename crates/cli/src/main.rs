@@ -54,5 +54,8 @@ async fn run(command: Command) -> anyhow::Result<()> {
             commands::admin::create_token(args).await
         }
         Command::Import(args) => commands::import::run(args).await,
+        Command::Share(options::ShareCommand::Create(args)) => {
+            commands::admin::create_share(args).await
+        }
     }
 }

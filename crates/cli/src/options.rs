@@ -33,6 +33,9 @@ pub enum Command {
     Token(TokenCommand),
     /// Import a CSV, JSON or NDJSON file into a collection, all rows or none.
     Import(ImportArgs),
+    /// Read-only share links.
+    #[command(subcommand)]
+    Share(ShareCommand),
 }
 
 impl Command {
@@ -193,6 +196,35 @@ pub struct TokenCreateArgs {
     /// A name to recognise it by.
     #[arg(long, env = "QUARTERDECK_NAME", default_value = "cli")]
     pub name: String,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+/// `share` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ShareCommand {
+    /// Create a read-only link to one view; prints its URL alone on the last line.
+    Create(ShareCreateArgs),
+}
+
+/// `share create` options.
+#[derive(Debug, Args)]
+pub struct ShareCreateArgs {
+    #[arg(long, env = "QUARTERDECK_TENANT")]
+    pub tenant: String,
+    /// The view: a dashboard path and query, e.g. `/revenue?range=last_quarter`.
+    #[arg(long, env = "QUARTERDECK_VIEW")]
+    pub view: String,
+    /// How long it works: e.g. 30d, 2w, 12h.
+    #[arg(long, env = "QUARTERDECK_EXPIRES", default_value = "30d")]
+    pub expires: String,
+    /// Where the server is reached, for the printed URL.
+    #[arg(
+        long,
+        env = "QUARTERDECK_BASE_URL",
+        default_value = "http://127.0.0.1:8080"
+    )]
+    pub base_url: String,
     #[command(flatten)]
     pub store: StoreArgs,
 }

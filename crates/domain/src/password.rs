@@ -129,9 +129,9 @@ pub fn check_new_password(password: &str, email: &str) -> Result<(), String> {
     let lower = password.to_lowercase();
     let stem = lower.trim_end_matches(|c: char| c.is_ascii_digit() || c.is_ascii_punctuation());
     let repeated = |s: &str| {
-        COMMON
-            .iter()
-            .any(|c| !s.is_empty() && s.len() % c.len() == 0 && c.repeat(s.len() / c.len()) == s)
+        COMMON.iter().any(|c| {
+            !s.is_empty() && s.len().is_multiple_of(c.len()) && c.repeat(s.len() / c.len()) == s
+        })
     };
     if stem.is_empty() {
         return Err("a password of only digits and punctuation is too easy to guess".into());

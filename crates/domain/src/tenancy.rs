@@ -64,6 +64,9 @@ pub struct TenantOptions {
     /// Gross margin used when the tenant has no cost data (metrics.md default 0.80).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gross_margin: Option<rust_decimal::Decimal>,
+    /// Targets per KPI (absent: the defaults of `Target::default_for`).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub targets: std::collections::BTreeMap<String, Target>,
     /// Roles that must use MFA (absent: admin and executive).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mfa_roles: Option<Vec<Role>>,
@@ -83,9 +86,63 @@ impl TenantOptions {
         }
     }
 
+    /// The target for a KPI: the tenant's own, else the built-in one.
+    pub fn target_for(&self, metric: &str) -> Option<Target> {
+        self.targets
+            .get(metric)
+            .copied()
+            .or_else(|| Target::default_for(metric))
+    }
+
     /// The stored form.
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).expect("options serialise")
+    }
+}
+
+/// A KPI's target: at or past `good` it is on target, at or past `bad` it is
+/// off target, between them it needs watching. `good > bad` means higher is better.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Target {
+    pub good: rust_decimal::Decimal,
+    pub bad: rust_decimal::Decimal,
+}
+
+impl Target {
+    /// Built-in targets for the retention and margin KPIs (SaaS rules of thumb).
+    pub fn default_for(metric: &str) -> Option<Target> {
+        use rust_decimal::Decimal;
+        let t = |good: &str, bad: &str| Target {
+            good: good.parse::<Decimal>().expect("literal"),
+            bad: bad.parse::<Decimal>().expect("literal"),
+        };
+        match metric {
+            "nrr" | "nrr_period" => Some(t("1.00", "0.90")),
+            "grr" | "grr_period" => Some(t("0.90", "0.80")),
+            "gross_margin" => Some(t("0.70", "0.50")),
+            "quick_ratio" => Some(t("4", "1")),
+            _ => None,
+        }
+    }
+
+    /// (css class, words) for `value`: never colour alone.
+    pub fn judge(&self, value: rust_decimal::Decimal) -> (&'static str, &'static str) {
+        let higher_better = self.good >= self.bad;
+        let past = |v: rust_decimal::Decimal, line: rust_decimal::Decimal| {
+            if higher_better { v >= line } else { v <= line }
+        };
+        let beyond_bad = if higher_better {
+            value < self.bad
+        } else {
+            value > self.bad
+        };
+        if past(value, self.good) {
+            ("good", "On target")
+        } else if beyond_bad {
+            ("bad", "Off target")
+        } else {
+            ("warn", "Watch")
+        }
     }
 }
 
@@ -209,6 +266,21 @@ mod tests {
         assert!(Scope::parse_list("write").is_err());
         assert!(Scope::Read.granted_by(&[Scope::Admin]));
         assert!(!Scope::Ingest.granted_by(&[Scope::Read]));
+    }
+
+    #[test]
+    fn targets_judge_both_directions() {
+        let nrr = Target::default_for("nrr").unwrap();
+        assert_eq!(nrr.judge("1.05".parse().unwrap()).0, "good");
+        assert_eq!(nrr.judge("0.95".parse().unwrap()).0, "warn");
+        assert_eq!(nrr.judge("0.85".parse().unwrap()).0, "bad");
+        let churn = Target {
+            good: "0.02".parse().unwrap(),
+            bad: "0.05".parse().unwrap(),
+        };
+        assert_eq!(churn.judge("0.01".parse().unwrap()).0, "good");
+        assert_eq!(churn.judge("0.03".parse().unwrap()).0, "warn");
+        assert_eq!(churn.judge("0.06".parse().unwrap()).0, "bad");
     }
 
     #[test]

@@ -66,6 +66,13 @@ impl Dictionary {
     }
 
     /// A mask over ids: which ones are in `wanted` (unknown strings match nobody).
+    /// Every value seen, sorted.
+    pub fn values(&self) -> Vec<String> {
+        let mut v: Vec<String> = self.ids.keys().cloned().collect();
+        v.sort_unstable();
+        v
+    }
+
     fn mask(&self, wanted: &Option<BTreeSet<String>>) -> Option<Vec<bool>> {
         let wanted = wanted.as_ref()?;
         let mut mask = vec![false; self.ids.len()];
@@ -135,5 +142,26 @@ impl CompiledFilter {
                     .iter()
                     .any(|&p| m.get(p as usize).copied().unwrap_or(false)),
             }
+    }
+}
+
+/// The values each filter dimension can take (for filter pickers).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FilterValues {
+    pub segment: Vec<String>,
+    pub csm: Vec<String>,
+    pub plan: Vec<String>,
+    pub region: Vec<String>,
+}
+
+impl Dictionaries {
+    /// Every value of every dimension, sorted.
+    pub fn values(&self) -> FilterValues {
+        FilterValues {
+            segment: self.segment.values(),
+            csm: self.csm.values(),
+            plan: self.plan.values(),
+            region: self.region.values(),
+        }
     }
 }

@@ -530,6 +530,11 @@ impl Ledger {
         self.customers.iter().map(|c| c.id.as_str())
     }
 
+    /// The values each filter dimension takes, for filter pickers.
+    pub fn filter_values(&self) -> crate::filter::FilterValues {
+        self.dicts.values()
+    }
+
     /// Number of customers with a record or an event.
     pub fn customer_count(&self) -> usize {
         self.customers.len()

@@ -127,9 +127,15 @@ async fn http_rate(backend: Backend, rows: usize, clients: usize) -> Option<f64>
     let tenant = admin::create_tenant(t.store.as_ref(), "bench", None, "USD", "UTC")
         .await
         .unwrap();
-    let (_, token) = admin::create_token(t.store.as_ref(), &tenant, &[Scope::Ingest], "bench")
-        .await
-        .unwrap();
+    let (_, token) = admin::create_token(
+        t.store.as_ref(),
+        &tenant,
+        &[Scope::Ingest],
+        "bench",
+        &quarterdeck_server::audit::Actor::cli(),
+    )
+    .await
+    .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!(
         "http://{}/api/v1/subscription-events",

@@ -1,10 +1,9 @@
 //! Administration shared by the CLI and (later) the admin pages.
 
+use crate::audit::Actor;
 use crate::credentials;
 use quarterdeck_domain::{Currency, Role, Scope, TenantSlug, TenantTimeZone};
-use quarterdeck_store::{
-    ApiToken, AuditEntry, NewApiToken, NewTenant, NewUser, Store, StoreError, Tenant,
-};
+use quarterdeck_store::{ApiToken, NewApiToken, NewTenant, NewUser, Store, StoreError, Tenant};
 
 /// Why an administrative action was refused.
 #[derive(Debug, thiserror::Error)]
@@ -50,6 +49,41 @@ pub struct TenantChanges {
     /// `Some(None)` turns delinquency churn off.
     pub delinquency_days: Option<Option<u32>>,
     pub gross_margin: Option<String>,
+    /// Roles that must use MFA.
+    pub mfa_roles: Option<Vec<Role>>,
+}
+
+impl TenantChanges {
+    /// What changed, for the audit log.
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(v) = &self.name {
+            parts.push(format!("name={v}"));
+        }
+        if let Some(v) = &self.currency {
+            parts.push(format!("currency={v}"));
+        }
+        if let Some(v) = &self.timezone {
+            parts.push(format!("timezone={v}"));
+        }
+        if let Some(v) = self.fiscal_year_start {
+            parts.push(format!("fiscal_year_start={v}"));
+        }
+        if let Some(v) = self.delinquency_days {
+            parts.push(format!(
+                "delinquency_days={}",
+                v.map_or("off".to_string(), |d| d.to_string())
+            ));
+        }
+        if let Some(v) = &self.gross_margin {
+            parts.push(format!("gross_margin={v}"));
+        }
+        if let Some(v) = &self.mfa_roles {
+            let names: Vec<&str> = v.iter().map(|r| r.as_str()).collect();
+            parts.push(format!("mfa_roles={}", names.join(",")));
+        }
+        parts.join(" ")
+    }
 }
 
 /// Applies `changes` to the tenant with `slug`, checking each.
@@ -57,6 +91,7 @@ pub async fn update_tenant(
     store: &dyn Store,
     slug: &str,
     changes: &TenantChanges,
+    actor: &Actor,
 ) -> Result<Tenant, AdminError> {
     let t = tenant(store, slug).await?;
     let invalid = |m: String| AdminError::Invalid(m);
@@ -98,19 +133,29 @@ pub async fn update_tenant(
             })?;
         options.gross_margin = Some(margin);
     }
+    if let Some(roles) = &changes.mfa_roles {
+        options.mfa_roles = Some(roles.clone());
+    }
+    let name = changes.name.clone().unwrap_or_else(|| t.name.clone());
+    let name = name.trim().to_string();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(invalid("the workspace name is 1–100 characters".into()));
+    }
     let update = quarterdeck_store::TenantUpdate {
-        name: changes.name.clone().unwrap_or_else(|| t.name.clone()),
+        name,
         currency,
         timezone,
         fiscal_year_start,
         options,
     };
     let updated = store.update_tenant(t.id, &update).await?;
-    audit(
+    crate::audit::record(
         store,
-        &updated,
-        "tenant.update",
-        Some(format!("{changes:?}")),
+        Some(updated.id),
+        actor,
+        "settings.update",
+        Some(updated.slug.clone()),
+        Some(changes.describe()),
     )
     .await?;
     Ok(updated)
@@ -131,7 +176,14 @@ pub async fn create_token(
     tenant: &Tenant,
     scopes: &[Scope],
     name: &str,
+    actor: &Actor,
 ) -> Result<(ApiToken, String), AdminError> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(AdminError::Invalid(
+            "give the token a name of 1–100 characters (e.g. `billing sync`)".into(),
+        ));
+    }
     let secret = credentials::new_token_secret();
     let token = store
         .create_token(&NewApiToken {
@@ -142,18 +194,24 @@ pub async fn create_token(
             scopes: scopes.to_vec(),
         })
         .await?;
-    audit(
+    crate::audit::record(
         store,
-        tenant,
+        Some(tenant.id),
+        actor,
         "token.create",
-        Some(format!("{} ({})", token.prefix, name)),
+        Some(token.prefix.clone()),
+        Some(format!(
+            "{name} ({})",
+            scopes
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(",")
+        )),
     )
     .await?;
     Ok((token, secret))
 }
-
-/// Shortest password accepted.
-pub const MIN_PASSWORD_LEN: usize = 12;
 
 /// Creates a user (or updates their password) with `role` in the tenant.
 pub async fn create_user(
@@ -164,20 +222,13 @@ pub async fn create_user(
     password: &str,
 ) -> Result<(), AdminError> {
     let email = email.trim().to_ascii_lowercase();
-    let valid_email = email.len() <= 254
-        && email
-            .split_once('@')
-            .is_some_and(|(l, d)| !l.is_empty() && d.contains('.'));
-    if !valid_email {
+    if !is_email(&email) {
         return Err(AdminError::Invalid(format!(
             "`{email}` is not an email address"
         )));
     }
-    if password.chars().count() < MIN_PASSWORD_LEN {
-        return Err(AdminError::Invalid(format!(
-            "the password must be at least {MIN_PASSWORD_LEN} characters"
-        )));
-    }
+    quarterdeck_domain::password::check_new_password(password, &email)
+        .map_err(|m| AdminError::Invalid(format!("password: {m}")))?;
     let password_hash = credentials::hash_password(password).map_err(AdminError::Invalid)?;
     store
         .upsert_user_membership(&NewUser {
@@ -197,20 +248,28 @@ pub async fn create_user(
     Ok(())
 }
 
+/// Whether `email` (already trimmed and lower-cased) looks like an address.
+pub fn is_email(email: &str) -> bool {
+    email.len() <= 254
+        && !email.contains(char::is_whitespace)
+        && email
+            .split_once('@')
+            .is_some_and(|(l, d)| !l.is_empty() && d.contains('.') && !d.starts_with('.'))
+}
+
 async fn audit(
     store: &dyn Store,
     tenant: &Tenant,
     action: &str,
     detail: Option<String>,
 ) -> Result<(), StoreError> {
-    store
-        .append_audit(&AuditEntry {
-            tenant_id: Some(tenant.id),
-            actor: "cli".into(),
-            action: action.into(),
-            target: Some(tenant.slug.clone()),
-            detail,
-            ip: None,
-        })
-        .await
+    crate::audit::record(
+        store,
+        Some(tenant.id),
+        &crate::audit::Actor::cli(),
+        action,
+        Some(tenant.slug.clone()),
+        detail,
+    )
+    .await
 }

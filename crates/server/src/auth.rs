@@ -75,6 +75,14 @@ impl FromRequestParts<AppState> for ApiCaller {
             .token_by_hash(&hash_token(secret))
             .await?
             .ok_or(ApiError::Unauthorized)?;
+        // Record the last use, at most once a minute per token.
+        let now = chrono::Utc::now();
+        if token
+            .last_used_at
+            .is_none_or(|at| now - at > chrono::Duration::minutes(1))
+        {
+            state.store.touch_token(token.id, now).await?;
+        }
         Ok(ApiCaller {
             tenant: token.tenant_id,
             scopes: token.scopes,

@@ -218,6 +218,7 @@ pub async fn commit(
         .engines
         .apply_upsert(tenant, version, &batch.records)
         .await;
+    state.web.events.announce(tenant, version);
     Ok(version)
 }
 

@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod api;
+pub mod audit;
 mod auth;
 pub mod credentials;
 pub mod engines;
@@ -11,6 +12,7 @@ pub mod ingest;
 pub mod metrics;
 mod serve;
 mod state;
+pub mod web;
 
 pub use error::ApiError;
 pub use serve::{router, serve, shutdown_signal};

@@ -20,12 +20,14 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 pub fn router(state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     Router::new()
-        .route("/", get(home))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .merge(api::routes())
+        .merge(crate::web::routes())
         .fallback(not_found)
         .with_state(state)
+        .layer(axum::middleware::from_fn(crate::web::same_origin_only))
+        .layer(axum::middleware::from_fn(security_headers))
         // The ingestion handler enforces its own 10 MiB limit with a clear message.
         .layer(DefaultBodyLimit::max(crate::ingest::MAX_BODY_BYTES + 1))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
@@ -42,9 +44,27 @@ pub fn router(state: AppState) -> Router {
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
 }
 
-/// The start page until the dashboard lands: where things are, no tenant data.
-async fn home() -> axum::response::Html<&'static str> {
-    axum::response::Html(include_str!("home.html"))
+/// Headers every answer carries: no framing (clickjacking), no MIME sniffing,
+/// no scripts or styles from anywhere but here.
+async fn security_headers(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    let set = |h: &mut axum::http::HeaderMap, k: &'static str, v: &'static str| {
+        h.entry(k)
+            .or_insert(axum::http::HeaderValue::from_static(v));
+    };
+    set(h, "x-content-type-options", "nosniff");
+    set(h, "x-frame-options", "DENY");
+    set(h, "referrer-policy", "same-origin");
+    set(
+        h,
+        "content-security-policy",
+        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+    );
+    res
 }
 
 async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
@@ -71,9 +91,12 @@ pub async fn serve(
     // first simply waits for (or does) its tenant's build.
     let engines = state.engines.clone();
     tokio::spawn(async move { engines.warm_up().await });
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }
 
 /// Completes on SIGINT (Ctrl-C) or SIGTERM.

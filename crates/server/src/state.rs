@@ -11,6 +11,8 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     /// The in-memory metric engines (a cache of the store).
     pub engines: Arc<Engines>,
+    /// Browser-side state: sign-in throttling, session policy, keys.
+    pub web: Arc<crate::web::WebState>,
 }
 
 impl AppState {
@@ -19,6 +21,13 @@ impl AppState {
         Self {
             engines: Arc::new(Engines::new(store.clone())),
             store,
+            web: Arc::new(crate::web::WebState::default()),
         }
+    }
+
+    /// The same state with other session lifetimes (tests use short ones).
+    pub fn with_session_policy(mut self, policy: crate::web::SessionPolicy) -> Self {
+        self.web = Arc::new(crate::web::WebState::with_policy(policy));
+        self
     }
 }

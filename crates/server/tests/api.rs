@@ -34,8 +34,10 @@ async fn health_and_readiness(store: TestStore) {
     assert_eq!(app.get("/readyz", None).await.status(), 200);
     let r = app.get("/healthz", None).await;
     assert!(r.headers().contains_key("x-request-id"));
+    // An anonymous visitor lands on the sign-in page, which points developers at the API.
     let home = app.get("/", None).await;
     assert_eq!(home.status(), 200);
+    assert_eq!(home.url().path(), "/login");
     assert!(home.text().await.unwrap().contains("openapi.json"));
 }
 

@@ -447,9 +447,14 @@ async fn settings_changes_are_seen_at_once(store: TestStore) {
         gross_margin: Some("0.5".into()),
         ..Default::default()
     };
-    quarterdeck_server::admin::update_tenant(app.store.store.as_ref(), "acme", &changes)
-        .await
-        .unwrap();
+    quarterdeck_server::admin::update_tenant(
+        app.store.store.as_ref(),
+        "acme",
+        &changes,
+        &quarterdeck_server::audit::Actor::cli(),
+    )
+    .await
+    .unwrap();
     assert_eq!(
         dates(&get(&app, q).await),
         vec!["2025-01-31", "2025-04-30", "2025-06-30"]
@@ -485,9 +490,14 @@ async fn delinquency_churns_and_payment_reactivates(store: TestStore) {
         delinquency_days: Some(Some(30)),
         ..Default::default()
     };
-    quarterdeck_server::admin::update_tenant(app.store.store.as_ref(), "acme", &changes)
-        .await
-        .unwrap();
+    quarterdeck_server::admin::update_tenant(
+        app.store.store.as_ref(),
+        "acme",
+        &changes,
+        &quarterdeck_server::audit::Actor::cli(),
+    )
+    .await
+    .unwrap();
     // i1 (due Mar 31) still owes 60: c1 counts as churned from Apr 30 (due + 30).
     assert_eq!(mrr_on("2025-04-29").await, 150);
     assert_eq!(mrr_on("2025-04-30").await, 0);

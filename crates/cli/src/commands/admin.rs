@@ -1,10 +1,11 @@
 //! `migrate`, `tenant create`, `user create`, `token create`.
 
 use crate::options::{
-    StoreArgs, TenantCreateArgs, TenantUpdateArgs, TokenCreateArgs, UserCreateArgs,
+    ShareCreateArgs, StoreArgs, TenantCreateArgs, TenantUpdateArgs, TokenCreateArgs, UserCreateArgs,
 };
 use anyhow::Context;
 use quarterdeck_domain::{Role, Scope};
+use quarterdeck_server::audit::Actor;
 use quarterdeck_server::{admin, credentials};
 use std::io::Read;
 
@@ -64,8 +65,9 @@ pub async fn update_tenant(args: TenantUpdateArgs) -> anyhow::Result<()> {
         fiscal_year_start: args.fiscal_year_start,
         delinquency_days,
         gross_margin: args.gross_margin,
+        mfa_roles: None,
     };
-    let t = admin::update_tenant(store.as_ref(), &args.slug, &changes).await?;
+    let t = admin::update_tenant(store.as_ref(), &args.slug, &changes, &Actor::cli()).await?;
     let delinquency = t
         .options
         .delinquency_days
@@ -113,7 +115,8 @@ pub async fn create_token(args: TokenCreateArgs) -> anyhow::Result<()> {
     let store = open_store(&args.store).await?;
     let tenant = admin::tenant(store.as_ref(), &args.tenant).await?;
     let scopes = Scope::parse_list(&args.scopes).map_err(anyhow::Error::msg)?;
-    let (token, secret) = admin::create_token(store.as_ref(), &tenant, &scopes, &args.name).await?;
+    let (token, secret) =
+        admin::create_token(store.as_ref(), &tenant, &scopes, &args.name, &Actor::cli()).await?;
     let names: Vec<_> = token.scopes.iter().map(|s| s.as_str()).collect();
     println!(
         "token {} for {} with scopes {} (shown once; store it now):",
@@ -122,5 +125,31 @@ pub async fn create_token(args: TokenCreateArgs) -> anyhow::Result<()> {
         names.join(",")
     );
     println!("{secret}");
+    Ok(())
+}
+
+/// `quarterdeck share create`: the URL alone on the last line.
+pub async fn create_share(args: ShareCreateArgs) -> anyhow::Result<()> {
+    use quarterdeck_server::web::share;
+    let store = open_store(&args.store).await?;
+    let tenant = admin::tenant(store.as_ref(), &args.tenant).await?;
+    let days = share::parse_days(&args.expires).map_err(anyhow::Error::msg)?;
+    let (link, secret) = share::create_share(
+        store.as_ref(),
+        &tenant,
+        &args.view,
+        days,
+        None,
+        &Actor::cli(),
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    println!(
+        "share link to {} for {} (read-only, expires {} UTC; shown once):",
+        link.view,
+        tenant.slug,
+        link.expires_at.format("%Y-%m-%d %H:%M")
+    );
+    println!("{}/s/{secret}", args.base_url.trim_end_matches('/'));
     Ok(())
 }

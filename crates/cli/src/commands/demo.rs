@@ -5,6 +5,7 @@ use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 use quarterdeck_demo::{DemoConfig, estimate_rows, generate};
 use quarterdeck_domain::{Role, Scope};
+use quarterdeck_server::audit::Actor;
 use quarterdeck_server::{admin, credentials, ingest};
 use std::time::Instant;
 
@@ -77,7 +78,21 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
 
     let password = credentials::generate_password();
     admin::create_user(s, &tenant, DEMO_ADMIN_EMAIL, Role::Admin, &password).await?;
-    let (_, token) = admin::create_token(s, &tenant, &[Scope::Ingest, Scope::Read], "demo").await?;
+    // The demo runs on one machine for one person trying it out: two-factor
+    // sign-in is offered but not required (turn it on in Settings).
+    let no_mfa = admin::TenantChanges {
+        mfa_roles: Some(Vec::new()),
+        ..Default::default()
+    };
+    admin::update_tenant(s, DEMO_TENANT, &no_mfa, &Actor::cli()).await?;
+    let (_, token) = admin::create_token(
+        s,
+        &tenant,
+        &[Scope::Ingest, Scope::Read],
+        "demo",
+        &Actor::cli(),
+    )
+    .await?;
     println!(
         "Demo company ready: {} customers, {} records in {:.1} s.",
         args.customers,

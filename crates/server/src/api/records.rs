@@ -134,14 +134,10 @@ pub async fn delete(
 ) -> Result<StatusCode, ApiError> {
     let tenant = caller.can_ingest()?.0;
     let collection = collection(&slug)?;
-    if state
-        .store
-        .delete_record(tenant, collection, &id)
-        .await?
-        .is_none()
-    {
+    let Some(version) = state.store.delete_record(tenant, collection, &id).await? else {
         return Err(ApiError::NotFound(format!("no {collection} record `{id}`")));
-    }
+    };
+    state.web.events.announce(tenant, version);
     state
         .store
         .append_audit(&AuditEntry {

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 use quarterdeck_domain::Scope;
+use quarterdeck_server::audit::Actor;
 use quarterdeck_server::{AppState, admin};
 use quarterdeck_store::Tenant;
 use quarterdeck_store::testing::TestStore;
@@ -35,6 +36,11 @@ impl Drop for TestApp {
 impl TestApp {
     /// Starts the app on a random local port with tenant `acme`.
     pub async fn spawn(store: TestStore) -> Self {
+        Self::spawn_with(store, |s| s).await
+    }
+
+    /// Like `spawn`, with the state adjusted first (e.g. session lifetimes).
+    pub async fn spawn_with(store: TestStore, adjust: impl FnOnce(AppState) -> AppState) -> Self {
         let s = store.store.as_ref();
         let tenant = admin::create_tenant(s, "acme", Some("Acme"), "USD", "UTC")
             .await
@@ -42,7 +48,7 @@ impl TestApp {
         let token_with = |scopes: &'static [Scope]| {
             let tenant = tenant.clone();
             async move {
-                admin::create_token(s, &tenant, scopes, "test")
+                admin::create_token(s, &tenant, scopes, "test", &Actor::cli())
                     .await
                     .unwrap()
                     .1
@@ -54,7 +60,7 @@ impl TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let state = AppState::new(store.store.clone());
+        let state = adjust(AppState::new(store.store.clone()));
         tokio::spawn(quarterdeck_server::serve(listener, state, async move {
             let _ = rx.await;
         }));
@@ -76,9 +82,10 @@ impl TestApp {
         let t = admin::create_tenant(s, slug, None, "EUR", "Europe/Berlin")
             .await
             .unwrap();
-        let (_, secret) = admin::create_token(s, &t, &[Scope::Ingest, Scope::Read], "t")
-            .await
-            .unwrap();
+        let (_, secret) =
+            admin::create_token(s, &t, &[Scope::Ingest, Scope::Read], "t", &Actor::cli())
+                .await
+                .unwrap();
         (t, secret)
     }
 
@@ -152,5 +159,149 @@ impl TestApp {
         }
         out.reverse();
         out
+    }
+}
+
+/// A browser: keeps the session cookie, never follows redirects (tests check them).
+pub struct Browser {
+    pub base: String,
+    pub client: Client,
+    pub cookies: Vec<(String, String)>,
+}
+
+impl Browser {
+    /// A fresh browser with no cookies.
+    pub fn new(base: &str) -> Self {
+        Self {
+            base: base.to_string(),
+            client: Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            cookies: Vec::new(),
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    fn keep_cookies(&mut self, r: &Response) {
+        for v in r.headers().get_all("set-cookie") {
+            let v = v.to_str().unwrap();
+            let pair = v.split(';').next().unwrap();
+            let (k, val) = pair.split_once('=').unwrap();
+            self.cookies.retain(|(name, _)| name != k);
+            if !val.is_empty() && !v.contains("Max-Age=0") {
+                self.cookies.push((k.to_string(), val.to_string()));
+            }
+        }
+    }
+
+    /// `GET path`.
+    pub async fn get(&mut self, path: &str) -> Response {
+        let r = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .header("cookie", self.cookie_header())
+            .send()
+            .await
+            .unwrap();
+        self.keep_cookies(&r);
+        r
+    }
+
+    /// `GET path`, expecting 200, returning the body.
+    pub async fn page(&mut self, path: &str) -> String {
+        let r = self.get(path).await;
+        assert_eq!(r.status(), 200, "GET {path}");
+        r.text().await.unwrap()
+    }
+
+    /// `POST path` with form fields.
+    pub async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Response {
+        let r = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header("cookie", self.cookie_header())
+            .form(form)
+            .send()
+            .await
+            .unwrap();
+        self.keep_cookies(&r);
+        r
+    }
+
+    /// Signs in through the form.
+    pub async fn login(
+        &mut self,
+        tenant: &str,
+        email: &str,
+        password: &str,
+        totp: &str,
+    ) -> Response {
+        self.post(
+            "/login",
+            &[
+                ("tenant", tenant),
+                ("email", email),
+                ("password", password),
+                ("totp", totp),
+            ],
+        )
+        .await
+    }
+
+    /// The anti-forgery token embedded in a page.
+    pub async fn csrf(&mut self, path: &str) -> String {
+        let body = self.page(path).await;
+        between(&body, "name=\"csrf\" value=\"", "\"").expect("page has a form token")
+    }
+}
+
+/// The text between `start` and the next `end`.
+pub fn between(text: &str, start: &str, end: &str) -> Option<String> {
+    let i = text.find(start)? + start.len();
+    let j = text[i..].find(end)? + i;
+    Some(text[i..j].to_string())
+}
+
+/// A password that passes the policy.
+pub const PASSWORD: &str = "correct horse battery staple";
+
+impl TestApp {
+    /// Adds a user to `acme` with `role` (and an optional CSM name).
+    pub async fn user(&self, email: &str, role: quarterdeck_domain::Role, csm: Option<&str>) {
+        let s = self.store.store.as_ref();
+        admin::create_user(s, &self.tenant, email, role, PASSWORD)
+            .await
+            .unwrap();
+        let u = s.user_by_email(email).await.unwrap().unwrap();
+        s.set_membership(self.tenant.id, u.id, role, csm)
+            .await
+            .unwrap();
+    }
+
+    /// Turns the MFA requirement off for `acme` (so role tests need no codes).
+    pub async fn no_mfa_rule(&self) {
+        let changes = admin::TenantChanges {
+            mfa_roles: Some(Vec::new()),
+            ..Default::default()
+        };
+        admin::update_tenant(self.store.store.as_ref(), "acme", &changes, &Actor::cli())
+            .await
+            .unwrap();
+    }
+
+    /// A browser signed in as `email`.
+    pub async fn browser(&self, email: &str) -> Browser {
+        let mut b = Browser::new(&self.base);
+        let r = b.login("acme", email, PASSWORD, "").await;
+        assert_eq!(r.status(), 303, "login of {email}");
+        b
     }
 }

@@ -1,0 +1,247 @@
+//! The browser side: sign-in, sessions, pages, account and admin screens,
+//! share links. HTML is rendered on the server by askama templates (which
+//! escape every value) and works without JavaScript.
+
+pub mod account;
+pub mod admin;
+pub mod cookies;
+pub mod error;
+pub mod login;
+pub mod mfa;
+pub mod pages;
+pub mod session;
+pub mod share;
+pub mod stream;
+pub mod throttle;
+
+use crate::AppState;
+use axum::Router;
+use axum::extract::Request;
+use axum::http::{Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+pub use error::PageError;
+use quarterdeck_domain::Permission;
+pub use session::{Grant, SessionPolicy, SignedIn, Viewer};
+use throttle::LoginThrottle;
+use tokio::sync::OnceCell;
+
+/// Bumped when the stylesheet or script changes, so browsers fetch the new one.
+pub const ASSET_VERSION: &str = "1";
+
+/// Browser-side state shared by every request.
+#[derive(Debug, Default)]
+pub struct WebState {
+    /// Failed sign-ins, for rate limiting.
+    pub throttle: LoginThrottle,
+    /// Session lifetimes.
+    pub policy: SessionPolicy,
+    /// New-data announcements for live pages.
+    pub events: stream::DataEvents,
+    /// Key for signing share-link cookies, shared by every replica through the store.
+    share_key: OnceCell<Vec<u8>>,
+}
+
+impl WebState {
+    /// State with these session lifetimes.
+    pub fn with_policy(policy: SessionPolicy) -> Self {
+        Self {
+            policy,
+            ..Self::default()
+        }
+    }
+
+    /// The share-cookie key, created in the store by the first process to need it.
+    pub async fn share_key(&self, state: &AppState) -> Result<&[u8], PageError> {
+        self.share_key
+            .get_or_try_init(|| async {
+                let fresh = crate::credentials::new_token_secret();
+                let key = state.store.server_key("share_cookie", &fresh).await?;
+                Ok::<_, PageError>(key.into_bytes())
+            })
+            .await
+            .map(Vec::as_slice)
+    }
+}
+
+/// A link in the navigation.
+#[derive(Debug, Clone)]
+pub struct NavLink {
+    pub href: String,
+    pub label: &'static str,
+    pub current: bool,
+}
+
+/// What every signed-in page shows around its content.
+#[derive(Debug, Clone)]
+pub struct Chrome {
+    pub title: String,
+    pub tenant_name: String,
+    pub email: String,
+    pub role: &'static str,
+    pub csrf: String,
+    pub nav: Vec<NavLink>,
+    pub admin_nav: Vec<NavLink>,
+    /// The query string (`?from=…`) that dashboard links carry along.
+    pub query: String,
+    /// For a share link: when it expires (and the page is read-only).
+    pub shared: Option<String>,
+    /// A one-time confirmation ("Token revoked").
+    pub flash: Option<String>,
+    /// Whether the page listens for new data (`1`) or not (`0`).
+    pub live: &'static str,
+}
+
+/// The dashboard pages, in navigation order, with what each needs.
+pub const DASHBOARDS: [(&str, &str, Permission); 5] = [
+    ("/", "Summary", Permission::ViewSummary),
+    ("/revenue", "Revenue", Permission::ViewRevenue),
+    ("/retention", "Retention", Permission::ViewRetention),
+    ("/billing", "Billing & cash", Permission::ViewBilling),
+    ("/accounts", "Accounts", Permission::ViewAccounts),
+];
+
+/// The workspace (admin) pages, with what each needs.
+const WORKSPACE: [(&str, &str, Permission); 6] = [
+    ("/admin/users", "Users", Permission::ManageUsers),
+    ("/admin/tokens", "API tokens", Permission::ManageTokens),
+    ("/admin/shares", "Share links", Permission::ShareViews),
+    ("/admin/settings", "Settings", Permission::ManageSettings),
+    ("/admin/audit", "Audit log", Permission::ViewAudit),
+    (
+        "/account/mfa",
+        "Two-factor sign-in",
+        Permission::ViewSummary,
+    ),
+];
+
+impl Chrome {
+    /// The frame for `viewer` on the page at `path`, keeping `query` on dashboard links.
+    pub fn new(viewer: &SignedIn, title: impl Into<String>, path: &str, query: &str) -> Self {
+        let query = if query.is_empty() {
+            String::new()
+        } else {
+            format!("?{query}")
+        };
+        let nav = DASHBOARDS
+            .iter()
+            .filter(|(_, _, p)| viewer.role.allows(*p))
+            .map(|(href, label, _)| NavLink {
+                href: format!("{href}{query}"),
+                label,
+                current: *href == path || (*href != "/" && path.starts_with(href)),
+            })
+            .collect();
+        let admin_nav = WORKSPACE
+            .iter()
+            // Everyone manages their own second factor.
+            .filter(|(href, _, p)| href.starts_with("/account") || viewer.role.allows(*p))
+            .map(|(href, label, _)| NavLink {
+                href: href.to_string(),
+                label,
+                current: *href == path,
+            })
+            .collect();
+        Self {
+            title: title.into(),
+            tenant_name: viewer.tenant.name.clone(),
+            email: viewer.email.clone(),
+            role: viewer.role.as_str(),
+            csrf: viewer.csrf.clone(),
+            nav,
+            admin_nav,
+            query,
+            shared: None,
+            flash: None,
+            live: "1",
+        }
+    }
+}
+
+/// The first dashboard a role may see (where sign-in lands).
+pub fn landing_page(viewer: &SignedIn) -> &'static str {
+    DASHBOARDS
+        .iter()
+        .find(|(_, _, p)| viewer.role.allows(*p))
+        .map_or("/account/mfa", |(href, _, _)| href)
+}
+
+/// Routes of the browser side (dashboard pages are added by `pages`).
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/static/app.css", get(stylesheet))
+        .route("/static/app.js", get(script))
+        .merge(login::routes())
+        .merge(account::routes())
+        .merge(admin::routes())
+        .merge(share::routes())
+        .merge(pages::routes())
+        .route("/events", get(stream::events))
+}
+
+async fn stylesheet() -> impl IntoResponse {
+    static_asset(
+        "text/css; charset=utf-8",
+        include_str!("../../static/app.css"),
+    )
+}
+
+async fn script() -> impl IntoResponse {
+    static_asset(
+        "text/javascript; charset=utf-8",
+        include_str!("../../static/app.js"),
+    )
+}
+
+fn static_asset(content_type: &'static str, body: &'static str) -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            // Versioned URLs, so caching for a year is safe.
+            (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+        ],
+        body,
+    )
+}
+
+/// Refuses state-changing browser requests sent from another site (login CSRF
+/// and defence in depth behind SameSite cookies and form tokens). API calls
+/// carry a bearer token, not cookies, and are left alone.
+pub async fn same_origin_only(req: Request, next: Next) -> Response {
+    let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if unsafe_method && !req.uri().path().starts_with("/api/") {
+        let headers = req.headers();
+        let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+        let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
+        let cross_site = headers
+            .get("sec-fetch-site")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v == "cross-site");
+        let origin_mismatch = match (origin, host) {
+            (Some("null"), _) => true,
+            (Some(o), Some(h)) => o.split_once("://").map(|(_, rest)| rest) != Some(h),
+            _ => false,
+        };
+        if cross_site || origin_mismatch {
+            return (
+                StatusCode::FORBIDDEN,
+                "This form was sent from another site; Quarterdeck refused it.",
+            )
+                .into_response();
+        }
+    }
+    next.run(req).await
+}
+
+/// Keeps in-app redirects inside the app (no `//evil.example`).
+pub fn safe_next(next: &str) -> Option<&str> {
+    (next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\")).then_some(next)
+}
+
+/// A form that carries only the anti-forgery token (buttons such as "Revoke").
+#[derive(Debug, serde::Deserialize)]
+pub struct CsrfForm {
+    /// The session's anti-forgery token.
+    pub csrf: String,
+}

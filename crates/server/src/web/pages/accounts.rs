@@ -1,0 +1,348 @@
+//! Accounts: a sortable, filterable list, and one account's page with its
+//! MRR history and movements.
+
+use super::Pairs;
+use super::export::{self, Table};
+use super::frame::Frame;
+use super::numbers::{dec, money};
+use super::view::{Audience, View};
+use crate::AppState;
+use crate::metrics::answers;
+use crate::web::{Chrome, PageError, Viewer};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::{Html, IntoResponse, Response};
+use chrono::NaiveDate;
+use quarterdeck_domain::Permission;
+use quarterdeck_render::{LineChart, Palette, ValueFormat, line_chart};
+use rust_decimal::Decimal;
+use serde_json::Value;
+
+const LIST_EXTRA: &[&str] = &["sort", "cursor", "limit"];
+const COLUMNS: [(&str, &str, bool); 7] = [
+    ("name", "Account", false),
+    ("segment", "Segment", false),
+    ("csm", "CSM", false),
+    ("plan", "Plan", false),
+    ("region", "Region", false),
+    ("mrr", "MRR", true),
+    ("arr", "ARR", true),
+];
+
+struct Row {
+    name: String,
+    href: Option<String>,
+    cells: Vec<String>,
+    mrr: String,
+    arr: String,
+}
+
+#[derive(Template)]
+#[template(path = "page_accounts.html")]
+struct AccountsPage {
+    chrome: Chrome,
+    frame: Frame,
+    headers: Vec<(String, String, &'static str, bool)>,
+    rows: Vec<Row>,
+    total: u64,
+    shown_from: usize,
+    shown_to: usize,
+    next: Option<String>,
+    first: Option<String>,
+}
+
+/// Renders the accounts list for any audience.
+pub async fn render_list(
+    state: &AppState,
+    audience: Audience,
+    pairs: Vec<(String, String)>,
+) -> Result<Response, PageError> {
+    let view = View::open(
+        state,
+        audience,
+        "/accounts",
+        "Accounts",
+        Permission::ViewAccounts,
+        pairs,
+        LIST_EXTRA,
+    )
+    .await?;
+    let (view, a) = super::blocking(view, |v| answers::accounts(&v.engine, &v.query)).await?;
+    let a = a.map_err(crate::ApiError::from)?;
+    let cur = view.currency.clone();
+    let sort = view.query.extra("sort").unwrap_or("-mrr").to_string();
+    let headers = COLUMNS
+        .iter()
+        .map(|(key, label, numeric)| {
+            let (current, desc) = (sort.trim_start_matches('-') == *key, sort.starts_with('-'));
+            let next_sort = if current && !desc || (!current && *numeric) {
+                format!("-{key}")
+            } else {
+                key.to_string()
+            };
+            let aria = match (current, desc) {
+                (false, _) => "none",
+                (true, true) => "descending",
+                (true, false) => "ascending",
+            };
+            (
+                label.to_string(),
+                view.controls
+                    .href_same_page(
+                        "/accounts",
+                        &[("sort", next_sort), ("cursor", String::new())],
+                    )
+                    .replace("&cursor=", ""),
+                aria,
+                *numeric,
+            )
+        })
+        .collect();
+    let text = |v: &Value| v.as_str().unwrap_or("—").to_string();
+    let rows = a["data"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|r| {
+            let id = r["id"].as_str().unwrap_or("");
+            Row {
+                name: r["name"].as_str().unwrap_or(id).to_string(),
+                href: view.link(&format!("/accounts/{}", urlencoding::encode(id)), &[]),
+                cells: ["segment", "csm", "plan", "region"]
+                    .iter()
+                    .map(|k| text(&r[*k]))
+                    .collect(),
+                mrr: money(dec(&r["mrr"]), &cur),
+                arr: money(dec(&r["arr"]), &cur),
+            }
+        })
+        .collect::<Vec<_>>();
+    let offset: usize = view
+        .query
+        .extra("cursor")
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let next = a["next_cursor"].as_str().map(|c| {
+        view.controls
+            .href_same_page("/accounts", &[("cursor", c.to_string())])
+    });
+    let first = (offset > 0).then(|| {
+        view.controls
+            .href_same_page("/accounts", &[("cursor", "0".into())])
+    });
+    let mut frame = Frame::new(&view, "Accounts", "/accounts");
+    frame.controls.extra.retain(|(k, _)| k != "cursor");
+    let page = AccountsPage {
+        chrome: view.chrome.clone(),
+        frame,
+        headers,
+        total: a["total"].as_u64().unwrap_or(0),
+        shown_from: if rows.is_empty() { 0 } else { offset + 1 },
+        shown_to: offset + rows.len(),
+        rows,
+        next,
+        first,
+    };
+    Ok(Html(page.render()?).into_response())
+}
+
+/// `GET /accounts`.
+pub async fn list(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(pairs): Pairs,
+) -> Result<Response, PageError> {
+    render_list(&state, Audience::Member(viewer), pairs).await
+}
+
+/// `GET /accounts.json`: the same answer as `/api/v1/accounts`.
+pub async fn json(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(pairs): Pairs,
+) -> Result<Response, PageError> {
+    let view = View::open(
+        &state,
+        Audience::Member(viewer),
+        "/accounts",
+        "Accounts",
+        Permission::ViewAccounts,
+        pairs,
+        LIST_EXTRA,
+    )
+    .await?;
+    let (_, a) = super::blocking(view, |v| answers::accounts(&v.engine, &v.query)).await?;
+    Ok(export::json(a.map_err(crate::ApiError::from)?))
+}
+
+/// `GET /accounts.csv`: every account the filters select, in the chosen order.
+pub async fn csv(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(mut pairs): Pairs,
+) -> Result<Response, PageError> {
+    pairs.retain(|(k, _)| k != "cursor" && k != "limit");
+    let view = View::open(
+        &state,
+        Audience::Member(viewer),
+        "/accounts",
+        "Accounts",
+        Permission::ViewAccounts,
+        pairs,
+        LIST_EXTRA,
+    )
+    .await?;
+    let (view, rows) = super::blocking(view, |v| {
+        let mut rows = v.engine.ledger.accounts(v.query.period.to, &v.query.filter);
+        rows.sort_by(|a, b| {
+            b.mrr
+                .cmp(&a.mrr)
+                .then_with(|| a.customer_id.cmp(&b.customer_id))
+        });
+        rows
+    })
+    .await?;
+    let opt = |o: &Option<String>| o.clone().unwrap_or_default();
+    let rows = rows
+        .iter()
+        .map(|a| {
+            vec![
+                a.customer_id.clone(),
+                opt(&a.name),
+                opt(&a.segment),
+                opt(&a.csm),
+                opt(&a.plan),
+                opt(&a.region),
+                a.mrr.to_string(),
+                a.arr.to_string(),
+            ]
+        })
+        .collect();
+    let columns = [
+        "id", "name", "segment", "csm", "plan", "region", "mrr", "arr",
+    ]
+    .map(String::from)
+    .to_vec();
+    export::csv(
+        &state,
+        &view,
+        Table {
+            name: "accounts",
+            columns,
+            rows,
+        },
+    )
+    .await
+}
+
+#[derive(Template)]
+#[template(path = "page_account.html")]
+struct AccountPage {
+    chrome: Chrome,
+    frame: Frame,
+    facts: Vec<(String, String)>,
+    history_svg: String,
+    movements: Vec<(String, String, String)>,
+}
+
+/// Renders one account for any audience.
+pub async fn render_one(
+    state: &AppState,
+    audience: Audience,
+    id: &str,
+    pairs: Vec<(String, String)>,
+) -> Result<Response, PageError> {
+    let view = View::open(
+        state,
+        audience,
+        "/accounts",
+        "Account",
+        Permission::ViewAccounts,
+        pairs,
+        &["interval"],
+    )
+    .await?;
+    let id_owned = id.to_string();
+    let (view, a) = super::blocking(view, move |v| {
+        answers::account(&v.engine, &v.query, &id_owned)
+    })
+    .await?;
+    let a = a
+        .map_err(crate::ApiError::from)?
+        .ok_or_else(|| PageError::NotFound("There is no such account.".into()))?;
+    if let Some(csm) = &view.only_csm
+        && a["csm"].as_str() != Some(csm.as_str())
+    {
+        // Row-level access: another CSM's account does not exist for this viewer.
+        return Err(PageError::NotFound("There is no such account.".into()));
+    }
+    let cur = view.currency.clone();
+    let name = a["name"].as_str().unwrap_or(id).to_string();
+    let text = |k: &str| a[k].as_str().unwrap_or("—").to_string();
+    let facts = vec![
+        ("MRR".to_string(), money(dec(&a["mrr"]), &cur)),
+        ("ARR".to_string(), money(dec(&a["arr"]), &cur)),
+        ("Plan".to_string(), text("plan")),
+        ("Segment".to_string(), text("segment")),
+        ("CSM".to_string(), text("csm")),
+        ("Region".to_string(), text("region")),
+        ("Health".to_string(), "— (not scored yet)".to_string()),
+        ("Customer id".to_string(), id.to_string()),
+    ];
+    let points: Vec<(NaiveDate, Decimal)> = a["history"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|p| Some((p["date"].as_str()?.parse().ok()?, dec(&p["mrr"])?)))
+        .collect();
+    let history_svg = line_chart(&LineChart {
+        id: "account-mrr".into(),
+        title: format!("MRR of {name}"),
+        description: format!("MRR by month, {}", view.controls.period_label()),
+        width: 960,
+        height: 240,
+        points,
+        forecast: Vec::new(),
+        format: ValueFormat::MoneyCompact {
+            currency: cur.clone(),
+        },
+        palette: Palette::light(),
+    });
+    let movements = a["movements"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|m| {
+            (
+                m["date"].as_str().unwrap_or("").to_string(),
+                m["kind"].as_str().unwrap_or("").to_string(),
+                money(dec(&m["amount"]), &cur),
+            )
+        })
+        .collect();
+    let mut frame = Frame::new(&view, &name, "/accounts");
+    frame.actions.retain(|(l, _)| l == "Share");
+    frame.view_path = format!("/accounts/{}", urlencoding::encode(id));
+    frame.crumbs = vec![
+        ("Accounts".into(), view.link("/accounts", &[])),
+        (name, None),
+    ];
+    let page = AccountPage {
+        chrome: view.chrome.clone(),
+        frame,
+        facts,
+        history_svg,
+        movements,
+    };
+    Ok(Html(page.render()?).into_response())
+}
+
+/// `GET /accounts/{id}`.
+pub async fn one(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    Query(pairs): Pairs,
+) -> Result<Response, PageError> {
+    render_one(&state, Audience::Member(viewer), &id, pairs).await
+}

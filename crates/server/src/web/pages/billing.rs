@@ -1,0 +1,290 @@
+//! Billing and cash: AR aging and its trend, DSO, overdue invoices, revenue
+//! billed and gross margin.
+
+use super::Pairs;
+use super::export::{self, Table};
+use super::frame::Frame;
+use super::kpi::{Cards, Kpi, card};
+use super::numbers::{dec, money};
+use super::summary::monthly_series;
+use super::view::{Audience, View};
+use crate::AppState;
+use crate::metrics::{MetricQuery, answers};
+use crate::web::{Chrome, PageError, Viewer};
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::{Html, IntoResponse, Response};
+use chrono::NaiveDate;
+use quarterdeck_domain::Permission;
+use quarterdeck_engine::OverdueInvoice;
+use quarterdeck_render::{Bar, BarChart, LineChart, Palette, ValueFormat, bar_chart, line_chart};
+use rust_decimal::Decimal;
+use serde_json::Value;
+
+/// Overdue invoices listed on the page (largest first; the CSV has all).
+const LISTED: usize = 100;
+
+struct Computed {
+    summary: Value,
+    aging: Value,
+    trend: Vec<(NaiveDate, Option<Decimal>)>,
+    overdue: Vec<OverdueInvoice>,
+}
+
+fn compute(
+    e: &crate::engines::TenantEngine,
+    q: &MetricQuery,
+) -> Result<Computed, crate::metrics::QueryError> {
+    let mut overdue = e.ledger.overdue_invoices(q.period.to, &q.filter);
+    overdue.sort_by(|a, b| {
+        b.open_balance
+            .cmp(&a.open_balance)
+            .then_with(|| a.invoice_id.cmp(&b.invoice_id))
+    });
+    Ok(Computed {
+        summary: answers::summary(e, q),
+        aging: answers::ar_aging(e, q)?,
+        trend: monthly_series(e, q, "ar_overdue"),
+        overdue,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "page_billing.html")]
+struct BillingPage {
+    chrome: Chrome,
+    frame: Frame,
+    kpis: Vec<Kpi>,
+    aging_svg: String,
+    aging_rows: Vec<(String, String)>,
+    trend_svg: String,
+    overdue: Vec<(String, Option<String>, String, String, String)>,
+    overdue_count: usize,
+}
+
+/// Renders the billing page for any audience.
+pub async fn render(
+    state: &AppState,
+    audience: Audience,
+    pairs: Vec<(String, String)>,
+) -> Result<Response, PageError> {
+    let view = View::open(
+        state,
+        audience,
+        "/billing",
+        "Billing & cash",
+        Permission::ViewBilling,
+        pairs,
+        &[],
+    )
+    .await?;
+    let (view, c) = super::blocking(view, |v| compute(&v.engine, &v.query)).await?;
+    let c = c.map_err(crate::ApiError::from)?;
+    let cur = view.currency.clone();
+    let kpis = [
+        ("revenue", "Revenue billed"),
+        ("gross_margin", "Gross margin"),
+        ("ar_total", "Accounts receivable"),
+        ("ar_overdue", "AR overdue"),
+        ("dso", "DSO"),
+    ]
+    .iter()
+    .map(|(m, l)| {
+        card(
+            &Cards {
+                summary: &c.summary,
+                currency: &cur,
+                compare: "before",
+            },
+            m,
+            l,
+            &[],
+            view.tenant.options.target_for(m).as_ref(),
+            None,
+        )
+    })
+    .collect();
+    let buckets = [
+        ("current", "Current", false),
+        ("d1_30", "1–30 days", true),
+        ("d31_60", "31–60 days", true),
+        ("d61_90", "61–90 days", true),
+        ("d90_plus", "90+ days", true),
+    ];
+    let aging_svg = bar_chart(&BarChart {
+        id: "ar-aging".into(),
+        title: format!("AR aging on {}", c.aging["as_of"].as_str().unwrap_or("")),
+        description: "Open invoice balances by days past due".into(),
+        width: 640,
+        height: 240,
+        bars: buckets
+            .iter()
+            .map(|(k, label, overdue)| Bar {
+                label: label.to_string(),
+                value: dec(&c.aging["buckets"][*k]).unwrap_or_default(),
+                href: None,
+                emphasis: *overdue,
+            })
+            .collect(),
+        format: ValueFormat::MoneyCompact {
+            currency: cur.clone(),
+        },
+        palette: Palette::light(),
+    });
+    let aging_rows = buckets
+        .iter()
+        .map(|(k, label, _)| (label.to_string(), money(dec(&c.aging["buckets"][*k]), &cur)))
+        .chain([("Total".to_string(), money(dec(&c.aging["total"]), &cur))])
+        .collect();
+    let trend_svg = line_chart(&LineChart {
+        id: "ar-overdue-trend".into(),
+        title: "AR overdue by month".into(),
+        description: "Overdue balance at each month end, last twelve months".into(),
+        width: 640,
+        height: 240,
+        points: c
+            .trend
+            .iter()
+            .filter_map(|(d, v)| Some((*d, (*v)?)))
+            .collect(),
+        forecast: Vec::new(),
+        format: ValueFormat::MoneyCompact {
+            currency: cur.clone(),
+        },
+        palette: Palette::light(),
+    });
+    let names = names_of(
+        &view,
+        c.overdue
+            .iter()
+            .take(LISTED)
+            .map(|o| o.customer_id.as_str()),
+    );
+    let overdue = c
+        .overdue
+        .iter()
+        .take(LISTED)
+        .zip(names)
+        .map(|(o, name)| {
+            (
+                name,
+                view.link(
+                    &format!("/accounts/{}", urlencoding::encode(&o.customer_id)),
+                    &[],
+                ),
+                o.invoice_id.clone(),
+                o.due_date.to_string(),
+                format!(
+                    "{} · {} days",
+                    money(Some(o.open_balance), &cur),
+                    o.days_past_due
+                ),
+            )
+        })
+        .collect();
+    let frame = Frame::new(&view, "Billing & cash", "/billing");
+    let page = BillingPage {
+        chrome: view.chrome.clone(),
+        frame,
+        kpis,
+        aging_svg,
+        aging_rows,
+        trend_svg,
+        overdue,
+        overdue_count: c.overdue.len(),
+    };
+    Ok(Html(page.render()?).into_response())
+}
+
+fn names_of<'a>(view: &View, ids: impl Iterator<Item = &'a str>) -> Vec<String> {
+    ids.map(|id| {
+        view.engine
+            .ledger
+            .account(id, view.query.period.to)
+            .and_then(|a| a.name)
+            .unwrap_or_else(|| id.to_string())
+    })
+    .collect()
+}
+
+/// `GET /billing`.
+pub async fn page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(pairs): Pairs,
+) -> Result<Response, PageError> {
+    render(&state, Audience::Member(viewer), pairs).await
+}
+
+async fn open(
+    state: &AppState,
+    viewer: Viewer,
+    pairs: Vec<(String, String)>,
+) -> Result<(View, Value), PageError> {
+    let view = View::open(
+        state,
+        Audience::Member(viewer),
+        "/billing",
+        "Billing & cash",
+        Permission::ViewBilling,
+        pairs,
+        &[],
+    )
+    .await?;
+    let (view, a) = super::blocking(view, |v| answers::ar_aging(&v.engine, &v.query)).await?;
+    Ok((view, a.map_err(crate::ApiError::from)?))
+}
+
+/// `GET /billing.json`: the AR aging answer.
+pub async fn json(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(pairs): Pairs,
+) -> Result<Response, PageError> {
+    Ok(export::json(open(&state, viewer, pairs).await?.1))
+}
+
+/// `GET /billing.csv`: every overdue invoice on the last day of the period.
+pub async fn csv(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(pairs): Pairs,
+) -> Result<Response, PageError> {
+    let (view, _) = open(&state, viewer, pairs).await?;
+    let mut list = view
+        .engine
+        .ledger
+        .overdue_invoices(view.query.period.to, &view.query.filter);
+    list.sort_by_key(|o| std::cmp::Reverse(o.open_balance));
+    let rows = list
+        .iter()
+        .map(|o| {
+            vec![
+                o.invoice_id.clone(),
+                o.customer_id.clone(),
+                o.due_date.to_string(),
+                o.days_past_due.to_string(),
+                o.open_balance.to_string(),
+            ]
+        })
+        .collect();
+    let columns = [
+        "invoice_id",
+        "customer_id",
+        "due_date",
+        "days_past_due",
+        "open_balance",
+    ]
+    .map(String::from)
+    .to_vec();
+    export::csv(
+        &state,
+        &view,
+        Table {
+            name: "overdue-invoices",
+            columns,
+            rows,
+        },
+    )
+    .await
+}

@@ -1,0 +1,234 @@
+//! Retention: GRR/NRR (trailing twelve months and for the period), logo and
+//! MRR churn rates, and the cohort heat-map by month or quarter.
+
+use super::Pairs;
+use super::export::{self, Table};
+use super::frame::Frame;
+use super::kpi::{Cards, Kpi, card};
+use super::numbers::dec;
+use super::view::{Audience, View};
+use crate::AppState;
+use crate::metrics::{MetricQuery, answers};
+use crate::web::{Chrome, PageError, Viewer};
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::{Html, IntoResponse, Response};
+use quarterdeck_domain::Permission;
+use quarterdeck_render::{format, heat_cell_style};
+use serde_json::Value;
+
+const EXTRA: &[&str] = &["by", "measure"];
+
+struct CohortRow {
+    label: String,
+    size: String,
+    cells: Vec<(String, String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "page_retention.html")]
+struct RetentionPage {
+    chrome: Chrome,
+    frame: Frame,
+    kpis: Vec<Kpi>,
+    by: String,
+    measure: String,
+    toggles: Vec<(String, String, bool)>,
+    columns: usize,
+    cohorts: Vec<CohortRow>,
+}
+
+fn compute(
+    e: &crate::engines::TenantEngine,
+    q: &MetricQuery,
+) -> Result<(Value, Value), crate::metrics::QueryError> {
+    Ok((answers::summary(e, q), answers::cohorts(e, q)?))
+}
+
+/// Renders the retention page for any audience.
+pub async fn render(
+    state: &AppState,
+    audience: Audience,
+    pairs: Vec<(String, String)>,
+) -> Result<Response, PageError> {
+    let view = View::open(
+        state,
+        audience,
+        "/retention",
+        "Retention",
+        Permission::ViewRetention,
+        pairs,
+        EXTRA,
+    )
+    .await?;
+    let (view, c) = super::blocking(view, |v| compute(&v.engine, &v.query)).await?;
+    let (summary, cohorts) = c.map_err(crate::ApiError::from)?;
+    let cur = view.currency.clone();
+    let kpis = [
+        ("grr", "GRR (12 months)"),
+        ("nrr", "NRR (12 months)"),
+        ("grr_period", "GRR (period)"),
+        ("nrr_period", "NRR (period)"),
+        ("customer_churn_rate", "Customer churn"),
+        ("gross_mrr_churn_rate", "Gross MRR churn"),
+        ("net_mrr_churn_rate", "Net MRR churn"),
+        ("quick_ratio", "Quick ratio"),
+    ]
+    .iter()
+    .map(|(m, l)| {
+        let target = view.tenant.options.target_for(m);
+        let href = m
+            .contains("churn")
+            .then(|| view.link("/movements", &[("kind", "churn".into())]))
+            .flatten();
+        card(
+            &Cards {
+                summary: &summary,
+                currency: &cur,
+                compare: "before",
+            },
+            m,
+            l,
+            &[],
+            target.as_ref(),
+            href,
+        )
+    })
+    .collect();
+    let by = cohorts["by"].as_str().unwrap_or("month").to_string();
+    let measure = cohorts["measure"].as_str().unwrap_or("logos").to_string();
+    let rows: Vec<CohortRow> = cohorts["cohorts"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|c| CohortRow {
+            label: c["cohort"].as_str().unwrap_or("").to_string(),
+            size: c["size"].to_string(),
+            cells: c["values"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|v| {
+                    let r = dec(v);
+                    let (bg, fg) = heat_cell_style(r);
+                    (
+                        r.map_or_else(String::new, |r| format::percent(r, 0)),
+                        bg,
+                        fg,
+                    )
+                })
+                .collect(),
+        })
+        .collect();
+    let columns = rows.iter().map(|r| r.cells.len()).max().unwrap_or(0);
+    let toggles = [
+        ("by", "month", "By month"),
+        ("by", "quarter", "By quarter"),
+        ("measure", "logos", "Logos"),
+        ("measure", "mrr", "MRR"),
+    ]
+    .iter()
+    .map(|(k, v, label)| {
+        let current = if *k == "by" { &by } else { &measure };
+        (
+            label.to_string(),
+            view.controls
+                .href_same_page("/retention", &[(k, v.to_string())]),
+            current == v,
+        )
+    })
+    .collect();
+    let frame = Frame::new(&view, "Retention", "/retention");
+    let page = RetentionPage {
+        chrome: view.chrome.clone(),
+        frame,
+        kpis,
+        by,
+        measure,
+        toggles,
+        columns,
+        cohorts: rows,
+    };
+    Ok(Html(page.render()?).into_response())
+}
+
+/// `GET /retention`.
+pub async fn page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(pairs): Pairs,
+) -> Result<Response, PageError> {
+    render(&state, Audience::Member(viewer), pairs).await
+}
+
+async fn open(
+    state: &AppState,
+    viewer: Viewer,
+    pairs: Vec<(String, String)>,
+) -> Result<(View, Value), PageError> {
+    let view = View::open(
+        state,
+        Audience::Member(viewer),
+        "/retention",
+        "Retention",
+        Permission::ViewRetention,
+        pairs,
+        EXTRA,
+    )
+    .await?;
+    let (view, c) = super::blocking(view, |v| answers::cohorts(&v.engine, &v.query)).await?;
+    Ok((view, c.map_err(crate::ApiError::from)?))
+}
+
+/// `GET /retention.json`: the cohorts answer.
+pub async fn json(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(pairs): Pairs,
+) -> Result<Response, PageError> {
+    Ok(export::json(open(&state, viewer, pairs).await?.1))
+}
+
+/// `GET /retention.csv`: the cohort table.
+pub async fn csv(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(pairs): Pairs,
+) -> Result<Response, PageError> {
+    let (view, c) = open(&state, viewer, pairs).await?;
+    let list = c["cohorts"].as_array().cloned().unwrap_or_default();
+    let width = list
+        .iter()
+        .map(|c| c["values"].as_array().map_or(0, Vec::len))
+        .max()
+        .unwrap_or(0);
+    let mut columns = vec!["cohort".to_string(), "size".to_string()];
+    columns.extend((0..width).map(|i| format!("period_{i}")));
+    let rows = list
+        .iter()
+        .map(|c| {
+            let mut row = vec![
+                c["cohort"].as_str().unwrap_or("").to_string(),
+                c["size"].to_string(),
+            ];
+            row.extend(
+                c["values"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|v| dec(v).map(|d| d.to_string()).unwrap_or_default()),
+            );
+            row
+        })
+        .collect();
+    export::csv(
+        &state,
+        &view,
+        Table {
+            name: "cohorts",
+            columns,
+            rows,
+        },
+    )
+    .await
+}

@@ -1,0 +1,460 @@
+//! Revenue: MRR/ARR series at any interval, movements by bucket with
+//! drill-down to the customers in any bar, ARPA and customer counts.
+
+use super::Pairs;
+use super::export::{self, Table};
+use super::frame::Frame;
+use super::kpi::{Cards, Kpi, card};
+use super::numbers::{dec, money};
+use super::view::{Audience, View};
+use crate::AppState;
+use crate::metrics::{MetricQuery, answers};
+use crate::web::{Chrome, PageError, Viewer};
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::{Html, IntoResponse, Response};
+use chrono::NaiveDate;
+use quarterdeck_domain::Permission;
+use quarterdeck_engine::Period;
+use quarterdeck_render::{
+    BarBucket, BarSegment, LineChart, MovementKind, Palette, StackedBars, ValueFormat, line_chart,
+    stacked_bars,
+};
+use rust_decimal::Decimal;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+const EXTRA: &[&str] = &["interval"];
+const KINDS: [(MovementKind, &str); 5] = [
+    (MovementKind::New, "new"),
+    (MovementKind::Expansion, "expansion"),
+    (MovementKind::Reactivation, "reactivation"),
+    (MovementKind::Contraction, "contraction"),
+    (MovementKind::Churn, "churn"),
+];
+
+/// The interval a page uses when none is chosen: fine for short ranges.
+pub fn default_interval(p: Period) -> &'static str {
+    match p.days() {
+        d if d <= 62 => "day",
+        d if d <= 190 => "week",
+        d if d <= 1100 => "month",
+        _ => "quarter",
+    }
+}
+
+fn with_interval(q: &MetricQuery) -> MetricQuery {
+    let mut q = q.clone();
+    q.extra
+        .entry("interval".into())
+        .or_insert_with(|| default_interval(q.period).to_string());
+    q
+}
+
+struct Computed {
+    summary: Value,
+    series: Value,
+    movements: Value,
+}
+
+fn compute(
+    e: &crate::engines::TenantEngine,
+    q: &MetricQuery,
+) -> Result<Computed, crate::metrics::QueryError> {
+    let q = with_interval(q);
+    let mut sq = q.clone();
+    sq.extra.insert("metric".into(), "mrr".into());
+    Ok(Computed {
+        summary: answers::summary(e, &q),
+        series: answers::series(e, &sq)?,
+        movements: answers::movements(e, &q)?,
+    })
+}
+
+struct BucketRow {
+    label: String,
+    cells: Vec<(String, Option<String>)>,
+    net: String,
+    mrr_end: String,
+}
+
+#[derive(Template)]
+#[template(path = "page_revenue.html")]
+struct RevenuePage {
+    chrome: Chrome,
+    frame: Frame,
+    kpis: Vec<Kpi>,
+    interval: String,
+    intervals: Vec<(&'static str, String, bool)>,
+    series_svg: String,
+    bars_svg: String,
+    rows: Vec<BucketRow>,
+    kinds: Vec<&'static str>,
+}
+
+fn bucket_label(from: NaiveDate, to: NaiveDate, interval: &str) -> String {
+    match interval {
+        "day" => to.format("%b %-d").to_string(),
+        "week" => format!("Wk of {}", from.format("%b %-d")),
+        "quarter" => format!(
+            "Q{} {}",
+            (chrono::Datelike::month(&from) - 1) / 3 + 1,
+            chrono::Datelike::year(&from)
+        ),
+        _ => to.format("%b %Y").to_string(),
+    }
+}
+
+/// Renders the revenue page for any audience.
+pub async fn render(
+    state: &AppState,
+    audience: Audience,
+    pairs: Vec<(String, String)>,
+) -> Result<Response, PageError> {
+    let view = View::open(
+        state,
+        audience,
+        "/revenue",
+        "Revenue",
+        Permission::ViewRevenue,
+        pairs,
+        EXTRA,
+    )
+    .await?;
+    let (view, c) = super::blocking(view, |v| compute(&v.engine, &v.query)).await?;
+    let c = c.map_err(crate::ApiError::from)?;
+    let cur = view.currency.clone();
+    let interval = c.movements["interval"]
+        .as_str()
+        .unwrap_or("month")
+        .to_string();
+    let kpis = [
+        ("mrr", "MRR"),
+        ("arr", "ARR"),
+        ("arpa", "ARPA"),
+        ("paying_customers", "Paying customers"),
+        ("new_customers", "New customers"),
+        ("churned_customers", "Churned customers"),
+        ("net_new_mrr", "Net new MRR"),
+    ]
+    .iter()
+    .map(|(m, l)| {
+        let href = match *m {
+            "new_customers" => view.link("/movements", &[("kind", "new".into())]),
+            "churned_customers" => view.link("/movements", &[("kind", "churn".into())]),
+            "net_new_mrr" => None,
+            _ => view.link("/accounts", &[]),
+        };
+        card(
+            &Cards {
+                summary: &c.summary,
+                currency: &cur,
+                compare: "before",
+            },
+            m,
+            l,
+            &[],
+            None,
+            href,
+        )
+    })
+    .collect();
+    let points: Vec<(NaiveDate, Decimal)> = c.series["points"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|p| Some((p["date"].as_str()?.parse().ok()?, dec(&p["value"])?)))
+        .collect();
+    let series_svg = line_chart(&LineChart {
+        id: "mrr-series".into(),
+        title: format!("MRR by {interval}"),
+        description: format!(
+            "MRR at the end of each {interval}, {}",
+            view.controls.period_label()
+        ),
+        width: 960,
+        height: 260,
+        points,
+        forecast: Vec::new(),
+        format: ValueFormat::MoneyCompact {
+            currency: cur.clone(),
+        },
+        palette: Palette::light(),
+    });
+    let buckets = c.movements["buckets"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let drill = |b: &Value, kind: &str| -> Option<String> {
+        if !view.links {
+            return None;
+        }
+        Some(drill_href(
+            &view,
+            b["from"].as_str()?,
+            b["date"].as_str()?,
+            kind,
+        ))
+    };
+    let bars = StackedBars {
+        id: "movements".into(),
+        title: format!("MRR movements by {interval}"),
+        description: "New, expansion and reactivation above the line; contraction and churn below. Select a bar for its customers.".into(),
+        width: 960,
+        height: 300,
+        buckets: buckets
+            .iter()
+            .map(|b| BarBucket {
+                label: bucket_label(
+                    b["from"].as_str().and_then(|d| d.parse().ok()).unwrap_or_default(),
+                    b["date"].as_str().and_then(|d| d.parse().ok()).unwrap_or_default(),
+                    &interval,
+                ),
+                segments: KINDS
+                    .iter()
+                    .map(|(kind, name)| {
+                        let v = dec(&b[*name]).unwrap_or_default();
+                        BarSegment {
+                            kind: *kind,
+                            value: if matches!(kind, MovementKind::Contraction | MovementKind::Churn) { -v } else { v },
+                            href: drill(b, name),
+                        }
+                    })
+                    .collect(),
+            })
+            .collect(),
+        format: ValueFormat::MoneyCompact { currency: cur.clone() },
+        palette: Palette::light(),
+        net_line: true,
+    };
+    let bars_svg = stacked_bars(&bars);
+    let rows = buckets
+        .iter()
+        .map(|b| BucketRow {
+            label: bucket_label(
+                b["from"]
+                    .as_str()
+                    .and_then(|d| d.parse().ok())
+                    .unwrap_or_default(),
+                b["date"]
+                    .as_str()
+                    .and_then(|d| d.parse().ok())
+                    .unwrap_or_default(),
+                &interval,
+            ),
+            cells: KINDS
+                .iter()
+                .map(|(_, name)| (money(dec(&b[*name]), &cur), drill(b, name)))
+                .collect(),
+            net: money(dec(&b["net_new"]), &cur),
+            mrr_end: money(dec(&b["mrr_end"]), &cur),
+        })
+        .collect();
+    let intervals = ["day", "week", "month", "quarter"]
+        .iter()
+        .map(|i| {
+            (
+                *i,
+                view.controls
+                    .href_same_page("/revenue", &[("interval", i.to_string())]),
+                *i == interval,
+            )
+        })
+        .collect();
+    let frame = Frame::new(&view, "Revenue", "/revenue");
+    let page = RevenuePage {
+        chrome: view.chrome.clone(),
+        frame,
+        kpis,
+        interval,
+        intervals,
+        series_svg,
+        bars_svg,
+        rows,
+        kinds: KINDS.iter().map(|(k, _)| k.label()).collect(),
+    };
+    Ok(Html(page.render()?).into_response())
+}
+
+/// A link to the customers behind one movement in one bucket, filters kept.
+fn drill_href(view: &View, from: &str, to: &str, kind: &str) -> String {
+    let mut c = view.controls.clone();
+    c.range = None;
+    c.from = from.parse().unwrap_or(c.from);
+    c.to = to.parse().unwrap_or(c.to);
+    c.href("/movements", &[("kind", kind.to_string())])
+}
+
+/// `GET /revenue`.
+pub async fn page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(pairs): Pairs,
+) -> Result<Response, PageError> {
+    render(&state, Audience::Member(viewer), pairs).await
+}
+
+async fn open(
+    state: &AppState,
+    viewer: Viewer,
+    pairs: Vec<(String, String)>,
+) -> Result<(View, Value), PageError> {
+    let view = View::open(
+        state,
+        Audience::Member(viewer),
+        "/revenue",
+        "Revenue",
+        Permission::ViewRevenue,
+        pairs,
+        EXTRA,
+    )
+    .await?;
+    let (view, m) = super::blocking(view, |v| {
+        answers::movements(&v.engine, &with_interval(&v.query))
+    })
+    .await?;
+    Ok((view, m.map_err(crate::ApiError::from)?))
+}
+
+/// `GET /revenue.json`: the movements answer the page draws.
+pub async fn json(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(pairs): Pairs,
+) -> Result<Response, PageError> {
+    Ok(export::json(open(&state, viewer, pairs).await?.1))
+}
+
+/// `GET /revenue.csv`: movements by bucket.
+pub async fn csv(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(pairs): Pairs,
+) -> Result<Response, PageError> {
+    let (view, m) = open(&state, viewer, pairs).await?;
+    let cols = [
+        "from",
+        "to",
+        "mrr_start",
+        "new",
+        "expansion",
+        "reactivation",
+        "contraction",
+        "churn",
+        "net_new",
+        "mrr_end",
+    ];
+    let rows = m["buckets"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|b| {
+            cols.iter()
+                .map(|c| {
+                    let key = if *c == "to" { "date" } else { c };
+                    match &b[key] {
+                        Value::String(s) => s.clone(),
+                        v => dec(v).map(|d| d.to_string()).unwrap_or_default(),
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    export::csv(
+        &state,
+        &view,
+        Table {
+            name: "revenue",
+            columns: cols.map(String::from).to_vec(),
+            rows,
+        },
+    )
+    .await
+}
+
+#[derive(Template)]
+#[template(path = "page_movements.html")]
+struct DrilldownPage {
+    chrome: Chrome,
+    frame: Frame,
+    kind_label: String,
+    total: String,
+    rows: Vec<(String, String, Option<String>)>,
+}
+
+/// Renders the customers behind one movement over the view's period.
+pub async fn render_drilldown(
+    state: &AppState,
+    audience: Audience,
+    pairs: Vec<(String, String)>,
+) -> Result<Response, PageError> {
+    let view = View::open(
+        state,
+        audience,
+        "/movements",
+        "Movements",
+        Permission::ViewRevenue,
+        pairs,
+        &["kind"],
+    )
+    .await?;
+    let kind_name = view.query.extra("kind").unwrap_or("new").to_string();
+    let kind = answers::movement_kind(&kind_name).map_err(crate::ApiError::from)?;
+    let (view, list) = super::blocking(view, move |v| {
+        let ledger = &v.engine.ledger;
+        let names: BTreeMap<String, Option<String>> = ledger
+            .accounts_without_plans(v.query.period.to, &v.query.filter)
+            .into_iter()
+            .map(|a| (a.customer_id, a.name))
+            .collect();
+        ledger
+            .movement_contributors(v.query.period, kind, &v.query.filter)
+            .into_iter()
+            .map(|(id, amount)| {
+                let name = names.get(&id).cloned().flatten();
+                (id, name, amount)
+            })
+            .collect::<Vec<_>>()
+    })
+    .await?;
+    let cur = view.currency.clone();
+    let total: Decimal = list.iter().map(|r| r.2).sum();
+    let label = KINDS
+        .iter()
+        .find(|(_, n)| *n == kind_name)
+        .map_or("Movement", |(k, _)| k.label());
+    let rows = list
+        .iter()
+        .map(|(id, name, amount)| {
+            let href = view.link(&format!("/accounts/{}", urlencoding::encode(id)), &[]);
+            (
+                name.clone().unwrap_or_else(|| id.clone()),
+                money(Some(*amount), &cur),
+                href,
+            )
+        })
+        .collect();
+    let mut frame = Frame::new(&view, &format!("{label} MRR: the customers"), "/movements");
+    frame.actions.retain(|(l, _)| l == "Share");
+    frame.crumbs = vec![
+        ("Revenue".into(), view.link("/revenue", &[])),
+        (format!("{label} MRR"), None),
+    ];
+    let page = DrilldownPage {
+        chrome: view.chrome.clone(),
+        frame,
+        kind_label: label.to_string(),
+        total: money(Some(total), &cur),
+        rows,
+    };
+    Ok(Html(page.render()?).into_response())
+}
+
+/// `GET /movements?kind=…`.
+pub async fn drilldown(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(pairs): Pairs,
+) -> Result<Response, PageError> {
+    render_drilldown(&state, Audience::Member(viewer), pairs).await
+}

@@ -1,0 +1,436 @@
+//! The executive summary (home): five KPIs plus AR, the MRR trend with a
+//! forecast band, the movements of the period, and the latest alerts.
+
+use super::Pairs;
+use super::export::{self, Table};
+use super::frame::Frame;
+use super::kpi::{Cards, Kpi, card};
+use super::numbers::{dec, format_of, show};
+use super::view::{Audience, View};
+use crate::AppState;
+use crate::metrics::{MetricQuery, answers};
+use crate::web::{Chrome, PageError, Viewer};
+use askama::Template;
+use axum::extract::State;
+use axum::response::{Html, IntoResponse, Response};
+use chrono::{Datelike, Months, NaiveDate};
+use quarterdeck_domain::Permission;
+use quarterdeck_engine::{Forecast, Period, forecast_mrr};
+use quarterdeck_render::{
+    ForecastPoint, LineChart, MovementKind, Palette, ValueFormat, Waterfall, WaterfallStep,
+    line_chart, waterfall,
+};
+use rust_decimal::Decimal;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// The cards, in order: (metric, label).
+const CARDS: [(&str, &str); 5] = [
+    ("mrr", "MRR"),
+    ("customer_churn_rate", "Customer churn"),
+    ("nrr", "Net revenue retention"),
+    ("gross_margin", "Gross margin"),
+    ("ltv", "Customer lifetime value"),
+];
+
+/// The twelve whole-or-partial months ending with `to`'s month.
+pub fn last_twelve_months(to: NaiveDate) -> Period {
+    let start = to
+        .with_day(1)
+        .and_then(|d| d.checked_sub_months(Months::new(11)))
+        .unwrap_or(to);
+    Period::new(start, to).expect("start precedes to")
+}
+
+/// Monthly values of `metric` over the twelve months ending `q`'s `to`.
+pub fn monthly_series(
+    e: &crate::engines::TenantEngine,
+    q: &MetricQuery,
+    metric: &str,
+) -> Vec<(NaiveDate, Option<Decimal>)> {
+    let mut q12 = q.clone();
+    q12.period = last_twelve_months(q.period.to);
+    q12.extra = BTreeMap::from([
+        ("metric".to_string(), metric.to_string()),
+        ("interval".to_string(), "month".to_string()),
+    ]);
+    answers::series(e, &q12)
+        .map(|v| {
+            v["points"]
+                .as_array()
+                .map(|ps| {
+                    ps.iter()
+                        .filter_map(|p| {
+                            let d = p["date"].as_str()?.parse().ok()?;
+                            Some((d, dec(&p["value"])))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default()
+        })
+        .unwrap_or_default()
+}
+
+struct Computed {
+    summary: Value,
+    sparks: BTreeMap<&'static str, Vec<Decimal>>,
+    trend: Vec<(NaiveDate, Decimal)>,
+    forecast: Forecast,
+}
+
+fn compute(e: &crate::engines::TenantEngine, q: &MetricQuery) -> Computed {
+    let summary = answers::summary(e, q);
+    let mut sparks = BTreeMap::new();
+    let mut trend = Vec::new();
+    for (metric, _) in CARDS.iter().chain([("ar_overdue", "")].iter()) {
+        let series = monthly_series(e, q, metric);
+        if *metric == "mrr" {
+            trend = series
+                .iter()
+                .filter_map(|(d, v)| Some((*d, (*v)?)))
+                .collect();
+        }
+        sparks.insert(*metric, series.into_iter().filter_map(|(_, v)| v).collect());
+    }
+    // Forecast from whole months only; a month in progress would drag the trend.
+    let whole: Vec<Decimal> = trend
+        .iter()
+        .filter(|(d, _)| d.succ_opt().is_some_and(|n| n.day() == 1))
+        .map(|(_, v)| *v)
+        .collect();
+    let forecast = forecast_mrr(&whole, 6);
+    Computed {
+        summary,
+        sparks,
+        trend,
+        forecast,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "page_summary.html")]
+struct SummaryPage {
+    chrome: Chrome,
+    frame: Frame,
+    kpis: Vec<Kpi>,
+    trend_svg: String,
+    trend_rows: Vec<(String, String)>,
+    forecast_note: String,
+    bridge_svg: String,
+    bridge_rows: Vec<(String, String, Option<String>)>,
+    empty: bool,
+}
+
+/// Renders the summary for any audience.
+pub async fn render(
+    state: &AppState,
+    audience: Audience,
+    pairs: Vec<(String, String)>,
+) -> Result<Response, PageError> {
+    let view = View::open(
+        state,
+        audience,
+        "/",
+        "Summary",
+        Permission::ViewSummary,
+        pairs,
+        &[],
+    )
+    .await?;
+    let (view, c) = super::blocking(view, |v| compute(&v.engine, &v.query)).await?;
+    let cur = view.currency.clone();
+    let compare_words = match view.query.compare {
+        crate::metrics::Compare::PreviousYear => "last year",
+        _ => "before",
+    };
+    let s = &c.summary;
+    let link = |path: &str, extra: &[(&str, String)]| view.link(path, extra);
+    let mut kpis: Vec<Kpi> = CARDS
+        .iter()
+        .map(|(metric, label)| {
+            let href = match *metric {
+                "mrr" => link("/accounts", &[]),
+                "customer_churn_rate" => link("/movements", &[("kind", "churn".into())]),
+                "nrr" | "ltv" => link("/retention", &[]),
+                _ => link("/billing", &[]),
+            };
+            let target = view.tenant.options.target_for(metric);
+            let mut k = card(
+                &Cards {
+                    summary: s,
+                    currency: &cur,
+                    compare: compare_words,
+                },
+                metric,
+                label,
+                &c.sparks[metric],
+                target.as_ref(),
+                href,
+            );
+            let sub = |m: &str, prefix: &str| {
+                format!(
+                    "{prefix} {}",
+                    show(dec(&s["metrics"][m]["value"]), &format_of(m, &cur))
+                )
+            };
+            k.sub = match *metric {
+                "mrr" => sub("arr", "ARR"),
+                "customer_churn_rate" => sub("gross_mrr_churn_rate", "MRR churn"),
+                "nrr" => sub("grr", "GRR"),
+                "ltv" => sub("arpa", "ARPA"),
+                _ => String::new(),
+            };
+            k
+        })
+        .collect();
+    let has_billing = ["ar_total", "revenue"]
+        .iter()
+        .any(|m| dec(&s["metrics"][m]["value"]).is_some_and(|v| !v.is_zero()));
+    if has_billing {
+        let target = view.tenant.options.target_for("ar_overdue");
+        let href = link("/billing", &[]);
+        let mut k = card(
+            &Cards {
+                summary: s,
+                currency: &cur,
+                compare: compare_words,
+            },
+            "ar_overdue",
+            "AR overdue",
+            &c.sparks["ar_overdue"],
+            target.as_ref(),
+            href,
+        );
+        k.sub = format!(
+            "of {} open",
+            show(
+                dec(&s["metrics"]["ar_total"]["value"]),
+                &format_of("ar_total", &cur)
+            )
+        );
+        kpis.push(k);
+    }
+    if dec(&s["metrics"]["arr_at_risk"]["value"]).is_some() {
+        kpis.push(card(
+            &Cards {
+                summary: s,
+                currency: &cur,
+                compare: compare_words,
+            },
+            "arr_at_risk",
+            "ARR at risk",
+            &[],
+            None,
+            link("/accounts", &[]),
+        ));
+    }
+
+    let money = ValueFormat::Money {
+        currency: cur.clone(),
+    };
+    let last = c.trend.last().map(|(d, _)| *d);
+    let forecast: Vec<ForecastPoint> = last
+        .map(|last| {
+            c.forecast
+                .steps
+                .iter()
+                .enumerate()
+                .filter_map(|(i, f)| {
+                    let month_end = last
+                        .with_day(1)?
+                        .checked_add_months(Months::new(i as u32 + 2))?
+                        .pred_opt()?;
+                    Some(ForecastPoint {
+                        date: month_end,
+                        value: f.value,
+                        low: f.low,
+                        high: f.high,
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let trend_svg = line_chart(&LineChart {
+        id: "mrr-trend".into(),
+        title: "MRR trend and six-month forecast".into(),
+        description: format!(
+            "MRR at the end of each month, {}, with a forecast band",
+            last_twelve_months(view.query.period.to)
+                .from
+                .format("%b %Y")
+        ),
+        width: 720,
+        height: 260,
+        points: c.trend.clone(),
+        forecast: forecast.clone(),
+        format: ValueFormat::MoneyCompact {
+            currency: cur.clone(),
+        },
+        palette: Palette::light(),
+    });
+    let mut trend_rows: Vec<(String, String)> = c
+        .trend
+        .iter()
+        .map(|(d, v)| (d.format("%b %Y").to_string(), money.apply(*v)))
+        .collect();
+    trend_rows.extend(forecast.iter().map(|f| {
+        (
+            format!("{} (forecast)", f.date.format("%b %Y")),
+            format!(
+                "{} ({} – {})",
+                money.apply(f.value),
+                money.apply(f.low),
+                money.apply(f.high)
+            ),
+        )
+    }));
+    let forecast_note = match c.forecast.mape {
+        Some(m) => format!(
+            "Forecast: straight-line trend of the last whole months with a 95% band; one-month-ahead backtest error {}.",
+            quarterdeck_render::format::percent(m, 1)
+        ),
+        None => "Not enough whole months of history for a forecast yet.".into(),
+    };
+
+    let m = |k: &str| dec(&s["metrics"][k]["value"]).unwrap_or_default();
+    let end = m("mrr");
+    let start = end - m("net_new_mrr");
+    let steps = [
+        (MovementKind::New, "new", m("new_mrr")),
+        (MovementKind::Expansion, "expansion", m("expansion_mrr")),
+        (
+            MovementKind::Reactivation,
+            "reactivation",
+            m("reactivation_mrr"),
+        ),
+        (
+            MovementKind::Contraction,
+            "contraction",
+            -m("contraction_mrr"),
+        ),
+        (MovementKind::Churn, "churn", -m("churned_mrr")),
+    ];
+    let bridge_svg = waterfall(&Waterfall {
+        id: "mrr-bridge".into(),
+        title: "MRR movements in the period".into(),
+        description: format!(
+            "From MRR at the start of {} to MRR at its end",
+            view.controls.period_label()
+        ),
+        width: 720,
+        height: 280,
+        start: ("Start".into(), start),
+        steps: steps
+            .iter()
+            .map(|(kind, name, value)| WaterfallStep {
+                label: kind.label().to_string(),
+                kind: *kind,
+                value: *value,
+                href: link("/movements", &[("kind", (*name).to_string())]),
+            })
+            .collect(),
+        end: ("End".into(), end),
+        format: ValueFormat::MoneyCompact {
+            currency: cur.clone(),
+        },
+        palette: Palette::light(),
+    });
+    let mut bridge_rows = vec![("MRR at the start".to_string(), money.apply(start), None)];
+    bridge_rows.extend(steps.iter().map(|(kind, name, v)| {
+        (
+            kind.label().to_string(),
+            money.apply(*v),
+            link("/movements", &[("kind", (*name).to_string())]),
+        )
+    }));
+    bridge_rows.push(("MRR at the end".to_string(), money.apply(end), None));
+
+    let empty = view.engine.ledger.customer_count() == 0;
+    let frame = Frame::new(&view, "Executive summary", "/summary");
+    let page = SummaryPage {
+        chrome: view.chrome.clone(),
+        frame,
+        kpis,
+        trend_svg,
+        trend_rows,
+        forecast_note,
+        bridge_svg,
+        bridge_rows,
+        empty,
+    };
+    Ok(Html(page.render()?).into_response())
+}
+
+/// `GET /`.
+pub async fn page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    axum::extract::Query(pairs): Pairs,
+) -> Result<Response, PageError> {
+    if !viewer.may(Permission::ViewSummary) {
+        // Land each role on the first page it may see.
+        let to = crate::web::landing_page(&viewer);
+        if to != "/" {
+            return Ok(axum::response::Redirect::to(to).into_response());
+        }
+    }
+    render(&state, Audience::Member(viewer), pairs).await
+}
+
+async fn open(
+    state: &AppState,
+    viewer: Viewer,
+    pairs: Vec<(String, String)>,
+) -> Result<(View, Value), PageError> {
+    let view = View::open(
+        state,
+        Audience::Member(viewer),
+        "/",
+        "Summary",
+        Permission::ViewSummary,
+        pairs,
+        &[],
+    )
+    .await?;
+    super::blocking(view, |v| answers::summary(&v.engine, &v.query)).await
+}
+
+/// `GET /summary.json`: the same answer as `/api/v1/metrics/summary`.
+pub async fn json(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    axum::extract::Query(pairs): Pairs,
+) -> Result<Response, PageError> {
+    let (_, s) = open(&state, viewer, pairs).await?;
+    Ok(export::json(s))
+}
+
+/// `GET /summary.csv`: every summary metric with its previous value and change.
+pub async fn csv(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    axum::extract::Query(pairs): Pairs,
+) -> Result<Response, PageError> {
+    let (view, s) = open(&state, viewer, pairs).await?;
+    let rows = answers::METRICS
+        .iter()
+        .map(|(name, _)| {
+            let m = &s["metrics"][name];
+            let cell = |k: &str| dec(&m[k]).map(|d| d.to_string()).unwrap_or_default();
+            vec![
+                name.to_string(),
+                cell("value"),
+                cell("previous"),
+                cell("change"),
+            ]
+        })
+        .collect();
+    let table = Table {
+        name: "summary",
+        columns: ["metric", "value", "previous", "change"]
+            .map(String::from)
+            .to_vec(),
+        rows,
+    };
+    export::csv(&state, &view, table).await
+}

@@ -1,0 +1,143 @@
+//! What every dashboard page is built from: who is looking (a member or a
+//! share link), the parsed `MetricQuery`, the controls, and the engine.
+
+use super::controls::Controls;
+use crate::AppState;
+use crate::engines::{EngineRead, settings_of};
+use crate::metrics::MetricQuery;
+use crate::web::{Chrome, PageError, Viewer};
+use chrono::{NaiveDate, Utc};
+use quarterdeck_domain::Permission;
+use quarterdeck_store::Tenant;
+use std::collections::BTreeSet;
+
+/// Who is looking at a page.
+#[derive(Debug, Clone)]
+pub enum Audience {
+    /// A signed-in member (their role decides what they may open).
+    Member(Viewer),
+    /// Anyone holding a share link, until `expires`.
+    Shared { tenant: Tenant, expires: String },
+}
+
+/// A page's inputs, ready to render.
+pub struct View {
+    pub tenant: Tenant,
+    pub chrome: Chrome,
+    pub query: MetricQuery,
+    pub controls: Controls,
+    pub engine: EngineRead,
+    /// Whether numbers link to the rows behind them (not on share links).
+    pub links: bool,
+    /// The reporting currency code.
+    pub currency: String,
+    /// Today in the tenant's zone.
+    pub today: NaiveDate,
+    /// The page's path, e.g. `/revenue`.
+    pub path: &'static str,
+    /// The CSM whose accounts alone this viewer may see, if restricted.
+    pub only_csm: Option<String>,
+    /// Whether downloads are offered (members whose role allows exports).
+    pub may_export: bool,
+    /// Whether a "Share" action is offered.
+    pub may_share: bool,
+    /// Who is looking, for the audit log of exports.
+    pub actor: crate::audit::Actor,
+}
+
+impl View {
+    /// Builds the view for `path` after checking `permission`; `extra` names
+    /// the page's own query parameters.
+    pub async fn open(
+        state: &AppState,
+        audience: Audience,
+        path: &'static str,
+        title: &str,
+        permission: Permission,
+        pairs: Vec<(String, String)>,
+        extra: &[&str],
+    ) -> Result<View, PageError> {
+        let (may_export, may_share, actor) = match &audience {
+            Audience::Member(v) => (
+                v.may(Permission::Export),
+                v.may(Permission::ShareViews),
+                v.actor(),
+            ),
+            Audience::Shared { .. } => (
+                false,
+                false,
+                crate::audit::Actor {
+                    name: "share".into(),
+                    ip: None,
+                },
+            ),
+        };
+        let (tenant, only_csm) = match &audience {
+            Audience::Member(viewer) => {
+                viewer.grant(permission)?;
+                (
+                    viewer.tenant.clone(),
+                    viewer.own_accounts_only().map(str::to_string),
+                )
+            }
+            Audience::Shared { tenant, .. } => (tenant.clone(), None),
+        };
+        let settings = settings_of(&tenant);
+        let today = Utc::now().with_timezone(&settings.time_zone).date_naive();
+        let controls = Controls::parse(&pairs, today, settings.fiscal_year_start_month, extra)?;
+        let mut query = MetricQuery::parse(&controls.query_pairs(), today, extra)?;
+        if let Some(csm) = &only_csm {
+            // Row-level access: a CSM's every number covers their own accounts only.
+            query.filter.csm = Some(BTreeSet::from([csm.clone()]));
+        }
+        let engine = state.engines.read(&tenant).await?;
+        let controls = controls.with_values(engine.ledger.filter_values(), only_csm.is_some());
+        let qs = controls.query_string();
+        let (chrome, links) = match &audience {
+            Audience::Member(viewer) => (Chrome::new(viewer, title, path, &qs), true),
+            Audience::Shared { expires, .. } => {
+                let mut chrome = Chrome::new(&shared_signed_in(&tenant), title, path, &qs);
+                chrome.shared = Some(expires.clone());
+                chrome.nav.clear();
+                chrome.admin_nav.clear();
+                chrome.live = "0";
+                (chrome, false)
+            }
+        };
+        Ok(View {
+            currency: tenant.currency.code().to_string(),
+            tenant,
+            chrome,
+            query,
+            controls,
+            engine,
+            links,
+            today,
+            path,
+            only_csm,
+            may_export,
+            may_share,
+            actor,
+        })
+    }
+
+    /// `href` with the view's query kept, or `None` on a share link.
+    pub fn link(&self, path: &str, extra: &[(&str, String)]) -> Option<String> {
+        self.links.then(|| self.controls.href(path, extra))
+    }
+}
+
+/// A stand-in for the frame of a shared page (no person, no actions).
+fn shared_signed_in(tenant: &Tenant) -> crate::web::SignedIn {
+    crate::web::SignedIn {
+        tenant: tenant.clone(),
+        user_id: 0,
+        email: String::new(),
+        role: quarterdeck_domain::Role::Viewer,
+        csm: None,
+        mfa_enabled: true,
+        csrf: String::new(),
+        session_hash: String::new(),
+        ip: String::new(),
+    }
+}

@@ -1,0 +1,412 @@
+//! Share links: `/s/<token>` shows one view, read-only, with its dates and
+//! filters, to anyone holding the link until it expires or is revoked.
+
+use super::admin::{base_url, when, when_or_never};
+use super::cookies;
+use super::session::{ClientIp, constant_time_eq};
+use super::{Chrome, CsrfForm, PageError, Viewer, pages};
+use crate::AppState;
+use crate::audit::{self, Actor};
+use crate::credentials::{hash_password, hash_token, new_token_secret, verify_password};
+use askama::Template;
+use axum::Router;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::{HeaderMap, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use chrono::{Duration, Utc};
+use hmac::{Hmac, KeyInit, Mac};
+use quarterdeck_domain::Permission;
+use quarterdeck_store::{NewShareLink, ShareLink, Store, Tenant};
+use serde::Deserialize;
+use sha2::Sha256;
+
+/// Longest a share link may live.
+pub const MAX_SHARE_DAYS: i64 = 365;
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/admin/shares", get(list).post(create_from_form))
+        .route("/admin/shares/{id}/revoke", post(revoke))
+        .route("/s/{token}", get(open).post(unlock))
+}
+
+/// Why a share link could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum ShareError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Store(#[from] quarterdeck_store::StoreError),
+}
+
+/// Checks that `view` is a dashboard page (path and query) a share link may show.
+pub fn check_view(view: &str) -> Result<String, String> {
+    let view = view.trim();
+    let view = view
+        .split_once("://")
+        .and_then(|(_, rest)| rest.find('/').map(|i| &rest[i..]))
+        .unwrap_or(view);
+    let path = view.split(['?', '#']).next().unwrap_or("");
+    if pages::is_shareable(path) && view.len() <= 2000 {
+        Ok(view.split('#').next().unwrap_or(view).to_string())
+    } else {
+        Err(format!(
+            "`{view}` is not a view that can be shared; use a dashboard page such as /revenue?from=2026-01-01&to=2026-03-31"
+        ))
+    }
+}
+
+/// Creates a share link; returns it and its secret token (shown once).
+pub async fn create_share(
+    store: &dyn Store,
+    tenant: &Tenant,
+    view: &str,
+    days: i64,
+    password: Option<&str>,
+    actor: &Actor,
+) -> Result<(ShareLink, String), ShareError> {
+    let view = check_view(view).map_err(ShareError::Invalid)?;
+    if !(1..=MAX_SHARE_DAYS).contains(&days) {
+        return Err(ShareError::Invalid(format!(
+            "a share link lasts 1 to {MAX_SHARE_DAYS} days, not {days}"
+        )));
+    }
+    let password_hash = match password.filter(|p| !p.is_empty()) {
+        Some(p) if p.chars().count() < 8 => {
+            return Err(ShareError::Invalid(
+                "a share-link password needs at least 8 characters".into(),
+            ));
+        }
+        Some(p) => Some(hash_password(p).map_err(ShareError::Invalid)?),
+        None => None,
+    };
+    let secret = new_token_secret();
+    let share = store
+        .create_share(&NewShareLink {
+            tenant_id: tenant.id,
+            token_hash: hash_token(&secret),
+            prefix: secret.chars().skip(3).take(6).collect(),
+            view: view.clone(),
+            password_hash,
+            created_by: actor.name.clone(),
+            expires_at: Utc::now() + Duration::days(days),
+        })
+        .await?;
+    audit::record(
+        store,
+        Some(tenant.id),
+        actor,
+        "share.create",
+        Some(format!("share {}", share.id)),
+        Some(format!("{view} for {days} days")),
+    )
+    .await?;
+    Ok((share, secret))
+}
+
+/// Parses `30d`, `12h`, `2w` or a bare number of days.
+pub fn parse_days(text: &str) -> Result<i64, String> {
+    let t = text.trim();
+    let (num, unit) = t.split_at(t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len()));
+    let n: i64 = num
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration; use e.g. 30d, 2w or 12h"))?;
+    match unit {
+        "" | "d" => Ok(n),
+        "w" => Ok(n * 7),
+        "h" => Ok((n + 23) / 24),
+        _ => Err(format!(
+            "`{text}` is not a duration; use e.g. 30d, 2w or 12h"
+        )),
+    }
+}
+
+struct ShareRow {
+    id: i64,
+    view: String,
+    created_by: String,
+    created: String,
+    expires: String,
+    uses: i64,
+    last_used: String,
+    status: &'static str,
+    status_class: &'static str,
+    protected: bool,
+    live: bool,
+}
+
+#[derive(Template)]
+#[template(path = "admin_shares.html")]
+struct SharesPage {
+    chrome: Chrome,
+    shares: Vec<ShareRow>,
+    view: String,
+    new_url: Option<String>,
+    message: Option<String>,
+}
+
+async fn page(
+    state: &AppState,
+    viewer: &Viewer,
+    view: String,
+    new_url: Option<String>,
+    message: Option<String>,
+) -> Result<Response, PageError> {
+    let grant = viewer.grant(Permission::ShareViews)?;
+    let now = Utc::now();
+    let shares = state
+        .store
+        .list_shares(grant.tenant().id)
+        .await?
+        .into_iter()
+        .map(|s| {
+            let (status, status_class) = if s.revoked_at.is_some() {
+                ("Revoked", "bad")
+            } else if s.expires_at < now {
+                ("Expired", "warn")
+            } else {
+                ("Active", "good")
+            };
+            ShareRow {
+                id: s.id,
+                view: s.view,
+                created_by: s.created_by,
+                created: when(s.created_at),
+                expires: when(s.expires_at),
+                uses: s.uses,
+                last_used: when_or_never(s.last_used_at),
+                status,
+                status_class,
+                protected: s.password_hash.is_some(),
+                live: status == "Active",
+            }
+        })
+        .collect();
+    let page = SharesPage {
+        chrome: Chrome::new(viewer, "Share links", "/admin/shares", ""),
+        shares,
+        view,
+        new_url,
+        message,
+    };
+    Ok(Html(page.render()?).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+struct ListQuery {
+    #[serde(default)]
+    view: String,
+}
+
+async fn list(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, PageError> {
+    page(&state, &viewer, q.view, None, None).await
+}
+
+#[derive(Debug, Deserialize)]
+struct CreateForm {
+    csrf: String,
+    #[serde(default)]
+    view: String,
+    #[serde(default)]
+    days: String,
+    #[serde(default)]
+    password: String,
+}
+
+async fn create_from_form(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    headers: HeaderMap,
+    Form(form): Form<CreateForm>,
+) -> Result<Response, PageError> {
+    let grant = viewer.grant(Permission::ShareViews)?;
+    viewer.check_csrf(&form.csrf)?;
+    let days = match parse_days(&form.days) {
+        Ok(d) => d,
+        Err(m) => return page(&state, &viewer, form.view, None, Some(m)).await,
+    };
+    let made = create_share(
+        state.store.as_ref(),
+        grant.tenant(),
+        &form.view,
+        days,
+        Some(form.password.as_str()),
+        &viewer.actor(),
+    )
+    .await;
+    match made {
+        Ok((_, secret)) => {
+            let url = format!("{}/s/{secret}", base_url(&headers));
+            page(&state, &viewer, String::new(), Some(url), None).await
+        }
+        Err(ShareError::Invalid(m)) => page(&state, &viewer, form.view, None, Some(m)).await,
+        Err(ShareError::Store(e)) => Err(e.into()),
+    }
+}
+
+async fn revoke(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, PageError> {
+    let grant = viewer.grant(Permission::ShareViews)?;
+    viewer.check_csrf(&form.csrf)?;
+    if !state.store.revoke_share(grant.tenant().id, id).await? {
+        return Err(PageError::NotFound("no such active share link".into()));
+    }
+    audit::record(
+        state.store.as_ref(),
+        Some(grant.tenant().id),
+        &viewer.actor(),
+        "share.revoke",
+        Some(format!("share {id}")),
+        None,
+    )
+    .await?;
+    Ok(Redirect::to("/admin/shares").into_response())
+}
+
+/// The share link behind a token, if it still works.
+async fn live_share(state: &AppState, token: &str) -> Result<ShareLink, PageError> {
+    let share = state
+        .store
+        .share_by_hash(&hash_token(token))
+        .await?
+        .ok_or_else(|| PageError::NotFound("There is no such shared view.".into()))?;
+    if share.revoked_at.is_some() {
+        return Err(PageError::Gone(
+            "This shared view has been revoked by its owner.".into(),
+        ));
+    }
+    if share.expires_at < Utc::now() {
+        return Err(PageError::Gone(
+            "This shared view has expired. Ask its owner for a new link.".into(),
+        ));
+    }
+    Ok(share)
+}
+
+fn unlock_cookie_name(share: &ShareLink) -> String {
+    format!("qd_share_{}", share.id)
+}
+
+fn unlock_value(key: &[u8], share: &ShareLink) -> String {
+    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key).expect("HMAC takes any key");
+    mac.update(format!("{}:{}", share.id, share.prefix).as_bytes());
+    hex::encode(mac.finalize().into_bytes())
+}
+
+#[derive(Template)]
+#[template(path = "share_password.html")]
+struct PasswordPage {
+    wrong: bool,
+}
+
+async fn open(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+) -> Result<Response, PageError> {
+    let share = live_share(&state, &token).await?;
+    if share.password_hash.is_some() {
+        let key = state.web.share_key(&state).await?;
+        let sent = cookies::get(&headers, &unlock_cookie_name(&share)).unwrap_or("");
+        if !constant_time_eq(sent.as_bytes(), unlock_value(key, &share).as_bytes()) {
+            return Ok(Html(PasswordPage { wrong: false }.render()?).into_response());
+        }
+    }
+    let tenant = state
+        .store
+        .tenant_by_id(share.tenant_id)
+        .await?
+        .ok_or_else(|| PageError::NotFound("There is no such shared view.".into()))?;
+    state.store.touch_share(share.id, Utc::now()).await?;
+    let actor = Actor {
+        name: format!("share:{}", share.prefix),
+        ip: Some(ip),
+    };
+    audit::record(
+        state.store.as_ref(),
+        Some(tenant.id),
+        &actor,
+        "share.view",
+        Some(format!("share {}", share.id)),
+        Some(share.view.clone()),
+    )
+    .await?;
+    let mut response = pages::render_shared(&state, tenant, &share).await?;
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, "no-store".parse().expect("static"));
+    headers.insert("x-robots-tag", "noindex".parse().expect("static"));
+    Ok(response)
+}
+
+#[derive(Debug, Deserialize)]
+struct UnlockForm {
+    #[serde(default)]
+    password: String,
+}
+
+async fn unlock(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+    Form(form): Form<UnlockForm>,
+) -> Result<Response, PageError> {
+    let share = live_share(&state, &token).await?;
+    let Some(hash) = &share.password_hash else {
+        return Ok(Redirect::to(&format!("/s/{token}")).into_response());
+    };
+    if !verify_password(&form.password, hash) {
+        return Ok((
+            axum::http::StatusCode::UNAUTHORIZED,
+            Html(PasswordPage { wrong: true }.render()?),
+        )
+            .into_response());
+    }
+    let key = state.web.share_key(&state).await?;
+    let lifetime = (share.expires_at - Utc::now()).num_seconds().max(0);
+    let mut response = Redirect::to(&format!("/s/{token}")).into_response();
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        cookies::set(
+            &unlock_cookie_name(&share),
+            &unlock_value(key, &share),
+            &format!("/s/{token}"),
+            lifetime,
+            cookies::is_https(&headers),
+        ),
+    );
+    Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_and_views() {
+        assert_eq!(parse_days("30d"), Ok(30));
+        assert_eq!(parse_days("2w"), Ok(14));
+        assert_eq!(parse_days("7"), Ok(7));
+        assert!(parse_days("soon").is_err());
+        assert_eq!(
+            check_view("/revenue?from=2026-01-01").unwrap(),
+            "/revenue?from=2026-01-01"
+        );
+        assert_eq!(
+            check_view("http://x:8080/?segment=smb").unwrap(),
+            "/?segment=smb"
+        );
+        assert!(check_view("/admin/users").is_err());
+        assert!(check_view("/api/v1/customers").is_err());
+        assert!(check_view("/s/abc").is_err());
+    }
+}

@@ -1,0 +1,60 @@
+// Quarterdeck: progressive enhancement only; every page works without it.
+(function () {
+  "use strict";
+
+  // Date range: choosing a preset clears the custom dates and applies at once;
+  // typing a custom date switches the preset to "Custom".
+  document.querySelectorAll("form.controls").forEach(function (form) {
+    var range = form.querySelector("[data-range]");
+    var custom = form.querySelectorAll("[data-custom]");
+    if (!range) return;
+    range.addEventListener("change", function () {
+      if (range.value) {
+        custom.forEach(function (i) { i.disabled = true; });
+        form.submit();
+      }
+    });
+    custom.forEach(function (input) {
+      input.addEventListener("change", function () { range.value = ""; });
+    });
+    form.addEventListener("submit", function () {
+      // Keep URLs short: a preset needs no dates, custom dates need no preset.
+      if (range.value) custom.forEach(function (i) { i.disabled = true; });
+      else range.disabled = true;
+    });
+  });
+
+  // Live updates: when the server says new data arrived, fetch this page
+  // again and swap only the marked regions, so scroll and focus stay put.
+  if (document.body.dataset.live !== "1" || !window.EventSource) return;
+  var status = document.getElementById("live");
+  var busy = false, again = false;
+  function refresh() {
+    if (busy) { again = true; return; }
+    busy = true;
+    fetch(window.location.href, { credentials: "same-origin", headers: { "X-Live-Refresh": "1" } })
+      .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
+      .then(function (html) {
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        doc.querySelectorAll("[data-live-id]").forEach(function (fresh) {
+          var old = document.querySelector('[data-live-id="' + fresh.dataset.liveId + '"]');
+          if (old && !old.contains(document.activeElement)) old.innerHTML = fresh.innerHTML;
+          else if (old && old.innerHTML !== fresh.innerHTML) old.replaceWith(fresh);
+        });
+        if (status) {
+          status.dataset.state = "fresh";
+          status.textContent = "Updated " + new Date().toLocaleTimeString();
+        }
+      })
+      .catch(function () {})
+      .then(function () {
+        busy = false;
+        if (again) { again = false; refresh(); }
+      });
+  }
+  var source = new EventSource("/events");
+  source.addEventListener("data", refresh);
+  if (status) {
+    source.onopen = function () { status.dataset.state = "fresh"; status.textContent = "Live"; };
+  }
+})();
