@@ -11,7 +11,8 @@
     range.addEventListener("change", function () {
       if (range.value) {
         custom.forEach(function (i) { i.disabled = true; });
-        form.submit();
+        // After the change event has finished, so the browser is not mid-dispatch.
+        window.setTimeout(function () { form.requestSubmit ? form.requestSubmit() : form.submit(); }, 0);
       }
     });
     custom.forEach(function (input) {
@@ -52,9 +53,26 @@
         if (again) { again = false; refresh(); }
       });
   }
-  var source = new EventSource("/events");
-  source.addEventListener("data", refresh);
-  if (status) {
-    source.onopen = function () { status.dataset.state = "fresh"; status.textContent = "Live"; };
+  // One stream per visible page only: browsers allow six connections per
+  // host over HTTP/1.1, so hidden tabs and pages being left let theirs go.
+  var source = null;
+  function connect() {
+    if (source || document.hidden) return;
+    source = new EventSource("/events");
+    source.addEventListener("data", refresh);
+    source.onopen = function () {
+      if (status) { status.dataset.state = "fresh"; status.textContent = "Live"; }
+    };
   }
+  function disconnect() {
+    if (source) { source.close(); source = null; }
+    if (status) { status.dataset.state = ""; status.textContent = ""; }
+  }
+  document.addEventListener("visibilitychange", function () {
+    if (document.hidden) disconnect();
+    else { connect(); refresh(); }
+  });
+  window.addEventListener("pagehide", disconnect);
+  window.addEventListener("pageshow", connect);
+  connect();
 })();

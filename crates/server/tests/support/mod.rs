@@ -305,3 +305,25 @@ impl TestApp {
         b
     }
 }
+
+impl TestApp {
+    /// Loads the deterministic demo company (as `quarterdeck demo` does) into `acme`.
+    pub async fn load_demo(&self, customers: usize) {
+        use quarterdeck_server::ingest;
+        let config = quarterdeck_demo::DemoConfig {
+            customers,
+            seed: 7,
+            today: chrono::Utc::now().date_naive(),
+        };
+        let mut batches = Vec::new();
+        quarterdeck_demo::generate(&config, 1000, &mut |collection, rows| {
+            batches.push(ingest::validate(collection, &rows).map_err(|e| format!("{e:?}"))?);
+            Ok(())
+        })
+        .unwrap();
+        let state = AppState::new(self.store.store.clone());
+        for b in &batches {
+            ingest::commit(&state, self.tenant.id, b).await.unwrap();
+        }
+    }
+}

@@ -264,7 +264,13 @@ pub async fn render_one(
     .await?;
     let id_owned = id.to_string();
     let (view, a) = super::blocking(view, move |v| {
-        answers::account(&v.engine, &v.query, &id_owned)
+        // The history shows at least a year for context, whatever range led here.
+        let mut q = v.query.clone();
+        let year = super::summary::last_twelve_months(q.period.to);
+        if year.from < q.period.from {
+            q.period = year;
+        }
+        answers::account(&v.engine, &q, &id_owned)
     })
     .await?;
     let a = a
@@ -298,7 +304,7 @@ pub async fn render_one(
     let history_svg = line_chart(&LineChart {
         id: "account-mrr".into(),
         title: format!("MRR of {name}"),
-        description: format!("MRR by month, {}", view.controls.period_label()),
+        description: "MRR by month, at least the last twelve months".to_string(),
         width: 960,
         height: 240,
         points,

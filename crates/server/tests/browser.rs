@@ -1,0 +1,375 @@
+//! Browser journeys in real headless Chromium (Debian `chromium` and
+//! `chromium-driver`) against the real server with the demo company:
+//! sign in, every page, date range, filters and drill-down, breadcrumbs,
+//! phone width, and live updates. Screenshots go to
+//! `target/browser-artifacts/` (look at them).
+
+mod support;
+
+use chrono::{Datelike, Months, Utc};
+use fantoccini::{Client, ClientBuilder, Locator};
+use quarterdeck_domain::Role;
+use quarterdeck_store::testing::{Backend, fresh};
+use serde_json::{Value, json};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use support::{PASSWORD, TestApp};
+
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+/// The chromedriver process, stopped when dropped.
+struct Driver {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn start_driver() -> Option<Driver> {
+    if !std::path::Path::new(CHROMEDRIVER).exists() || !std::path::Path::new(CHROMIUM).exists() {
+        println!(
+            "SKIPPED: browser tests need Debian's chromium and chromium-driver (.ci/run installs them)"
+        );
+        return None;
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new(CHROMEDRIVER)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver starts");
+    let driver = Driver { child, port };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let client = reqwest::Client::new();
+    while Instant::now() < deadline {
+        if let Ok(r) = client
+            .get(format!("http://127.0.0.1:{port}/status"))
+            .send()
+            .await
+            && r.status().is_success()
+        {
+            return Some(driver);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("chromedriver did not become ready");
+}
+
+async fn open_browser(driver: &Driver) -> Client {
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        json!({
+            "binary": CHROMIUM,
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                     "--no-first-run", "--window-size=1280,900", "--lang=en-US"]
+        }),
+    );
+    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{}", driver.port))
+        .await
+        .expect("a Chromium session")
+}
+
+fn artifacts() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/browser-artifacts");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+async fn shot(c: &Client, name: &str) {
+    let png = c.screenshot().await.unwrap();
+    std::fs::write(artifacts().join(format!("{name}.png")), png).unwrap();
+}
+
+/// Polls `check` until it is true or the deadline passes.
+async fn eventually<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("timed out waiting for: {what}");
+}
+
+async fn path_and_query(c: &Client) -> String {
+    let u = c.current_url().await.unwrap();
+    format!(
+        "{}{}",
+        u.path(),
+        u.query().map(|q| format!("?{q}")).unwrap_or_default()
+    )
+}
+
+/// The visible text of the first match, read in one step (live updates replace elements).
+async fn text(c: &Client, css: &str) -> String {
+    let v = c
+        .execute(
+            "const e = document.querySelector(arguments[0]); return e ? e.innerText.trim() : '';",
+            vec![json!(css)],
+        )
+        .await
+        .unwrap();
+    v.as_str().unwrap_or_default().to_string()
+}
+
+async fn api_mrr(app: &TestApp, query: &str) -> String {
+    let r = app
+        .get(
+            &format!("/api/v1/metrics/summary?{query}"),
+            Some(&app.token),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let v: Value = r.json().await.unwrap();
+    let mrr: rust_decimal::Decimal = v["metrics"]["mrr"]["value"].to_string().parse().unwrap();
+    quarterdeck_render::format::money(mrr, "USD")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dashboard_journeys_in_chromium() {
+    let Some(driver) = start_driver().await else {
+        return;
+    };
+    let started = Instant::now();
+    let lap = |what: &str| println!("{:>7.1} s  {what}", started.elapsed().as_secs_f64());
+    let store = fresh(Backend::Sqlite).await.unwrap().unwrap();
+    let app = TestApp::spawn(store).await;
+    app.no_mfa_rule().await;
+    app.load_demo(400).await;
+    app.user("exec@acme.test", Role::Executive, None).await;
+    lap("demo company loaded");
+    let c = open_browser(&driver).await;
+    lap("browser open");
+
+    // Sign in through the form.
+    c.goto(&format!("{}/login", app.base)).await.unwrap();
+    c.find(Locator::Css("input[name=tenant]"))
+        .await
+        .unwrap()
+        .send_keys("acme")
+        .await
+        .unwrap();
+    c.find(Locator::Css("input[name=email]"))
+        .await
+        .unwrap()
+        .send_keys("exec@acme.test")
+        .await
+        .unwrap();
+    c.find(Locator::Css("input[name=password]"))
+        .await
+        .unwrap()
+        .send_keys(PASSWORD)
+        .await
+        .unwrap();
+    shot(&c, "desktop-login").await;
+    c.find(Locator::Css("button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    eventually("the dashboard after sign-in", || async {
+        path_and_query(&c).await == "/"
+    })
+    .await;
+
+    lap("signed in");
+    // Every page renders, at desktop width.
+    for (path, title) in [
+        ("/?range=last_12_months", "Summary"),
+        ("/revenue?range=last_12_months", "Revenue"),
+        ("/retention?range=last_12_months", "Retention"),
+        ("/billing?range=last_12_months", "Billing"),
+        ("/accounts?range=last_12_months", "Accounts"),
+    ] {
+        c.goto(&format!("{}{path}", app.base)).await.unwrap();
+        assert!(c.title().await.unwrap().starts_with(title), "{path}");
+        shot(&c, &format!("desktop-{}", title.to_lowercase())).await;
+    }
+    let fcp: Value = c
+        .execute(
+            "return performance.getEntriesByType('paint').map(e => [e.name, e.startTime]);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    println!("paint timings of /accounts: {fcp}");
+
+    lap("pages");
+    // Changing the date range changes a KPI to exactly the API's value.
+    c.goto(&format!("{}/", app.base)).await.unwrap();
+    let select = c.find(Locator::Css("select[name=range]")).await.unwrap();
+    select.select_by_value("last_month").await.unwrap();
+    eventually("the last-month view", || async {
+        path_and_query(&c).await.contains("range=last_month")
+    })
+    .await;
+    let today = Utc::now().date_naive();
+    let first = today.with_day(1).unwrap();
+    let (from, to) = (
+        first.checked_sub_months(Months::new(1)).unwrap(),
+        first.pred_opt().unwrap(),
+    );
+    let expected = api_mrr(&app, &format!("from={from}&to={to}")).await;
+    assert_eq!(text(&c, "#kpi-mrr .value").await, expected);
+
+    lap("date range");
+    // A filter, then drill-down from a movements bar to an account, filters kept.
+    c.goto(&format!("{}/revenue?range=last_12_months", app.base))
+        .await
+        .unwrap();
+    c.find(Locator::XPath(
+        "//details[summary[starts-with(normalize-space(.), 'Segment')]]/summary",
+    ))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    let checkbox = c.find(Locator::Css("input[name=segment]")).await.unwrap();
+    let segment = checkbox.attr("value").await.unwrap().unwrap();
+    checkbox.click().await.unwrap();
+    c.find(Locator::Css("form.controls button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let seg_param = format!("segment={}", urlencoding::encode(&segment));
+    eventually("the filtered revenue page", || async {
+        path_and_query(&c).await.contains(&seg_param)
+    })
+    .await;
+    let bar_links: Value = c
+        .execute("return [...document.querySelectorAll('#panel-movements svg a')].map(a => a.getAttribute('href'));", vec![])
+        .await
+        .unwrap();
+    let bar_links = bar_links.as_array().unwrap();
+    assert!(!bar_links.is_empty(), "bars link to their customers");
+    assert!(
+        bar_links
+            .iter()
+            .all(|h| h.as_str().unwrap().contains(&seg_param)),
+        "{bar_links:?}"
+    );
+    // Follow the first bar that has customers behind it.
+    let target = bar_links
+        .iter()
+        .map(|h| h.as_str().unwrap().to_string())
+        .find(|h| h.contains("kind=new"))
+        .unwrap();
+    c.goto(&format!("{}{}", app.base, target.replace("&amp;", "&")))
+        .await
+        .unwrap();
+    assert!(path_and_query(&c).await.starts_with("/movements"));
+    let account = c.find(Locator::Css("#panel-drill td a")).await.unwrap();
+    account.click().await.unwrap();
+    eventually("an account page", || async {
+        path_and_query(&c).await.starts_with("/accounts/")
+    })
+    .await;
+    assert!(
+        path_and_query(&c).await.contains(&seg_param),
+        "the filter is kept on the account page"
+    );
+    shot(&c, "desktop-account").await;
+    c.find(Locator::Css(".breadcrumbs a"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    eventually("back to the accounts list", || async {
+        let p = path_and_query(&c).await;
+        p.starts_with("/accounts?") && p.contains(&seg_param)
+    })
+    .await;
+
+    lap("drill-down");
+    // Phone width: no horizontal scrolling on any page.
+    c.set_window_size(375, 812).await.unwrap();
+    for (path, name) in [
+        ("/", "summary"),
+        ("/revenue", "revenue"),
+        ("/retention", "retention"),
+        ("/billing", "billing"),
+        ("/accounts", "accounts"),
+    ] {
+        c.goto(&format!("{}{path}?range=last_12_months", app.base))
+            .await
+            .unwrap();
+        let overflow: Value = c
+            .execute(
+                "return document.documentElement.scrollWidth - window.innerWidth;",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert!(
+            overflow.as_i64().unwrap() <= 0,
+            "{path} scrolls sideways by {overflow}px"
+        );
+        shot(&c, &format!("mobile-{name}")).await;
+    }
+    c.set_window_size(1280, 900).await.unwrap();
+
+    lap("phone width");
+    // Live: new data arrives while the page is open; the number changes without a reload.
+    c.goto(&format!("{}/", app.base)).await.unwrap();
+    eventually("the live stream to connect", || async {
+        text(&c, "#live").await.contains("Live")
+    })
+    .await;
+    c.execute("window.__stayed = 42;", vec![]).await.unwrap();
+    let before = text(&c, "#kpi-mrr .value").await;
+    let day = today.to_string();
+    let r = app
+        .post(
+            "customers",
+            &app.token,
+            &json!([{"id": "live-1", "name": "Live Customer"}]),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let r = app
+        .post(
+            "subscription-events",
+            &app.token,
+            &json!([{"id": "live-e1", "customer_id": "live-1", "subscription_id": "live-s1", "type": "start",
+                     "effective_at": day, "plan": "pro", "currency": "USD", "amount": "12345.67", "interval": "month"}]),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let expected = api_mrr(&app, &format!("from={first}&to={today}")).await;
+    assert_ne!(before, expected);
+    eventually("the MRR card to show the new value", || async {
+        text(&c, "#kpi-mrr .value").await == expected
+    })
+    .await;
+    let stayed: Value = c.execute("return window.__stayed;", vec![]).await.unwrap();
+    assert_eq!(stayed, json!(42), "the page was not reloaded");
+    shot(&c, "desktop-summary-live").await;
+    lap("live update");
+    c.close().await.unwrap();
+}
