@@ -4,6 +4,7 @@
 //! engine. Every query filters by tenant.
 
 mod error;
+mod jobs;
 mod migrate;
 pub mod postgres;
 mod rows;
@@ -13,6 +14,7 @@ pub mod testing;
 mod types;
 
 pub use error::StoreError;
+pub use jobs::backoff;
 pub use types::*;
 
 use async_trait::async_trait;
@@ -213,10 +215,86 @@ pub trait Store: Send + Sync + 'static {
     /// The value of a shared server key, created from `fresh` by the first caller.
     async fn server_key(&self, name: &str, fresh: &str) -> StoreResult<String>;
 
+    /// A tenant's configuration value (alert rules, webhooks…), JSON text.
+    async fn get_config(&self, tenant: TenantId, name: &str) -> StoreResult<Option<String>>;
+    /// Sets a configuration value (not a metric setting: no data-version change).
+    async fn set_config(&self, tenant: TenantId, name: &str, value: &str) -> StoreResult<()>;
+
+    /// Opens an alert unless one with its key is unresolved; the new alert, if any.
+    async fn open_alert(&self, alert: &NewAlert) -> StoreResult<Option<Alert>>;
+    /// A tenant's alerts, newest first; unresolved only when `open_only`.
+    async fn list_alerts(
+        &self,
+        tenant: TenantId,
+        open_only: bool,
+        limit: u32,
+    ) -> StoreResult<Vec<Alert>>;
+    /// Acknowledges or resolves one of the tenant's alerts; false when no such unresolved alert.
+    async fn set_alert_state(
+        &self,
+        tenant: TenantId,
+        id: i64,
+        state: &str,
+        by: &str,
+    ) -> StoreResult<bool>;
+    /// Resolves the unresolved alerts with these keys; how many.
+    async fn resolve_alerts(&self, tenant: TenantId, keys: &[String]) -> StoreResult<u64>;
+
+    /// Creates or replaces a digest subscription.
+    async fn set_digest(&self, sub: &DigestSubscription, unsubscribe_hash: &str)
+    -> StoreResult<()>;
+    /// One person's subscription in a tenant.
+    async fn digest_for(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+    ) -> StoreResult<Option<DigestSubscription>>;
+    /// Every subscription of every tenant (the scheduler's list).
+    async fn all_digests(&self) -> StoreResult<Vec<DigestSubscription>>;
+    /// Ends a subscription; false when there was none.
+    async fn delete_digest(&self, tenant: TenantId, user: UserId) -> StoreResult<bool>;
+    /// Ends the subscription behind an unsubscribe link; false when unknown.
+    async fn unsubscribe(&self, unsubscribe_hash: &str) -> StoreResult<bool>;
+
+    /// Records one send.
+    async fn record_delivery(&self, d: &NewDelivery) -> StoreResult<()>;
+    /// A tenant's sends, newest first.
+    async fn list_deliveries(&self, tenant: TenantId, limit: u32) -> StoreResult<Vec<Delivery>>;
+
     /// Appends to the audit log.
     async fn append_audit(&self, entry: &AuditEntry) -> StoreResult<()>;
     /// The newest audit entries of a tenant.
     async fn list_audit(&self, tenant: TenantId, limit: u32) -> StoreResult<Vec<AuditRecord>>;
+
+    /// Queues a job; `None` when a job with its idempotency key exists already.
+    async fn enqueue_job(&self, job: &NewJob) -> StoreResult<Option<i64>>;
+    /// Takes up to `limit` jobs of `kinds` (any kind when empty) that are due at
+    /// `now`, or whose worker's lease ran out, for `worker` until `now + lease`.
+    /// Each job goes to one worker at a time, across replicas. Running jobs out
+    /// of attempts whose lease ran out are marked dead instead.
+    async fn claim_jobs(
+        &self,
+        worker: &str,
+        kinds: &[&str],
+        limit: u32,
+        lease: chrono::Duration,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<Job>>;
+    /// Marks a job done; false when `worker` no longer holds it.
+    async fn complete_job(&self, id: i64, worker: &str) -> StoreResult<bool>;
+    /// Records a failed run: retried at `retry_at` while attempts remain, dead
+    /// otherwise (or when `retry_at` is `None`); false when `worker` no longer holds it.
+    async fn fail_job(
+        &self,
+        id: i64,
+        worker: &str,
+        error: &str,
+        retry_at: Option<DateTime<Utc>>,
+    ) -> StoreResult<bool>;
+    /// The newest jobs of a tenant, or of every tenant (and none) with `None`.
+    async fn list_jobs(&self, tenant: Option<TenantId>, limit: u32) -> StoreResult<Vec<Job>>;
+    /// The job with this idempotency key.
+    async fn job_by_key(&self, key: &str) -> StoreResult<Option<Job>>;
 }
 
 /// Keeps the last row for each key, in first-seen order, so that a batch that

@@ -24,6 +24,16 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "trust",
         sql: include_str!("../migrations/sqlite/0003_trust.sql"),
     },
+    Migration {
+        version: 4,
+        name: "jobs",
+        sql: include_str!("../migrations/sqlite/0004_jobs.sql"),
+    },
+    Migration {
+        version: 5,
+        name: "alerts_digests",
+        sql: include_str!("../migrations/sqlite/0005_alerts_digests.sql"),
+    },
 ];
 
 /// PostgreSQL's migrations, in order.
@@ -42,5 +52,15 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 3,
         name: "trust",
         sql: include_str!("../migrations/postgres/0003_trust.sql"),
+    },
+    Migration {
+        version: 4,
+        name: "jobs",
+        sql: include_str!("../migrations/postgres/0004_jobs.sql"),
+    },
+    Migration {
+        version: 5,
+        name: "alerts_digests",
+        sql: include_str!("../migrations/postgres/0005_alerts_digests.sql"),
     },
 ];

@@ -1,6 +1,6 @@
 //! Reading rows into store types, the same for both backends.
 
-/// Defines `tenant_from`, `token_from`, `record_from` and `audit_from` for one row type.
+/// Defines `tenant_from`, `token_from`, `record_from`, `audit_from`, `job_from`… for one row type.
 macro_rules! row_readers {
     ($row:ty) => {
         use sqlx::Row as _;
@@ -108,6 +108,49 @@ macro_rules! row_readers {
             })
         }
 
+        fn alert_from(row: &$row) -> $crate::StoreResult<$crate::Alert> {
+            Ok($crate::Alert {
+                id: row.try_get("id")?,
+                tenant_id: row.try_get("tenant_id")?,
+                key: row.try_get("key")?,
+                rule: row.try_get("rule")?,
+                severity: row.try_get("severity")?,
+                title: row.try_get("title")?,
+                detail: row.try_get("detail")?,
+                state: row.try_get("state")?,
+                opened_at: row.try_get("opened_at")?,
+                acknowledged_at: row.try_get("acknowledged_at")?,
+                acknowledged_by: row.try_get("acknowledged_by")?,
+                resolved_at: row.try_get("resolved_at")?,
+            })
+        }
+
+        fn digest_from(row: &$row) -> $crate::StoreResult<$crate::DigestSubscription> {
+            Ok($crate::DigestSubscription {
+                tenant_id: row.try_get("tenant_id")?,
+                user_id: row.try_get("user_id")?,
+                email: row.try_get("email")?,
+                cadence: row.try_get("cadence")?,
+                weekday: row.try_get("weekday")?,
+                monthday: row.try_get("monthday")?,
+                hour: row.try_get("hour")?,
+                time_zone: row.try_get("time_zone")?,
+            })
+        }
+
+        fn delivery_from(row: &$row) -> $crate::StoreResult<$crate::Delivery> {
+            Ok($crate::Delivery {
+                id: row.try_get("id")?,
+                kind: row.try_get("kind")?,
+                recipient: row.try_get("recipient")?,
+                subject: row.try_get("subject")?,
+                message_id: row.try_get("message_id")?,
+                outcome: row.try_get("outcome")?,
+                error: row.try_get("error")?,
+                at: row.try_get("at")?,
+            })
+        }
+
         fn record_from(row: &$row) -> $crate::StoreResult<$crate::StoredRecord> {
             Ok($crate::StoredRecord {
                 key: row.try_get("key")?,
@@ -126,6 +169,27 @@ macro_rules! row_readers {
                 detail: row.try_get("detail")?,
                 ip: row.try_get("ip")?,
                 at: row.try_get("at")?,
+            })
+        }
+
+        fn job_from(row: &$row) -> $crate::StoreResult<$crate::Job> {
+            Ok($crate::Job {
+                id: row.try_get("id")?,
+                tenant_id: row.try_get("tenant_id")?,
+                kind: row.try_get("kind")?,
+                payload: row.try_get("payload")?,
+                idempotency_key: row.try_get("idempotency_key")?,
+                state: $crate::JobState::parse(row.try_get("state")?)
+                    .map_err($crate::StoreError::Corrupt)?,
+                attempts: row.try_get("attempts")?,
+                max_attempts: row.try_get("max_attempts")?,
+                run_at: row.try_get("run_at")?,
+                locked_by: row.try_get("locked_by")?,
+                locked_until: row.try_get("locked_until")?,
+                last_error: row.try_get("last_error")?,
+                created_at: row.try_get("created_at")?,
+                updated_at: row.try_get("updated_at")?,
+                finished_at: row.try_get("finished_at")?,
             })
         }
     };

@@ -1,10 +1,12 @@
 //! The parts of the `Store` implementation that are the same on both backends,
 //! written once. Queries use `$N` placeholders, which PostgreSQL takes natively
-//! and sqlx binds by number on SQLite too; only DDL (migrations) and the bulk
-//! upsert differ, and those stay in each backend's module.
+//! and sqlx binds by number on SQLite too; only DDL (migrations), the bulk
+//! upsert and the row lock of the job claim differ, and those stay in each
+//! backend's module.
 
 /// Implements `Store` for `$store` (whose `reader` and `writer` pools may be one
-/// pool), with the backend's own items (`backend`, `upsert_records`) given in braces.
+/// pool), with the backend's own items (`backend`, `upsert_records`, `claim_jobs`)
+/// given in braces.
 macro_rules! store_impl {
     ($store:ty, $conn:ty, $row:ty, { $($specific:tt)* }) => {
         crate::rows::row_readers!($row);
@@ -18,6 +20,73 @@ macro_rules! store_impl {
             .fetch_optional(&mut *conn)
             .await?
             .ok_or_else(|| StoreError::NotFound(format!("tenant {tenant}")))
+        }
+
+        impl $store {
+            /// `Store::claim_jobs`, with `lock` ending the selection of the jobs to
+            /// take: `FOR UPDATE SKIP LOCKED` where writers run concurrently.
+            async fn claim_jobs_locking(
+                &self,
+                lock: &'static str,
+                worker: &str,
+                kinds: &[&str],
+                limit: u32,
+                lease: chrono::Duration,
+                now: chrono::DateTime<Utc>,
+            ) -> StoreResult<Vec<Job>> {
+                if limit == 0 {
+                    return Ok(Vec::new());
+                }
+                let stamp = Utc::now();
+                let mut tx = self.writer.begin().await?;
+                // A worker that keeps dying (e.g. killed by the job itself) must not
+                // get the job forever: out of attempts, its lost lease ends the job.
+                // MATERIALIZED: an `IN (SELECT … LIMIT … SKIP LOCKED)` that the
+                // planner turns into a rescanned join can take more rows than asked.
+                let reap = format!(
+                    "WITH expired AS MATERIALIZED (SELECT id FROM jobs \
+                     WHERE state = 'running' AND locked_until < $1 AND attempts >= max_attempts {lock}) \
+                     UPDATE jobs SET state = 'dead', \
+                     last_error = 'the lease of ' || locked_by || ' ran out on the last attempt', \
+                     locked_by = NULL, locked_until = NULL, updated_at = $2, finished_at = $2 \
+                     WHERE id IN (SELECT id FROM expired)"
+                );
+                sqlx::query(sqlx::AssertSqlSafe(reap))
+                    .bind(now)
+                    .bind(stamp)
+                    .execute(&mut *tx)
+                    .await?;
+                let kinds_filter = if kinds.is_empty() {
+                    String::new()
+                } else {
+                    let params: Vec<String> = (0..kinds.len()).map(|i| format!("${}", i + 6)).collect();
+                    format!("AND kind IN ({})", params.join(", "))
+                };
+                let claim = format!(
+                    "WITH picked AS MATERIALIZED (SELECT id FROM jobs \
+                     WHERE ((state IN ('queued', 'failed') AND run_at <= $3) \
+                     OR (state = 'running' AND locked_until < $3 AND attempts < max_attempts)) \
+                     {kinds_filter} ORDER BY run_at, id LIMIT $4 {lock}) \
+                     UPDATE jobs SET state = 'running', attempts = attempts + 1, locked_by = $1, \
+                     locked_until = $2, updated_at = $5 \
+                     WHERE id IN (SELECT id FROM picked) RETURNING *"
+                );
+                let mut query = sqlx::query(sqlx::AssertSqlSafe(claim))
+                    .bind(worker)
+                    .bind(now + lease)
+                    .bind(now)
+                    .bind(i64::from(limit))
+                    .bind(stamp);
+                for kind in kinds {
+                    query = query.bind(*kind);
+                }
+                let rows = query.fetch_all(&mut *tx).await?;
+                tx.commit().await?;
+                let mut jobs = rows.iter().map(job_from).collect::<StoreResult<Vec<_>>>()?;
+                // RETURNING follows no order: hand them out in the order they were due.
+                jobs.sort_by_key(|j| (j.run_at, j.id));
+                Ok(jobs)
+            }
         }
 
         #[async_trait::async_trait]
@@ -578,6 +647,193 @@ macro_rules! store_impl {
                     .await?)
             }
 
+            async fn get_config(&self, tenant: TenantId, name: &str) -> StoreResult<Option<String>> {
+                Ok(sqlx::query_scalar("SELECT value FROM tenant_config WHERE tenant_id = $1 AND name = $2")
+                    .bind(tenant)
+                    .bind(name)
+                    .fetch_optional(&self.reader)
+                    .await?)
+            }
+
+            async fn set_config(&self, tenant: TenantId, name: &str, value: &str) -> StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO tenant_config (tenant_id, name, value, updated_at) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (tenant_id, name) DO UPDATE SET value = EXCLUDED.value, updated_at = EXCLUDED.updated_at",
+                )
+                .bind(tenant)
+                .bind(name)
+                .bind(value)
+                .bind(Utc::now())
+                .execute(&self.writer)
+                .await?;
+                Ok(())
+            }
+
+            async fn open_alert(&self, a: &NewAlert) -> StoreResult<Option<Alert>> {
+                let row = sqlx::query(
+                    "INSERT INTO alerts (tenant_id, key, rule, severity, title, detail, state, opened_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, 'open', $7) \
+                     ON CONFLICT (tenant_id, key) WHERE state <> 'resolved' DO NOTHING RETURNING *",
+                )
+                .bind(a.tenant_id)
+                .bind(&a.key)
+                .bind(&a.rule)
+                .bind(&a.severity)
+                .bind(&a.title)
+                .bind(&a.detail)
+                .bind(Utc::now())
+                .fetch_optional(&self.writer)
+                .await?;
+                row.as_ref().map(alert_from).transpose()
+            }
+
+            async fn list_alerts(&self, tenant: TenantId, open_only: bool, limit: u32) -> StoreResult<Vec<Alert>> {
+                let sql = if open_only {
+                    "SELECT * FROM alerts WHERE tenant_id = $1 AND state <> 'resolved' ORDER BY id DESC LIMIT $2"
+                } else {
+                    "SELECT * FROM alerts WHERE tenant_id = $1 ORDER BY id DESC LIMIT $2"
+                };
+                let rows = sqlx::query(sql)
+                    .bind(tenant)
+                    .bind(i64::from(limit))
+                    .fetch_all(&self.reader)
+                    .await?;
+                rows.iter().map(alert_from).collect()
+            }
+
+            async fn set_alert_state(&self, tenant: TenantId, id: i64, state: &str, by: &str) -> StoreResult<bool> {
+                let now = Utc::now();
+                let done = if state == "acknowledged" {
+                    sqlx::query(
+                        "UPDATE alerts SET state = 'acknowledged', acknowledged_at = $1, acknowledged_by = $2 \
+                         WHERE tenant_id = $3 AND id = $4 AND state = 'open'",
+                    )
+                    .bind(now)
+                    .bind(by)
+                    .bind(tenant)
+                    .bind(id)
+                    .execute(&self.writer)
+                    .await?
+                } else {
+                    sqlx::query(
+                        "UPDATE alerts SET state = 'resolved', resolved_at = $1 \
+                         WHERE tenant_id = $2 AND id = $3 AND state <> 'resolved'",
+                    )
+                    .bind(now)
+                    .bind(tenant)
+                    .bind(id)
+                    .execute(&self.writer)
+                    .await?
+                };
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn resolve_alerts(&self, tenant: TenantId, keys: &[String]) -> StoreResult<u64> {
+                let mut n = 0;
+                for key in keys {
+                    n += sqlx::query(
+                        "UPDATE alerts SET state = 'resolved', resolved_at = $1 \
+                         WHERE tenant_id = $2 AND key = $3 AND state <> 'resolved'",
+                    )
+                    .bind(Utc::now())
+                    .bind(tenant)
+                    .bind(key)
+                    .execute(&self.writer)
+                    .await?
+                    .rows_affected();
+                }
+                Ok(n)
+            }
+
+            async fn set_digest(&self, d: &DigestSubscription, unsubscribe_hash: &str) -> StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO digest_subscriptions (tenant_id, user_id, cadence, weekday, monthday, hour, \
+                     time_zone, unsubscribe_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                     ON CONFLICT (tenant_id, user_id) DO UPDATE SET cadence = EXCLUDED.cadence, \
+                     weekday = EXCLUDED.weekday, monthday = EXCLUDED.monthday, hour = EXCLUDED.hour, \
+                     time_zone = EXCLUDED.time_zone, unsubscribe_hash = EXCLUDED.unsubscribe_hash",
+                )
+                .bind(d.tenant_id)
+                .bind(d.user_id)
+                .bind(&d.cadence)
+                .bind(d.weekday)
+                .bind(d.monthday)
+                .bind(d.hour)
+                .bind(&d.time_zone)
+                .bind(unsubscribe_hash)
+                .bind(Utc::now())
+                .execute(&self.writer)
+                .await?;
+                Ok(())
+            }
+
+            async fn digest_for(&self, tenant: TenantId, user: UserId) -> StoreResult<Option<DigestSubscription>> {
+                let row = sqlx::query(
+                    "SELECT d.*, u.email FROM digest_subscriptions d JOIN users u ON u.id = d.user_id \
+                     WHERE d.tenant_id = $1 AND d.user_id = $2",
+                )
+                .bind(tenant)
+                .bind(user)
+                .fetch_optional(&self.reader)
+                .await?;
+                row.as_ref().map(digest_from).transpose()
+            }
+
+            async fn all_digests(&self) -> StoreResult<Vec<DigestSubscription>> {
+                let rows = sqlx::query(
+                    "SELECT d.*, u.email FROM digest_subscriptions d JOIN users u ON u.id = d.user_id \
+                     JOIN memberships m ON m.tenant_id = d.tenant_id AND m.user_id = d.user_id \
+                     ORDER BY d.tenant_id, d.user_id",
+                )
+                .fetch_all(&self.reader)
+                .await?;
+                rows.iter().map(digest_from).collect()
+            }
+
+            async fn delete_digest(&self, tenant: TenantId, user: UserId) -> StoreResult<bool> {
+                let done = sqlx::query("DELETE FROM digest_subscriptions WHERE tenant_id = $1 AND user_id = $2")
+                    .bind(tenant)
+                    .bind(user)
+                    .execute(&self.writer)
+                    .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn unsubscribe(&self, unsubscribe_hash: &str) -> StoreResult<bool> {
+                let done = sqlx::query("DELETE FROM digest_subscriptions WHERE unsubscribe_hash = $1")
+                    .bind(unsubscribe_hash)
+                    .execute(&self.writer)
+                    .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn record_delivery(&self, d: &NewDelivery) -> StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO deliveries (tenant_id, kind, recipient, subject, message_id, outcome, error, at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(d.tenant_id)
+                .bind(&d.kind)
+                .bind(&d.recipient)
+                .bind(&d.subject)
+                .bind(&d.message_id)
+                .bind(&d.outcome)
+                .bind(&d.error)
+                .bind(Utc::now())
+                .execute(&self.writer)
+                .await?;
+                Ok(())
+            }
+
+            async fn list_deliveries(&self, tenant: TenantId, limit: u32) -> StoreResult<Vec<Delivery>> {
+                let rows = sqlx::query("SELECT * FROM deliveries WHERE tenant_id = $1 ORDER BY id DESC LIMIT $2")
+                    .bind(tenant)
+                    .bind(i64::from(limit))
+                    .fetch_all(&self.reader)
+                    .await?;
+                rows.iter().map(delivery_from).collect()
+            }
+
             async fn append_audit(&self, e: &AuditEntry) -> StoreResult<()> {
                 sqlx::query(
                     "INSERT INTO audit_log (tenant_id, actor, action, target, detail, ip, at) \
@@ -605,6 +861,91 @@ macro_rules! store_impl {
                 .fetch_all(&self.reader)
                 .await?;
                 rows.iter().map(audit_from).collect()
+            }
+
+            async fn enqueue_job(&self, job: &NewJob) -> StoreResult<Option<i64>> {
+                let now = Utc::now();
+                Ok(sqlx::query_scalar(
+                    "INSERT INTO jobs (tenant_id, kind, payload, idempotency_key, state, attempts, \
+                     max_attempts, run_at, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, 'queued', 0, $5, $6, $7, $7) \
+                     ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
+                )
+                .bind(job.tenant_id)
+                .bind(&job.kind)
+                .bind(&job.payload)
+                .bind(&job.idempotency_key)
+                .bind(job.max_attempts)
+                .bind(job.run_at)
+                .bind(now)
+                .fetch_optional(&self.writer)
+                .await?)
+            }
+
+            async fn complete_job(&self, id: i64, worker: &str) -> StoreResult<bool> {
+                let done = sqlx::query(
+                    "UPDATE jobs SET state = 'done', locked_by = NULL, locked_until = NULL, \
+                     updated_at = $1, finished_at = $1 \
+                     WHERE id = $2 AND state = 'running' AND locked_by = $3",
+                )
+                .bind(Utc::now())
+                .bind(id)
+                .bind(worker)
+                .execute(&self.writer)
+                .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn fail_job(
+                &self,
+                id: i64,
+                worker: &str,
+                error: &str,
+                retry_at: Option<chrono::DateTime<Utc>>,
+            ) -> StoreResult<bool> {
+                // One statement decides retry or death from the stored attempts,
+                // so it cannot race with another writer.
+                let done = sqlx::query(
+                    "UPDATE jobs SET \
+                     state = CASE WHEN $1 IS NOT NULL AND attempts < max_attempts THEN 'failed' ELSE 'dead' END, \
+                     run_at = CASE WHEN $1 IS NOT NULL AND attempts < max_attempts THEN $1 ELSE run_at END, \
+                     finished_at = CASE WHEN $1 IS NOT NULL AND attempts < max_attempts THEN NULL ELSE $2 END, \
+                     last_error = $3, locked_by = NULL, locked_until = NULL, updated_at = $2 \
+                     WHERE id = $4 AND state = 'running' AND locked_by = $5",
+                )
+                .bind(retry_at)
+                .bind(Utc::now())
+                .bind(error)
+                .bind(id)
+                .bind(worker)
+                .execute(&self.writer)
+                .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn list_jobs(&self, tenant: Option<TenantId>, limit: u32) -> StoreResult<Vec<Job>> {
+                let rows = match tenant {
+                    Some(tenant) => {
+                        sqlx::query("SELECT * FROM jobs WHERE tenant_id = $1 ORDER BY id DESC LIMIT $2")
+                            .bind(tenant)
+                            .bind(i64::from(limit))
+                            .fetch_all(&self.reader)
+                            .await?
+                    }
+                    None => sqlx::query("SELECT * FROM jobs ORDER BY id DESC LIMIT $1")
+                        .bind(i64::from(limit))
+                        .fetch_all(&self.reader)
+                        .await?,
+                };
+                rows.iter().map(job_from).collect()
+            }
+
+            async fn job_by_key(&self, key: &str) -> StoreResult<Option<Job>> {
+                let row = sqlx::query("SELECT * FROM jobs WHERE idempotency_key = $1")
+                    .bind(key)
+                    .fetch_optional(&self.reader)
+                    .await?;
+                row.as_ref().map(job_from).transpose()
             }
         }
     };

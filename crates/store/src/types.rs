@@ -236,3 +236,163 @@ pub struct ShareLink {
     pub last_used_at: Option<DateTime<Utc>>,
     pub uses: i64,
 }
+
+/// A job to put on the queue.
+#[derive(Debug, Clone)]
+pub struct NewJob {
+    /// The tenant it works for; `None` for server-wide jobs.
+    pub tenant_id: Option<TenantId>,
+    /// What to do, e.g. `digest.email`; workers claim the kinds they handle.
+    pub kind: String,
+    /// JSON, as the worker for `kind` expects it.
+    pub payload: String,
+    /// Names the job: enqueueing the same key again adds nothing.
+    pub idempotency_key: String,
+    /// Not before this time.
+    pub run_at: DateTime<Utc>,
+    /// Runs at most this many times (at least 1), then the job is dead.
+    pub max_attempts: i32,
+}
+
+/// A job as stored, with what admins need to see of its progress.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Job {
+    pub id: i64,
+    pub tenant_id: Option<TenantId>,
+    pub kind: String,
+    pub payload: String,
+    pub idempotency_key: String,
+    pub state: JobState,
+    /// How many times it was claimed (including the current run).
+    pub attempts: i32,
+    pub max_attempts: i32,
+    /// When it is (or was) due.
+    pub run_at: DateTime<Utc>,
+    /// The worker running it, while running.
+    pub locked_by: Option<String>,
+    /// When the running worker's lease ends; after that another worker may take it.
+    pub locked_until: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// When it became done or dead.
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+/// Where a job is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum JobState {
+    /// Waiting for its first run.
+    Queued,
+    /// Claimed by a worker whose lease has not been given up.
+    Running,
+    /// Finished successfully.
+    Done,
+    /// Failed and will be retried at `run_at`.
+    Failed,
+    /// Gave up: out of attempts, or failed for good.
+    Dead,
+}
+
+impl JobState {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobState::Queued => "queued",
+            JobState::Running => "running",
+            JobState::Done => "done",
+            JobState::Failed => "failed",
+            JobState::Dead => "dead",
+        }
+    }
+
+    /// Reads a stored name back.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        Ok(match s {
+            "queued" => JobState::Queued,
+            "running" => JobState::Running,
+            "done" => JobState::Done,
+            "failed" => JobState::Failed,
+            "dead" => JobState::Dead,
+            other => return Err(format!("job state `{other}`")),
+        })
+    }
+}
+
+/// An alert to open (nothing happens if one with the same key is unresolved).
+#[derive(Debug, Clone)]
+pub struct NewAlert {
+    pub tenant_id: TenantId,
+    /// De-duplication key.
+    pub key: String,
+    pub rule: String,
+    /// `critical`, `warning` or `info`.
+    pub severity: String,
+    pub title: String,
+    /// What triggered it, as JSON.
+    pub detail: String,
+}
+
+/// A stored alert.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Alert {
+    pub id: i64,
+    pub tenant_id: TenantId,
+    pub key: String,
+    pub rule: String,
+    pub severity: String,
+    pub title: String,
+    pub detail: String,
+    /// `open`, `acknowledged` or `resolved`.
+    pub state: String,
+    pub opened_at: DateTime<Utc>,
+    pub acknowledged_at: Option<DateTime<Utc>>,
+    pub acknowledged_by: Option<String>,
+    pub resolved_at: Option<DateTime<Utc>>,
+}
+
+/// A person's digest subscription in one tenant.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DigestSubscription {
+    pub tenant_id: TenantId,
+    pub user_id: UserId,
+    /// The subscriber's email (filled in when read).
+    pub email: String,
+    /// `daily`, `weekly` or `monthly`.
+    pub cadence: String,
+    /// 1 = Monday … 7 = Sunday (weekly).
+    pub weekday: i32,
+    /// 1–28 (monthly).
+    pub monthday: i32,
+    /// Local hour 0–23.
+    pub hour: i32,
+    /// IANA zone of the subscriber.
+    pub time_zone: String,
+}
+
+/// A send to record.
+#[derive(Debug, Clone)]
+pub struct NewDelivery {
+    pub tenant_id: TenantId,
+    /// `email` or `webhook`.
+    pub kind: String,
+    pub recipient: String,
+    pub subject: String,
+    pub message_id: Option<String>,
+    /// `sent` or `failed`.
+    pub outcome: String,
+    pub error: Option<String>,
+}
+
+/// A recorded send.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Delivery {
+    pub id: i64,
+    pub kind: String,
+    pub recipient: String,
+    pub subject: String,
+    pub message_id: Option<String>,
+    pub outcome: String,
+    pub error: Option<String>,
+    pub at: DateTime<Utc>,
+}

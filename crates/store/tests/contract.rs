@@ -1,11 +1,12 @@
 //! The store contract: the same stories against SQLite and PostgreSQL.
 
+use chrono::{DateTime, Duration, SubsecRound, Utc};
 use quarterdeck_domain::examples::example_row;
 use quarterdeck_domain::{Collection, Currency, Role, Scope, parse_record};
 use quarterdeck_store::testing::TestStore;
 use quarterdeck_store::{
-    AuditEntry, NewApiToken, NewSession, NewShareLink, NewTenant, NewUser, StoreError, UserLink,
-    UserLinkKind,
+    AuditEntry, JobState, NewApiToken, NewJob, NewSession, NewShareLink, NewTenant, NewUser,
+    StoreError, TenantId, UserLink, UserLinkKind,
 };
 
 quarterdeck_store::backend_stories!(
@@ -26,6 +27,13 @@ quarterdeck_store::backend_stories!(
     user_links_work_once,
     share_links_are_scoped_and_revocable,
     audit_log_is_append_only,
+    alerts_deduplicate_and_resolve,
+    digests_config_and_deliveries,
+    jobs_run_once_per_idempotency_key,
+    failed_jobs_retry_with_backoff_then_die,
+    expired_leases_are_taken_over,
+    concurrent_workers_claim_each_job_once,
+    jobs_list_by_tenant,
 );
 
 fn tenant(slug: &str) -> NewTenant {
@@ -611,4 +619,463 @@ async fn audit_log_is_append_only(t: TestStore) {
     };
     assert!(refused, "the audit log accepted a change");
     assert_eq!(store.list_audit(a.id, 10).await.unwrap().len(), 1);
+}
+
+/// Whole seconds: PostgreSQL keeps microseconds, so finer times would not read back equal.
+fn clock() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(0)
+}
+
+fn job(tenant_id: Option<TenantId>, kind: &str, key: &str, run_at: DateTime<Utc>) -> NewJob {
+    NewJob {
+        tenant_id,
+        kind: kind.into(),
+        payload: format!(r#"{{"key":"{key}"}}"#),
+        idempotency_key: key.into(),
+        run_at,
+        max_attempts: 3,
+    }
+}
+
+async fn jobs_run_once_per_idempotency_key(t: TestStore) {
+    let store = t.store.clone();
+    let a = store.create_tenant(&tenant("a")).await.unwrap();
+    let now = clock();
+    let lease = Duration::minutes(5);
+    let first = store
+        .enqueue_job(&job(Some(a.id), "digest", "digest:a:2026-01", now))
+        .await
+        .unwrap();
+    let id = first.expect("a new key is queued");
+    let again = store
+        .enqueue_job(&job(Some(a.id), "digest", "digest:a:2026-01", now))
+        .await
+        .unwrap();
+    assert_eq!(again, None, "the same key queues nothing");
+    let queued = store.job_by_key("digest:a:2026-01").await.unwrap().unwrap();
+    assert_eq!(
+        (queued.id, queued.state, queued.attempts, queued.tenant_id),
+        (id, JobState::Queued, 0, Some(a.id))
+    );
+    assert_eq!(queued.payload, r#"{"key":"digest:a:2026-01"}"#);
+    // Workers take only the kinds they handle.
+    assert!(
+        store
+            .claim_jobs("w1", &["webhook"], 10, lease, now)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let claimed = store
+        .claim_jobs("w1", &["webhook", "digest"], 10, lease, now)
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 1);
+    let running = &claimed[0];
+    assert_eq!(
+        (running.id, running.state, running.attempts),
+        (id, JobState::Running, 1)
+    );
+    assert_eq!(running.locked_by.as_deref(), Some("w1"));
+    assert_eq!(running.locked_until, Some(now + lease));
+    assert!(
+        store
+            .claim_jobs("w2", &[], 10, lease, now + Duration::seconds(1))
+            .await
+            .unwrap()
+            .is_empty(),
+        "a leased job is not claimed again"
+    );
+    assert!(!store.complete_job(id, "w2").await.unwrap());
+    assert!(store.complete_job(id, "w1").await.unwrap());
+    assert!(!store.complete_job(id, "w1").await.unwrap(), "only once");
+    let done = store.job_by_key("digest:a:2026-01").await.unwrap().unwrap();
+    assert_eq!(done.state, JobState::Done);
+    assert!(done.finished_at.is_some());
+    assert_eq!((done.locked_by, done.locked_until), (None, None));
+    assert!(
+        store
+            .claim_jobs("w2", &[], 10, lease, now + Duration::hours(1))
+            .await
+            .unwrap()
+            .is_empty(),
+        "a done job is never claimed"
+    );
+    // Done, the key still refuses a second job: it never runs twice.
+    let after = store
+        .enqueue_job(&job(Some(a.id), "digest", "digest:a:2026-01", now))
+        .await
+        .unwrap();
+    assert_eq!(after, None);
+    assert_eq!(
+        store.claim_jobs("w2", &[], 0, lease, now).await.unwrap(),
+        vec![]
+    );
+}
+
+async fn failed_jobs_retry_with_backoff_then_die(t: TestStore) {
+    let store = t.store.clone();
+    let now = clock();
+    let lease = Duration::minutes(5);
+    let id = store
+        .enqueue_job(&job(None, "webhook", "hook:1", now))
+        .await
+        .unwrap()
+        .unwrap();
+    let mut at = now;
+    for attempt in 1..=2 {
+        let claimed = store.claim_jobs("w", &[], 1, lease, at).await.unwrap();
+        assert_eq!(claimed.len(), 1, "attempt {attempt}");
+        assert_eq!(claimed[0].attempts, attempt);
+        let retry_at = at + quarterdeck_store::backoff(attempt);
+        assert!(
+            store
+                .fail_job(id, "w", &format!("HTTP 503 #{attempt}"), Some(retry_at))
+                .await
+                .unwrap()
+        );
+        let failed = store.job_by_key("hook:1").await.unwrap().unwrap();
+        assert_eq!(failed.state, JobState::Failed);
+        assert_eq!(failed.run_at, retry_at);
+        assert!(failed.run_at > at);
+        assert_eq!(failed.last_error, Some(format!("HTTP 503 #{attempt}")));
+        assert_eq!((failed.locked_by, failed.finished_at), (None, None));
+        assert!(
+            store
+                .claim_jobs("w", &[], 1, lease, retry_at - Duration::seconds(1))
+                .await
+                .unwrap()
+                .is_empty(),
+            "not before its retry time"
+        );
+        at = retry_at;
+    }
+    // The third and last attempt fails: the job is dead even with a retry time.
+    let claimed = store.claim_jobs("w", &[], 1, lease, at).await.unwrap();
+    assert_eq!(claimed[0].attempts, 3);
+    assert!(
+        !store
+            .fail_job(id, "other", "not mine", Some(at))
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .fail_job(id, "w", "HTTP 503 #3", Some(at + Duration::minutes(2)))
+            .await
+            .unwrap()
+    );
+    let dead = store.job_by_key("hook:1").await.unwrap().unwrap();
+    assert_eq!(
+        (dead.state, dead.attempts, dead.last_error.as_deref()),
+        (JobState::Dead, 3, Some("HTTP 503 #3"))
+    );
+    assert!(dead.finished_at.is_some());
+    assert!(
+        store
+            .claim_jobs("w", &[], 1, lease, at + Duration::days(1))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // A failure without a retry time ends the job at once.
+    let id = store
+        .enqueue_job(&job(None, "webhook", "hook:2", now))
+        .await
+        .unwrap()
+        .unwrap();
+    store.claim_jobs("w", &[], 1, lease, now).await.unwrap();
+    assert!(store.fail_job(id, "w", "410 Gone", None).await.unwrap());
+    let dead = store.job_by_key("hook:2").await.unwrap().unwrap();
+    assert_eq!((dead.state, dead.attempts), (JobState::Dead, 1));
+}
+
+async fn expired_leases_are_taken_over(t: TestStore) {
+    let store = t.store.clone();
+    let now = clock();
+    let id = store
+        .enqueue_job(&job(None, "alerts", "alerts:1", now))
+        .await
+        .unwrap()
+        .unwrap();
+    let short = Duration::seconds(30);
+    let old = store.claim_jobs("old", &[], 5, short, now).await.unwrap();
+    assert_eq!(old.len(), 1);
+    assert!(
+        store
+            .claim_jobs("new", &[], 5, short, now + short)
+            .await
+            .unwrap()
+            .is_empty(),
+        "the lease holds until it ends"
+    );
+    // The old worker died mid-run: once its lease ended, another takes the job.
+    let later = now + short + Duration::seconds(1);
+    let taken = store.claim_jobs("new", &[], 5, short, later).await.unwrap();
+    assert_eq!(taken.len(), 1);
+    assert_eq!(
+        (
+            taken[0].id,
+            taken[0].attempts,
+            taken[0].locked_by.as_deref()
+        ),
+        (id, 2, Some("new"))
+    );
+    assert_eq!(taken[0].locked_until, Some(later + short));
+    assert!(!store.complete_job(id, "old").await.unwrap());
+    assert!(!store.fail_job(id, "old", "late", None).await.unwrap());
+    assert!(store.complete_job(id, "new").await.unwrap());
+    assert_eq!(
+        store.job_by_key("alerts:1").await.unwrap().unwrap().state,
+        JobState::Done
+    );
+
+    // A job whose every attempt lost its worker ends dead rather than looping.
+    let once = NewJob {
+        max_attempts: 1,
+        ..job(None, "alerts", "alerts:2", now)
+    };
+    store.enqueue_job(&once).await.unwrap().unwrap();
+    assert_eq!(
+        store
+            .claim_jobs("old", &[], 5, short, now)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(
+        store
+            .claim_jobs("new", &[], 5, short, later)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let dead = store.job_by_key("alerts:2").await.unwrap().unwrap();
+    assert_eq!((dead.state, dead.attempts), (JobState::Dead, 1));
+    assert_eq!(
+        dead.last_error.as_deref(),
+        Some("the lease of old ran out on the last attempt")
+    );
+    assert_eq!((dead.locked_by, dead.locked_until), (None, None));
+}
+
+async fn concurrent_workers_claim_each_job_once(t: TestStore) {
+    let store = t.store.clone();
+    let now = clock();
+    for n in 0..100 {
+        store
+            .enqueue_job(&job(None, "digest", &format!("job:{n}"), now))
+            .await
+            .unwrap()
+            .unwrap();
+    }
+    let workers: Vec<_> = (0..4)
+        .map(|w| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let worker = format!("w{w}");
+                let mut mine = Vec::new();
+                loop {
+                    let jobs = store
+                        .claim_jobs(&worker, &[], 3, Duration::minutes(5), now)
+                        .await
+                        .unwrap();
+                    if jobs.is_empty() {
+                        break;
+                    }
+                    for job in jobs {
+                        assert!(store.complete_job(job.id, &worker).await.unwrap());
+                        mine.push(job.id);
+                    }
+                }
+                mine
+            })
+        })
+        .collect();
+    let mut all = Vec::new();
+    let mut busy = 0;
+    for w in workers {
+        let mine = w.await.unwrap();
+        busy += usize::from(!mine.is_empty());
+        all.extend(mine);
+    }
+    let claimed = all.len();
+    all.sort_unstable();
+    all.dedup();
+    assert_eq!(claimed, all.len(), "a job was claimed twice");
+    assert_eq!(all.len(), 100, "every job was claimed");
+    assert!(busy >= 1);
+    let jobs = store.list_jobs(None, 1000).await.unwrap();
+    assert!(
+        jobs.iter()
+            .all(|j| j.state == JobState::Done && j.attempts == 1)
+    );
+}
+
+async fn jobs_list_by_tenant(t: TestStore) {
+    let store = t.store.clone();
+    let a = store.create_tenant(&tenant("a")).await.unwrap();
+    let b = store.create_tenant(&tenant("b")).await.unwrap();
+    let now = clock();
+    for key in ["a1", "a2", "a3"] {
+        store
+            .enqueue_job(&job(Some(a.id), "digest", key, now))
+            .await
+            .unwrap();
+    }
+    store
+        .enqueue_job(&job(Some(b.id), "digest", "b1", now))
+        .await
+        .unwrap();
+    store
+        .enqueue_job(&job(None, "cleanup", "server1", now))
+        .await
+        .unwrap();
+    let keys = |jobs: Vec<quarterdeck_store::Job>| {
+        jobs.into_iter()
+            .map(|j| j.idempotency_key)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        keys(store.list_jobs(Some(a.id), 10).await.unwrap()),
+        vec!["a3", "a2", "a1"]
+    );
+    assert_eq!(
+        keys(store.list_jobs(Some(a.id), 2).await.unwrap()),
+        vec!["a3", "a2"]
+    );
+    assert_eq!(
+        keys(store.list_jobs(Some(b.id), 10).await.unwrap()),
+        vec!["b1"]
+    );
+    assert_eq!(
+        keys(store.list_jobs(None, 10).await.unwrap()),
+        vec!["server1", "b1", "a3", "a2", "a1"]
+    );
+    assert_eq!(store.job_by_key("nope").await.unwrap(), None);
+}
+
+fn alert(tenant_id: i64, key: &str) -> quarterdeck_store::NewAlert {
+    quarterdeck_store::NewAlert {
+        tenant_id,
+        key: key.into(),
+        rule: "threshold:r1".into(),
+        severity: "warning".into(),
+        title: "Churn above 3 %".into(),
+        detail: "{}".into(),
+    }
+}
+
+async fn alerts_deduplicate_and_resolve(t: TestStore) {
+    let store = t.store.clone();
+    let a = store.create_tenant(&tenant("a")).await.unwrap();
+    let b = store.create_tenant(&tenant("b")).await.unwrap();
+    let first = store.open_alert(&alert(a.id, "k1")).await.unwrap().unwrap();
+    assert!(
+        store
+            .open_alert(&alert(a.id, "k1"))
+            .await
+            .unwrap()
+            .is_none(),
+        "deduplicated"
+    );
+    assert!(
+        store
+            .open_alert(&alert(b.id, "k1"))
+            .await
+            .unwrap()
+            .is_some(),
+        "per tenant"
+    );
+    assert!(
+        !store
+            .set_alert_state(b.id, first.id, "acknowledged", "x")
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .set_alert_state(a.id, first.id, "acknowledged", "jo")
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .open_alert(&alert(a.id, "k1"))
+            .await
+            .unwrap()
+            .is_none(),
+        "acknowledged still blocks"
+    );
+    assert_eq!(store.resolve_alerts(a.id, &["k1".into()]).await.unwrap(), 1);
+    assert!(store.list_alerts(a.id, true, 10).await.unwrap().is_empty());
+    // Once resolved, the same key may open again.
+    assert!(
+        store
+            .open_alert(&alert(a.id, "k1"))
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert_eq!(store.list_alerts(a.id, false, 10).await.unwrap().len(), 2);
+}
+
+async fn digests_config_and_deliveries(t: TestStore) {
+    let store = t.store.clone();
+    let a = store.create_tenant(&tenant("a")).await.unwrap();
+    let u = store.create_user("jo@example.com", "h").await.unwrap();
+    store
+        .set_membership(a.id, u, Role::Executive, None)
+        .await
+        .unwrap();
+    let sub = quarterdeck_store::DigestSubscription {
+        tenant_id: a.id,
+        user_id: u,
+        email: "jo@example.com".into(),
+        cadence: "weekly".into(),
+        weekday: 1,
+        monthday: 1,
+        hour: 8,
+        time_zone: "Europe/Berlin".into(),
+    };
+    store.set_digest(&sub, "unsub1").await.unwrap();
+    assert_eq!(store.digest_for(a.id, u).await.unwrap(), Some(sub.clone()));
+    assert_eq!(store.all_digests().await.unwrap(), vec![sub]);
+    assert!(store.unsubscribe("unsub1").await.unwrap());
+    assert!(store.all_digests().await.unwrap().is_empty());
+    let v = store.data_version(a.id).await.unwrap();
+    store.set_config(a.id, "alert_rules", "[]").await.unwrap();
+    store.set_config(a.id, "alert_rules", "[1]").await.unwrap();
+    assert_eq!(
+        store
+            .get_config(a.id, "alert_rules")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("[1]")
+    );
+    assert_eq!(
+        store.data_version(a.id).await.unwrap(),
+        v,
+        "config is not metric data"
+    );
+    store
+        .record_delivery(&quarterdeck_store::NewDelivery {
+            tenant_id: a.id,
+            kind: "email".into(),
+            recipient: "jo@example.com".into(),
+            subject: "Weekly digest".into(),
+            message_id: Some("<m1@q>".into()),
+            outcome: "sent".into(),
+            error: None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        store.list_deliveries(a.id, 10).await.unwrap()[0]
+            .message_id
+            .as_deref(),
+        Some("<m1@q>")
+    );
 }

@@ -3,9 +3,10 @@
 use crate::migrate::{Migration, POSTGRES};
 use crate::types::scopes_to_text;
 use crate::{
-    ApiToken, AuditEntry, AuditRecord, DataVersion, Membership, NewApiToken, NewSession,
-    NewShareLink, NewTenant, NewUser, Session, ShareLink, StoreError, StoreResult, StoredRecord,
-    Tenant, TenantId, TenantUpdate, UserAuth, UserId, UserLink, last_row_per_key,
+    Alert, ApiToken, AuditEntry, AuditRecord, DataVersion, Delivery, DigestSubscription, Job,
+    Membership, NewAlert, NewApiToken, NewDelivery, NewJob, NewSession, NewShareLink, NewTenant,
+    NewUser, Session, ShareLink, StoreError, StoreResult, StoredRecord, Tenant, TenantId,
+    TenantUpdate, UserAuth, UserId, UserLink, last_row_per_key,
 };
 use chrono::Utc;
 use quarterdeck_domain::{Collection, ParsedRow, Role};
@@ -131,5 +132,19 @@ crate::shared::store_impl!(PgStore, sqlx::PgConnection, PgRow, {
         let version = bump_version(&mut tx, tenant).await?;
         tx.commit().await?;
         Ok(version)
+    }
+
+    async fn claim_jobs(
+        &self,
+        worker: &str,
+        kinds: &[&str],
+        limit: u32,
+        lease: chrono::Duration,
+        now: chrono::DateTime<Utc>,
+    ) -> StoreResult<Vec<Job>> {
+        // Replicas claim at once: each passes over the jobs another is taking
+        // instead of waiting for them, so every job goes to one of them.
+        self.claim_jobs_locking("FOR UPDATE SKIP LOCKED", worker, kinds, limit, lease, now)
+            .await
     }
 });

@@ -3,9 +3,10 @@
 use crate::migrate::{Migration, SQLITE};
 use crate::types::scopes_to_text;
 use crate::{
-    ApiToken, AuditEntry, AuditRecord, DataVersion, Membership, NewApiToken, NewSession,
-    NewShareLink, NewTenant, NewUser, Session, ShareLink, StoreError, StoreResult, StoredRecord,
-    Tenant, TenantId, TenantUpdate, UserAuth, UserId, UserLink, last_row_per_key,
+    Alert, ApiToken, AuditEntry, AuditRecord, DataVersion, Delivery, DigestSubscription, Job,
+    Membership, NewAlert, NewApiToken, NewDelivery, NewJob, NewSession, NewShareLink, NewTenant,
+    NewUser, Session, ShareLink, StoreError, StoreResult, StoredRecord, Tenant, TenantId,
+    TenantUpdate, UserAuth, UserId, UserLink, last_row_per_key,
 };
 use chrono::Utc;
 use quarterdeck_domain::{Collection, ParsedRow, Role};
@@ -160,5 +161,19 @@ crate::shared::store_impl!(SqliteStore, sqlx::SqliteConnection, SqliteRow, {
         let version = bump_version(&mut tx, tenant).await?;
         tx.commit().await?;
         Ok(version)
+    }
+
+    async fn claim_jobs(
+        &self,
+        worker: &str,
+        kinds: &[&str],
+        limit: u32,
+        lease: chrono::Duration,
+        now: chrono::DateTime<Utc>,
+    ) -> StoreResult<Vec<Job>> {
+        // The single writer connection runs claims one after another: no row
+        // locks to skip.
+        self.claim_jobs_locking("", worker, kinds, limit, lease, now)
+            .await
     }
 });
