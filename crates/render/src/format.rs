@@ -182,6 +182,14 @@ pub fn days(value: Decimal) -> String {
     format!("{} {unit}", number(rounded, 0))
 }
 
+/// What precedes money digits for `currency` (e.g. "$", "CHF ") and how many minor
+/// digits it has, for formats outside this module (spreadsheet number formats).
+pub(crate) fn money_style(currency: &str) -> (String, u32) {
+    let code = normalize_code(currency);
+    let (symbol, minor) = currency_style(&code);
+    (prefix(symbol, &code), minor)
+}
+
 /// Rounds half away from zero, the convention for money on invoices and reports.
 fn round(value: Decimal, dp: u32) -> Decimal {
     value.round_dp_with_strategy(dp.min(28), RoundingStrategy::MidpointAwayFromZero)

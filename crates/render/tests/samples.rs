@@ -60,3 +60,54 @@ fn write_samples() {
     )
     .unwrap();
 }
+
+#[test]
+#[ignore = "writes files for manual inspection"]
+fn write_documents() {
+    let dir = std::path::Path::new("/tmp/render-samples");
+    std::fs::create_dir_all(dir).unwrap();
+    let model = report_model();
+    std::fs::write(
+        dir.join("report.pdf"),
+        quarterdeck_render::executive_pdf(&model).unwrap(),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("report.xlsx"),
+        quarterdeck_render::workbook(&model).unwrap(),
+    )
+    .unwrap();
+    let mut edge = report_model();
+    edge.tenant_name = "The Extraordinarily Long-Named International Holding Company of \
+                        Northern Europe and Its Subsidiaries"
+        .into();
+    edge.kpis.truncate(4);
+    edge.kpis[0].label = "A KPI label long enough to need two lines in a card".into();
+    edge.kpis[0].value = "$123,456,789,012.34".into();
+    edge.tables.truncate(1);
+    edge.tables[0].rows.truncate(8);
+    edge.tables.push(quarterdeck_render::ReportTable {
+        title: "Wide".into(),
+        columns: (0..14).map(|i| format!("Column number {i}")).collect(),
+        rows: vec![
+            (0..16)
+                .map(|i| quarterdeck_render::CellValue::Money(Decimal::new(123_456_789 * i, 2)))
+                .collect(),
+        ],
+    });
+    edge.tables.push(quarterdeck_render::ReportTable {
+        title: "Nothing here".into(),
+        columns: vec!["Customer".into(), "MRR".into()],
+        rows: Vec::new(),
+    });
+    std::fs::write(
+        dir.join("report-edge.pdf"),
+        quarterdeck_render::executive_pdf(&edge).unwrap(),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("bridge.png"),
+        quarterdeck_render::svg_to_png(&model.charts[1].svg, 2.0).unwrap(),
+    )
+    .unwrap();
+}

@@ -2,6 +2,7 @@
 //! administration), so the CLI and the API take the same paths.
 
 pub mod admin;
+pub mod alerts;
 pub mod api;
 pub mod audit;
 mod auth;
@@ -9,6 +10,7 @@ pub mod credentials;
 pub mod engines;
 mod error;
 pub mod ingest;
+pub mod mail;
 pub mod metrics;
 mod serve;
 mod state;

@@ -154,3 +154,36 @@ pub async fn account(
         .map(Json)
         .ok_or_else(|| ApiError::NotFound("no such account".into()))
 }
+
+async fn report(
+    state: AppState,
+    caller: ApiCaller,
+    pairs: Vec<(String, String)>,
+    kind: crate::web::pages::report::Kind,
+) -> Result<axum::response::Response, ApiError> {
+    let tenant_id = caller.can_read()?.0;
+    let tenant = state
+        .store
+        .tenant_by_id(tenant_id)
+        .await?
+        .ok_or_else(|| ApiError::Internal(format!("token of missing tenant {tenant_id}")))?;
+    crate::web::pages::report::api(&state, tenant, pairs, kind).await
+}
+
+/// `GET /api/v1/reports/executive.pdf`: the executive report of a view.
+pub async fn report_pdf(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Query(pairs): Pairs,
+) -> Result<axum::response::Response, ApiError> {
+    report(state, caller, pairs, crate::web::pages::report::Kind::Pdf).await
+}
+
+/// `GET /api/v1/reports/executive.xlsx`: the workbook of a view.
+pub async fn report_xlsx(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Query(pairs): Pairs,
+) -> Result<axum::response::Response, ApiError> {
+    report(state, caller, pairs, crate::web::pages::report::Kind::Xlsx).await
+}

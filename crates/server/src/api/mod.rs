@@ -23,6 +23,8 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/metrics/ar-aging", get(metrics::ar_aging))
         .route("/api/v1/accounts", get(metrics::accounts))
         .route("/api/v1/accounts/{id}", get(metrics::account))
+        .route("/api/v1/reports/executive.pdf", get(metrics::report_pdf))
+        .route("/api/v1/reports/executive.xlsx", get(metrics::report_xlsx))
         .route(
             "/api/v1/{collection}",
             get(records::list).post(records::ingest),

@@ -130,6 +130,7 @@ pub async fn get_one(
 pub async fn delete(
     State(state): State<AppState>,
     caller: ApiCaller,
+    crate::web::session::ClientIp(ip): crate::web::session::ClientIp,
     Path((slug, id)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
     let tenant = caller.can_ingest()?.0;
@@ -146,7 +147,7 @@ pub async fn delete(
             action: "record.delete".into(),
             target: Some(format!("{collection}/{id}")),
             detail: None,
-            ip: None,
+            ip: Some(ip),
         })
         .await?;
     Ok(StatusCode::NO_CONTENT)

@@ -26,7 +26,15 @@ impl Frame {
         if view.links {
             let qs = view.controls.href_same_page("", &[]);
             if view.may_export {
-                actions.push(("Download CSV".to_string(), format!("{export_base}.csv{qs}")));
+                actions.push((
+                    "Download PDF".to_string(),
+                    format!("/report.pdf{}", view.controls.href("", &[])),
+                ));
+                actions.push((
+                    "Excel".to_string(),
+                    format!("/report.xlsx{}", view.controls.href("", &[])),
+                ));
+                actions.push(("CSV".to_string(), format!("{export_base}.csv{qs}")));
             }
             actions.push(("JSON".to_string(), format!("{export_base}.json{qs}")));
             if view.may_share {

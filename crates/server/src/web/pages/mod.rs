@@ -10,6 +10,7 @@ mod export;
 mod frame;
 mod kpi;
 mod numbers;
+pub mod report;
 mod retention;
 mod revenue;
 mod summary;
@@ -46,6 +47,8 @@ pub fn routes() -> Router<AppState> {
         .route("/accounts.csv", get(accounts::csv))
         .route("/accounts.json", get(accounts::json))
         .route("/accounts/{id}", get(accounts::one))
+        .route("/report.pdf", get(report::pdf))
+        .route("/report.xlsx", get(report::xlsx))
 }
 
 /// Whether a path is a view a share link may show.

@@ -1,0 +1,4 @@
+//! Alerts: rules (threshold and built-in events), their evaluation, and the
+//! alert lifecycle (open → acknowledged → resolved, one open alert per key).
+
+pub mod rules;

@@ -1,0 +1,465 @@
+//! The executive report (PDF) and workbook (XLSX) of a view: the same query
+//! the pages answer, laid out for the board. Also used by email digests.
+
+use super::Pairs;
+use super::controls::{Controls, period_label};
+use super::numbers::{dec, format_of, show};
+use super::summary::{last_twelve_months, monthly_series};
+use super::view::{Audience, View};
+use crate::engines::TenantEngine;
+use crate::metrics::{MetricQuery, answers};
+use crate::web::{PageError, Viewer};
+use crate::{ApiError, AppState, audit};
+use axum::extract::{Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use quarterdeck_domain::Permission;
+use quarterdeck_engine::MovementKind as EngineKind;
+use quarterdeck_render::report::{CellValue, ReportChart, ReportKpi, ReportModel, ReportTable};
+use quarterdeck_render::{
+    Bar, BarChart, LineChart, MovementKind, Palette, ValueFormat, Waterfall, WaterfallStep,
+    bar_chart, line_chart, waterfall,
+};
+use rust_decimal::Decimal;
+use serde_json::Value;
+
+/// The KPIs of the report, in order.
+const KPIS: [(&str, &str); 10] = [
+    ("mrr", "MRR"),
+    ("arr", "ARR"),
+    ("net_new_mrr", "Net new MRR"),
+    ("customer_churn_rate", "Customer churn"),
+    ("nrr", "NRR (12 months)"),
+    ("grr", "GRR (12 months)"),
+    ("gross_margin", "Gross margin"),
+    ("ltv", "LTV"),
+    ("revenue", "Revenue billed"),
+    ("ar_overdue", "AR overdue"),
+];
+
+/// Labels of the report's cover.
+pub struct Labels {
+    pub period: String,
+    pub comparison: Option<String>,
+    pub filters: String,
+}
+
+impl Labels {
+    /// The labels of a page's controls.
+    pub fn of(controls: &Controls, q: &MetricQuery) -> Self {
+        Labels {
+            period: controls.period_label(),
+            comparison: q.comparison().map(|p| period_label(p.from, p.to)),
+            filters: controls.filters_label(),
+        }
+    }
+}
+
+/// KPI cards as the report and the digest word them.
+pub fn kpis(summary: &Value, currency: &str, metrics: &[(&str, &str)]) -> Vec<ReportKpi> {
+    metrics
+        .iter()
+        .map(|(m, label)| {
+            let k = &summary["metrics"][m];
+            let f = format_of(m, currency);
+            let change = dec(&k["change"]).map_or(String::new(), |c| {
+                let arrow = if c > Decimal::ZERO {
+                    "▲"
+                } else if c < Decimal::ZERO {
+                    "▼"
+                } else {
+                    "▬"
+                };
+                format!(
+                    "{arrow} {}",
+                    quarterdeck_render::format::percent(c.abs(), 1)
+                )
+            });
+            ReportKpi {
+                label: label.to_string(),
+                value: show(dec(&k["value"]), &f),
+                change,
+                previous: dec(&k["previous"])
+                    .map_or(String::new(), |p| format!("vs {}", f.apply(p))),
+                status: String::new(),
+            }
+        })
+        .collect()
+}
+
+/// The MRR trend chart (twelve months to `q.period.to`), in print colours.
+pub fn mrr_chart(e: &TenantEngine, q: &MetricQuery, currency: &str, palette: Palette) -> String {
+    let points = monthly_series(e, q, "mrr")
+        .into_iter()
+        .filter_map(|(d, v)| Some((d, v?)))
+        .collect();
+    line_chart(&LineChart {
+        id: "report-mrr".into(),
+        title: "MRR, last twelve months".into(),
+        description: format!(
+            "MRR at each month end from {}",
+            last_twelve_months(q.period.to).from.format("%b %Y")
+        ),
+        width: 720,
+        height: 260,
+        points,
+        forecast: Vec::new(),
+        format: ValueFormat::MoneyCompact {
+            currency: currency.to_string(),
+        },
+        palette,
+    })
+}
+
+/// Builds the report of one view.
+pub fn model(
+    e: &TenantEngine,
+    tenant_name: &str,
+    currency: &str,
+    q: &MetricQuery,
+    labels: Labels,
+) -> ReportModel {
+    let summary = answers::summary(e, q);
+    let m = |k: &str| dec(&summary["metrics"][k]["value"]).unwrap_or_default();
+    let money = |d: Decimal| CellValue::Money(d);
+    let end = m("mrr");
+    let start = end - m("net_new_mrr");
+    let steps = [
+        (MovementKind::New, m("new_mrr")),
+        (MovementKind::Expansion, m("expansion_mrr")),
+        (MovementKind::Reactivation, m("reactivation_mrr")),
+        (MovementKind::Contraction, -m("contraction_mrr")),
+        (MovementKind::Churn, -m("churned_mrr")),
+    ];
+    let bridge = waterfall(&Waterfall {
+        id: "report-bridge".into(),
+        title: "MRR movements".into(),
+        description: "From MRR at the start of the period to its end".into(),
+        width: 720,
+        height: 260,
+        start: ("Start".into(), start),
+        steps: steps
+            .iter()
+            .map(|(k, v)| WaterfallStep {
+                label: k.label().into(),
+                kind: *k,
+                value: *v,
+                href: None,
+            })
+            .collect(),
+        end: ("End".into(), end),
+        format: ValueFormat::MoneyCompact {
+            currency: currency.to_string(),
+        },
+        palette: Palette::print(),
+    });
+    let aging = answers::ar_aging(e, q).unwrap_or(Value::Null);
+    let buckets = [
+        ("current", "Current"),
+        ("d1_30", "1–30 days"),
+        ("d31_60", "31–60 days"),
+        ("d61_90", "61–90 days"),
+        ("d90_plus", "90+ days"),
+    ];
+    let aging_chart = bar_chart(&BarChart {
+        id: "report-aging".into(),
+        title: "AR aging".into(),
+        description: "Open invoice balances by days past due".into(),
+        width: 720,
+        height: 220,
+        bars: buckets
+            .iter()
+            .map(|(k, l)| Bar {
+                label: l.to_string(),
+                value: dec(&aging["buckets"][*k]).unwrap_or_default(),
+                href: None,
+                emphasis: *k != "current",
+            })
+            .collect(),
+        format: ValueFormat::MoneyCompact {
+            currency: currency.to_string(),
+        },
+        palette: Palette::print(),
+    });
+
+    let mut monthly = q.clone();
+    monthly.extra.insert("interval".into(), "month".into());
+    let movements = answers::movements(e, &monthly).unwrap_or(Value::Null);
+    let movement_rows: Vec<Vec<CellValue>> = movements["buckets"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|b| {
+            let d = |k: &str| money(dec(&b[k]).unwrap_or_default());
+            vec![
+                b["date"]
+                    .as_str()
+                    .and_then(|s| s.parse().ok())
+                    .map_or(CellValue::Empty, CellValue::Date),
+                d("mrr_start"),
+                d("new"),
+                d("expansion"),
+                d("reactivation"),
+                d("contraction"),
+                d("churn"),
+                d("net_new"),
+                d("mrr_end"),
+            ]
+        })
+        .collect();
+
+    let names = |id: &str| {
+        e.ledger
+            .account(id, q.period.to)
+            .and_then(|a| a.name)
+            .unwrap_or_else(|| id.to_string())
+    };
+    let mut top = Vec::new();
+    for (kind, label) in [
+        (EngineKind::Churn, "Churn"),
+        (EngineKind::Contraction, "Contraction"),
+        (EngineKind::Expansion, "Expansion"),
+        (EngineKind::New, "New"),
+    ] {
+        for (id, amount) in e
+            .ledger
+            .movement_contributors(q.period, kind, &q.filter)
+            .into_iter()
+            .take(5)
+        {
+            top.push(vec![
+                CellValue::Text(label.into()),
+                CellValue::Text(names(&id)),
+                money(amount),
+            ]);
+        }
+    }
+
+    let cohorts = answers::cohorts(e, q).unwrap_or(Value::Null);
+    let cohort_rows: Vec<Vec<CellValue>> = cohorts["cohorts"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .take(24)
+        .map(|c| {
+            let mut row = vec![
+                CellValue::Text(c["cohort"].as_str().unwrap_or("").into()),
+                CellValue::Count(c["size"].as_i64().unwrap_or(0)),
+            ];
+            row.extend(
+                c["values"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .take(12)
+                    .map(|v| dec(v).map_or(CellValue::Empty, CellValue::Ratio)),
+            );
+            row
+        })
+        .collect();
+    let width = cohort_rows
+        .iter()
+        .map(Vec::len)
+        .max()
+        .unwrap_or(2)
+        .saturating_sub(2);
+    let mut cohort_columns = vec!["Cohort".to_string(), "Size".to_string()];
+    cohort_columns.extend((0..width).map(|i| format!("M{i}")));
+
+    let mut tables = vec![
+        ReportTable {
+            title: "MRR movements by month".into(),
+            columns: [
+                "Month end",
+                "MRR start",
+                "New",
+                "Expansion",
+                "Reactivation",
+                "Contraction",
+                "Churn",
+                "Net new",
+                "MRR end",
+            ]
+            .map(String::from)
+            .to_vec(),
+            rows: movement_rows,
+        },
+        ReportTable {
+            title: "AR aging".into(),
+            columns: vec!["Bucket".into(), "Open balance".into()],
+            rows: buckets
+                .iter()
+                .map(|(k, l)| {
+                    vec![
+                        CellValue::Text(l.to_string()),
+                        money(dec(&aging["buckets"][*k]).unwrap_or_default()),
+                    ]
+                })
+                .collect(),
+        },
+    ];
+    if !top.is_empty() {
+        tables.push(ReportTable {
+            title: "Top movements".into(),
+            columns: vec!["Movement".into(), "Customer".into(), "MRR".into()],
+            rows: top,
+        });
+    }
+    if !cohort_rows.is_empty() {
+        tables.push(ReportTable {
+            title: "Logo retention by cohort".into(),
+            columns: cohort_columns,
+            rows: cohort_rows,
+        });
+    }
+    ReportModel {
+        tenant_name: tenant_name.to_string(),
+        title: "Executive report".into(),
+        period: labels.period,
+        comparison: labels.comparison,
+        filters: labels.filters,
+        currency: currency.to_string(),
+        generated_at: chrono::Utc::now().format("%Y-%m-%d %H:%M UTC").to_string(),
+        kpis: kpis(&summary, currency, &KPIS),
+        charts: vec![
+            ReportChart {
+                title: "MRR trend".into(),
+                svg: mrr_chart(e, q, currency, Palette::print()),
+            },
+            ReportChart {
+                title: "MRR movements in the period".into(),
+                svg: bridge,
+            },
+            ReportChart {
+                title: "AR aging".into(),
+                svg: aging_chart,
+            },
+        ],
+        tables,
+    }
+}
+
+/// Which document to make.
+#[derive(Debug, Clone, Copy)]
+pub enum Kind {
+    Pdf,
+    Xlsx,
+}
+
+async fn document(state: &AppState, view: View, kind: Kind) -> Result<Response, PageError> {
+    let labels = Labels::of(&view.controls, &view.query);
+    let (view, bytes) = super::blocking(view, move |v| {
+        let model = model(&v.engine, &v.tenant.name, &v.currency, &v.query, labels);
+        match kind {
+            Kind::Pdf => quarterdeck_render::pdf::executive_pdf(&model),
+            Kind::Xlsx => quarterdeck_render::xlsx::workbook(&model),
+        }
+    })
+    .await?;
+    let bytes = bytes.map_err(PageError::Internal)?;
+    let (ext, mime) = match kind {
+        Kind::Pdf => ("pdf", "application/pdf"),
+        Kind::Xlsx => (
+            "xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ),
+    };
+    audit::record(
+        state.store.as_ref(),
+        Some(view.tenant.id),
+        &view.actor,
+        &format!("export.{ext}"),
+        Some("executive report".into()),
+        Some(view.controls.href_same_page(view.path, &[])),
+    )
+    .await?;
+    let c = &view.controls;
+    let filename = format!(
+        "{}-executive-report-{}-to-{}.{ext}",
+        view.tenant.slug, c.from, c.to
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, mime.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// `GET /report.pdf` and `/report.xlsx` for signed-in members who may export.
+pub async fn member(
+    state: &AppState,
+    viewer: Viewer,
+    pairs: Vec<(String, String)>,
+    kind: Kind,
+) -> Result<Response, PageError> {
+    viewer.grant(Permission::Export)?;
+    let view = View::open(
+        state,
+        Audience::Member(viewer),
+        "/",
+        "Report",
+        Permission::ViewSummary,
+        pairs,
+        &[],
+    )
+    .await?;
+    document(state, view, kind).await
+}
+
+/// `GET /report.pdf`.
+pub async fn pdf(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(pairs): Pairs,
+) -> Result<Response, PageError> {
+    member(&state, viewer, pairs, Kind::Pdf).await
+}
+
+/// `GET /report.xlsx`.
+pub async fn xlsx(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(pairs): Pairs,
+) -> Result<Response, PageError> {
+    member(&state, viewer, pairs, Kind::Xlsx).await
+}
+
+/// `GET /api/v1/reports/executive.pdf|xlsx` with a `read` token: same parameters as the pages.
+pub async fn api(
+    state: &AppState,
+    tenant: quarterdeck_store::Tenant,
+    pairs: Vec<(String, String)>,
+    kind: Kind,
+) -> Result<Response, ApiError> {
+    let audience = Audience::Shared {
+        tenant,
+        expires: String::new(),
+    };
+    let mut view = View::open(
+        state,
+        audience,
+        "/",
+        "Report",
+        Permission::ViewSummary,
+        pairs,
+        &[],
+    )
+    .await
+    .map_err(|e| match e {
+        PageError::BadRequest(m) => ApiError::BadRequest(m),
+        other => ApiError::Internal(other.to_string()),
+    })?;
+    view.actor = audit::Actor {
+        name: "api".into(),
+        ip: None,
+    };
+    document(state, view, kind)
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))
+}
