@@ -81,6 +81,38 @@ pub struct ServeArgs {
     pub listen: SocketAddr,
     #[command(flatten)]
     pub store: StoreArgs,
+    #[command(flatten)]
+    pub delivery: DeliveryArgs,
+}
+
+/// Where people reach the server, and how it sends email.
+#[derive(Debug, Clone, Args)]
+pub struct DeliveryArgs {
+    /// The public address, for links in emails and webhooks (default: the listen address).
+    #[arg(long, env = "QUARTERDECK_BASE_URL")]
+    pub base_url: Option<String>,
+    /// SMTP server host; without it no email is sent.
+    #[arg(long, env = "QUARTERDECK_SMTP_HOST")]
+    pub smtp_host: Option<String>,
+    /// SMTP port.
+    #[arg(long, env = "QUARTERDECK_SMTP_PORT", default_value_t = 587)]
+    pub smtp_port: u16,
+    /// none, starttls or tls.
+    #[arg(long, env = "QUARTERDECK_SMTP_SECURITY", default_value = "starttls")]
+    pub smtp_security: String,
+    /// SMTP user name.
+    #[arg(long, env = "QUARTERDECK_SMTP_USERNAME")]
+    pub smtp_username: Option<String>,
+    /// SMTP password (prefer the environment variable).
+    #[arg(long, env = "QUARTERDECK_SMTP_PASSWORD", hide_env_values = true)]
+    pub smtp_password: Option<String>,
+    /// The From address of every email.
+    #[arg(
+        long,
+        env = "QUARTERDECK_SMTP_FROM",
+        default_value = "Quarterdeck <quarterdeck@localhost>"
+    )]
+    pub smtp_from: String,
 }
 
 /// `demo` options.
@@ -97,6 +129,8 @@ pub struct DemoArgs {
     pub listen: SocketAddr,
     #[command(flatten)]
     pub store: StoreArgs,
+    #[command(flatten)]
+    pub delivery: DeliveryArgs,
     /// Generate the data, print the logins and exit without serving.
     #[arg(long, env = "QUARTERDECK_NO_SERVE")]
     pub no_serve: bool,

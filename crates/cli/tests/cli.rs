@@ -377,6 +377,7 @@ async fn serve_answers_and_stops_gracefully(t: TestStore) {
         .unwrap();
     let url = line.trim().rsplit(' ').next().unwrap().to_string();
     assert!(url.starts_with("http://127.0.0.1:"), "{line}");
+    quarterdeck_server::install_crypto();
     let client = reqwest::Client::new();
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {

@@ -45,6 +45,7 @@ fn env_usize(name: &str, default: usize) -> usize {
 
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
+    quarterdeck_server::install_crypto();
     let rows = env_usize("BENCH_ROWS", 200_000) / BATCH * BATCH;
     let clients = env_usize("BENCH_CLIENTS", 4);
     println!(

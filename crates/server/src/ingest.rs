@@ -219,6 +219,16 @@ pub async fn commit(
         .apply_upsert(tenant, version, &batch.records)
         .await;
     state.web.events.announce(tenant, version);
+    // Alerts are evaluated after ingests, at most once per ten seconds per tenant.
+    let window = chrono::Utc::now().timestamp() / 10;
+    crate::jobs::enqueue(
+        state.store.as_ref(),
+        Some(tenant),
+        crate::jobs::EVALUATE_ALERTS,
+        serde_json::json!({"tenant": tenant}),
+        &format!("alerts:{tenant}:{window}"),
+    )
+    .await?;
     Ok(version)
 }
 

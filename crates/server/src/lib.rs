@@ -7,9 +7,11 @@ pub mod api;
 pub mod audit;
 mod auth;
 pub mod credentials;
+pub mod digest;
 pub mod engines;
 mod error;
 pub mod ingest;
+pub mod jobs;
 pub mod mail;
 pub mod metrics;
 mod serve;
@@ -19,3 +21,9 @@ pub mod web;
 pub use error::ApiError;
 pub use serve::{router, serve, shutdown_signal};
 pub use state::AppState;
+
+/// Chooses ring as the TLS crypto provider (webhooks, SMTP), once per process.
+pub fn install_crypto() {
+    // An error means a provider is already installed, which is fine.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}

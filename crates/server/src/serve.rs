@@ -91,8 +91,11 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     // Serve at once; engines build in the background and a read that comes
     // first simply waits for (or does) its tenant's build.
+    crate::install_crypto();
     let engines = state.engines.clone();
     tokio::spawn(async move { engines.warm_up().await });
+    tokio::spawn(crate::jobs::run_worker(state.clone()));
+    tokio::spawn(crate::jobs::run_scheduler(state.clone()));
     axum::serve(
         listener,
         router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),

@@ -13,6 +13,10 @@ pub struct AppState {
     pub engines: Arc<Engines>,
     /// Browser-side state: sign-in throttling, session policy, keys.
     pub web: Arc<crate::web::WebState>,
+    /// Outgoing mail, when an SMTP server is configured.
+    pub mailer: Option<Arc<crate::mail::Mailer>>,
+    /// Where people reach the server, for links in emails and webhooks.
+    pub base_url: String,
 }
 
 impl AppState {
@@ -22,7 +26,21 @@ impl AppState {
             engines: Arc::new(Engines::new(store.clone())),
             store,
             web: Arc::new(crate::web::WebState::default()),
+            mailer: None,
+            base_url: "http://127.0.0.1:8080".into(),
         }
+    }
+
+    /// The same state sending mail through `mailer`.
+    pub fn with_mailer(mut self, mailer: crate::mail::Mailer) -> Self {
+        self.mailer = Some(Arc::new(mailer));
+        self
+    }
+
+    /// The same state with the public address used in emails.
+    pub fn with_base_url(mut self, url: &str) -> Self {
+        self.base_url = url.trim_end_matches('/').to_string();
+        self
     }
 
     /// The same state with other session lifetimes (tests use short ones).

@@ -1,13 +1,13 @@
 //! `quarterdeck serve`.
 
-use crate::options::ServeArgs;
+use crate::options::{DeliveryArgs, ServeArgs};
 use anyhow::Context;
 use quarterdeck_server::AppState;
 
 /// Serves until SIGINT/SIGTERM.
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let store = super::admin::open_store(&args.store).await?;
-    serve(store, args.listen, |url| {
+    serve(store, args.listen, &args.delivery, |url| {
         println!("Quarterdeck is serving on {url}")
     })
     .await
@@ -17,21 +17,39 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
 pub async fn serve(
     store: std::sync::Arc<dyn quarterdeck_store::Store>,
     listen: std::net::SocketAddr,
+    delivery: &DeliveryArgs,
     announce: impl FnOnce(&str),
 ) -> anyhow::Result<()> {
+    quarterdeck_server::install_crypto();
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("could not listen on {listen} (is another server using it? try --listen 127.0.0.1:0)"))?;
     let addr = listener.local_addr()?;
     announce(&format!("http://{addr}"));
     tracing::info!(%addr, backend = store.backend(), "serving");
-    quarterdeck_server::serve(
-        listener,
-        AppState::new(store),
-        quarterdeck_server::shutdown_signal(),
-    )
-    .await
-    .context("server failed")?;
+    let mut state = AppState::new(store).with_base_url(
+        delivery
+            .base_url
+            .as_deref()
+            .unwrap_or(&format!("http://{addr}")),
+    );
+    if let Some(host) = &delivery.smtp_host {
+        let config = quarterdeck_server::mail::SmtpConfig {
+            host: host.clone(),
+            port: delivery.smtp_port,
+            security: quarterdeck_server::mail::SmtpSecurity::parse(&delivery.smtp_security)
+                .map_err(|e| anyhow::anyhow!("--smtp-security: {e}"))?,
+            username: delivery.smtp_username.clone(),
+            password: delivery.smtp_password.clone(),
+            from: delivery.smtp_from.clone(),
+        };
+        let mailer = quarterdeck_server::mail::Mailer::new(&config).context("SMTP settings")?;
+        tracing::info!(smtp = %mailer.describe, "email enabled");
+        state = state.with_mailer(mailer);
+    }
+    quarterdeck_server::serve(listener, state, quarterdeck_server::shutdown_signal())
+        .await
+        .context("server failed")?;
     tracing::info!("stopped");
     Ok(())
 }

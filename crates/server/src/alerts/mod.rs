@@ -2,3 +2,4 @@
 //! alert lifecycle (open → acknowledged → resolved, one open alert per key).
 
 pub mod rules;
+pub mod service;

@@ -4,6 +4,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod alerts_pages;
 pub mod cookies;
 pub mod error;
 pub mod login;
@@ -37,6 +38,8 @@ pub struct WebState {
     pub throttle: LoginThrottle,
     /// Session lifetimes.
     pub policy: SessionPolicy,
+    /// Computed page data by view and data version.
+    pub memo: pages::PageMemo,
     /// New-data announcements for live pages.
     pub events: stream::DataEvents,
     /// Key for signing share-link cookies, shared by every replica through the store.
@@ -103,7 +106,10 @@ pub const DASHBOARDS: [(&str, &str, Permission); 5] = [
 ];
 
 /// The workspace (admin) pages, with what each needs.
-const WORKSPACE: [(&str, &str, Permission); 6] = [
+const WORKSPACE: [(&str, &str, Permission); 9] = [
+    ("/alerts", "Alerts", Permission::ViewSummary),
+    ("/admin/alerts", "Alert rules", Permission::ManageAlerts),
+    ("/account/digest", "Email digest", Permission::OwnSchedules),
     ("/admin/users", "Users", Permission::ManageUsers),
     ("/admin/tokens", "API tokens", Permission::ManageTokens),
     ("/admin/shares", "Share links", Permission::ShareViews),
@@ -177,6 +183,7 @@ pub fn routes() -> Router<AppState> {
         .merge(admin::routes())
         .merge(share::routes())
         .merge(pages::routes())
+        .merge(alerts_pages::routes())
         .route("/events", get(stream::events))
 }
 

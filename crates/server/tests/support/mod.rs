@@ -41,6 +41,7 @@ impl TestApp {
 
     /// Like `spawn`, with the state adjusted first (e.g. session lifetimes).
     pub async fn spawn_with(store: TestStore, adjust: impl FnOnce(AppState) -> AppState) -> Self {
+        quarterdeck_server::install_crypto();
         let s = store.store.as_ref();
         let tenant = admin::create_tenant(s, "acme", Some("Acme"), "USD", "UTC")
             .await
@@ -172,6 +173,7 @@ pub struct Browser {
 impl Browser {
     /// A fresh browser with no cookies.
     pub fn new(base: &str) -> Self {
+        quarterdeck_server::install_crypto();
         Self {
             base: base.to_string(),
             client: Client::builder()

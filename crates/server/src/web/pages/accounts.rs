@@ -67,8 +67,14 @@ pub async fn render_list(
         LIST_EXTRA,
     )
     .await?;
-    let (view, a) = super::blocking(view, |v| answers::accounts(&v.engine, &v.query)).await?;
-    let a = a.map_err(crate::ApiError::from)?;
+    let (view, a) = super::cached(state, view, "accounts", |v| {
+        answers::accounts(&v.engine, &v.query)
+    })
+    .await?;
+    let a = a
+        .as_ref()
+        .as_ref()
+        .map_err(|e| crate::ApiError::from(e.clone()))?;
     let cur = view.currency.clone();
     let sort = view.query.extra("sort").unwrap_or("-mrr").to_string();
     let headers = COLUMNS

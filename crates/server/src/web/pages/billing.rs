@@ -78,8 +78,11 @@ pub async fn render(
         &[],
     )
     .await?;
-    let (view, c) = super::blocking(view, |v| compute(&v.engine, &v.query)).await?;
-    let c = c.map_err(crate::ApiError::from)?;
+    let (view, c) = super::cached(state, view, "billing", |v| compute(&v.engine, &v.query)).await?;
+    let c = c
+        .as_ref()
+        .as_ref()
+        .map_err(|e| crate::ApiError::from(e.clone()))?;
     let cur = view.currency.clone();
     let kpis = [
         ("revenue", "Revenue billed"),

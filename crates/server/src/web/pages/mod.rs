@@ -121,3 +121,64 @@ async fn blocking<T: Send + 'static>(
     .await
     .map_err(|e| PageError::Internal(format!("page computation crashed: {e}")))
 }
+
+/// "Mar 1 – Mar 31, 2026" for a period (digests and reports).
+pub fn controls_period_label(p: quarterdeck_engine::Period) -> String {
+    controls::period_label(p.from, p.to)
+}
+
+/// Computed page data, shared by every viewer of the same view of the same
+/// data version: 200 people on the summary page cost one computation.
+#[derive(Default)]
+pub struct PageMemo {
+    entries: std::sync::Mutex<std::collections::HashMap<String, MemoSlot>>,
+}
+
+type MemoSlot =
+    std::sync::Arc<tokio::sync::OnceCell<std::sync::Arc<dyn std::any::Any + Send + Sync>>>;
+
+impl std::fmt::Debug for PageMemo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PageMemo")
+    }
+}
+
+/// Most views remembered at once (a new data version starts afresh anyway).
+const MEMO_ENTRIES: usize = 256;
+
+/// Like `blocking`, but remembers the result for this view and data version.
+async fn cached<T: Send + Sync + 'static>(
+    state: &AppState,
+    view: View,
+    name: &str,
+    f: impl FnOnce(&View) -> T + Send + 'static,
+) -> Result<(View, std::sync::Arc<T>), PageError> {
+    let key = format!(
+        "{}:{}:{}:{}:{:?}:{:?}",
+        view.tenant.id, view.engine.version, name, view.path, view.query, view.only_csm
+    );
+    let slot = {
+        let mut map = state.web.memo.entries.lock().expect("memo lock");
+        if map.len() >= MEMO_ENTRIES && !map.contains_key(&key) {
+            map.clear();
+        }
+        map.entry(key).or_default().clone()
+    };
+    let mut view = Some(view);
+    let value = slot
+        .get_or_try_init(|| async {
+            let v = view.take().expect("view is taken once");
+            let (v, out) = blocking(v, f).await?;
+            view = Some(v);
+            Ok::<_, PageError>(
+                std::sync::Arc::new(out) as std::sync::Arc<dyn std::any::Any + Send + Sync>
+            )
+        })
+        .await?
+        .clone();
+    let view = view.expect("the view comes back");
+    let typed = value
+        .downcast::<T>()
+        .map_err(|_| PageError::Internal(format!("memo type mismatch for {name}")))?;
+    Ok((view, typed))
+}

@@ -61,8 +61,12 @@ pub async fn render(
         EXTRA,
     )
     .await?;
-    let (view, c) = super::blocking(view, |v| compute(&v.engine, &v.query)).await?;
-    let (summary, cohorts) = c.map_err(crate::ApiError::from)?;
+    let (view, c) =
+        super::cached(state, view, "retention", |v| compute(&v.engine, &v.query)).await?;
+    let (summary, cohorts) = c
+        .as_ref()
+        .as_ref()
+        .map_err(|e| crate::ApiError::from(e.clone()))?;
     let cur = view.currency.clone();
     let kpis = [
         ("grr", "GRR (12 months)"),
@@ -83,7 +87,7 @@ pub async fn render(
             .flatten();
         card(
             &Cards {
-                summary: &summary,
+                summary,
                 currency: &cur,
                 compare: "before",
             },

@@ -121,8 +121,11 @@ pub async fn render(
         EXTRA,
     )
     .await?;
-    let (view, c) = super::blocking(view, |v| compute(&v.engine, &v.query)).await?;
-    let c = c.map_err(crate::ApiError::from)?;
+    let (view, c) = super::cached(state, view, "revenue", |v| compute(&v.engine, &v.query)).await?;
+    let c = c
+        .as_ref()
+        .as_ref()
+        .map_err(|e| crate::ApiError::from(e.clone()))?;
     let cur = view.currency.clone();
     let interval = c.movements["interval"]
         .as_str()

@@ -137,7 +137,7 @@ pub async fn render(
         &[],
     )
     .await?;
-    let (view, c) = super::blocking(view, |v| compute(&v.engine, &v.query)).await?;
+    let (view, c) = super::cached(state, view, "summary", |v| compute(&v.engine, &v.query)).await?;
     let cur = view.currency.clone();
     let compare_words = match view.query.compare {
         crate::metrics::Compare::PreviousYear => "last year",

@@ -1,0 +1,340 @@
+//! Background work through the store's durable job queue: a worker that
+//! claims and runs jobs (alert evaluation, alert email, webhooks, digests),
+//! and a scheduler that queues digests when due and evaluates alerts
+//! periodically. Every replica runs both; the queue's leases and
+//! idempotency keys make each job run once.
+
+use crate::AppState;
+use crate::alerts::service::{self, webhook_body};
+use chrono::{Duration, Utc};
+use quarterdeck_store::{Job, NewDelivery, NewJob, Store, StoreResult, TenantId, backoff};
+use serde_json::Value;
+use std::sync::Arc;
+use tokio::sync::Notify;
+
+/// Evaluate a tenant's alert rules.
+pub const EVALUATE_ALERTS: &str = "alerts.evaluate";
+/// Email one critical alert to one person.
+pub const ALERT_EMAIL: &str = "alert.email";
+/// Post one alert to one webhook.
+pub const WEBHOOK: &str = "webhook";
+/// Send one digest (scheduled or a preview).
+pub const DIGEST: &str = "digest";
+/// Test-only: sleep, then append a line to a file (the crash-recovery test).
+pub const TEST_SLEEP: &str = "test.sleep";
+
+/// Attempts before a job is given up.
+const MAX_ATTEMPTS: i32 = 6;
+
+/// Wakes the local worker when a job is queued here.
+pub static WAKE: std::sync::LazyLock<Arc<Notify>> =
+    std::sync::LazyLock::new(|| Arc::new(Notify::new()));
+
+/// Queues a job unless its idempotency key was queued before.
+pub async fn enqueue(
+    store: &dyn Store,
+    tenant: Option<TenantId>,
+    kind: &str,
+    payload: Value,
+    key: &str,
+) -> StoreResult<Option<i64>> {
+    let id = store
+        .enqueue_job(&NewJob {
+            tenant_id: tenant,
+            kind: kind.to_string(),
+            payload: payload.to_string(),
+            idempotency_key: key.to_string(),
+            run_at: Utc::now(),
+            max_attempts: MAX_ATTEMPTS,
+        })
+        .await?;
+    if id.is_some() {
+        WAKE.notify_one();
+    }
+    Ok(id)
+}
+
+/// How long a claimed job is ours before another worker may take it over.
+fn lease() -> Duration {
+    std::env::var("QUARTERDECK_JOB_LEASE_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .map_or(Duration::minutes(5), Duration::seconds)
+}
+
+/// This process's name in job leases.
+fn worker_name() -> String {
+    let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "host".into());
+    format!(
+        "{host}-{}-{:08x}",
+        std::process::id(),
+        rand::random::<u32>()
+    )
+}
+
+/// Claims and runs jobs until the process stops.
+pub async fn run_worker(state: AppState) {
+    let name = worker_name();
+    loop {
+        let claimed = state
+            .store
+            .claim_jobs(&name, &[], 4, lease(), Utc::now())
+            .await;
+        let jobs = match claimed {
+            Ok(jobs) => jobs,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not claim jobs");
+                Vec::new()
+            }
+        };
+        if jobs.is_empty() {
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(2), WAKE.notified()).await;
+            continue;
+        }
+        for job in jobs {
+            let outcome = execute(&state, &job).await;
+            let recorded = match &outcome {
+                Ok(()) => state.store.complete_job(job.id, &name).await,
+                Err(e) => {
+                    tracing::warn!(job = job.id, kind = %job.kind, attempt = job.attempts, error = %e, "job failed");
+                    let retry = (job.attempts < job.max_attempts)
+                        .then(|| Utc::now() + backoff(job.attempts));
+                    state.store.fail_job(job.id, &name, e, retry).await
+                }
+            };
+            if let Err(e) = recorded {
+                tracing::warn!(job = job.id, error = %e, "could not record a job's outcome");
+            }
+        }
+    }
+}
+
+/// Queues what is due every half minute: digests, and alert evaluation
+/// every quarter hour per tenant.
+pub async fn run_scheduler(state: AppState) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(30));
+    loop {
+        tick.tick().await;
+        if let Err(e) = schedule(&state).await {
+            tracing::warn!(error = %e, "scheduling failed");
+        }
+    }
+}
+
+async fn schedule(state: &AppState) -> StoreResult<()> {
+    let store = state.store.as_ref();
+    let now = Utc::now();
+    for sub in store.all_digests().await? {
+        if let Some(day) = crate::digest::due(&sub, now) {
+            enqueue(
+                store,
+                Some(sub.tenant_id),
+                DIGEST,
+                serde_json::json!({"tenant": sub.tenant_id, "user": sub.user_id, "day": day.to_string(), "preview": false}),
+                &format!("digest:{}:{}:{}:{day}", sub.tenant_id, sub.user_id, sub.cadence),
+            )
+            .await?;
+        }
+    }
+    let quarter = now.format("%Y-%m-%dT%H").to_string()
+        + &format!(":{:02}", (chrono::Timelike::minute(&now) / 15) * 15);
+    for t in store.list_tenants().await? {
+        enqueue(
+            store,
+            Some(t.id),
+            EVALUATE_ALERTS,
+            serde_json::json!({"tenant": t.id}),
+            &format!("alerts:{}:{quarter}", t.id),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+fn field<'a>(payload: &'a Value, name: &str) -> Result<&'a Value, String> {
+    payload
+        .get(name)
+        .ok_or_else(|| format!("payload lacks `{name}`"))
+}
+
+async fn tenant_of(state: &AppState, payload: &Value) -> Result<quarterdeck_store::Tenant, String> {
+    let id = field(payload, "tenant")?
+        .as_i64()
+        .ok_or("tenant is not a number")?;
+    state
+        .store
+        .tenant_by_id(id)
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("tenant {id} no longer exists"))
+}
+
+/// Runs one job; an error makes it retry later.
+async fn execute(state: &AppState, job: &Job) -> Result<(), String> {
+    let payload: Value = serde_json::from_str(&job.payload).map_err(|e| format!("payload: {e}"))?;
+    match job.kind.as_str() {
+        EVALUATE_ALERTS => {
+            let tenant = tenant_of(state, &payload).await?;
+            service::evaluate(state, &tenant).await.map(|_| ())
+        }
+        WEBHOOK => send_webhook(state, &payload).await,
+        ALERT_EMAIL => alert_email(state, &payload, job).await,
+        DIGEST => {
+            let tenant = tenant_of(state, &payload).await?;
+            let user = field(&payload, "user")?
+                .as_i64()
+                .ok_or("user is not a number")?;
+            let preview = payload["preview"].as_bool().unwrap_or(false);
+            crate::digest::send(state, &tenant, user, preview, &job.idempotency_key).await
+        }
+        TEST_SLEEP if std::env::var("QUARTERDECK_TEST_JOBS").is_ok() => {
+            let secs = payload["secs"].as_u64().unwrap_or(1);
+            tokio::time::sleep(std::time::Duration::from_secs(secs)).await;
+            let path = payload["path"].as_str().ok_or("path")?;
+            use std::io::Write;
+            let mut f = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .map_err(|e| e.to_string())?;
+            writeln!(f, "done {}", job.idempotency_key).map_err(|e| e.to_string())
+        }
+        other => Err(format!("unknown job kind `{other}`")),
+    }
+}
+
+async fn send_webhook(state: &AppState, payload: &Value) -> Result<(), String> {
+    let tenant = tenant_of(state, payload).await?;
+    let store = state.store.as_ref();
+    let hook_id = field(payload, "webhook")?
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let alert_id = field(payload, "alert")?.as_i64().unwrap_or_default();
+    let hooks = service::webhooks(store, tenant.id)
+        .await
+        .map_err(|e| e.to_string())?;
+    let Some(hook) = hooks.into_iter().find(|h| h.id == hook_id) else {
+        return Ok(()); // removed since: nothing to deliver
+    };
+    let alert = store
+        .list_alerts(tenant.id, false, 10_000)
+        .await
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .find(|a| a.id == alert_id)
+        .ok_or("the alert no longer exists")?;
+    let body = serde_json::to_vec(&webhook_body(&tenant, &alert, &state.base_url))
+        .map_err(|e| e.to_string())?;
+    let outcome = post_signed(&hook.url, &hook.secret, body).await;
+    store
+        .record_delivery(&NewDelivery {
+            tenant_id: tenant.id,
+            kind: "webhook".into(),
+            recipient: hook.url.clone(),
+            subject: alert.title.clone(),
+            message_id: None,
+            outcome: if outcome.is_ok() { "sent" } else { "failed" }.into(),
+            error: outcome.as_ref().err().cloned(),
+        })
+        .await
+        .map_err(|e| e.to_string())?;
+    outcome
+}
+
+/// Posts `body` with the timestamp and HMAC signature headers; Ok on 2xx.
+pub async fn post_signed(url: &str, secret: &str, body: Vec<u8>) -> Result<(), String> {
+    let ts = Utc::now().timestamp();
+    let sig = service::signature(secret, ts, &body);
+    let client = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(10))
+        .build()
+        .map_err(|e| e.to_string())?;
+    let r = client
+        .post(url)
+        .header("content-type", "application/json")
+        .header("x-quarterdeck-timestamp", ts.to_string())
+        .header("x-quarterdeck-signature", sig)
+        .body(body)
+        .send()
+        .await
+        .map_err(|e| format!("webhook {url}: {e}"))?;
+    if r.status().is_success() {
+        Ok(())
+    } else {
+        Err(format!("webhook {url} answered {}", r.status()))
+    }
+}
+
+async fn alert_email(state: &AppState, payload: &Value, job: &Job) -> Result<(), String> {
+    let tenant = tenant_of(state, payload).await?;
+    let store = state.store.as_ref();
+    let mailer = state
+        .mailer
+        .as_ref()
+        .ok_or("no SMTP server is configured")?;
+    let user = store
+        .user_by_id(field(payload, "user")?.as_i64().unwrap_or_default())
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or("the user no longer exists")?;
+    let alert_id = field(payload, "alert")?.as_i64().unwrap_or_default();
+    let alert = store
+        .list_alerts(tenant.id, false, 10_000)
+        .await
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .find(|a| a.id == alert_id)
+        .ok_or("the alert no longer exists")?;
+    let link = format!("{}/alerts", state.base_url);
+    let email = crate::mail::Email {
+        to: user.email.clone(),
+        subject: format!("[Critical] {} — {}", alert.title, tenant.name),
+        text: format!(
+            "{}\n\nOpened {} UTC in {}.\nSee it and acknowledge it: {link}\n",
+            alert.title,
+            alert.opened_at.format("%Y-%m-%d %H:%M"),
+            tenant.name
+        ),
+        html: format!(
+            "<p><strong>{}</strong></p><p>Opened {} UTC in {}.</p><p><a href=\"{link}\">See it and acknowledge it</a></p>",
+            html_escape(&alert.title),
+            alert.opened_at.format("%Y-%m-%d %H:%M"),
+            html_escape(&tenant.name)
+        ),
+        inline_png: None,
+        attachment: None,
+        message_id: message_id(&job.idempotency_key),
+    };
+    let sent = mailer.send(&email).await;
+    store
+        .record_delivery(&NewDelivery {
+            tenant_id: tenant.id,
+            kind: "email".into(),
+            recipient: user.email,
+            subject: email.subject,
+            message_id: Some(email.message_id),
+            outcome: if sent.is_ok() { "sent" } else { "failed" }.into(),
+            error: sent.as_ref().err().map(|e| e.to_string()),
+        })
+        .await
+        .map_err(|e| e.to_string())?;
+    sent.map_err(|e| e.to_string())
+}
+
+/// A Message-ID derived from a job's idempotency key (the same job, the same id).
+pub fn message_id(key: &str) -> String {
+    format!(
+        "<{}@quarterdeck>",
+        &crate::credentials::hash_token(key)[..32]
+    )
+}
+
+/// Minimal HTML escaping for the few strings put into email bodies by hand.
+pub fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}

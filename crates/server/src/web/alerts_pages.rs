@@ -1,0 +1,791 @@
+//! Alert list (everyone who sees the summary), alert rules, webhooks, test
+//! sends and the jobs/deliveries record (admins and executives), and each
+//! person's digest subscription and unsubscribe link.
+
+use super::admin::when;
+use super::{Chrome, CsrfForm, PageError, SignedIn, Viewer};
+use crate::alerts::rules::{EventSettings, Op, Severity, ThresholdRule};
+use crate::alerts::service::{self, Webhook};
+use crate::metrics::answers::METRICS;
+use crate::{AppState, audit, jobs};
+use askama::Template;
+use axum::Router;
+use axum::extract::{Form, Path, State};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use quarterdeck_domain::Permission;
+use quarterdeck_engine::Filter;
+use quarterdeck_store::DigestSubscription;
+use serde::Deserialize;
+use std::collections::HashMap;
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/alerts", get(list))
+        .route("/alerts/{id}/{action}", post(set_state))
+        .route("/admin/alerts", get(rules_page))
+        .route("/admin/alerts/rules", post(add_rule))
+        .route("/admin/alerts/rules/{id}/delete", post(delete_rule))
+        .route("/admin/alerts/events", post(save_events))
+        .route("/admin/alerts/webhooks", post(add_webhook))
+        .route("/admin/alerts/webhooks/{id}/{action}", post(webhook_action))
+        .route("/admin/alerts/test-email", post(test_email))
+        .route("/account/digest", get(digest_page).post(save_digest))
+        .route("/account/digest/preview", post(preview_digest))
+        .route(
+            "/unsubscribe/{token}",
+            get(unsubscribe_page).post(unsubscribe),
+        )
+}
+
+struct AlertRow {
+    id: i64,
+    severity: String,
+    class: &'static str,
+    title: String,
+    rule: String,
+    state: String,
+    opened: String,
+}
+
+#[derive(Template)]
+#[template(path = "alerts.html")]
+struct AlertsPage {
+    chrome: Chrome,
+    alerts: Vec<AlertRow>,
+    can_manage: bool,
+}
+
+async fn list(State(state): State<AppState>, viewer: Viewer) -> Result<Response, PageError> {
+    let grant = viewer.grant(Permission::ViewSummary)?;
+    let alerts = state
+        .store
+        .list_alerts(grant.tenant().id, false, 200)
+        .await?
+        .into_iter()
+        .map(|a| AlertRow {
+            id: a.id,
+            class: match a.severity.as_str() {
+                "critical" => "bad",
+                "warning" => "warn",
+                _ => "",
+            },
+            severity: a.severity,
+            title: a.title,
+            rule: a.rule,
+            state: a.state,
+            opened: when(a.opened_at),
+        })
+        .collect();
+    let page = AlertsPage {
+        chrome: Chrome::new(&viewer, "Alerts", "/alerts", ""),
+        alerts,
+        can_manage: viewer.may(Permission::ManageAlerts),
+    };
+    Ok(Html(page.render()?).into_response())
+}
+
+async fn set_state(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((id, action)): Path<(i64, String)>,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, PageError> {
+    let grant = viewer.grant(Permission::ManageAlerts)?;
+    viewer.check_csrf(&form.csrf)?;
+    let to = match action.as_str() {
+        "acknowledge" => "acknowledged",
+        "resolve" => "resolved",
+        _ => return Err(PageError::NotFound("no such action".into())),
+    };
+    if !state
+        .store
+        .set_alert_state(grant.tenant().id, id, to, &viewer.email)
+        .await?
+    {
+        return Err(PageError::NotFound("no such open alert".into()));
+    }
+    audit::record(
+        state.store.as_ref(),
+        Some(grant.tenant().id),
+        &viewer.actor(),
+        &format!("alert.{action}"),
+        Some(format!("alert {id}")),
+        None,
+    )
+    .await?;
+    Ok(Redirect::to("/alerts").into_response())
+}
+
+#[derive(Template)]
+#[template(path = "admin_alerts.html")]
+struct RulesPage {
+    chrome: Chrome,
+    rules: Vec<(String, String, &'static str, String)>,
+    metrics: Vec<&'static str>,
+    currency: String,
+    events: EventSettings,
+    webhooks: Vec<Webhook>,
+    new_secret: Option<String>,
+    smtp: String,
+    deliveries: Vec<(String, String, String, String, String)>,
+    jobs: Vec<(String, String, i32, String, String)>,
+    message: Option<String>,
+    notice: Option<String>,
+}
+
+async fn render_rules(
+    state: &AppState,
+    viewer: &Viewer,
+    message: Option<String>,
+    notice: Option<String>,
+    new_secret: Option<String>,
+) -> Result<Response, PageError> {
+    let grant = viewer.grant(Permission::ManageAlerts)?;
+    let t = grant.tenant();
+    let store = state.store.as_ref();
+    let rules = service::rules(store, t.id)
+        .await?
+        .into_iter()
+        .map(|r| {
+            let op = match r.op {
+                Op::Above => "above",
+                Op::Below => "below",
+            };
+            let what = if r.relative {
+                format!("{} changes {op} {}", r.metric, r.value)
+            } else {
+                format!("{} {op} {}", r.metric, r.value)
+            };
+            let days = if r.for_days > 0 {
+                format!(" for {} days", r.for_days)
+            } else {
+                String::new()
+            };
+            let filter = if r.filter.is_all() {
+                String::new()
+            } else {
+                format!(
+                    " ({})",
+                    serde_json::to_string(&r.filter).unwrap_or_default()
+                )
+            };
+            (
+                r.name,
+                format!("{what}{days}{filter}, month to date"),
+                r.severity.as_str(),
+                r.id,
+            )
+        })
+        .collect();
+    let page = RulesPage {
+        chrome: Chrome::new(viewer, "Alert rules", "/admin/alerts", ""),
+        rules,
+        metrics: METRICS.iter().map(|(m, _)| *m).collect(),
+        currency: t.currency.code().to_string(),
+        events: service::event_settings(store, t.id).await?,
+        webhooks: service::webhooks(store, t.id).await?,
+        new_secret,
+        smtp: state.mailer.as_ref().map_or_else(
+            || "No SMTP server is configured: start the server with --smtp-host (see the README) to send digests and critical alerts.".to_string(),
+            |m| format!("Email goes through {}.", m.describe),
+        ),
+        deliveries: store
+            .list_deliveries(t.id, 20)
+            .await?
+            .into_iter()
+            .map(|d| (when(d.at), d.kind, d.recipient, d.subject, match d.error { Some(e) => format!("{}: {e}", d.outcome), None => d.outcome }))
+            .collect(),
+        jobs: store
+            .list_jobs(Some(t.id), 20)
+            .await?
+            .into_iter()
+            .map(|j| (j.kind, j.state.as_str().to_string(), j.attempts, j.last_error.unwrap_or_default(), when(j.updated_at)))
+            .collect(),
+        message,
+        notice,
+    };
+    Ok(Html(page.render()?).into_response())
+}
+
+async fn rules_page(State(state): State<AppState>, viewer: Viewer) -> Result<Response, PageError> {
+    render_rules(&state, &viewer, None, None, None).await
+}
+
+async fn add_rule(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Form(form): Form<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    let grant = viewer.grant(Permission::ManageAlerts)?;
+    viewer.check_csrf(form.get("csrf").map_or("", String::as_str))?;
+    let get = |k: &str| {
+        form.get(k)
+            .map(|v| v.trim().to_string())
+            .unwrap_or_default()
+    };
+    let value = match get("value").parse() {
+        Ok(v) => v,
+        Err(_) => {
+            return render_rules(
+                &state,
+                &viewer,
+                Some(format!("value: `{}` is not a number", get("value"))),
+                None,
+                None,
+            )
+            .await;
+        }
+    };
+    let segment = get("segment");
+    let rule = ThresholdRule {
+        id: format!("r{:08x}", rand::random::<u32>()),
+        name: get("name"),
+        metric: get("metric"),
+        op: if get("op") == "below" {
+            Op::Below
+        } else {
+            Op::Above
+        },
+        value,
+        relative: form.contains_key("relative"),
+        for_days: get("for_days").parse().unwrap_or(0),
+        filter: if segment.is_empty() {
+            Filter::all()
+        } else {
+            Filter::segments([segment])
+        },
+        severity: Severity::parse(&get("severity")).unwrap_or(Severity::Warning),
+    };
+    if let Err(m) = rule.validate() {
+        return render_rules(&state, &viewer, Some(m), None, None).await;
+    }
+    let store = state.store.as_ref();
+    let mut rules = service::rules(store, grant.tenant().id).await?;
+    rules.push(rule.clone());
+    store
+        .set_config(
+            grant.tenant().id,
+            service::RULES,
+            &serde_json::to_string(&rules).expect("rules serialise"),
+        )
+        .await?;
+    audit::record(
+        store,
+        Some(grant.tenant().id),
+        &viewer.actor(),
+        "alert_rule.create",
+        Some(rule.id.clone()),
+        Some(rule.name.clone()),
+    )
+    .await?;
+    evaluate_soon(&state, grant.tenant().id).await?;
+    Ok(Redirect::to("/admin/alerts").into_response())
+}
+
+async fn evaluate_soon(state: &AppState, tenant: i64) -> Result<(), PageError> {
+    let key = format!(
+        "alerts:{tenant}:rules:{}",
+        chrono::Utc::now().timestamp_millis()
+    );
+    jobs::enqueue(
+        state.store.as_ref(),
+        Some(tenant),
+        jobs::EVALUATE_ALERTS,
+        serde_json::json!({"tenant": tenant}),
+        &key,
+    )
+    .await?;
+    Ok(())
+}
+
+async fn delete_rule(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, PageError> {
+    let grant = viewer.grant(Permission::ManageAlerts)?;
+    viewer.check_csrf(&form.csrf)?;
+    let store = state.store.as_ref();
+    let mut rules = service::rules(store, grant.tenant().id).await?;
+    let before = rules.len();
+    rules.retain(|r| r.id != id);
+    if rules.len() == before {
+        return Err(PageError::NotFound("no such rule".into()));
+    }
+    store
+        .set_config(
+            grant.tenant().id,
+            service::RULES,
+            &serde_json::to_string(&rules).expect("rules serialise"),
+        )
+        .await?;
+    audit::record(
+        store,
+        Some(grant.tenant().id),
+        &viewer.actor(),
+        "alert_rule.delete",
+        Some(id),
+        None,
+    )
+    .await?;
+    evaluate_soon(&state, grant.tenant().id).await?;
+    Ok(Redirect::to("/admin/alerts").into_response())
+}
+
+async fn save_events(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Form(form): Form<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    let grant = viewer.grant(Permission::ManageAlerts)?;
+    viewer.check_csrf(form.get("csrf").map_or("", String::as_str))?;
+    let num = |k: &str| form.get(k).and_then(|v| v.trim().parse().ok());
+    let (Some(arr), Some(share), Some(min), Some(days)) = (
+        num("large_account_arr"),
+        num("major_expansion_share"),
+        num("major_expansion_min"),
+        form.get("lookback_days")
+            .and_then(|v| v.trim().parse::<i64>().ok()),
+    ) else {
+        return render_rules(
+            &state,
+            &viewer,
+            Some("Every event setting is a number.".into()),
+            None,
+            None,
+        )
+        .await;
+    };
+    if !(1..=90).contains(&days) {
+        return render_rules(
+            &state,
+            &viewer,
+            Some("lookback_days: 1–90".into()),
+            None,
+            None,
+        )
+        .await;
+    }
+    let events = EventSettings {
+        large_account_arr: arr,
+        major_expansion_share: share,
+        major_expansion_min: min,
+        lookback_days: days,
+    };
+    let store = state.store.as_ref();
+    store
+        .set_config(
+            grant.tenant().id,
+            service::EVENTS,
+            &serde_json::to_string(&events).expect("serialises"),
+        )
+        .await?;
+    audit::record(
+        store,
+        Some(grant.tenant().id),
+        &viewer.actor(),
+        "alert_events.update",
+        None,
+        None,
+    )
+    .await?;
+    Ok(Redirect::to("/admin/alerts").into_response())
+}
+
+#[derive(Debug, Deserialize)]
+struct WebhookForm {
+    csrf: String,
+    #[serde(default)]
+    url: String,
+}
+
+async fn add_webhook(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Form(form): Form<WebhookForm>,
+) -> Result<Response, PageError> {
+    let grant = viewer.grant(Permission::ManageAlerts)?;
+    viewer.check_csrf(&form.csrf)?;
+    let url = form.url.trim().to_string();
+    if !(url.starts_with("https://") || url.starts_with("http://")) || url.len() > 2000 {
+        return render_rules(
+            &state,
+            &viewer,
+            Some(
+                "The webhook URL must start with https:// (or http:// on a private network)."
+                    .into(),
+            ),
+            None,
+            None,
+        )
+        .await;
+    }
+    let store = state.store.as_ref();
+    let mut hooks = service::webhooks(store, grant.tenant().id).await?;
+    let secret = crate::credentials::new_token_secret();
+    hooks.push(Webhook {
+        id: format!("w{:08x}", rand::random::<u32>()),
+        url: url.clone(),
+        secret: secret.clone(),
+    });
+    store
+        .set_config(
+            grant.tenant().id,
+            service::WEBHOOKS,
+            &serde_json::to_string(&hooks).expect("serialises"),
+        )
+        .await?;
+    audit::record(
+        store,
+        Some(grant.tenant().id),
+        &viewer.actor(),
+        "webhook.create",
+        Some(url),
+        None,
+    )
+    .await?;
+    render_rules(
+        &state,
+        &viewer,
+        None,
+        Some("Webhook added.".into()),
+        Some(secret),
+    )
+    .await
+}
+
+async fn webhook_action(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((id, action)): Path<(String, String)>,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, PageError> {
+    let grant = viewer.grant(Permission::ManageAlerts)?;
+    viewer.check_csrf(&form.csrf)?;
+    let store = state.store.as_ref();
+    let mut hooks = service::webhooks(store, grant.tenant().id).await?;
+    let Some(hook) = hooks.iter().find(|h| h.id == id).cloned() else {
+        return Err(PageError::NotFound("no such webhook".into()));
+    };
+    match action.as_str() {
+        "delete" => {
+            hooks.retain(|h| h.id != id);
+            store
+                .set_config(
+                    grant.tenant().id,
+                    service::WEBHOOKS,
+                    &serde_json::to_string(&hooks).expect("serialises"),
+                )
+                .await?;
+            audit::record(
+                store,
+                Some(grant.tenant().id),
+                &viewer.actor(),
+                "webhook.delete",
+                Some(hook.url),
+                None,
+            )
+            .await?;
+            Ok(Redirect::to("/admin/alerts").into_response())
+        }
+        "test" => {
+            let body = serde_json::json!({"text": format!("Test from Quarterdeck ({})", grant.tenant().name), "test": true});
+            let outcome = jobs::post_signed(
+                &hook.url,
+                &hook.secret,
+                serde_json::to_vec(&body).expect("json"),
+            )
+            .await;
+            match outcome {
+                Ok(()) => {
+                    render_rules(
+                        &state,
+                        &viewer,
+                        None,
+                        Some(format!("Test delivered to {}.", hook.url)),
+                        None,
+                    )
+                    .await
+                }
+                Err(e) => {
+                    render_rules(
+                        &state,
+                        &viewer,
+                        Some(format!("Test failed: {e}")),
+                        None,
+                        None,
+                    )
+                    .await
+                }
+            }
+        }
+        _ => Err(PageError::NotFound("no such action".into())),
+    }
+}
+
+async fn test_email(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, PageError> {
+    viewer.grant(Permission::ManageAlerts)?;
+    viewer.check_csrf(&form.csrf)?;
+    let Some(mailer) = &state.mailer else {
+        return render_rules(
+            &state,
+            &viewer,
+            Some("No SMTP server is configured.".into()),
+            None,
+            None,
+        )
+        .await;
+    };
+    let email = crate::mail::Email {
+        to: viewer.email.clone(),
+        subject: "Quarterdeck test email".into(),
+        text: "Email from Quarterdeck works.".into(),
+        html: "<p>Email from Quarterdeck works.</p>".into(),
+        inline_png: None,
+        attachment: None,
+        message_id: jobs::message_id(&format!("test:{}", chrono::Utc::now().timestamp_millis())),
+    };
+    match mailer.send(&email).await {
+        Ok(()) => {
+            render_rules(
+                &state,
+                &viewer,
+                None,
+                Some(format!("Sent a test email to {}.", viewer.email)),
+                None,
+            )
+            .await
+        }
+        Err(e) => {
+            render_rules(
+                &state,
+                &viewer,
+                Some(format!("The test email failed: {e}")),
+                None,
+                None,
+            )
+            .await
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "account_digest.html")]
+struct DigestPage {
+    chrome: Chrome,
+    cadence: String,
+    weekday: i32,
+    monthday: i32,
+    hour: i32,
+    time_zone: String,
+    weekdays: Vec<(i32, &'static str)>,
+    message: Option<String>,
+    notice: Option<String>,
+}
+
+async fn render_digest(
+    state: &AppState,
+    who: &SignedIn,
+    message: Option<String>,
+    notice: Option<String>,
+) -> Result<Response, PageError> {
+    let sub = state.store.digest_for(who.tenant.id, who.user_id).await?;
+    let page = DigestPage {
+        chrome: Chrome::new(who, "Email digest", "/account/digest", ""),
+        cadence: sub.as_ref().map_or("off".into(), |s| s.cadence.clone()),
+        weekday: sub.as_ref().map_or(1, |s| s.weekday),
+        monthday: sub.as_ref().map_or(1, |s| s.monthday),
+        hour: sub.as_ref().map_or(8, |s| s.hour),
+        time_zone: sub
+            .as_ref()
+            .map_or(who.tenant.timezone.clone(), |s| s.time_zone.clone()),
+        weekdays: vec![
+            (1, "Monday"),
+            (2, "Tuesday"),
+            (3, "Wednesday"),
+            (4, "Thursday"),
+            (5, "Friday"),
+            (6, "Saturday"),
+            (7, "Sunday"),
+        ],
+        message,
+        notice,
+    };
+    Ok(Html(page.render()?).into_response())
+}
+
+async fn digest_page(State(state): State<AppState>, viewer: Viewer) -> Result<Response, PageError> {
+    render_digest(&state, &viewer, None, None).await
+}
+
+async fn save_digest(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Form(form): Form<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    let grant = viewer.grant(Permission::OwnSchedules)?;
+    viewer.check_csrf(form.get("csrf").map_or("", String::as_str))?;
+    let get = |k: &str| {
+        form.get(k)
+            .map(|v| v.trim().to_string())
+            .unwrap_or_default()
+    };
+    let store = state.store.as_ref();
+    let cadence = get("cadence");
+    if cadence == "off" {
+        store
+            .delete_digest(grant.tenant().id, viewer.user_id)
+            .await?;
+        return render_digest(
+            &state,
+            &viewer,
+            None,
+            Some("You will get no digest.".into()),
+        )
+        .await;
+    }
+    let int =
+        |k: &str, lo: i32, hi: i32| get(k).parse::<i32>().ok().filter(|v| (lo..=hi).contains(v));
+    let (Some(weekday), Some(monthday), Some(hour)) = (
+        int("weekday", 1, 7),
+        int("monthday", 1, 28),
+        int("hour", 0, 23),
+    ) else {
+        return render_digest(
+            &state,
+            &viewer,
+            Some("Day of week 1–7, day of month 1–28, hour 0–23.".into()),
+            None,
+        )
+        .await;
+    };
+    if !["daily", "weekly", "monthly"].contains(&cadence.as_str()) {
+        return render_digest(
+            &state,
+            &viewer,
+            Some("Choose daily, weekly or monthly.".into()),
+            None,
+        )
+        .await;
+    }
+    let time_zone = get("time_zone");
+    if quarterdeck_domain::TenantTimeZone::parse(&time_zone).is_err() {
+        return render_digest(
+            &state,
+            &viewer,
+            Some(format!(
+                "`{time_zone}` is not a time zone (e.g. Europe/Berlin)."
+            )),
+            None,
+        )
+        .await;
+    }
+    let key = state.web.share_key(&state).await?;
+    let token = crate::digest::unsubscribe_token(key, grant.tenant().id, viewer.user_id);
+    let sub = DigestSubscription {
+        tenant_id: grant.tenant().id,
+        user_id: viewer.user_id,
+        email: viewer.email.clone(),
+        cadence: cadence.clone(),
+        weekday,
+        monthday,
+        hour,
+        time_zone,
+    };
+    store
+        .set_digest(&sub, &crate::credentials::hash_token(&token))
+        .await?;
+    audit::record(
+        store,
+        Some(grant.tenant().id),
+        &viewer.actor(),
+        "digest.subscribe",
+        None,
+        Some(cadence),
+    )
+    .await?;
+    render_digest(&state, &viewer, None, Some("Saved.".into())).await
+}
+
+async fn preview_digest(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, PageError> {
+    let grant = viewer.grant(Permission::OwnSchedules)?;
+    viewer.check_csrf(&form.csrf)?;
+    if state.mailer.is_none() {
+        return render_digest(
+            &state,
+            &viewer,
+            Some("No SMTP server is configured, so no email can be sent.".into()),
+            None,
+        )
+        .await;
+    }
+    let key = format!(
+        "digest-preview:{}:{}:{}",
+        grant.tenant().id,
+        viewer.user_id,
+        chrono::Utc::now().timestamp_millis()
+    );
+    jobs::enqueue(
+        state.store.as_ref(),
+        Some(grant.tenant().id),
+        jobs::DIGEST,
+        serde_json::json!({"tenant": grant.tenant().id, "user": viewer.user_id, "preview": true}),
+        &key,
+    )
+    .await?;
+    render_digest(
+        &state,
+        &viewer,
+        None,
+        Some(format!("A preview is on its way to {}.", viewer.email)),
+    )
+    .await
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct Done<'a> {
+    status: u16,
+    heading: &'a str,
+    message: &'a str,
+}
+
+async fn unsubscribe_page(Path(token): Path<String>) -> Result<Response, PageError> {
+    let form = format!("/unsubscribe/{}", urlencoding::encode(&token));
+    let body = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>Unsubscribe · Quarterdeck</title><link rel=\"stylesheet\" href=\"/static/app.css?v={}\"></head><body><main class=\"plain\"><div class=\"card\"><h1>Unsubscribe</h1><p class=\"lead\">Stop sending this email digest?</p><form method=\"post\" action=\"{}\"><button type=\"submit\">Unsubscribe</button></form></div></main></body></html>",
+        super::ASSET_VERSION,
+        crate::jobs::html_escape(&form)
+    );
+    Ok(Html(body).into_response())
+}
+
+async fn unsubscribe(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Response, PageError> {
+    let done = state
+        .store
+        .unsubscribe(&crate::credentials::hash_token(&token))
+        .await?;
+    let page = Done {
+        status: 200,
+        heading: if done {
+            "Unsubscribed"
+        } else {
+            "Already unsubscribed"
+        },
+        message: "You will get no more digests. You can subscribe again under Email digest in Quarterdeck.",
+    };
+    Ok(Html(page.render()?).into_response())
+}
