@@ -15,6 +15,7 @@ quarterdeck_store::backend_stories!(
     serve_answers_and_stops_gracefully,
     demo_creates_and_refreshes_the_demo_tenant,
     tenant_update_checks_and_applies_settings,
+    a_job_killed_mid_run_completes_once_after_restart,
 );
 
 fn store_flags(target: &StoreTarget) -> Vec<String> {
@@ -472,4 +473,67 @@ async fn tenant_update_checks_and_applies_settings(t: TestStore) {
     let tenant = t.store.tenant_by_slug("acme").await.unwrap().unwrap();
     assert_eq!(tenant.fiscal_year_start, 4);
     assert_eq!(tenant.options.delinquency_days, None);
+}
+
+/// Starts `quarterdeck serve` with test jobs on and a two-second job lease.
+fn serve_with_test_jobs(t: &TestStore) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_quarterdeck"))
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .args(store_flags(&t.target))
+        .env("QUARTERDECK_TEST_JOBS", "1")
+        .env("QUARTERDECK_JOB_LEASE_SECS", "2")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+async fn a_job_killed_mid_run_completes_once_after_restart(t: TestStore) {
+    let store = t.store.clone();
+    let dir = tempfile::tempdir().unwrap();
+    let marker = dir.path().join("done.txt");
+    store
+        .enqueue_job(&quarterdeck_store::NewJob {
+            tenant_id: None,
+            kind: "test.sleep".into(),
+            payload: serde_json::json!({"secs": 3, "path": marker.display().to_string()})
+                .to_string(),
+            idempotency_key: "crash-test".into(),
+            run_at: chrono::Utc::now(),
+            max_attempts: 5,
+        })
+        .await
+        .unwrap();
+    let mut first = serve_with_test_jobs(&t);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let job = store.job_by_key("crash-test").await.unwrap().unwrap();
+        if job.state == quarterdeck_store::JobState::Running {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the job never started");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Kill the process in the middle of the job (no graceful shutdown).
+    first.kill().unwrap();
+    first.wait().unwrap();
+    assert!(!marker.exists(), "the job had not finished when killed");
+    let mut second = serve_with_test_jobs(&t);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let job = loop {
+        let job = store.job_by_key("crash-test").await.unwrap().unwrap();
+        if job.state == quarterdeck_store::JobState::Done {
+            break job;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the job did not complete after the restart: {job:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    second.kill().unwrap();
+    second.wait().unwrap();
+    assert_eq!(job.attempts, 2, "run again once after its lease ran out");
+    let lines = std::fs::read_to_string(&marker).unwrap();
+    assert_eq!(lines.lines().count(), 1, "completed exactly once: {lines}");
 }

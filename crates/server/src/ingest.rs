@@ -219,14 +219,14 @@ pub async fn commit(
         .apply_upsert(tenant, version, &batch.records)
         .await;
     state.web.events.announce(tenant, version);
-    // Alerts are evaluated after ingests, at most once per ten seconds per tenant.
-    let window = chrono::Utc::now().timestamp() / 10;
+    // Alerts are evaluated after every ingest; an evaluation overtaken by a
+    // newer ingest skips itself (the newer one has its own job).
     crate::jobs::enqueue(
         state.store.as_ref(),
         Some(tenant),
         crate::jobs::EVALUATE_ALERTS,
-        serde_json::json!({"tenant": tenant}),
-        &format!("alerts:{tenant}:{window}"),
+        serde_json::json!({"tenant": tenant, "version": version}),
+        &format!("alerts:{tenant}:v{version}"),
     )
     .await?;
     Ok(version)

@@ -97,8 +97,8 @@ pub async fn run_worker(state: AppState) {
                 Ok(()) => state.store.complete_job(job.id, &name).await,
                 Err(e) => {
                     tracing::warn!(job = job.id, kind = %job.kind, attempt = job.attempts, error = %e, "job failed");
-                    let retry = (job.attempts < job.max_attempts)
-                        .then(|| Utc::now() + backoff(job.attempts));
+                    let delay = state.job_retry.unwrap_or_else(|| backoff(job.attempts));
+                    let retry = (job.attempts < job.max_attempts).then(|| Utc::now() + delay);
                     state.store.fail_job(job.id, &name, e, retry).await
                 }
             };
@@ -175,6 +175,12 @@ async fn execute(state: &AppState, job: &Job) -> Result<(), String> {
     match job.kind.as_str() {
         EVALUATE_ALERTS => {
             let tenant = tenant_of(state, &payload).await?;
+            if payload["version"]
+                .as_i64()
+                .is_some_and(|v| v < tenant.data_version)
+            {
+                return Ok(()); // a newer ingest queued its own evaluation
+            }
             service::evaluate(state, &tenant).await.map(|_| ())
         }
         WEBHOOK => send_webhook(state, &payload).await,

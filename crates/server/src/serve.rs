@@ -29,7 +29,7 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(crate::web::same_origin_only))
         .layer(axum::middleware::from_fn(security_headers))
         // Pages, CSV and JSON compress 5–10x; SSE and images are left alone by default.
-        .layer(tower_http::compression::CompressionLayer::new())
+        .layer(tower_http::compression::CompressionLayer::new().quality(tower_http::CompressionLevel::Fastest))
         // The ingestion handler enforces its own 10 MiB limit with a clear message.
         .layer(DefaultBodyLimit::max(crate::ingest::MAX_BODY_BYTES + 1))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))

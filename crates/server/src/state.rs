@@ -17,6 +17,8 @@ pub struct AppState {
     pub mailer: Option<Arc<crate::mail::Mailer>>,
     /// Where people reach the server, for links in emails and webhooks.
     pub base_url: String,
+    /// A fixed retry delay instead of the growing backoff (tests).
+    pub job_retry: Option<chrono::Duration>,
 }
 
 impl AppState {
@@ -28,12 +30,19 @@ impl AppState {
             web: Arc::new(crate::web::WebState::default()),
             mailer: None,
             base_url: "http://127.0.0.1:8080".into(),
+            job_retry: None,
         }
     }
 
     /// The same state sending mail through `mailer`.
     pub fn with_mailer(mut self, mailer: crate::mail::Mailer) -> Self {
         self.mailer = Some(Arc::new(mailer));
+        self
+    }
+
+    /// The same state retrying failed jobs after `delay` (tests need no minutes-long backoff).
+    pub fn with_job_retry(mut self, delay: chrono::Duration) -> Self {
+        self.job_retry = Some(delay);
         self
     }
 

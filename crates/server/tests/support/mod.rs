@@ -329,3 +329,107 @@ impl TestApp {
         }
     }
 }
+
+/// A real SMTP server on localhost that keeps every message it accepts.
+/// With `refuse_first`, the first message is refused with a temporary error.
+pub struct SmtpSink {
+    pub port: u16,
+    pub messages: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    pub attempts: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl SmtpSink {
+    /// Starts the server on a random port.
+    pub async fn start(refuse_first: bool) -> Self {
+        use std::sync::atomic::Ordering;
+        use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let messages = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let attempts = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let (m, a) = (messages.clone(), attempts.clone());
+        tokio::spawn(async move {
+            loop {
+                let Ok((sock, _)) = listener.accept().await else {
+                    return;
+                };
+                let (m, a) = (m.clone(), a.clone());
+                tokio::spawn(async move {
+                    let (r, mut w) = sock.into_split();
+                    let mut r = BufReader::new(r);
+                    let _ = w.write_all(b"220 sink ESMTP\r\n").await;
+                    let mut line = String::new();
+                    loop {
+                        line.clear();
+                        if r.read_line(&mut line).await.unwrap_or(0) == 0 {
+                            return;
+                        }
+                        let cmd = line.trim_end().to_ascii_uppercase();
+                        let reply: &[u8] = if cmd.starts_with("EHLO") || cmd.starts_with("HELO") {
+                            b"250-sink\r\n250 8BITMIME\r\n"
+                        } else if cmd.starts_with("DATA") {
+                            let _ = w.write_all(b"354 go ahead\r\n").await;
+                            let mut data = String::new();
+                            loop {
+                                let mut l = String::new();
+                                if r.read_line(&mut l).await.unwrap_or(0) == 0 {
+                                    return;
+                                }
+                                if l == ".\r\n" {
+                                    break;
+                                }
+                                data.push_str(&l);
+                            }
+                            let n = a.fetch_add(1, Ordering::SeqCst);
+                            if refuse_first && n == 0 {
+                                b"451 try again later\r\n"
+                            } else {
+                                m.lock().unwrap().push(data);
+                                b"250 queued\r\n"
+                            }
+                        } else if cmd.starts_with("QUIT") {
+                            let _ = w.write_all(b"221 bye\r\n").await;
+                            return;
+                        } else {
+                            b"250 ok\r\n"
+                        };
+                        let _ = w.write_all(reply).await;
+                    }
+                });
+            }
+        });
+        SmtpSink {
+            port,
+            messages,
+            attempts,
+        }
+    }
+
+    /// The mailer configuration that sends here.
+    pub fn config(&self) -> quarterdeck_server::mail::SmtpConfig {
+        quarterdeck_server::mail::SmtpConfig {
+            host: "127.0.0.1".into(),
+            port: self.port,
+            security: quarterdeck_server::mail::SmtpSecurity::None,
+            username: None,
+            password: None,
+            from: "Quarterdeck <reports@acme.test>".into(),
+        }
+    }
+
+    /// Waits until `n` messages arrived (or panics after a deadline).
+    pub async fn wait_for(&self, n: usize) -> Vec<String> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while std::time::Instant::now() < deadline {
+            let got = self.messages.lock().unwrap().clone();
+            if got.len() >= n {
+                return got;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!(
+            "the SMTP server got {} of {n} messages",
+            self.messages.lock().unwrap().len()
+        );
+    }
+}

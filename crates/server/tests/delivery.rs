@@ -1,0 +1,626 @@
+//! Reports and delivery through the real server: PDF and XLSX equal to the
+//! API, digests through a real SMTP server (retry after a refusal, exactly
+//! one message), alert rules on crafted scenarios, signed webhooks.
+
+mod support;
+
+use base64::Engine as _;
+use chrono::{Duration, Utc};
+use quarterdeck_domain::Role;
+use quarterdeck_server::AppState;
+use quarterdeck_server::alerts::rules::{Op, Severity, ThresholdRule};
+use quarterdeck_server::alerts::service;
+use quarterdeck_server::mail::Mailer;
+use quarterdeck_store::testing::TestStore;
+use rust_decimal::Decimal;
+use serde_json::{Value, json};
+use support::{Browser, SmtpSink, TestApp};
+
+quarterdeck_store::backend_stories!(
+    pdf_and_workbook_state_what_the_api_says,
+    digest_preview_arrives_with_html_text_chart_and_pdf,
+    a_refused_send_is_retried_and_delivered_once,
+    threshold_rules_fire_once_and_resolve_when_clear,
+    event_rules_fire_on_crafted_scenarios,
+    webhooks_are_signed,
+);
+
+fn money(v: &Value) -> String {
+    let d: Decimal = v.to_string().parse().unwrap();
+    quarterdeck_render::format::money(d, "USD")
+}
+
+async fn api_summary(app: &TestApp, query: &str) -> Value {
+    let r = app
+        .get(
+            &format!("/api/v1/metrics/summary?{query}"),
+            Some(&app.token),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    r.json().await.unwrap()
+}
+
+fn run(cmd: &str, args: &[&str]) -> Option<std::process::Output> {
+    std::process::Command::new(cmd).args(args).output().ok()
+}
+
+async fn pdf_and_workbook_state_what_the_api_says(store: TestStore) {
+    let app = TestApp::spawn(store).await;
+    app.no_mfa_rule().await;
+    app.load_demo(200).await;
+    app.user("exec@acme.test", Role::Executive, None).await;
+    let mut b = app.browser("exec@acme.test").await;
+    let today = Utc::now().date_naive();
+    let from = today - Duration::days(89);
+    let q = format!("from={from}&to={today}&segment=enterprise");
+    let r = b.get(&format!("/report.pdf?{q}")).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "application/pdf");
+    let pdf = r.bytes().await.unwrap();
+    assert!(pdf.starts_with(b"%PDF"));
+    let summary = api_summary(&app, &q).await;
+    let mrr = money(&summary["metrics"]["mrr"]["value"]);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("report.pdf");
+    std::fs::write(&path, &pdf).unwrap();
+    match run("pdftotext", &["-layout", path.to_str().unwrap(), "-"]) {
+        Some(out) if out.status.success() => {
+            let text = String::from_utf8_lossy(&out.stdout);
+            assert!(
+                text.contains("segment: enterprise"),
+                "filters on the report"
+            );
+            assert!(
+                text.contains(&from.format("%b %-d").to_string()),
+                "period on the report"
+            );
+            assert!(text.contains(&mrr), "MRR {mrr} as the API says");
+            assert!(text.contains("Page 1 of"));
+        }
+        _ => println!("SKIPPED: pdftotext (poppler-utils) is not installed"),
+    }
+    // A picture of the first page, to look at.
+    let artifacts =
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/report-artifacts");
+    std::fs::create_dir_all(&artifacts).unwrap();
+    let _ = run(
+        "pdftoppm",
+        &[
+            "-r",
+            "60",
+            "-png",
+            path.to_str().unwrap(),
+            artifacts.join("report").to_str().unwrap(),
+        ],
+    );
+
+    let r = b.get(&format!("/report.xlsx?{q}")).await;
+    assert_eq!(r.status(), 200);
+    let xlsx = r.bytes().await.unwrap();
+    use calamine::{DataType, Reader, Xlsx};
+    let mut wb: Xlsx<_> = Xlsx::new(std::io::Cursor::new(xlsx.to_vec())).unwrap();
+    let names = wb.sheet_names();
+    assert_eq!(names[0], "About");
+    let kpis = wb.worksheet_range("KPIs").unwrap();
+    let cells: Vec<String> = kpis
+        .rows()
+        .flat_map(|r| r.iter().map(|c| c.to_string()))
+        .collect();
+    assert!(cells.contains(&mrr), "KPIs sheet has MRR {mrr}: {cells:?}");
+    let movements = wb.worksheet_range(&names[2]).unwrap();
+    let api: Value = app
+        .get(
+            &format!("/api/v1/metrics/movements?{q}&interval=month"),
+            Some(&app.token),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let last = api["buckets"].as_array().unwrap().last().unwrap().clone();
+    let end: f64 = last["mrr_end"].to_string().parse().unwrap();
+    let sheet_end = movements
+        .rows()
+        .next_back()
+        .unwrap()
+        .last()
+        .unwrap()
+        .get_float()
+        .unwrap();
+    assert!((sheet_end - end).abs() < 0.005, "{sheet_end} vs {end}");
+    // The API serves the same document with a read token.
+    let r = app
+        .get(
+            &format!("/api/v1/reports/executive.pdf?{q}"),
+            Some(&app.read_token),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let r = app
+        .get("/api/v1/reports/executive.pdf", Some(&app.ingest_token))
+        .await;
+    assert_eq!(r.status(), 403);
+    let audit = app.store.store.list_audit(app.tenant.id, 50).await.unwrap();
+    assert!(
+        audit.iter().any(|e| e.action == "export.pdf")
+            && audit.iter().any(|e| e.action == "export.xlsx")
+    );
+}
+
+/// The MIME parts of a message: (headers, decoded body).
+fn parts(message: &str) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    for chunk in message.split("\r\n--") {
+        let Some((head, body)) = chunk.split_once("\r\n\r\n") else {
+            continue;
+        };
+        let lower = head.to_ascii_lowercase();
+        if !lower.contains("content-type:") || lower.contains("multipart/") {
+            continue;
+        }
+        let body = body.trim_end_matches(['\r', '\n', '-']);
+        let decoded = if lower.contains("base64") {
+            base64::engine::general_purpose::STANDARD
+                .decode(body.replace(['\r', '\n'], ""))
+                .unwrap_or_default()
+        } else if lower.contains("quoted-printable") {
+            quoted_printable(body)
+        } else {
+            body.as_bytes().to_vec()
+        };
+        out.push((lower, decoded));
+    }
+    out
+}
+
+fn quoted_printable(s: &str) -> Vec<u8> {
+    let s = s.replace("=\r\n", "");
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'='
+            && i + 2 < b.len()
+            && let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16)
+        {
+            out.push(v);
+            i += 3;
+            continue;
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    out
+}
+
+async fn digest_app(store: TestStore, sink: &SmtpSink) -> TestApp {
+    let mailer = Mailer::new(&sink.config()).unwrap();
+    let app = TestApp::spawn_with(store, |s| {
+        s.with_mailer(mailer)
+            .with_job_retry(Duration::milliseconds(300))
+    })
+    .await;
+    app.no_mfa_rule().await;
+    app.load_demo(150).await;
+    app.user("exec@acme.test", Role::Executive, None).await;
+    app
+}
+
+async fn subscribe_and_preview(b: &mut Browser) {
+    let csrf = b.csrf("/account/digest").await;
+    let r = b
+        .post(
+            "/account/digest",
+            &[
+                ("csrf", &csrf),
+                ("cadence", "weekly"),
+                ("weekday", "1"),
+                ("monthday", "1"),
+                ("hour", "8"),
+                ("time_zone", "Europe/Berlin"),
+            ],
+        )
+        .await;
+    assert!(r.text().await.unwrap().contains("Saved."));
+    let r = b.post("/account/digest/preview", &[("csrf", &csrf)]).await;
+    assert!(r.text().await.unwrap().contains("A preview is on its way"));
+}
+
+async fn digest_preview_arrives_with_html_text_chart_and_pdf(store: TestStore) {
+    let sink = SmtpSink::start(false).await;
+    let app = digest_app(store, &sink).await;
+    let mut b = app.browser("exec@acme.test").await;
+    subscribe_and_preview(&mut b).await;
+    let message = sink.wait_for(1).await.remove(0);
+    assert!(message.contains("Message-ID: <"));
+    assert!(message.contains("To: exec@acme.test"));
+    let ps = parts(&message);
+    let find = |kind: &str| {
+        ps.iter()
+            .find(|(h, _)| h.contains(kind))
+            .unwrap_or_else(|| panic!("no {kind} part"))
+    };
+    let text = String::from_utf8(find("text/plain").1.clone()).unwrap();
+    let html = String::from_utf8(find("text/html").1.clone()).unwrap();
+    let png = &find("image/png").1;
+    let pdf = &find("application/pdf").1;
+    assert!(png.starts_with(b"\x89PNG"));
+    assert!(find("image/png").0.contains("content-id: <mrr-chart>"));
+    assert!(pdf.starts_with(b"%PDF"));
+    assert!(html.contains("cid:mrr-chart"));
+    // The digest's MRR is the API's for the week that ended yesterday.
+    let today = Utc::now().date_naive();
+    let (from, to) = (today - Duration::days(7), today - Duration::days(1));
+    let summary = api_summary(&app, &format!("from={from}&to={to}")).await;
+    let mrr = money(&summary["metrics"]["mrr"]["value"]);
+    assert!(text.contains(&format!("MRR: {mrr}")), "{text}");
+    assert!(html.contains(&mrr));
+    let unsubscribe = text
+        .split("Unsubscribe: ")
+        .nth(1)
+        .and_then(|t| t.lines().next())
+        .unwrap()
+        .to_string();
+    let path = unsubscribe
+        .trim()
+        .trim_start_matches("http://127.0.0.1:8080")
+        .to_string();
+    let mut anon = Browser::new(&app.base);
+    assert!(anon.page(&path).await.contains("Unsubscribe"));
+    assert!(
+        anon.post(&path, &[])
+            .await
+            .text()
+            .await
+            .unwrap()
+            .contains("Unsubscribed")
+    );
+    assert!(app.store.store.all_digests().await.unwrap().is_empty());
+    let sent = app
+        .store
+        .store
+        .list_deliveries(app.tenant.id, 10)
+        .await
+        .unwrap();
+    assert_eq!(sent[0].outcome, "sent");
+    assert!(sent[0].message_id.is_some());
+}
+
+async fn a_refused_send_is_retried_and_delivered_once(store: TestStore) {
+    let sink = SmtpSink::start(true).await;
+    let app = digest_app(store, &sink).await;
+    let mut b = app.browser("exec@acme.test").await;
+    subscribe_and_preview(&mut b).await;
+    let got = sink.wait_for(1).await;
+    // Give a wrongly repeated job time to show itself.
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    assert_eq!(
+        sink.messages.lock().unwrap().len(),
+        1,
+        "exactly one message"
+    );
+    assert_eq!(
+        sink.attempts.load(std::sync::atomic::Ordering::SeqCst),
+        2,
+        "refused once, then accepted"
+    );
+    assert!(!got[0].is_empty());
+    let outcomes: Vec<String> = app
+        .store
+        .store
+        .list_deliveries(app.tenant.id, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|d| d.outcome)
+        .collect();
+    assert_eq!(outcomes, vec!["sent".to_string(), "failed".to_string()]);
+}
+
+/// Ingests customers and subscription events through the API.
+async fn ingest(app: &TestApp, customers: Value, events: Value) {
+    assert_eq!(
+        app.post("customers", &app.token, &customers).await.status(),
+        200
+    );
+    assert_eq!(
+        app.post("subscription-events", &app.token, &events)
+            .await
+            .status(),
+        200
+    );
+}
+
+fn start(id: &str, day: chrono::NaiveDate, amount: &str) -> Value {
+    json!({"id": format!("{id}-s{day}"), "customer_id": id, "subscription_id": format!("{id}-sub"), "type": "start",
+           "effective_at": day.to_string(), "plan": "pro", "currency": "USD", "amount": amount, "interval": "month"})
+}
+
+fn change(id: &str, day: chrono::NaiveDate, amount: &str) -> Value {
+    json!({"id": format!("{id}-c{day}"), "customer_id": id, "subscription_id": format!("{id}-sub"), "type": "change",
+           "effective_at": day.to_string(), "plan": "pro", "currency": "USD", "amount": amount, "interval": "month"})
+}
+
+fn cancel(id: &str, day: chrono::NaiveDate) -> Value {
+    json!({"id": format!("{id}-x{day}"), "customer_id": id, "subscription_id": format!("{id}-sub"), "type": "cancel", "effective_at": day.to_string()})
+}
+
+async fn threshold_rules_fire_once_and_resolve_when_clear(store: TestStore) {
+    let app = TestApp::spawn(store).await;
+    let state = AppState::new(app.store.store.clone());
+    let today = Utc::now().date_naive();
+    let month_start = chrono::Datelike::with_day(&today, 1).unwrap();
+    let long_ago = month_start - Duration::days(60);
+    // Two customers paying before this month; one cancels this month: churn 50 %.
+    ingest(
+        &app,
+        json!([{"id": "a", "name": "A"}, {"id": "b", "name": "B"}]),
+        json!([
+            start("a", long_ago, "100"),
+            start("b", long_ago, "100"),
+            cancel("b", month_start)
+        ]),
+    )
+    .await;
+    let rule = |value: &str| ThresholdRule {
+        id: "churn".into(),
+        name: "Monthly churn above threshold".into(),
+        metric: "customer_churn_rate".into(),
+        op: Op::Above,
+        value: value.parse().unwrap(),
+        relative: false,
+        for_days: 0,
+        filter: Default::default(),
+        severity: Severity::Warning,
+    };
+    let s = app.store.store.as_ref();
+    s.set_config(
+        app.tenant.id,
+        service::RULES,
+        &serde_json::to_string(&[rule("0.3")]).unwrap(),
+    )
+    .await
+    .unwrap();
+    let tenant = s.tenant_by_id(app.tenant.id).await.unwrap().unwrap();
+    // The server's own worker may evaluate at the same time: look at the store.
+    let open_keys = || async {
+        s.list_alerts(app.tenant.id, true, 100)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|a| a.key)
+            .collect::<Vec<_>>()
+    };
+    service::evaluate(&state, &tenant).await.unwrap();
+    service::evaluate(&state, &tenant).await.unwrap();
+    let keys = open_keys().await;
+    assert_eq!(
+        keys.iter().filter(|k| *k == "threshold:churn").count(),
+        1,
+        "one alert, de-duplicated: {keys:?}"
+    );
+    // A relative rule: MRR down more than 5 % against the span before.
+    let relative = ThresholdRule {
+        id: "mrr-down".into(),
+        name: "MRR down".into(),
+        metric: "mrr".into(),
+        op: Op::Below,
+        value: "0.05".parse().unwrap(),
+        relative: true,
+        ..rule("0")
+    };
+    s.set_config(
+        app.tenant.id,
+        service::RULES,
+        &serde_json::to_string(&[rule("0.3"), relative]).unwrap(),
+    )
+    .await
+    .unwrap();
+    service::evaluate(&state, &tenant).await.unwrap();
+    assert!(
+        open_keys()
+            .await
+            .contains(&"threshold:mrr-down".to_string()),
+        "MRR halved"
+    );
+    // "For N days": the churn cannot have held for 40 days (this month is younger).
+    let slow = ThresholdRule {
+        id: "slow".into(),
+        for_days: 40,
+        ..rule("0.3")
+    };
+    s.set_config(
+        app.tenant.id,
+        service::RULES,
+        &serde_json::to_string(&[slow]).unwrap(),
+    )
+    .await
+    .unwrap();
+    service::evaluate(&state, &tenant).await.unwrap();
+    // The slow rule has not held long enough, and the old rules are gone: nothing open.
+    let keys = open_keys().await;
+    assert!(
+        keys.iter().all(|k| !k.starts_with("threshold:")),
+        "{keys:?}"
+    );
+    let all = s.list_alerts(app.tenant.id, false, 100).await.unwrap();
+    assert!(
+        all.iter()
+            .filter(|a| a.key.starts_with("threshold:"))
+            .all(|a| a.state == "resolved" && a.resolved_at.is_some())
+    );
+}
+
+async fn event_rules_fire_on_crafted_scenarios(store: TestStore) {
+    let app = TestApp::spawn(store).await;
+    let state = AppState::new(app.store.store.clone());
+    let today = Utc::now().date_naive();
+    let d = |n: i64| today - Duration::days(n);
+    let mut customers = vec![
+        json!({"id": "big", "name": "Big Co"}),
+        json!({"id": "grow", "name": "Grow Co"}),
+    ];
+    let mut events = vec![
+        start("big", d(400), "10000"),
+        cancel("big", d(2)),
+        start("grow", d(400), "1000"),
+        change("grow", d(1), "3000"),
+    ];
+    // Twenty steady customers for a year, five of whom churn this month: a spike.
+    for i in 0..20 {
+        let id = format!("s{i}");
+        customers.push(json!({"id": id, "name": format!("Steady {i}")}));
+        events.push(start(&id, d(400), "100"));
+        if i < 5 {
+            events.push(cancel(&id, today));
+        }
+    }
+    ingest(&app, json!(customers), json!(events)).await;
+    let tenant = app
+        .store
+        .store
+        .tenant_by_id(app.tenant.id)
+        .await
+        .unwrap()
+        .unwrap();
+    // The ingest already queued an evaluation (the server's worker may have run it).
+    service::evaluate(&state, &tenant).await.unwrap();
+    let open = app
+        .store
+        .store
+        .list_alerts(app.tenant.id, true, 100)
+        .await
+        .unwrap();
+    let keys: Vec<&str> = open.iter().map(|a| a.key.as_str()).collect();
+    assert!(
+        keys.contains(&format!("large_account_churned:big:{}", d(2)).as_str()),
+        "{keys:?}"
+    );
+    assert!(
+        keys.contains(&format!("unexpected_churn:big:{}", d(2)).as_str()),
+        "{keys:?}"
+    );
+    assert!(
+        keys.contains(&format!("major_expansion:grow:{}", d(1)).as_str()),
+        "{keys:?}"
+    );
+    assert!(
+        keys.iter().any(|k| k.starts_with("churn_spike:")),
+        "{keys:?}"
+    );
+    let big = open
+        .iter()
+        .find(|a| a.key.starts_with("large_account"))
+        .unwrap();
+    assert_eq!(big.severity, "critical");
+    let detail: Value = serde_json::from_str(&big.detail).unwrap();
+    assert_eq!(
+        detail["customer_id"], "big",
+        "stored with what triggered it"
+    );
+    // Evaluating again opens nothing new; with a one-day look-back the old events clear.
+    let s = app.store.store.as_ref();
+    service::evaluate(&state, &tenant).await.unwrap();
+    assert_eq!(
+        s.list_alerts(app.tenant.id, false, 100)
+            .await
+            .unwrap()
+            .iter()
+            .filter(|a| a.key.contains(":big:"))
+            .count(),
+        2
+    );
+    s.set_config(app.tenant.id, service::EVENTS, &json!({"large_account_arr": "100000", "major_expansion_share": "0.5", "major_expansion_min": "1000", "lookback_days": 1}).to_string()).await.unwrap();
+    service::evaluate(&state, &tenant).await.unwrap();
+    let still: Vec<String> = s
+        .list_alerts(app.tenant.id, true, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| a.key)
+        .collect();
+    assert!(
+        still
+            .iter()
+            .all(|k| !k.contains(":big:") && !k.contains(":grow:")),
+        "cleared events resolve: {still:?}"
+    );
+}
+
+async fn webhooks_are_signed(store: TestStore) {
+    use axum::routing::post;
+    let received = std::sync::Arc::new(std::sync::Mutex::new(Vec::<(
+        axum::http::HeaderMap,
+        Vec<u8>,
+    )>::new()));
+    let keep = received.clone();
+    let receiver = axum::Router::new().route(
+        "/hook",
+        post(
+            move |headers: axum::http::HeaderMap, body: axum::body::Bytes| {
+                let keep = keep.clone();
+                async move {
+                    keep.lock().unwrap().push((headers, body.to_vec()));
+                    "ok"
+                }
+            },
+        ),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let hook_url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, receiver).await.unwrap() });
+
+    let app = TestApp::spawn(store).await;
+    let s = app.store.store.as_ref();
+    let secret = "whsec-test-secret";
+    s.set_config(
+        app.tenant.id,
+        service::WEBHOOKS,
+        &json!([{"id": "w1", "url": hook_url, "secret": secret}]).to_string(),
+    )
+    .await
+    .unwrap();
+    let today = Utc::now().date_naive();
+    // A large account churns: the ingest queues an evaluation, which queues the webhook.
+    ingest(
+        &app,
+        json!([{"id": "big", "name": "Big Co"}]),
+        json!([
+            start("big", today - Duration::days(400), "20000"),
+            cancel("big", today)
+        ]),
+    )
+    .await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while received.lock().unwrap().is_empty() && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let (headers, body) = received
+        .lock()
+        .unwrap()
+        .first()
+        .cloned()
+        .expect("the webhook was called");
+    let ts: i64 = headers["x-quarterdeck-timestamp"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let sig = headers["x-quarterdeck-signature"].to_str().unwrap();
+    // Verify as a receiver would: HMAC-SHA256 over "timestamp.body".
+    use hmac::{Hmac, KeyInit, Mac};
+    let mut mac = <Hmac<sha2::Sha256> as KeyInit>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(format!("{ts}.").as_bytes());
+    mac.update(&body);
+    assert_eq!(
+        sig,
+        format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+    );
+    let json: Value = serde_json::from_slice(&body).unwrap();
+    assert!(
+        json["text"].as_str().unwrap().contains("Big Co"),
+        "Slack-compatible text"
+    );
+    assert_eq!(json["alert"]["severity"], "critical");
+}
