@@ -64,9 +64,6 @@ pub struct TenantOptions {
     /// Gross margin used when the tenant has no cost data (metrics.md default 0.80).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gross_margin: Option<rust_decimal::Decimal>,
-    /// Targets per KPI (absent: the defaults of `Target::default_for`).
-    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
-    pub targets: std::collections::BTreeMap<String, Target>,
     /// Roles that must use MFA (absent: admin and executive).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mfa_roles: Option<Vec<Role>>,
@@ -84,14 +81,6 @@ impl TenantOptions {
             Some(roles) => roles.contains(&role),
             None => Role::MFA_BY_DEFAULT.contains(&role),
         }
-    }
-
-    /// The target for a KPI: the tenant's own, else the built-in one.
-    pub fn target_for(&self, metric: &str) -> Option<Target> {
-        self.targets
-            .get(metric)
-            .copied()
-            .or_else(|| Target::default_for(metric))
     }
 
     /// The stored form.

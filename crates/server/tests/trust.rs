@@ -28,6 +28,7 @@ quarterdeck_store::backend_stories!(
     another_tenants_ids_are_404_everywhere,
     random_ids_never_reach_another_tenant,
     customer_names_are_escaped,
+    kpi_targets_set_in_settings_colour_the_cards,
 );
 
 async fn anonymous_visitors_go_to_login(store: TestStore) {
@@ -843,4 +844,37 @@ async fn customer_names_are_escaped(store: TestStore) {
             .await
             .contains("&lt;script&gt;alert(1)&lt;/script&gt;")
     );
+}
+
+async fn kpi_targets_set_in_settings_colour_the_cards(store: TestStore) {
+    let app = TestApp::spawn(store).await;
+    app.no_mfa_rule().await;
+    app.load_demo(100).await;
+    app.user("boss@acme.test", Role::Admin, None).await;
+    let mut b = app.browser("boss@acme.test").await;
+    let csrf = b.csrf("/admin/settings").await;
+    // An unreachable MRR target: the card must say so in words, not colour alone.
+    let r = b
+        .post(
+            "/admin/settings/targets",
+            &[
+                ("csrf", &csrf),
+                ("mrr_good", "999999999"),
+                ("mrr_bad", "999999998"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let page = b.page("/?range=last_12_months").await;
+    let card = between(&page, "id=\"kpi-mrr\"", "</article>").unwrap();
+    assert!(card.contains("Off target"), "{card}");
+    let bad = b
+        .post(
+            "/admin/settings/targets",
+            &[("csrf", &csrf), ("mrr_good", "abc"), ("mrr_bad", "1")],
+        )
+        .await;
+    assert!(bad.text().await.unwrap().contains("as numbers"));
+    let audit = app.store.store.list_audit(app.tenant.id, 50).await.unwrap();
+    assert!(audit.iter().any(|e| e.action == "settings.targets"));
 }

@@ -372,7 +372,6 @@ async fn tenant_settings_update(t: TestStore) {
         delinquency_days: Some(30),
         gross_margin: Some("0.65".parse().unwrap()),
         mfa_roles: Some(vec![quarterdeck_domain::Role::Admin]),
-        targets: Default::default(),
     };
     let updated = store
         .update_tenant(

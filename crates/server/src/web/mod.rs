@@ -74,6 +74,8 @@ pub struct NavLink {
     pub href: String,
     pub label: &'static str,
     pub current: bool,
+    /// A count shown next to the label (open alerts).
+    pub badge: Option<String>,
 }
 
 /// What every signed-in page shows around its content.
@@ -137,6 +139,7 @@ impl Chrome {
                 href: format!("{href}{query}"),
                 label,
                 current: *href == path || (*href != "/" && path.starts_with(href)),
+                badge: None,
             })
             .collect();
         let admin_nav = WORKSPACE
@@ -147,6 +150,7 @@ impl Chrome {
                 href: href.to_string(),
                 label,
                 current: *href == path,
+                badge: None,
             })
             .collect();
         Self {
@@ -161,6 +165,21 @@ impl Chrome {
             shared: None,
             flash: None,
             live: "1",
+        }
+    }
+}
+
+impl Chrome {
+    /// Shows the number of open alerts on the Alerts link.
+    pub fn set_open_alerts(&mut self, n: usize) {
+        if n > 0
+            && let Some(link) = self.admin_nav.iter_mut().find(|l| l.href == "/alerts")
+        {
+            link.badge = Some(if n >= 100 {
+                "99+".into()
+            } else {
+                n.to_string()
+            });
         }
     }
 }

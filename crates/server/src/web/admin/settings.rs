@@ -12,8 +12,26 @@ use quarterdeck_domain::{Permission, Role};
 use std::collections::HashMap;
 
 pub(super) fn routes() -> Router<AppState> {
-    Router::new().route("/admin/settings", get(show).post(save))
+    Router::new()
+        .route("/admin/settings", get(show).post(save))
+        .route("/admin/settings/targets", axum::routing::post(save_targets))
 }
+
+/// KPIs that take a target, with how their values are written.
+const TARGET_METRICS: [(&str, &str); 9] = [
+    ("mrr", "MRR (money)"),
+    ("net_new_mrr", "Net new MRR (money)"),
+    (
+        "customer_churn_rate",
+        "Customer churn rate (fraction, lower is better)",
+    ),
+    ("nrr", "NRR, 12 months (fraction)"),
+    ("grr", "GRR, 12 months (fraction)"),
+    ("gross_margin", "Gross margin (fraction)"),
+    ("quick_ratio", "Quick ratio"),
+    ("ltv", "LTV (money)"),
+    ("ar_overdue", "AR overdue (money, lower is better)"),
+];
 
 #[derive(Template)]
 #[template(path = "admin_settings.html")]
@@ -26,11 +44,33 @@ struct SettingsPage {
     delinquency_days: String,
     gross_margin: String,
     mfa_roles: Vec<(&'static str, bool)>,
+    /// (metric, label, good, bad) for the targets form.
+    targets: Vec<(&'static str, &'static str, String, String)>,
     message: Option<String>,
 }
 
-fn page(viewer: &Viewer, message: Option<String>) -> Result<Response, PageError> {
+async fn page(
+    state: &AppState,
+    viewer: &Viewer,
+    message: Option<String>,
+) -> Result<Response, PageError> {
     let grant = viewer.grant(Permission::ManageSettings)?;
+    let own = crate::web::pages::targets_of(state, grant.tenant().id).await?;
+    let targets = TARGET_METRICS
+        .iter()
+        .map(|(m, label)| {
+            let t = own
+                .get(*m)
+                .copied()
+                .or_else(|| quarterdeck_domain::tenancy::Target::default_for(m));
+            (
+                *m,
+                *label,
+                t.map(|t| t.good.to_string()).unwrap_or_default(),
+                t.map(|t| t.bad.to_string()).unwrap_or_default(),
+            )
+        })
+        .collect();
     let t = grant.tenant();
     let mut chrome = Chrome::new(viewer, "Settings", "/admin/settings", "");
     if message.is_none() {
@@ -52,6 +92,7 @@ fn page(viewer: &Viewer, message: Option<String>) -> Result<Response, PageError>
             .gross_margin
             .map(|m| m.to_string())
             .unwrap_or_default(),
+        targets,
         mfa_roles: Role::ALL
             .iter()
             .map(|r| (r.as_str(), t.options.mfa_required_for(*r)))
@@ -61,8 +102,8 @@ fn page(viewer: &Viewer, message: Option<String>) -> Result<Response, PageError>
     Ok(Html(page.render()?).into_response())
 }
 
-async fn show(viewer: Viewer) -> Result<Response, PageError> {
-    page(&viewer, None)
+async fn show(State(state): State<AppState>, viewer: Viewer) -> Result<Response, PageError> {
+    page(&state, &viewer, None).await
 }
 
 async fn save(
@@ -79,11 +120,13 @@ async fn save(
             Ok(d) => Some(d),
             Err(_) => {
                 return page(
+                    &state,
                     &viewer,
                     Some(format!(
                         "Delinquency days must be a whole number of days, not `{d}`."
                     )),
-                );
+                )
+                .await;
             }
         },
     };
@@ -91,9 +134,11 @@ async fn save(
         Some(Ok(m)) => Some(m),
         Some(Err(_)) => {
             return page(
+                &state,
                 &viewer,
                 Some("The fiscal year start is a month from 1 to 12.".into()),
-            );
+            )
+            .await;
         }
         None => None,
     };
@@ -120,7 +165,53 @@ async fn save(
     .await
     {
         Ok(_) => Ok(Redirect::to("/admin/settings").into_response()),
-        Err(AdminError::Invalid(m)) => page(&viewer, Some(m)),
+        Err(AdminError::Invalid(m)) => page(&state, &viewer, Some(m)).await,
         Err(AdminError::Store(e)) => Err(e.into()),
     }
+}
+
+async fn save_targets(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Form(form): Form<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    let grant = viewer.grant(Permission::ManageSettings)?;
+    viewer.check_csrf(form.get("csrf").map_or("", String::as_str))?;
+    let mut targets = std::collections::BTreeMap::new();
+    for (m, label) in TARGET_METRICS {
+        let get = |k: &str| {
+            form.get(&format!("{m}_{k}"))
+                .map(|v| v.trim().to_string())
+                .unwrap_or_default()
+        };
+        let (good, bad) = (get("good"), get("bad"));
+        if good.is_empty() && bad.is_empty() {
+            continue;
+        }
+        let (Ok(good), Ok(bad)) = (good.parse(), bad.parse()) else {
+            return page(&state, &viewer, Some(format!("{label}: give both the on-target and the off-target value as numbers, or neither."))).await;
+        };
+        if good == bad {
+            return page(&state, &viewer, Some(format!("{label}: the two values must differ (which one is higher says which way is good)."))).await;
+        }
+        targets.insert(
+            m.to_string(),
+            quarterdeck_domain::tenancy::Target { good, bad },
+        );
+    }
+    let json = serde_json::to_string(&targets).expect("targets serialise");
+    state
+        .store
+        .set_config(grant.tenant().id, crate::web::pages::TARGETS, &json)
+        .await?;
+    crate::audit::record(
+        state.store.as_ref(),
+        Some(grant.tenant().id),
+        &viewer.actor(),
+        "settings.targets",
+        None,
+        Some(json),
+    )
+    .await?;
+    Ok(Redirect::to("/admin/settings").into_response())
 }

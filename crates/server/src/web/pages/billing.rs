@@ -102,7 +102,7 @@ pub async fn render(
             m,
             l,
             &[],
-            view.tenant.options.target_for(m).as_ref(),
+            view.target(m).as_ref(),
             None,
         )
     })

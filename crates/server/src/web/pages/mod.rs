@@ -23,7 +23,7 @@ use axum::extract::Query;
 use axum::response::Response;
 use axum::routing::get;
 use quarterdeck_store::{ShareLink, Tenant};
-pub use view::{Audience, View};
+pub use view::{Audience, TARGETS, View, targets_of};
 
 type Pairs = Query<Vec<(String, String)>>;
 

@@ -80,7 +80,7 @@ pub async fn render(
     ]
     .iter()
     .map(|(m, l)| {
-        let target = view.tenant.options.target_for(m);
+        let target = view.target(m);
         let href = m
             .contains("churn")
             .then(|| view.link("/movements", &[("kind", "churn".into())]))

@@ -154,7 +154,7 @@ pub async fn render(
                 "nrr" | "ltv" => link("/retention", &[]),
                 _ => link("/billing", &[]),
             };
-            let target = view.tenant.options.target_for(metric);
+            let target = view.target(metric);
             let mut k = card(
                 &Cards {
                     summary: s,
@@ -187,7 +187,7 @@ pub async fn render(
         .iter()
         .any(|m| dec(&s["metrics"][m]["value"]).is_some_and(|v| !v.is_zero()));
     if has_billing {
-        let target = view.tenant.options.target_for("ar_overdue");
+        let target = view.target("ar_overdue");
         let href = link("/billing", &[]);
         let mut k = card(
             &Cards {

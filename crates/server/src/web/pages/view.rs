@@ -8,6 +8,7 @@ use crate::metrics::MetricQuery;
 use crate::web::{Chrome, PageError, Viewer};
 use chrono::{NaiveDate, Utc};
 use quarterdeck_domain::Permission;
+use quarterdeck_domain::tenancy::Target;
 use quarterdeck_store::Tenant;
 use std::collections::BTreeSet;
 
@@ -43,6 +44,8 @@ pub struct View {
     pub may_share: bool,
     /// Who is looking, for the audit log of exports.
     pub actor: crate::audit::Actor,
+    /// KPI targets set in Settings (others fall back to the built-in ones).
+    pub targets: std::collections::BTreeMap<String, Target>,
 }
 
 impl View {
@@ -91,10 +94,16 @@ impl View {
             query.filter.csm = Some(BTreeSet::from([csm.clone()]));
         }
         let engine = state.engines.read(&tenant).await?;
+        let targets = targets_of(state, tenant.id).await?;
+        let open_alerts = state.store.list_alerts(tenant.id, true, 100).await?.len();
         let controls = controls.with_values(engine.ledger.filter_values(), only_csm.is_some());
         let qs = controls.query_string();
         let (chrome, links) = match &audience {
-            Audience::Member(viewer) => (Chrome::new(viewer, title, path, &qs), true),
+            Audience::Member(viewer) => {
+                let mut chrome = Chrome::new(viewer, title, path, &qs);
+                chrome.set_open_alerts(open_alerts);
+                (chrome, true)
+            }
             Audience::Shared { expires, .. } => {
                 let mut chrome = Chrome::new(&shared_signed_in(&tenant), title, path, &qs);
                 chrome.shared = Some(expires.clone());
@@ -118,7 +127,16 @@ impl View {
             may_export,
             may_share,
             actor,
+            targets,
         })
+    }
+
+    /// The target of a KPI: the tenant's own, else the built-in one.
+    pub fn target(&self, metric: &str) -> Option<Target> {
+        self.targets
+            .get(metric)
+            .copied()
+            .or_else(|| Target::default_for(metric))
     }
 
     /// `href` with the view's query kept, or `None` on a share link.
@@ -140,4 +158,20 @@ fn shared_signed_in(tenant: &Tenant) -> crate::web::SignedIn {
         session_hash: String::new(),
         ip: String::new(),
     }
+}
+
+/// Config name of the KPI targets (not a metric setting: no engine rebuild).
+pub const TARGETS: &str = "kpi_targets";
+
+/// The tenant's KPI targets.
+pub async fn targets_of(
+    state: &AppState,
+    tenant: quarterdeck_store::TenantId,
+) -> Result<std::collections::BTreeMap<String, Target>, PageError> {
+    Ok(state
+        .store
+        .get_config(tenant, TARGETS)
+        .await?
+        .and_then(|v| serde_json::from_str(&v).ok())
+        .unwrap_or_default())
 }
