@@ -25,6 +25,10 @@ pub fn router(state: AppState) -> Router {
         .merge(api::routes())
         .merge(crate::web::routes())
         .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::web::forget_principals_after_posts,
+        ))
         .with_state(state)
         .layer(axum::middleware::from_fn(crate::web::same_origin_only))
         .layer(axum::middleware::from_fn(security_headers))

@@ -38,6 +38,8 @@ pub struct WebState {
     pub throttle: LoginThrottle,
     /// Session lifetimes.
     pub policy: SessionPolicy,
+    /// Recently seen signed-in principals.
+    pub principals: session::PrincipalCache,
     /// Computed page data by view and data version.
     pub memo: pages::PageMemo,
     /// New-data announcements for live pages.
@@ -270,4 +272,19 @@ pub fn safe_next(next: &str) -> Option<&str> {
 pub struct CsrfForm {
     /// The session's anti-forgery token.
     pub csrf: String,
+}
+
+/// Forgets remembered principals after every browser-side POST: sign-out,
+/// role, password, MFA and settings changes all arrive that way.
+pub async fn forget_principals_after_posts(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let post = req.method() == Method::POST && !req.uri().path().starts_with("/api/");
+    let res = next.run(req).await;
+    if post {
+        state.web.principals.clear();
+    }
+    res
 }

@@ -140,6 +140,12 @@ impl FromRequestParts<AppState> for SignedIn {
         let need_login = || PageError::NeedLogin { next: next.clone() };
         let cookie = cookies::get(&parts.headers, SESSION_COOKIE).ok_or_else(need_login)?;
         let hash = hash_token(cookie);
+        if let Some((mut who, session)) = state.web.principals.get(&hash)
+            && !state.web.policy.expired(&session, Utc::now())
+        {
+            who.ip = client_ip(parts);
+            return Ok(who);
+        }
         let store = state.store.as_ref();
         let session = store.session_by_hash(&hash).await?.ok_or_else(need_login)?;
         let now = Utc::now();
@@ -157,17 +163,19 @@ impl FromRequestParts<AppState> for SignedIn {
             store.delete_session(&hash).await?;
             return Err(need_login());
         };
-        Ok(SignedIn {
+        let who = SignedIn {
             tenant,
             user_id: session.user_id,
             email: member.email,
             role: member.role,
             csm: member.csm,
             mfa_enabled: member.mfa_enabled,
-            csrf: session.csrf,
+            csrf: session.csrf.clone(),
             session_hash: hash,
             ip: client_ip(parts),
-        })
+        };
+        state.web.principals.put(&who, session);
+        Ok(who)
     }
 }
 
@@ -247,5 +255,45 @@ impl Viewer {
         self.role
             .only_own_accounts()
             .then(|| self.csm.as_deref().unwrap_or("\u{0}no csm name set"))
+    }
+}
+
+/// Signed-in principals remembered for a few seconds, so a dashboard under
+/// load does not read the session, membership and tenant on every request.
+/// Anything that changes who someone is (sign-out, role, password, MFA,
+/// membership, settings) clears it on this process; other replicas see the
+/// change within `PRINCIPAL_TTL`.
+#[derive(Debug, Default)]
+pub struct PrincipalCache {
+    entries: std::sync::Mutex<
+        std::collections::HashMap<String, (std::time::Instant, SignedIn, Session)>,
+    >,
+}
+
+/// How long a remembered principal is trusted.
+const PRINCIPAL_TTL: std::time::Duration = std::time::Duration::from_secs(5);
+
+impl PrincipalCache {
+    fn get(&self, hash: &str) -> Option<(SignedIn, Session)> {
+        let map = self.entries.lock().expect("principal cache lock");
+        map.get(hash)
+            .filter(|(at, _, _)| at.elapsed() < PRINCIPAL_TTL)
+            .map(|(_, who, session)| (who.clone(), session.clone()))
+    }
+
+    fn put(&self, who: &SignedIn, session: Session) {
+        let mut map = self.entries.lock().expect("principal cache lock");
+        if map.len() > 10_000 {
+            map.retain(|_, (at, _, _)| at.elapsed() < PRINCIPAL_TTL);
+        }
+        map.insert(
+            who.session_hash.clone(),
+            (std::time::Instant::now(), who.clone(), session),
+        );
+    }
+
+    /// Forgets everyone (after any change to users, roles, sessions or settings).
+    pub fn clear(&self) {
+        self.entries.lock().expect("principal cache lock").clear();
     }
 }
