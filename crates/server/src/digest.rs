@@ -14,6 +14,12 @@ use quarterdeck_render::report::ReportKpi;
 use quarterdeck_store::{DigestSubscription, NewDelivery, Tenant};
 use sha2::Sha256;
 
+/// Composed digest content by tenant, data version, cadence, period and restriction.
+type DigestContent = std::sync::Arc<(Vec<ReportKpi>, Vec<u8>, Vec<u8>, (String, String))>;
+static DIGEST_MEMO: std::sync::LazyLock<
+    std::sync::Mutex<std::collections::HashMap<String, DigestContent>>,
+> = std::sync::LazyLock::new(Default::default);
+
 /// The KPIs a digest shows.
 const KPIS: [(&str, &str); 6] = [
     ("mrr", "MRR"),
@@ -130,41 +136,62 @@ pub async fn send(
     let engine = state.engines.read(tenant).await.map_err(fail)?;
     let name = tenant.name.clone();
     let currency = tenant.currency.code().to_string();
-    let (kpis, png, pdf, labels) = tokio::task::spawn_blocking(move || {
-        let summary = crate::metrics::answers::summary(&engine, &query);
-        let kpis = report::kpis(&summary, &currency, &KPIS);
-        let chart = report::mrr_chart(
-            &engine,
-            &query,
-            &currency,
-            quarterdeck_render::Palette::print(),
-        );
-        let png = quarterdeck_render::png::svg_to_png(&chart, 2.0);
-        let labels = (
-            crate::web::pages::controls_period_label(query.period),
-            query
-                .comparison()
-                .map(crate::web::pages::controls_period_label)
-                .unwrap_or_default(),
-        );
-        let model = report::model(
-            &engine,
-            &name,
-            &currency,
-            &query,
-            report::Labels {
-                period: labels.0.clone(),
-                comparison: Some(labels.1.clone()),
-                filters: "All customers".into(),
-            },
-        );
-        let pdf = quarterdeck_render::pdf::executive_pdf(&model);
-        (kpis, png, pdf, labels)
-    })
-    .await
-    .map_err(|e| format!("digest crashed: {e}"))?;
-    let png = png?;
-    let pdf = pdf?;
+    // Everyone with the same cadence (and row-level restriction) gets the same
+    // numbers, chart and PDF: compose them once per data version.
+    let memo_key = format!(
+        "{}:{}:{cadence}:{period:?}:{:?}",
+        tenant.id, engine.version, query.filter.csm
+    );
+    let cached = DIGEST_MEMO
+        .lock()
+        .expect("digest memo")
+        .get(&memo_key)
+        .cloned();
+    let content = match cached {
+        Some(c) => c,
+        None => {
+            let content = tokio::task::spawn_blocking(move || {
+                let summary = crate::metrics::answers::summary(&engine, &query);
+                let kpis = report::kpis(&summary, &currency, &KPIS);
+                let chart = report::mrr_chart(
+                    &engine,
+                    &query,
+                    &currency,
+                    quarterdeck_render::Palette::print(),
+                );
+                let png = quarterdeck_render::png::svg_to_png(&chart, 2.0);
+                let labels = (
+                    crate::web::pages::controls_period_label(query.period),
+                    query
+                        .comparison()
+                        .map(crate::web::pages::controls_period_label)
+                        .unwrap_or_default(),
+                );
+                let model = report::model(
+                    &engine,
+                    &name,
+                    &currency,
+                    &query,
+                    report::Labels {
+                        period: labels.0.clone(),
+                        comparison: Some(labels.1.clone()),
+                        filters: "All customers".into(),
+                    },
+                );
+                let pdf = quarterdeck_render::pdf::executive_pdf(&model);
+                Ok::<_, String>(std::sync::Arc::new((kpis, png?, pdf?, labels)))
+            })
+            .await
+            .map_err(|e| format!("digest crashed: {e}"))??;
+            let mut memo = DIGEST_MEMO.lock().expect("digest memo");
+            if memo.len() > 64 {
+                memo.clear();
+            }
+            memo.insert(memo_key, content.clone());
+            content
+        }
+    };
+    let (kpis, png, pdf, labels) = (&content.0, content.1.clone(), content.2.clone(), &content.3);
     let alerts: Vec<(String, String)> = store
         .list_alerts(tenant.id, true, 5)
         .await
@@ -198,7 +225,7 @@ pub async fn send(
         heading: &heading,
         period: &labels.0,
         comparison: &comparison,
-        kpis: &kpis,
+        kpis,
         alerts: &alerts,
         dashboard: &dashboard,
         unsubscribe: &unsubscribe,
@@ -210,7 +237,7 @@ pub async fn send(
         heading: &heading,
         period: &labels.0,
         comparison: &comparison,
-        kpis: &kpis,
+        kpis,
         alerts: &alerts,
         dashboard: &dashboard,
         unsubscribe: &unsubscribe,

@@ -419,7 +419,12 @@ impl SmtpSink {
 
     /// Waits until `n` messages arrived (or panics after a deadline).
     pub async fn wait_for(&self, n: usize) -> Vec<String> {
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        self.wait_for_within(n, 30).await
+    }
+
+    /// Waits until `n` messages arrived, for at most `secs` seconds.
+    pub async fn wait_for_within(&self, n: usize, secs: u64) -> Vec<String> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
         while std::time::Instant::now() < deadline {
             let got = self.messages.lock().unwrap().clone();
             if got.len() >= n {

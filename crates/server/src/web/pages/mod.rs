@@ -154,8 +154,15 @@ async fn cached<T: Send + Sync + 'static>(
     f: impl FnOnce(&View) -> T + Send + 'static,
 ) -> Result<(View, std::sync::Arc<T>), PageError> {
     let key = format!(
-        "{}:{}:{}:{}:{:?}:{:?}",
-        view.tenant.id, view.engine.version, name, view.path, view.query, view.only_csm
+        "{}:{}:{}:{}:{:?}:{:?}:{}:{:?}",
+        view.tenant.id,
+        view.engine.version,
+        name,
+        view.path,
+        view.query,
+        view.only_csm,
+        view.links,
+        view.targets
     );
     let slot = {
         let mut map = state.web.memo.entries.lock().expect("memo lock");

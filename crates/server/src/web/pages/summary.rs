@@ -137,7 +137,40 @@ pub async fn render(
         &[],
     )
     .await?;
-    let (view, c) = super::cached(state, view, "summary", |v| compute(&v.engine, &v.query)).await?;
+    // The page's data and charts are the same for every viewer of this view
+    // and data version: compute and draw them once.
+    let (view, p) = super::cached(state, view, "summary-page", |v| {
+        let c = compute(&v.engine, &v.query);
+        parts(v, &c)
+    })
+    .await?;
+    let frame = Frame::new(&view, "Executive summary", "/summary");
+    let page = SummaryPage {
+        chrome: view.chrome.clone(),
+        frame,
+        kpis: p.kpis.clone(),
+        trend_svg: p.trend_svg.clone(),
+        trend_rows: p.trend_rows.clone(),
+        forecast_note: p.forecast_note.clone(),
+        bridge_svg: p.bridge_svg.clone(),
+        bridge_rows: p.bridge_rows.clone(),
+        empty: p.empty,
+    };
+    Ok(Html(page.render()?).into_response())
+}
+
+/// What the summary shows, drawn (everything but the frame).
+struct Parts {
+    kpis: Vec<Kpi>,
+    trend_svg: String,
+    trend_rows: Vec<(String, String)>,
+    forecast_note: String,
+    bridge_svg: String,
+    bridge_rows: Vec<(String, String, Option<String>)>,
+    empty: bool,
+}
+
+fn parts(view: &View, c: &Computed) -> Parts {
     let cur = view.currency.clone();
     let compare_words = match view.query.compare {
         crate::metrics::Compare::PreviousYear => "last year",
@@ -346,10 +379,7 @@ pub async fn render(
     bridge_rows.push(("MRR at the end".to_string(), money.apply(end), None));
 
     let empty = view.engine.ledger.customer_count() == 0;
-    let frame = Frame::new(&view, "Executive summary", "/summary");
-    let page = SummaryPage {
-        chrome: view.chrome.clone(),
-        frame,
+    Parts {
         kpis,
         trend_svg,
         trend_rows,
@@ -357,8 +387,7 @@ pub async fn render(
         bridge_svg,
         bridge_rows,
         empty,
-    };
-    Ok(Html(page.render()?).into_response())
+    }
 }
 
 /// `GET /`.
