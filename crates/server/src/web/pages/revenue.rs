@@ -71,6 +71,7 @@ fn compute(
     })
 }
 
+#[derive(Clone)]
 struct BucketRow {
     label: String,
     cells: Vec<(String, Option<String>)>,
@@ -121,11 +122,42 @@ pub async fn render(
         EXTRA,
     )
     .await?;
-    let (view, c) = super::cached(state, view, "revenue", |v| compute(&v.engine, &v.query)).await?;
-    let c = c
+    // Numbers, cards and charts are the same for every viewer of this view
+    // and data version: compute and draw them once.
+    let (view, p) = super::cached(state, view, "revenue-page", |v| {
+        compute(&v.engine, &v.query).map(|c| parts(v, &c))
+    })
+    .await?;
+    let p = p
         .as_ref()
         .as_ref()
         .map_err(|e| crate::ApiError::from(e.clone()))?;
+    let frame = Frame::new(&view, "Revenue", "/revenue");
+    let page = RevenuePage {
+        chrome: view.chrome.clone(),
+        frame,
+        kpis: p.kpis.clone(),
+        interval: p.interval.clone(),
+        intervals: p.intervals.clone(),
+        series_svg: p.series_svg.clone(),
+        bars_svg: p.bars_svg.clone(),
+        rows: p.rows.clone(),
+        kinds: KINDS.iter().map(|(k, _)| k.label()).collect(),
+    };
+    Ok(Html(page.render()?).into_response())
+}
+
+/// What the revenue page shows, drawn (everything but the frame).
+struct Parts {
+    kpis: Vec<Kpi>,
+    interval: String,
+    intervals: Vec<(&'static str, String, bool)>,
+    series_svg: String,
+    bars_svg: String,
+    rows: Vec<BucketRow>,
+}
+
+fn parts(view: &View, c: &Computed) -> Parts {
     let cur = view.currency.clone();
     let interval = c.movements["interval"]
         .as_str()
@@ -264,19 +296,14 @@ pub async fn render(
             )
         })
         .collect();
-    let frame = Frame::new(&view, "Revenue", "/revenue");
-    let page = RevenuePage {
-        chrome: view.chrome.clone(),
-        frame,
+    Parts {
         kpis,
         interval,
         intervals,
         series_svg,
         bars_svg,
         rows,
-        kinds: KINDS.iter().map(|(k, _)| k.label()).collect(),
-    };
-    Ok(Html(page.render()?).into_response())
+    }
 }
 
 /// A link to the customers behind one movement in one bucket, filters kept.
