@@ -225,7 +225,7 @@ fn parts(view: &View, c: &Computed) -> Parts {
             return None;
         }
         Some(drill_href(
-            &view,
+            view,
             b["from"].as_str()?,
             b["date"].as_str()?,
             kind,
