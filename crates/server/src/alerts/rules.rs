@@ -209,6 +209,8 @@ pub fn evaluate_events(e: &TenantEngine, s: &EventSettings, today: NaiveDate) ->
     let Some(window) = Period::new(today - Duration::days(s.lookback_days - 1), today) else {
         return Vec::new();
     };
+    let currency = ledger.settings().currency.code().to_string();
+    let money = |d: Decimal| quarterdeck_render::format::money(d, &currency);
     let name = |id: &str| {
         ledger
             .account(id, today)
@@ -251,7 +253,7 @@ pub fn evaluate_events(e: &TenantEngine, s: &EventSettings, today: NaiveDate) ->
                             title: format!(
                                 "Large account {} {verb} ({} MRR)",
                                 name(&id),
-                                amount.round_dp(2)
+                                money(amount)
                             ),
                             detail: base.clone(),
                         });
@@ -278,11 +280,7 @@ pub fn evaluate_events(e: &TenantEngine, s: &EventSettings, today: NaiveDate) ->
                         key: format!("major_expansion:{id}:{day}"),
                         rule: "major_expansion".into(),
                         severity: Severity::Info,
-                        title: format!(
-                            "Major expansion: {} (+{} MRR)",
-                            name(&id),
-                            amount.round_dp(2)
-                        ),
+                        title: format!("Major expansion: {} (+{} MRR)", name(&id), money(amount)),
                         detail: base,
                     });
                 }

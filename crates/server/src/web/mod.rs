@@ -29,7 +29,7 @@ use throttle::LoginThrottle;
 use tokio::sync::OnceCell;
 
 /// Bumped when the stylesheet or script changes, so browsers fetch the new one.
-pub const ASSET_VERSION: &str = "1";
+pub const ASSET_VERSION: &str = "2";
 
 /// Browser-side state shared by every request.
 #[derive(Debug, Default)]
