@@ -105,9 +105,8 @@ pub async fn send(
 ) -> Result<(), String> {
     let store = state.store.as_ref();
     let fail = |e: quarterdeck_store::StoreError| e.to_string();
-    let mailer = state
-        .mailer
-        .as_ref()
+    let mailer = crate::mail::mailer_for(state, tenant.id)
+        .await?
         .ok_or("no SMTP server is configured")?;
     let member = store
         .membership(tenant.id, user)

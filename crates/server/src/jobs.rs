@@ -275,9 +275,8 @@ pub async fn post_signed(url: &str, secret: &str, body: Vec<u8>) -> Result<(), S
 async fn alert_email(state: &AppState, payload: &Value, job: &Job) -> Result<(), String> {
     let tenant = tenant_of(state, payload).await?;
     let store = state.store.as_ref();
-    let mailer = state
-        .mailer
-        .as_ref()
+    let mailer = crate::mail::mailer_for(state, tenant.id)
+        .await?
         .ok_or("no SMTP server is configured")?;
     let user = store
         .user_by_id(field(payload, "user")?.as_i64().unwrap_or_default())

@@ -8,7 +8,8 @@ use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 /// How the SMTP connection is secured.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum SmtpSecurity {
     /// Plain (a relay on localhost or a test server).
     None,
@@ -31,7 +32,7 @@ impl SmtpSecurity {
 }
 
 /// Where and how to send mail.
-#[derive(Clone)]
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
 pub struct SmtpConfig {
     pub host: String,
     pub port: u16,
@@ -163,5 +164,33 @@ impl Mailer {
             .await
             .map(|_| ())
             .map_err(|e| MailError::Smtp(e.to_string()))
+    }
+}
+
+/// Config name of a tenant's own SMTP settings.
+pub const TENANT_SMTP: &str = "smtp";
+
+/// The tenant's own SMTP settings, if an admin set them.
+pub async fn tenant_smtp(
+    store: &dyn quarterdeck_store::Store,
+    tenant: quarterdeck_store::TenantId,
+) -> Result<Option<SmtpConfig>, String> {
+    Ok(store
+        .get_config(tenant, TENANT_SMTP)
+        .await
+        .map_err(|e| e.to_string())?
+        .and_then(|v| serde_json::from_str(&v).ok()))
+}
+
+/// The mailer for a tenant: its own SMTP settings, else the server's.
+pub async fn mailer_for(
+    state: &crate::AppState,
+    tenant: quarterdeck_store::TenantId,
+) -> Result<Option<std::sync::Arc<Mailer>>, String> {
+    match tenant_smtp(state.store.as_ref(), tenant).await? {
+        Some(config) => Mailer::new(&config)
+            .map(|m| Some(std::sync::Arc::new(m)))
+            .map_err(|e| e.to_string()),
+        None => Ok(state.mailer.clone()),
     }
 }

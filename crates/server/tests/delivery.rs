@@ -23,6 +23,7 @@ quarterdeck_store::backend_stories!(
     threshold_rules_fire_once_and_resolve_when_clear,
     event_rules_fire_on_crafted_scenarios,
     webhooks_are_signed,
+    a_workspace_sets_its_own_smtp_server_and_tests_it,
 );
 
 fn money(v: &Value) -> String {
@@ -623,4 +624,50 @@ async fn webhooks_are_signed(store: TestStore) {
         "Slack-compatible text"
     );
     assert_eq!(json["alert"]["severity"], "critical");
+}
+
+async fn a_workspace_sets_its_own_smtp_server_and_tests_it(store: TestStore) {
+    let sink = SmtpSink::start(false).await;
+    let app = TestApp::spawn(store).await;
+    app.no_mfa_rule().await;
+    app.user("boss@acme.test", Role::Admin, None).await;
+    let mut b = app.browser("boss@acme.test").await;
+    let csrf = b.csrf("/admin/alerts").await;
+    let r = b.post("/admin/alerts/test-email", &[("csrf", &csrf)]).await;
+    assert!(r.text().await.unwrap().contains("No SMTP server"));
+    let bad = b
+        .post(
+            "/admin/alerts/smtp",
+            &[
+                ("csrf", &csrf),
+                ("host", "127.0.0.1"),
+                ("port", "x"),
+                ("security", "none"),
+                ("from", "a@b.co"),
+            ],
+        )
+        .await;
+    assert!(bad.text().await.unwrap().contains("port:"));
+    let port = sink.port.to_string();
+    let r = b
+        .post(
+            "/admin/alerts/smtp",
+            &[
+                ("csrf", &csrf),
+                ("host", "127.0.0.1"),
+                ("port", &port),
+                ("security", "none"),
+                ("username", ""),
+                ("password", ""),
+                ("from", "Acme <reports@acme.test>"),
+            ],
+        )
+        .await;
+    assert!(r.text().await.unwrap().contains("Email settings saved"));
+    let r = b.post("/admin/alerts/test-email", &[("csrf", &csrf)]).await;
+    assert!(r.text().await.unwrap().contains("Sent a test email"));
+    let got = sink.wait_for(1).await;
+    assert!(got[0].contains("To: boss@acme.test"));
+    let audit = app.store.store.list_audit(app.tenant.id, 50).await.unwrap();
+    assert!(audit.iter().any(|e| e.action == "settings.smtp"));
 }

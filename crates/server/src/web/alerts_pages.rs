@@ -30,6 +30,7 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/admin/alerts/webhooks", post(add_webhook))
         .route("/admin/alerts/webhooks/{id}/{action}", post(webhook_action))
         .route("/admin/alerts/test-email", post(test_email))
+        .route("/admin/alerts/smtp", post(save_smtp))
         .route("/account/digest", get(digest_page).post(save_digest))
         .route("/account/digest/preview", post(preview_digest))
         .route(
@@ -128,6 +129,9 @@ struct RulesPage {
     webhooks: Vec<Webhook>,
     new_secret: Option<String>,
     smtp: String,
+    /// The tenant's own SMTP settings: (host, port, security, user, from).
+    smtp_form: Option<(String, u16, String, String, String)>,
+    may_edit_smtp: bool,
     deliveries: Vec<(String, String, String, String, String)>,
     jobs: Vec<(String, String, i32, String, String)>,
     message: Option<String>,
@@ -186,7 +190,11 @@ async fn render_rules(
         events: service::event_settings(store, t.id).await?,
         webhooks: service::webhooks(store, t.id).await?,
         new_secret,
-        smtp: state.mailer.as_ref().map_or_else(
+        smtp_form: crate::mail::tenant_smtp(store, t.id).await.map_err(PageError::Internal)?.map(|c| {
+            (c.host, c.port, format!("{:?}", c.security).to_lowercase(), c.username.unwrap_or_default(), c.from)
+        }),
+        may_edit_smtp: viewer.may(Permission::ManageSettings),
+        smtp: crate::mail::mailer_for(state, t.id).await.map_err(PageError::Internal)?.as_ref().map_or_else(
             || "No SMTP server is configured: start the server with --smtp-host (see the README) to send digests and critical alerts.".to_string(),
             |m| format!("Email goes through {}.", m.describe),
         ),
@@ -532,7 +540,10 @@ async fn test_email(
 ) -> Result<Response, PageError> {
     viewer.grant(Permission::ManageAlerts)?;
     viewer.check_csrf(&form.csrf)?;
-    let Some(mailer) = &state.mailer else {
+    let Some(mailer) = crate::mail::mailer_for(&state, viewer.tenant.id)
+        .await
+        .map_err(PageError::Internal)?
+    else {
         return render_rules(
             &state,
             &viewer,
@@ -720,7 +731,11 @@ async fn preview_digest(
 ) -> Result<Response, PageError> {
     let grant = viewer.grant(Permission::OwnSchedules)?;
     viewer.check_csrf(&form.csrf)?;
-    if state.mailer.is_none() {
+    if crate::mail::mailer_for(&state, grant.tenant().id)
+        .await
+        .map_err(PageError::Internal)?
+        .is_none()
+    {
         return render_digest(
             &state,
             &viewer,
@@ -788,4 +803,101 @@ async fn unsubscribe(
         message: "You will get no more digests. You can subscribe again under Email digest in Quarterdeck.",
     };
     Ok(Html(page.render()?).into_response())
+}
+
+async fn save_smtp(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Form(form): Form<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    let grant = viewer.grant(Permission::ManageSettings)?;
+    viewer.check_csrf(form.get("csrf").map_or("", String::as_str))?;
+    let get = |k: &str| {
+        form.get(k)
+            .map(|v| v.trim().to_string())
+            .unwrap_or_default()
+    };
+    let store = state.store.as_ref();
+    let tenant = grant.tenant().id;
+    if get("host").is_empty() {
+        store
+            .set_config(tenant, crate::mail::TENANT_SMTP, "null")
+            .await?;
+        audit::record(
+            store,
+            Some(tenant),
+            &viewer.actor(),
+            "settings.smtp",
+            None,
+            Some("server default".into()),
+        )
+        .await?;
+        return render_rules(
+            &state,
+            &viewer,
+            None,
+            Some("This workspace now uses the server's email settings.".into()),
+            None,
+        )
+        .await;
+    }
+    let Ok(port) = get("port").parse::<u16>() else {
+        return render_rules(
+            &state,
+            &viewer,
+            Some("port: a number such as 587".into()),
+            None,
+            None,
+        )
+        .await;
+    };
+    let security = match crate::mail::SmtpSecurity::parse(&get("security")) {
+        Ok(s) => s,
+        Err(m) => {
+            return render_rules(&state, &viewer, Some(format!("security: {m}")), None, None).await;
+        }
+    };
+    let previous = crate::mail::tenant_smtp(store, tenant)
+        .await
+        .map_err(PageError::Internal)?;
+    let password = match get("password") {
+        // An empty password field keeps the stored one (it is never shown).
+        p if p.is_empty() => previous.and_then(|c| c.password),
+        p => Some(p),
+    };
+    let config = crate::mail::SmtpConfig {
+        host: get("host"),
+        port,
+        security,
+        username: Some(get("username")).filter(|u| !u.is_empty()),
+        password,
+        from: get("from"),
+    };
+    if let Err(e) = crate::mail::Mailer::new(&config) {
+        return render_rules(&state, &viewer, Some(e.to_string()), None, None).await;
+    }
+    store
+        .set_config(
+            tenant,
+            crate::mail::TENANT_SMTP,
+            &serde_json::to_string(&config).expect("serialises"),
+        )
+        .await?;
+    audit::record(
+        store,
+        Some(tenant),
+        &viewer.actor(),
+        "settings.smtp",
+        Some(config.host.clone()),
+        None,
+    )
+    .await?;
+    render_rules(
+        &state,
+        &viewer,
+        None,
+        Some("Email settings saved. Send a test to check them.".into()),
+        None,
+    )
+    .await
 }
