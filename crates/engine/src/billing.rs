@@ -120,6 +120,20 @@ pub struct OverdueInvoice {
     pub open_balance: Decimal,
 }
 
+/// One invoice of one customer, as the account page lists it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CustomerInvoice {
+    pub invoice_id: String,
+    pub issued: NaiveDate,
+    pub due: NaiveDate,
+    /// Amount + tax − credits, in the reporting currency.
+    pub total: Decimal,
+    /// Succeeded payments and refunds (negative), by local day.
+    pub payments: Vec<(NaiveDate, Decimal)>,
+    /// Still open on the day asked (None for void, draft or uncollectible invoices).
+    pub open: Option<Decimal>,
+}
+
 /// An invoice reduced to what the metrics need, in the reporting currency.
 #[derive(Debug, Clone)]
 pub(crate) struct InvoiceFact {
@@ -1373,6 +1387,41 @@ impl Ledger {
                 .cmp(&a.days_past_due)
                 .then_with(|| b.open_balance.cmp(&a.open_balance))
                 .then_with(|| a.invoice_id.cmp(&b.invoice_id))
+        });
+        out
+    }
+
+    /// One customer's invoices in the reporting currency, newest first, with
+    /// their payments and what is still open on `day`.
+    pub fn customer_invoices(&self, customer_id: &str, day: NaiveDate) -> Vec<CustomerInvoice> {
+        let Some(c) = self
+            .billing()
+            .customers
+            .iter()
+            .find(|c| c.id == customer_id)
+        else {
+            return Vec::new();
+        };
+        let mut out: Vec<CustomerInvoice> = c
+            .invoices
+            .iter()
+            .map(|inv| CustomerInvoice {
+                invoice_id: inv.id.to_string(),
+                issued: inv.issued,
+                due: inv.due,
+                total: unfixed(inv.total, true),
+                payments: inv
+                    .payments
+                    .iter()
+                    .map(|(d, a)| (*d, unfixed(*a, true)))
+                    .collect(),
+                open: inv.open_on(day).map(|o| unfixed(o, true)),
+            })
+            .collect();
+        out.sort_by(|a, b| {
+            b.issued
+                .cmp(&a.issued)
+                .then_with(|| b.invoice_id.cmp(&a.invoice_id))
         });
         out
     }

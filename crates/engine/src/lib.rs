@@ -22,7 +22,7 @@ mod stored;
 pub mod subscription;
 pub mod timeline;
 
-pub use billing::{ArAging, ClientProfit, OverdueInvoice};
+pub use billing::{ArAging, ClientProfit, CustomerInvoice, OverdueInvoice};
 pub use cohorts::{Cohort, CohortCell, CohortGrain};
 pub use delinquency::DelinquentSpan;
 pub use drilldown::AccountRow;

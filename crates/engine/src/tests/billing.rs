@@ -53,6 +53,20 @@ fn partial_payments_refunds_and_credits() {
     assert_eq!(l.ar_overdue(d("2025-02-10"), &all()), dec!(450));
     assert_eq!(l.ar_overdue(d("2025-01-31"), &all()), dec!(0));
     assert_eq!(l.ar_aging(d("2025-01-31"), &all()).current, dec!(650));
+    // The account page's list: payments as counted, the open balance on the day.
+    let list = l.customer_invoices("c", d("2025-02-10"));
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0].total, dec!(1050));
+    assert_eq!(
+        list[0].payments,
+        vec![
+            (d("2025-01-10"), dec!(400)),
+            (d("2025-02-05"), dec!(300)),
+            (d("2025-02-10"), dec!(-100))
+        ]
+    );
+    assert_eq!(list[0].open, Some(dec!(450)));
+    assert!(l.customer_invoices("nobody", d("2025-02-10")).is_empty());
 }
 
 #[test]

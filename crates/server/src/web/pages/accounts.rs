@@ -249,6 +249,8 @@ struct AccountPage {
     facts: Vec<(String, String)>,
     history_svg: String,
     movements: Vec<(String, String, String)>,
+    /// (id, issued, due, total, paid, open on the last day).
+    invoices: Vec<(String, String, String, String, String, String)>,
 }
 
 /// Renders one account for any audience.
@@ -276,9 +278,14 @@ pub async fn render_one(
         if year.from < q.period.from {
             q.period = year;
         }
-        answers::account(&v.engine, &q, &id_owned)
+        let invoices = v
+            .engine
+            .ledger
+            .customer_invoices(&id_owned, v.query.period.to);
+        (answers::account(&v.engine, &q, &id_owned), invoices)
     })
     .await?;
+    let (a, invoices) = a;
     let a = a
         .map_err(crate::ApiError::from)?
         .ok_or_else(|| PageError::NotFound("There is no such account.".into()))?;
@@ -339,12 +346,38 @@ pub async fn render_one(
         ("Accounts".into(), view.link("/accounts", &[])),
         (name, None),
     ];
+    let invoices = invoices
+        .iter()
+        .take(100)
+        .map(|i| {
+            let paid: rust_decimal::Decimal = i.payments.iter().map(|p| p.1).sum();
+            let last_payment = i.payments.last().map_or(String::new(), |p| p.0.to_string());
+            (
+                i.invoice_id.clone(),
+                i.issued.to_string(),
+                i.due.to_string(),
+                money(Some(i.total), &cur),
+                format!(
+                    "{}{}",
+                    money(Some(paid), &cur),
+                    if last_payment.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" (last {last_payment})")
+                    }
+                ),
+                i.open
+                    .map_or_else(|| "void".to_string(), |o| money(Some(o), &cur)),
+            )
+        })
+        .collect();
     let page = AccountPage {
         chrome: view.chrome.clone(),
         frame,
         facts,
         history_svg,
         movements,
+        invoices,
     };
     Ok(Html(page.render()?).into_response())
 }
