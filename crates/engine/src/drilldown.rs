@@ -113,6 +113,53 @@ impl Ledger {
         self.largest_plan(id, events, day)
     }
 
+    /// Exchange-rate impact on `day`: MRR of the covered customers' foreign-currency
+    /// subscriptions converted at the rates of `day`, minus the same MRR at the
+    /// rates of each price's effective date (how MRR is booked, metrics.md).
+    /// Positive when the reporting currency weakened. Never part of movements.
+    pub fn fx_impact(&self, day: NaiveDate, filter: &Filter) -> Decimal {
+        use crate::fx::RateLookup;
+        let fx = self.fx_table();
+        let rate = |l: RateLookup| match l {
+            RateLookup::InForce(r) | RateLookup::Later(r, _) => Some(r),
+            RateLookup::Missing => None,
+        };
+        let mut total = Decimal::ZERO;
+        for (slot, _) in self.covered_slots(filter) {
+            let (id, _, events) = self.entry(slot);
+            if !events
+                .iter()
+                .any(|e| e.state.as_ref().is_some_and(|s| s.currency.is_some()))
+            {
+                continue;
+            }
+            for sub in subscriptions_on(id, events, fx, day) {
+                if !sub.active || sub.value.is_zero() {
+                    continue;
+                }
+                let priced = events
+                    .iter()
+                    .filter(|e| e.subscription_id == sub.subscription_id && e.day <= day)
+                    .filter(|e| e.state.is_some())
+                    .max_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
+                let Some(e) = priced else { continue };
+                let Some(currency) = e.state.as_ref().and_then(|s| s.currency) else {
+                    continue;
+                };
+                let (Some(booked), Some(now)) = (
+                    rate(fx.lookup(Some(currency), e.day)),
+                    rate(fx.lookup(Some(currency), day)),
+                ) else {
+                    continue;
+                };
+                if !booked.is_zero() {
+                    total += sub.value * now / booked - sub.value;
+                }
+            }
+        }
+        crate::money::round_money(total)
+    }
+
     fn account_rows(&self, day: NaiveDate, filter: &Filter, plans: bool) -> Vec<AccountRow> {
         let mut out: Vec<AccountRow> = self
             .covered_slots(filter)

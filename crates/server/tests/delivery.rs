@@ -24,6 +24,7 @@ quarterdeck_store::backend_stories!(
     event_rules_fire_on_crafted_scenarios,
     webhooks_are_signed,
     a_workspace_sets_its_own_smtp_server_and_tests_it,
+    revenue_page_states_exchange_rate_impact,
 );
 
 fn money(v: &Value) -> String {
@@ -670,4 +671,30 @@ async fn a_workspace_sets_its_own_smtp_server_and_tests_it(store: TestStore) {
     assert!(got[0].contains("To: boss@acme.test"));
     let audit = app.store.store.list_audit(app.tenant.id, 50).await.unwrap();
     assert!(audit.iter().any(|e| e.action == "settings.smtp"));
+}
+
+async fn revenue_page_states_exchange_rate_impact(store: TestStore) {
+    let app = TestApp::spawn(store).await;
+    app.no_mfa_rule().await;
+    let r = app
+        .post("fx-rates", &app.token, &json!([{"date": "2025-01-01", "currency": "EUR", "rate": "1.10"}, {"date": "2025-02-01", "currency": "EUR", "rate": "1.20"}]))
+        .await;
+    assert_eq!(r.status(), 200);
+    let event = json!({"id": "e1", "customer_id": "c", "subscription_id": "s", "type": "start", "effective_at": "2025-01-05",
+                       "plan": "pro", "currency": "EUR", "amount": "100", "interval": "month"});
+    ingest(
+        &app,
+        json!([{"id": "c", "name": "Euro Co"}]),
+        json!([event]),
+    )
+    .await;
+    app.user("fin@acme.test", Role::Finance, None).await;
+    let mut b = app.browser("fin@acme.test").await;
+    let page = b.page("/revenue?from=2025-03-01&to=2025-03-31").await;
+    assert!(
+        page.contains("Exchange-rate impact on 2025-03-31: +$10.00"),
+        "{}",
+        page.split("fx-impact").nth(1).unwrap_or("")
+    );
+    assert!(page.contains("MRR would be $120.00"));
 }

@@ -184,6 +184,11 @@ fn a_later_exchange_rate_makes_no_movement() {
         .movements;
     assert_eq!(apr.expansion, dec!(130));
     assert_eq!(l.warnings().count(), 0);
+    // The rate change shows only as exchange-rate impact: 100 EUR booked at
+    // 1.10, worth 1.20 on March 31 → +10; the April price is booked at 1.20 → 0.
+    assert_eq!(l.fx_impact(d("2025-01-31"), &all()), dec!(0));
+    assert_eq!(l.fx_impact(d("2025-03-31"), &all()), dec!(10));
+    assert_eq!(l.fx_impact(d("2025-04-01"), &all()), dec!(0));
 }
 
 #[test]

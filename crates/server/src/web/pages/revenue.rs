@@ -55,6 +55,8 @@ struct Computed {
     summary: Value,
     series: Value,
     movements: Value,
+    /// MRR at the rates of the last day minus MRR as booked.
+    fx_impact: Decimal,
 }
 
 fn compute(
@@ -68,6 +70,7 @@ fn compute(
         summary: answers::summary(e, &q),
         series: answers::series(e, &sq)?,
         movements: answers::movements(e, &q)?,
+        fx_impact: e.ledger.fx_impact(q.period.to, &q.filter),
     })
 }
 
@@ -91,6 +94,7 @@ struct RevenuePage {
     bars_svg: String,
     rows: Vec<BucketRow>,
     kinds: Vec<&'static str>,
+    fx_note: String,
 }
 
 fn bucket_label(from: NaiveDate, to: NaiveDate, interval: &str) -> String {
@@ -142,6 +146,7 @@ pub async fn render(
         series_svg: p.series_svg.clone(),
         bars_svg: p.bars_svg.clone(),
         rows: p.rows.clone(),
+        fx_note: p.fx_note.clone(),
         kinds: KINDS.iter().map(|(k, _)| k.label()).collect(),
     };
     Ok(Html(page.render()?).into_response())
@@ -155,6 +160,7 @@ struct Parts {
     series_svg: String,
     bars_svg: String,
     rows: Vec<BucketRow>,
+    fx_note: String,
 }
 
 fn parts(view: &View, c: &Computed) -> Parts {
@@ -296,6 +302,16 @@ fn parts(view: &View, c: &Computed) -> Parts {
             )
         })
         .collect();
+    let mrr = dec(&c.summary["metrics"]["mrr"]["value"]).unwrap_or_default();
+    let fx_note = format!(
+        "Exchange-rate impact on {}: {} — at that day's rates MRR would be {}. MRR is booked at the rate of each price's effective date, so rate changes never count as movements.",
+        view.query.period.to,
+        quarterdeck_render::format::with_plus(
+            c.fx_impact,
+            money(Some(c.fx_impact), &view.currency)
+        ),
+        money(Some(mrr + c.fx_impact), &view.currency)
+    );
     Parts {
         kpis,
         interval,
@@ -303,6 +319,7 @@ fn parts(view: &View, c: &Computed) -> Parts {
         series_svg,
         bars_svg,
         rows,
+        fx_note,
     }
 }
 
