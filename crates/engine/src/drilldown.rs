@@ -113,6 +113,23 @@ impl Ledger {
         self.largest_plan(id, events, day)
     }
 
+    /// One customer's subscriptions on `day`: (subscription id, plan, monthly
+    /// value in the reporting currency, active), in subscription id order.
+    pub fn customer_subscriptions(
+        &self,
+        customer_id: &str,
+        day: NaiveDate,
+    ) -> Vec<(String, Option<String>, Decimal, bool)> {
+        let Some(slot) = self.slot_of(customer_id) else {
+            return Vec::new();
+        };
+        let (id, _, events) = self.entry(slot);
+        subscriptions_on(id, events, self.fx_table(), day)
+            .into_iter()
+            .map(|s| (s.subscription_id, s.plan, s.value, s.active))
+            .collect()
+    }
+
     /// Exchange-rate impact on `day`: MRR of the covered customers' foreign-currency
     /// subscriptions converted at the rates of `day`, minus the same MRR at the
     /// rates of each price's effective date (how MRR is booked, metrics.md).

@@ -515,6 +515,19 @@ async fn event_rules_fire_on_crafted_scenarios(store: TestStore) {
         .iter()
         .find(|a| a.key.starts_with("large_account"))
         .unwrap();
+    // The summary page lists the newest open alerts.
+    app.no_mfa_rule().await;
+    app.user("exec@acme.test", Role::Executive, None).await;
+    let mut b = app.browser("exec@acme.test").await;
+    let summary = b.page("/").await;
+    assert!(
+        summary
+            .split("id=\"alerts-h\"")
+            .nth(1)
+            .unwrap()
+            .contains("Big Co"),
+        "critical alerts first"
+    );
     assert_eq!(big.severity, "critical");
     let detail: Value = serde_json::from_str(&big.detail).unwrap();
     assert_eq!(
@@ -697,4 +710,10 @@ async fn revenue_page_states_exchange_rate_impact(store: TestStore) {
         page.split("fx-impact").nth(1).unwrap_or("")
     );
     assert!(page.contains("MRR would be $120.00"));
+    let account = b.page("/accounts/c?from=2025-03-01&to=2025-03-31").await;
+    let subs = account.split("id=\"subs-h\"").nth(1).unwrap();
+    assert!(
+        subs.contains(">pro<") && subs.contains("$110.00") && subs.contains("active"),
+        "{subs}"
+    );
 }

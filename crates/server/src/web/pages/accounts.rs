@@ -251,6 +251,8 @@ struct AccountPage {
     movements: Vec<(String, String, String)>,
     /// (id, issued, due, total, paid, open on the last day).
     invoices: Vec<(String, String, String, String, String, String)>,
+    /// (id, plan, MRR, state) on the last day.
+    subscriptions: Vec<(String, String, String, &'static str)>,
 }
 
 /// Renders one account for any audience.
@@ -282,10 +284,29 @@ pub async fn render_one(
             .engine
             .ledger
             .customer_invoices(&id_owned, v.query.period.to);
-        (answers::account(&v.engine, &q, &id_owned), invoices)
+        let subscriptions = v
+            .engine
+            .ledger
+            .customer_subscriptions(&id_owned, v.query.period.to);
+        (
+            answers::account(&v.engine, &q, &id_owned),
+            (invoices, subscriptions),
+        )
     })
     .await?;
-    let (a, invoices) = a;
+    let (a, (invoices, subscriptions)) = a;
+    let subscriptions: Vec<(String, String, String, &'static str)> = subscriptions
+        .into_iter()
+        .map(|(id, plan, value, active)| {
+            let state = if active { "active" } else { "ended" };
+            (
+                id,
+                plan.unwrap_or_else(|| "—".into()),
+                money(Some(value), &view.currency),
+                state,
+            )
+        })
+        .collect();
     let a = a
         .map_err(crate::ApiError::from)?
         .ok_or_else(|| PageError::NotFound("There is no such account.".into()))?;
@@ -378,6 +399,7 @@ pub async fn render_one(
         history_svg,
         movements,
         invoices,
+        subscriptions,
     };
     Ok(Html(page.render()?).into_response())
 }

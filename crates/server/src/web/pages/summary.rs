@@ -119,6 +119,9 @@ struct SummaryPage {
     bridge_svg: String,
     bridge_rows: Vec<(String, String, Option<String>)>,
     empty: bool,
+    /// (severity, css class, title) of the newest open alerts.
+    alerts: Vec<(String, &'static str, String)>,
+    alerts_link: bool,
 }
 
 /// Renders the summary for any audience.
@@ -144,6 +147,26 @@ pub async fn render(
         parts(v, &c)
     })
     .await?;
+    // The most severe first, then the newest.
+    let mut open = state.store.list_alerts(view.tenant.id, true, 200).await?;
+    let rank = |s: &str| match s {
+        "critical" => 0,
+        "warning" => 1,
+        _ => 2,
+    };
+    open.sort_by_key(|a| (rank(&a.severity), std::cmp::Reverse(a.id)));
+    let alerts: Vec<(String, &'static str, String)> = open
+        .into_iter()
+        .take(5)
+        .map(|a| {
+            let class = match a.severity.as_str() {
+                "critical" => "bad",
+                "warning" => "warn",
+                _ => "",
+            };
+            (a.severity, class, a.title)
+        })
+        .collect();
     let frame = Frame::new(&view, "Executive summary", "/summary");
     let page = SummaryPage {
         chrome: view.chrome.clone(),
@@ -155,6 +178,8 @@ pub async fn render(
         bridge_svg: p.bridge_svg.clone(),
         bridge_rows: p.bridge_rows.clone(),
         empty: p.empty,
+        alerts,
+        alerts_link: view.links,
     };
     Ok(Html(page.render()?).into_response())
 }
