@@ -218,6 +218,8 @@ pub fn evaluate_events(e: &TenantEngine, s: &EventSettings, today: NaiveDate) ->
             .unwrap_or_else(|| id.to_string())
     };
     let mut out = Vec::new();
+    // Who had something overdue, per day asked (each scan covers every invoice).
+    let mut overdue_by_day = std::collections::HashMap::new();
     for kind in [
         MovementKind::Churn,
         MovementKind::Contraction,
@@ -260,7 +262,7 @@ pub fn evaluate_events(e: &TenantEngine, s: &EventSettings, today: NaiveDate) ->
                     }
                     _ => {}
                 }
-                if kind == MovementKind::Churn && unexpected(e, &id, day) {
+                if kind == MovementKind::Churn && unexpected(e, &id, day, &mut overdue_by_day) {
                     out.push(Finding {
                         key: format!("unexpected_churn:{id}:{day}"),
                         rule: "unexpected_churn".into(),
@@ -292,7 +294,12 @@ pub fn evaluate_events(e: &TenantEngine, s: &EventSettings, today: NaiveDate) ->
 }
 
 /// Whether a churn came without a warning sign in the 90 days before it.
-fn unexpected(e: &TenantEngine, id: &str, day: NaiveDate) -> bool {
+fn unexpected(
+    e: &TenantEngine,
+    id: &str,
+    day: NaiveDate,
+    overdue_by_day: &mut std::collections::HashMap<NaiveDate, BTreeSet<String>>,
+) -> bool {
     let Some(before) = Period::new(day - Duration::days(90), day - Duration::days(1)) else {
         return false;
     };
@@ -301,12 +308,13 @@ fn unexpected(e: &TenantEngine, id: &str, day: NaiveDate) -> bool {
         .customer_movements(id, before)
         .iter()
         .any(|(_, k, _)| *k == MovementKind::Contraction);
-    let overdue: BTreeSet<String> = e
-        .ledger
-        .overdue_invoices(day - Duration::days(1), &Filter::all())
-        .into_iter()
-        .map(|o| o.customer_id)
-        .collect();
+    let overdue = overdue_by_day.entry(day).or_insert_with(|| {
+        e.ledger
+            .overdue_invoices(day - Duration::days(1), &Filter::all())
+            .into_iter()
+            .map(|o| o.customer_id)
+            .collect()
+    });
     !contracted && !overdue.contains(id)
 }
 
