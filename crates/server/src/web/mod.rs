@@ -29,7 +29,7 @@ use throttle::LoginThrottle;
 use tokio::sync::OnceCell;
 
 /// Bumped when the stylesheet or script changes, so browsers fetch the new one.
-pub const ASSET_VERSION: &str = "3";
+pub const ASSET_VERSION: &str = "4";
 
 /// Browser-side state shared by every request.
 #[derive(Debug, Default)]
