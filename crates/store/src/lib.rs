@@ -229,6 +229,10 @@ pub trait Store: Send + Sync + 'static {
         open_only: bool,
         limit: u32,
     ) -> StoreResult<Vec<Alert>>;
+    /// How many of a tenant's alerts are unresolved.
+    async fn count_open_alerts(&self, tenant: TenantId) -> StoreResult<i64>;
+    /// The most severe unresolved alerts, newest first within a severity.
+    async fn top_open_alerts(&self, tenant: TenantId, limit: u32) -> StoreResult<Vec<Alert>>;
     /// Acknowledges or resolves one of the tenant's alerts; false when no such unresolved alert.
     async fn set_alert_state(
         &self,

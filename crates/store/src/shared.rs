@@ -701,6 +701,25 @@ macro_rules! store_impl {
                 rows.iter().map(alert_from).collect()
             }
 
+            async fn count_open_alerts(&self, tenant: TenantId) -> StoreResult<i64> {
+                Ok(sqlx::query_scalar("SELECT COUNT(*) FROM alerts WHERE tenant_id = $1 AND state <> 'resolved'")
+                    .bind(tenant)
+                    .fetch_one(&self.reader)
+                    .await?)
+            }
+
+            async fn top_open_alerts(&self, tenant: TenantId, limit: u32) -> StoreResult<Vec<Alert>> {
+                let rows = sqlx::query(
+                    "SELECT * FROM alerts WHERE tenant_id = $1 AND state <> 'resolved' ORDER BY \
+                     CASE severity WHEN 'critical' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, id DESC LIMIT $2",
+                )
+                .bind(tenant)
+                .bind(i64::from(limit))
+                .fetch_all(&self.reader)
+                .await?;
+                rows.iter().map(alert_from).collect()
+            }
+
             async fn set_alert_state(&self, tenant: TenantId, id: i64, state: &str, by: &str) -> StoreResult<bool> {
                 let now = Utc::now();
                 let done = if state == "acknowledged" {

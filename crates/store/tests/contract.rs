@@ -1007,6 +1007,16 @@ async fn alerts_deduplicate_and_resolve(t: TestStore) {
             .is_none(),
         "acknowledged still blocks"
     );
+    let mut critical = alert(a.id, "k2");
+    critical.severity = "critical".into();
+    store.open_alert(&critical).await.unwrap().unwrap();
+    assert_eq!(store.count_open_alerts(a.id).await.unwrap(), 2);
+    assert_eq!(
+        store.top_open_alerts(a.id, 1).await.unwrap()[0].key,
+        "k2",
+        "most severe first"
+    );
+    store.resolve_alerts(a.id, &["k2".into()]).await.unwrap();
     assert_eq!(store.resolve_alerts(a.id, &["k1".into()]).await.unwrap(), 1);
     assert!(store.list_alerts(a.id, true, 10).await.unwrap().is_empty());
     // Once resolved, the same key may open again.
@@ -1017,7 +1027,7 @@ async fn alerts_deduplicate_and_resolve(t: TestStore) {
             .unwrap()
             .is_some()
     );
-    assert_eq!(store.list_alerts(a.id, false, 10).await.unwrap().len(), 2);
+    assert_eq!(store.list_alerts(a.id, false, 10).await.unwrap().len(), 3);
 }
 
 async fn digests_config_and_deliveries(t: TestStore) {

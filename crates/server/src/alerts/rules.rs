@@ -262,7 +262,12 @@ pub fn evaluate_events(e: &TenantEngine, s: &EventSettings, today: NaiveDate) ->
                     }
                     _ => {}
                 }
-                if kind == MovementKind::Churn && unexpected(e, &id, day, &mut overdue_by_day) {
+                // Only accounts of some size: a tenth of a large account's ARR.
+                let sizeable = arr_before >= s.large_account_arr / Decimal::from(10);
+                if kind == MovementKind::Churn
+                    && sizeable
+                    && unexpected(e, &id, day, &mut overdue_by_day)
+                {
                     out.push(Finding {
                         key: format!("unexpected_churn:{id}:{day}"),
                         rule: "unexpected_churn".into(),

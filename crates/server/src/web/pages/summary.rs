@@ -148,16 +148,11 @@ pub async fn render(
     })
     .await?;
     // The most severe first, then the newest.
-    let mut open = state.store.list_alerts(view.tenant.id, true, 200).await?;
-    let rank = |s: &str| match s {
-        "critical" => 0,
-        "warning" => 1,
-        _ => 2,
-    };
-    open.sort_by_key(|a| (rank(&a.severity), std::cmp::Reverse(a.id)));
-    let alerts: Vec<(String, &'static str, String)> = open
+    let alerts: Vec<(String, &'static str, String)> = state
+        .store
+        .top_open_alerts(view.tenant.id, 5)
+        .await?
         .into_iter()
-        .take(5)
         .map(|a| {
             let class = match a.severity.as_str() {
                 "critical" => "bad",

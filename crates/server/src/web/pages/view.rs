@@ -95,7 +95,8 @@ impl View {
         }
         let engine = state.engines.read(&tenant).await?;
         let targets = targets_of(state, tenant.id).await?;
-        let open_alerts = state.store.list_alerts(tenant.id, true, 100).await?.len();
+        let open_alerts =
+            usize::try_from(state.store.count_open_alerts(tenant.id).await?).unwrap_or(0);
         let controls = controls.with_values(engine.ledger.filter_values(), only_csm.is_some());
         let qs = controls.query_string();
         let (chrome, links) = match &audience {
