@@ -6,6 +6,7 @@
 
 use crate::AppState;
 use crate::alerts::service::{self, webhook_body};
+use askama::Template;
 use chrono::{Duration, Utc};
 use quarterdeck_store::{Job, NewDelivery, NewJob, Store, StoreResult, TenantId, backoff};
 use serde_json::Value;
@@ -224,11 +225,9 @@ async fn send_webhook(state: &AppState, payload: &Value) -> Result<(), String> {
         return Ok(()); // removed since: nothing to deliver
     };
     let alert = store
-        .list_alerts(tenant.id, false, 10_000)
+        .alert(tenant.id, alert_id)
         .await
         .map_err(|e| e.to_string())?
-        .into_iter()
-        .find(|a| a.id == alert_id)
         .ok_or("the alert no longer exists")?;
     let body = serde_json::to_vec(&webhook_body(&tenant, &alert, &state.base_url))
         .map_err(|e| e.to_string())?;
@@ -285,28 +284,23 @@ async fn alert_email(state: &AppState, payload: &Value, job: &Job) -> Result<(),
         .ok_or("the user no longer exists")?;
     let alert_id = field(payload, "alert")?.as_i64().unwrap_or_default();
     let alert = store
-        .list_alerts(tenant.id, false, 10_000)
+        .alert(tenant.id, alert_id)
         .await
         .map_err(|e| e.to_string())?
-        .into_iter()
-        .find(|a| a.id == alert_id)
         .ok_or("the alert no longer exists")?;
     let link = format!("{}/alerts", state.base_url);
+    let opened = alert.opened_at.format("%Y-%m-%d %H:%M").to_string();
+    let body = AlertEmail {
+        title: &alert.title,
+        opened: &opened,
+        tenant: &tenant.name,
+        link: &link,
+    };
     let email = crate::mail::Email {
         to: user.email.clone(),
         subject: format!("[Critical] {} — {}", alert.title, tenant.name),
-        text: format!(
-            "{}\n\nOpened {} UTC in {}.\nSee it and acknowledge it: {link}\n",
-            alert.title,
-            alert.opened_at.format("%Y-%m-%d %H:%M"),
-            tenant.name
-        ),
-        html: format!(
-            "<p><strong>{}</strong></p><p>Opened {} UTC in {}.</p><p><a href=\"{link}\">See it and acknowledge it</a></p>",
-            html_escape(&alert.title),
-            alert.opened_at.format("%Y-%m-%d %H:%M"),
-            html_escape(&tenant.name)
-        ),
+        text: AlertEmailText(&body).render().map_err(|e| e.to_string())?,
+        html: body.render().map_err(|e| e.to_string())?,
         inline_png: None,
         attachment: None,
         message_id: message_id(&job.idempotency_key),
@@ -335,11 +329,17 @@ pub fn message_id(key: &str) -> String {
     )
 }
 
-/// Minimal HTML escaping for the few strings put into email bodies by hand.
-pub fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
+/// The HTML body of a critical-alert email (askama escapes every value).
+#[derive(askama::Template)]
+#[template(path = "email_alert.html")]
+struct AlertEmail<'a> {
+    title: &'a str,
+    opened: &'a str,
+    tenant: &'a str,
+    link: &'a str,
 }
+
+/// The text body of the same email.
+#[derive(askama::Template)]
+#[template(path = "email_alert.txt")]
+struct AlertEmailText<'a>(&'a AlertEmail<'a>);

@@ -229,6 +229,8 @@ pub trait Store: Send + Sync + 'static {
         open_only: bool,
         limit: u32,
     ) -> StoreResult<Vec<Alert>>;
+    /// One of a tenant's alerts by id.
+    async fn alert(&self, tenant: TenantId, id: i64) -> StoreResult<Option<Alert>>;
     /// How many of a tenant's alerts are unresolved.
     async fn count_open_alerts(&self, tenant: TenantId) -> StoreResult<i64>;
     /// The most severe unresolved alerts, newest first within a severity.

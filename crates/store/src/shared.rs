@@ -701,6 +701,15 @@ macro_rules! store_impl {
                 rows.iter().map(alert_from).collect()
             }
 
+            async fn alert(&self, tenant: TenantId, id: i64) -> StoreResult<Option<Alert>> {
+                let row = sqlx::query("SELECT * FROM alerts WHERE tenant_id = $1 AND id = $2")
+                    .bind(tenant)
+                    .bind(id)
+                    .fetch_optional(&self.reader)
+                    .await?;
+                row.as_ref().map(alert_from).transpose()
+            }
+
             async fn count_open_alerts(&self, tenant: TenantId) -> StoreResult<i64> {
                 Ok(sqlx::query_scalar("SELECT COUNT(*) FROM alerts WHERE tenant_id = $1 AND state <> 'resolved'")
                     .bind(tenant)

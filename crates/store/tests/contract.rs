@@ -987,6 +987,15 @@ async fn alerts_deduplicate_and_resolve(t: TestStore) {
             .is_some(),
         "per tenant"
     );
+    assert_eq!(
+        store.alert(a.id, first.id).await.unwrap(),
+        Some(first.clone())
+    );
+    assert_eq!(
+        store.alert(b.id, first.id).await.unwrap(),
+        None,
+        "scoped to its tenant"
+    );
     assert!(
         !store
             .set_alert_state(b.id, first.id, "acknowledged", "x")

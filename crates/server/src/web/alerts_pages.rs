@@ -775,14 +775,15 @@ struct Done<'a> {
     message: &'a str,
 }
 
+#[derive(Template)]
+#[template(path = "unsubscribe.html")]
+struct UnsubscribePage {
+    action: String,
+}
+
 async fn unsubscribe_page(Path(token): Path<String>) -> Result<Response, PageError> {
-    let form = format!("/unsubscribe/{}", urlencoding::encode(&token));
-    let body = format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>Unsubscribe · Quarterdeck</title><link rel=\"stylesheet\" href=\"/static/app.css?v={}\"></head><body><main class=\"plain\"><div class=\"card\"><h1>Unsubscribe</h1><p class=\"lead\">Stop sending this email digest?</p><form method=\"post\" action=\"{}\"><button type=\"submit\">Unsubscribe</button></form></div></main></body></html>",
-        super::ASSET_VERSION,
-        crate::jobs::html_escape(&form)
-    );
-    Ok(Html(body).into_response())
+    let action = format!("/unsubscribe/{}", urlencoding::encode(&token));
+    Ok(Html(UnsubscribePage { action }.render()?).into_response())
 }
 
 async fn unsubscribe(

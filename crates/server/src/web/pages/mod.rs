@@ -68,7 +68,9 @@ pub async fn render_shared(
     share: &ShareLink,
 ) -> Result<Response, PageError> {
     let (path, query) = share.view.split_once('?').unwrap_or((&share.view, ""));
-    let pairs: Vec<(String, String)> = serde_urlencoded_pairs(query);
+    // The same decoding as the `Query` extractor of the pages themselves.
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query)
+        .map_err(|_| PageError::NotFound("no such view".into()))?;
     let audience = Audience::Shared {
         tenant,
         expires: format!("{} UTC", share.expires_at.format("%Y-%m-%d %H:%M")),
@@ -90,23 +92,6 @@ pub async fn render_shared(
             None => Err(PageError::NotFound("no such view".into())),
         },
     }
-}
-
-/// Splits a query string into decoded pairs.
-fn serde_urlencoded_pairs(query: &str) -> Vec<(String, String)> {
-    query
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            let d = |s: &str| {
-                urlencoding::decode(&s.replace('+', " "))
-                    .map(|c| c.into_owned())
-                    .unwrap_or_default()
-            };
-            (d(k), d(v))
-        })
-        .collect()
 }
 
 /// Runs a computation over the view off the async threads (it may take tens of ms).
