@@ -427,6 +427,10 @@ async fn share_links_show_one_view_until_revoked_or_expired(store: TestStore) {
     assert!(page.contains("Revenue"));
     assert!(!page.contains("/admin/"), "no way into other pages");
     assert!(!page.contains("Download CSV"));
+    assert!(
+        !page.contains("class=\"controls\""),
+        "no controls that lead off the link"
+    );
     // The link reaches nothing else: not other views, not the API.
     assert_eq!(anon.get(&format!("{path}/../billing")).await.status(), 404);
     assert_eq!(anon.get("/billing").await.status(), 303);
