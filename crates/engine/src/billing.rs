@@ -2,8 +2,8 @@
 //! DSO, gross margin from cost data, and client profitability (metrics.md,
 //! "Billing, cash and profitability").
 //!
-//! Every amount is converted once, when the ledger's billing index is built,
-//! to the reporting currency at the rate in force on the record's own day
+//! Every amount is converted when its customer's records change (or the rates
+//! do), to the reporting currency at the rate in force on the record's own day
 //! (invoice: issue day; payment in the invoice's currency: the invoice's rate,
 //! so that an invoice paid in full is exactly settled; cost: its day). Values
 //! are held to the engine's internal scale, so every sum is exact and segment
@@ -12,17 +12,16 @@
 use crate::filter::Filter;
 use crate::fx::{FxTable, RateLookup};
 use crate::ledger::Ledger;
-use crate::money::{quantize, ratio};
+use crate::money::{convert, ratio};
 use crate::movements::{fixed, unfixed};
 use crate::period::Period;
-use crate::stored::{Id, StoredCost, StoredInvoice, StoredPayment, StoredTime};
+use crate::stored::{BillingRecords, CostRec, CustomerBilling, InvoiceRec, TimeRec, Touched};
 use crate::subscription::{Warning, WarningKind};
 use chrono::{Datelike, NaiveDate};
 use quarterdeck_domain::Currency;
-use quarterdeck_domain::records::{InvoiceStatus, PaymentStatus};
+use quarterdeck_domain::records::PaymentStatus;
 use rust_decimal::Decimal;
 use serde::Serialize;
-use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
@@ -134,124 +133,115 @@ pub struct CustomerInvoice {
     pub open: Option<Decimal>,
 }
 
-/// An invoice reduced to what the metrics need, in the reporting currency.
-#[derive(Debug, Clone)]
-pub(crate) struct InvoiceFact {
-    pub id: Id,
-    pub issued: NaiveDate,
-    pub due: NaiveDate,
-    /// Counts as revenue (not void, not draft).
-    pub billed: bool,
-    /// Counts in AR (not void, draft or uncollectible).
-    pub receivable: bool,
-    /// Lines ex tax (fixed point, `money::INTERNAL_SCALE`).
-    pub amount: i128,
-    /// amount + tax − credits (fixed point).
-    pub total: i128,
-    /// Succeeded payments and refunds: (local day, fixed-point amount), sorted by day.
-    pub payments: Vec<(NaiveDate, i128)>,
-    /// The first day from which the balance stays at or below 0 for good.
-    pub settled_from: Option<NaiveDate>,
+/// The payments of `inv` that count (succeeded and refunds; failed attempts
+/// never do) in the reporting currency, sorted by day.
+pub(crate) fn paid(records: &BillingRecords, inv: &InvoiceRec) -> Vec<(NaiveDate, i128)> {
+    let mut paid: Vec<(NaiveDate, i128)> = records
+        .payments_of(inv.id)
+        .filter(|(_, p)| p.status != PaymentStatus::Failed)
+        .map(|(_, p)| (p.day, fixed(p.converted)))
+        .collect();
+    paid.sort_by_key(|p| p.0);
+    paid
 }
 
-impl InvoiceFact {
-    fn new(
-        id: Id,
-        (issued, due): (NaiveDate, NaiveDate),
-        status: Option<InvoiceStatus>,
-        amount: Decimal,
-        total: Decimal,
-        mut payments: Vec<(NaiveDate, i128)>,
-    ) -> Self {
-        payments.sort_by_key(|p| p.0);
-        payments.shrink_to_fit();
-        let total = fixed(total);
-        let mut settled_from = (total <= 0).then_some(issued);
-        let mut balance = total;
-        for (i, &(day, paid)) in payments.iter().enumerate() {
-            balance -= paid;
-            if payments.get(i + 1).is_some_and(|next| next.0 == day) {
-                continue; // net a day's payments before judging it
+/// The first day from which an invoice's balance stays at or below 0 for
+/// good, given its total and its day-sorted payments.
+fn settled_from(total: i128, issued: NaiveDate, paid: &[(NaiveDate, i128)]) -> Option<NaiveDate> {
+    let mut settled = (total <= 0).then_some(issued);
+    let mut balance = total;
+    for (i, &(day, amount)) in paid.iter().enumerate() {
+        balance -= amount;
+        if paid.get(i + 1).is_some_and(|next| next.0 == day) {
+            continue; // net a day's payments before judging it
+        }
+        if balance <= 0 {
+            settled.get_or_insert(day.max(issued));
+        } else {
+            settled = None;
+        }
+    }
+    settled
+}
+
+/// The open balance of `inv` on `day` in fixed point, if the invoice is
+/// receivable then (never below 0).
+fn open_on(records: &BillingRecords, inv: &InvoiceRec, day: NaiveDate) -> Option<i128> {
+    if !inv.receivable() || inv.issued > day {
+        return None;
+    }
+    if inv.settled_from.is_some_and(|s| s <= day) {
+        return Some(0);
+    }
+    let paid: i128 = records
+        .payments_of(inv.id)
+        .filter(|(_, p)| p.status != PaymentStatus::Failed && p.day <= day)
+        .map(|(_, p)| fixed(p.converted))
+        .sum();
+    Some((fixed(inv.total_fx) - paid).max(0))
+}
+
+/// Converts one customer's records to the reporting currency (invoices and
+/// payments in its currency at the issue-day rate, a payment in another
+/// currency at its own day's rate, cost lines at theirs), settles its
+/// invoices, sorts its records and gathers its rate warnings.
+fn recompute(records: &mut BillingRecords, ci: u32, fx: &FxTable) {
+    let mut c = std::mem::take(&mut records.customers[ci as usize]);
+    let customer = records.customer_ids.name(ci).to_string();
+    let mut conv = Converter::new(fx);
+    let names = &records.invoice_ids;
+    c.invoices
+        .sort_by(|a, b| (a.issued, names.name(a.id)).cmp(&(b.issued, names.name(b.id))));
+    for inv in &mut c.invoices {
+        let rate = conv.rate(
+            &customer,
+            records.invoice_ids.name(inv.id),
+            inv.currency,
+            inv.issued,
+        );
+        inv.amount_fx = convert(inv.amount, rate);
+        inv.total_fx = convert(inv.total, rate);
+        let currency = inv.currency;
+        records.payments_of_mut(inv.id, |id, p| {
+            if p.status == PaymentStatus::Failed {
+                return;
             }
-            if balance <= 0 {
-                settled_from.get_or_insert(day.max(issued));
-            } else {
-                settled_from = None;
-            }
-        }
-        Self {
-            id,
-            issued,
-            due,
-            billed: !matches!(status, Some(InvoiceStatus::Void | InvoiceStatus::Draft)),
-            receivable: !matches!(
-                status,
-                Some(InvoiceStatus::Void | InvoiceStatus::Draft | InvoiceStatus::Uncollectible)
-            ),
-            amount: fixed(amount),
-            total,
-            payments,
-            settled_from,
-        }
+            p.converted = match p.currency {
+                Some(other) if other != currency => {
+                    convert(p.amount, conv.rate(&customer, id, other, p.day))
+                }
+                _ => convert(p.amount, rate),
+            };
+        });
+        inv.settled_from = settled_from(fixed(inv.total_fx), inv.issued, &paid(records, inv));
     }
-
-    /// The open balance on `day` in fixed point, if the invoice is receivable
-    /// then (never below 0).
-    fn open_on(&self, day: NaiveDate) -> Option<i128> {
-        if !self.receivable || self.issued > day {
-            return None;
-        }
-        if self.settled_from.is_some_and(|s| s <= day) {
-            return Some(0);
-        }
-        let paid: i128 = self
-            .payments
-            .iter()
-            .take_while(|p| p.0 <= day)
-            .map(|p| p.1)
-            .sum();
-        Some((self.total - paid).max(0))
+    let names = &records.cost_ids;
+    c.costs
+        .sort_by(|a, b| names.name(a.id).cmp(names.name(b.id)));
+    for x in &mut c.costs {
+        x.converted = convert(
+            x.amount,
+            conv.rate(&customer, names.name(x.id), x.currency, x.day),
+        );
     }
+    let names = &records.time_ids;
+    c.time
+        .sort_by(|a, b| names.name(a.id).cmp(names.name(b.id)));
+    c.warnings = conv.warnings;
+    records.customers[ci as usize] = c;
 }
 
-/// A cost line in the reporting currency.
-#[derive(Debug, Clone)]
-pub(crate) struct CostFact {
-    pub id: Id,
-    pub day: NaiveDate,
-    pub amount: Decimal,
-    pub cost_of_service: bool,
-}
-
-/// A time entry: hours and their cost (hours × cost rate, 0 without a rate).
-#[derive(Debug, Clone)]
-pub(crate) struct TimeFact {
-    pub id: Id,
-    pub day: NaiveDate,
-    pub hours: Decimal,
-    pub cost: Decimal,
-    /// Whether the entry has a cost rate (cost data, see `Ledger::has_cost_data`).
-    pub rated: bool,
-}
-
-/// Everything billed to, spent on and worked for one customer.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct CustomerBilling {
-    pub id: String,
-    /// Sorted by issue day, then id.
-    pub invoices: Vec<InvoiceFact>,
-    pub costs: Vec<CostFact>,
-    pub time: Vec<TimeFact>,
-    /// Rates guessed or missing for its records, each with the id of the
-    /// record whose fact it came from (an invoice for its payments).
-    pub warnings: Vec<(String, Warning)>,
-}
-
-impl CustomerBilling {
-    /// Whether no record is left (an entry emptied by removals).
-    fn is_empty(&self) -> bool {
-        self.invoices.is_empty() && self.costs.is_empty() && self.time.is_empty()
+/// `recompute` for the cost lines without a customer; returns their warnings.
+fn recompute_unassigned(records: &mut BillingRecords, fx: &FxTable) -> Vec<Warning> {
+    let mut conv = Converter::new(fx);
+    let names = &records.cost_ids;
+    records
+        .unassigned
+        .sort_by(|a, b| names.name(a.id).cmp(names.name(b.id)));
+    for x in &mut records.unassigned {
+        x.converted = convert(x.amount, conv.rate("", names.name(x.id), x.currency, x.day));
     }
+    conv.warnings
 }
 
 /// Per-day fixed-point sums and counts of what was added on each day.
@@ -459,8 +449,8 @@ fn ar_block(day: NaiveDate) -> i32 {
 }
 
 /// Where `inv` goes in the AR index (`None`: never open).
-fn placement(inv: &InvoiceFact) -> Option<Placement> {
-    if !inv.receivable || inv.settled_from.is_some_and(|s| s <= inv.issued) {
+fn placement(inv: &InvoiceRec) -> Option<Placement> {
+    if !inv.receivable() || inv.settled_from.is_some_and(|s| s <= inv.issued) {
         return None;
     }
     let first = ar_block(inv.issued);
@@ -479,17 +469,22 @@ fn placement(inv: &InvoiceFact) -> Option<Placement> {
 
 impl ArIndex {
     /// Adds the receivable invoices of customer `ci` (generation `generation`).
-    fn add(&mut self, ci: u32, generation: u32, c: &CustomerBilling) {
-        for (ii, inv) in c.invoices.iter().enumerate() {
+    fn add(&mut self, ci: u32, generation: u32, records: &BillingRecords) {
+        for (ii, inv) in records.customers[ci as usize].invoices.iter().enumerate() {
             let Some(place) = placement(inv) else {
                 continue;
             };
+            let first_paid = records
+                .payments_of(inv.id)
+                .filter(|(_, p)| p.status != PaymentStatus::Failed)
+                .map(|(_, p)| p.day)
+                .min();
             let e = ArEntry {
-                total: inv.total,
+                total: fixed(inv.total_fx),
                 issued: inv.issued,
                 until: inv.settled_from.unwrap_or(NaiveDate::MAX),
                 due: inv.due,
-                first_paid: inv.payments.first().map_or(NaiveDate::MAX, |p| p.0),
+                first_paid: first_paid.unwrap_or(NaiveDate::MAX),
                 customer: ci,
                 generation,
                 invoice: ii as u32,
@@ -577,9 +572,9 @@ struct Totals {
 }
 
 impl Totals {
-    fn cost_line(&mut self, c: &CostFact, sign: i64) {
+    fn cost_line(&mut self, c: &CostRec, sign: i64) {
         if c.cost_of_service {
-            self.cost_value(c.day, c.amount, sign);
+            self.cost_value(c.day, c.converted, sign);
             self.cost_data += sign;
         }
     }
@@ -604,28 +599,30 @@ impl Totals {
             customer: ci,
             generation,
         };
-        for inv in c.invoices.iter().filter(|i| i.billed) {
-            self.revenue.add(inv.issued, inv.amount, 1);
-            self.revenue_by_day.add(inv.issued, tag(inv.amount));
+        for inv in c.invoices.iter().filter(|i| i.billed()) {
+            let amount = fixed(inv.amount_fx);
+            self.revenue.add(inv.issued, amount, 1);
+            self.revenue_by_day.add(inv.issued, tag(amount));
         }
         for x in &c.costs {
             self.cost_line(x, 1);
             if x.cost_of_service {
-                self.cost_by_day.add(x.day, tag(fixed(x.amount)));
+                self.cost_by_day.add(x.day, tag(fixed(x.converted)));
             }
         }
         for t in &c.time {
-            self.cost_value(t.day, t.cost, 1);
-            self.cost_data += i64::from(t.rated);
-            self.cost_by_day.add(t.day, tag(fixed(t.cost)));
+            let cost = t.cost();
+            self.cost_value(t.day, cost, 1);
+            self.cost_data += i64::from(t.cost_rate.is_some());
+            self.cost_by_day.add(t.day, tag(fixed(cost)));
         }
     }
 
     /// Takes away what `c` contributed (its entries by day go stale), noting
     /// the days touched.
     fn remove_customer(&mut self, c: &CustomerBilling, days: &mut HashSet<NaiveDate>) {
-        for inv in c.invoices.iter().filter(|i| i.billed) {
-            self.revenue.add(inv.issued, -inv.amount, -1);
+        for inv in c.invoices.iter().filter(|i| i.billed()) {
+            self.revenue.add(inv.issued, -fixed(inv.amount_fx), -1);
             self.revenue_by_day.retire(inv.issued);
             days.insert(inv.issued);
         }
@@ -637,8 +634,8 @@ impl Totals {
             }
         }
         for t in &c.time {
-            self.cost_value(t.day, t.cost, -1);
-            self.cost_data -= i64::from(t.rated);
+            self.cost_value(t.day, t.cost(), -1);
+            self.cost_data -= i64::from(t.cost_rate.is_some());
             self.cost_by_day.retire(t.day);
             days.insert(t.day);
         }
@@ -651,21 +648,18 @@ impl Totals {
     }
 }
 
-/// Billing records converted to the reporting currency and grouped per customer.
+/// Billing records with their values in the reporting currency, and the
+/// tenant-wide sums and AR blocks derived from them, kept in step with every
+/// batch.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct BillingIndex {
-    /// In order of first appearance; an entry emptied by removals stays.
-    pub customers: Vec<CustomerBilling>,
-    /// Customer id → index in `customers`.
-    by_id: HashMap<String, u32>,
-    /// Cost lines without a customer.
-    pub unassigned_costs: Vec<CostFact>,
+    /// The records, grouped per customer.
+    pub records: BillingRecords,
+    /// Rates guessed or missing for cost lines without a customer.
     unassigned_warnings: Vec<Warning>,
     /// Rates guessed or missing, sorted by customer and record id (gathered on
     /// first use after a change).
     warnings: OnceLock<Vec<Warning>>,
-    /// Invoice id → ids of the payments that name it (held or not).
-    payments_of: HashMap<Id, Vec<Id>>,
     totals: Totals,
     ar: ArIndex,
     /// Per customer: bumped each time it is recomputed, so that entries of
@@ -673,209 +667,42 @@ pub(crate) struct BillingIndex {
     gens: Vec<u32>,
 }
 
-/// The billing records a ledger holds, and how to convert them.
-pub(crate) struct Raw<'a> {
-    pub fx: &'a FxTable,
-    pub invoices: &'a HashMap<Id, StoredInvoice>,
-    pub payments: &'a HashMap<Id, StoredPayment>,
-    pub costs: &'a HashMap<Id, StoredCost>,
-    pub time_entries: &'a HashMap<Id, StoredTime>,
-}
-
-/// What changed in a batch: the customers to recompute and the records that
-/// may have joined them.
-#[derive(Debug, Default)]
-pub(crate) struct BillingChanges {
-    /// Customers (old and new owners) whose facts to recompute.
-    pub customers: HashSet<String>,
-    /// Ids of invoices, cost lines and time entries added, replaced or removed.
-    pub records: Vec<String>,
-    /// Whether cost lines without a customer changed.
-    pub unassigned: bool,
-    /// Payments added, replaced or removed: (id, previous invoice, new invoice).
-    pub payments: Vec<(Id, Option<Id>, Option<Id>)>,
-}
-
-impl BillingChanges {
-    /// Whether nothing changed.
-    pub fn is_empty(&self) -> bool {
-        self.customers.is_empty() && !self.unassigned && self.payments.is_empty()
-    }
-}
-
-/// Sorted, deduplicated ids.
-fn ids<'a>(it: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
-    let mut v: Vec<&str> = it.collect();
-    v.sort_unstable();
-    v.dedup();
-    v
-}
-
-/// One customer's facts: those of `old` whose record is not in `changed`
-/// kept as they are, the others and those of the records `added` (re)computed
-/// (records that are gone or belong to another customer drop out).
-fn customer_billing<'a>(
-    raw: &Raw<'_>,
-    payments_of: &HashMap<Id, Vec<Id>>,
-    id: &str,
-    old: CustomerBilling,
-    added: impl Iterator<Item = &'a str>,
-    changed: &HashSet<&str>,
-) -> CustomerBilling {
-    let mut c = CustomerBilling {
-        id: id.to_string(),
-        ..CustomerBilling::default()
-    };
-    let mut redo: Vec<Cow<'a, str>> = added.map(Cow::Borrowed).collect();
-    let mut keep = |fact_id: &Id| {
-        let stays = !changed.contains(&**fact_id);
-        if !stays {
-            redo.push(Cow::Owned(fact_id.to_string()));
-        }
-        stays
-    };
-    c.invoices = old.invoices.into_iter().filter(|f| keep(&f.id)).collect();
-    c.costs = old.costs.into_iter().filter(|f| keep(&f.id)).collect();
-    c.time = old.time.into_iter().filter(|f| keep(&f.id)).collect();
-    c.warnings = old
-        .warnings
-        .into_iter()
-        .filter(|(source, _)| !changed.contains(source.as_str()))
-        .collect();
-    redo.sort_unstable();
-    redo.dedup();
-    for rid in &redo {
-        let rid: &str = rid;
-        let mut conv = Converter::new(raw.fx);
-        if let Some(inv) = raw.invoices.get(rid).filter(|i| &*i.customer_id == id) {
-            let paid = payments_of
-                .get(rid)
-                .into_iter()
-                .flatten()
-                .filter_map(|p| raw.payments.get(p));
-            c.invoices.push(invoice_fact(inv, paid, &mut conv));
-        }
-        if let Some(x) = raw
-            .costs
-            .get(rid)
-            .filter(|x| x.customer_id.as_deref() == Some(id))
-        {
-            c.costs.push(cost_fact(x, &mut conv));
-        }
-        if let Some(t) = raw.time_entries.get(rid).filter(|t| &*t.customer_id == id) {
-            c.time.push(time_fact(t));
-        }
-        c.warnings
-            .extend(conv.warnings.into_iter().map(|w| (rid.to_string(), w)));
-    }
-    c.invoices
-        .sort_by(|a, b| (a.issued, &a.id).cmp(&(b.issued, &b.id)));
-    c.invoices.shrink_to_fit();
-    c.costs.shrink_to_fit();
-    c.time.shrink_to_fit();
-    c.warnings.shrink_to_fit();
-    c
-}
-
-fn cost_fact(c: &StoredCost, conv: &mut Converter<'_>) -> CostFact {
-    let day = c.day;
-    let owner = c.customer_id.as_deref().unwrap_or("");
-    let rate = conv.rate(owner, &c.id, c.currency, day);
-    CostFact {
-        id: c.id.clone(),
-        day,
-        amount: convert(c.amount, rate),
-        cost_of_service: c.cost_of_service,
-    }
-}
-
-fn time_fact(t: &StoredTime) -> TimeFact {
-    TimeFact {
-        id: t.id.clone(),
-        day: t.day,
-        hours: t.hours,
-        cost: convert(t.hours, t.cost_rate.unwrap_or(Decimal::ZERO)),
-        rated: t.cost_rate.is_some(),
-    }
-}
-
-/// The cost lines without a customer among `candidates`, and their warnings.
-fn unassigned<'a>(
-    raw: &Raw<'_>,
-    candidates: impl Iterator<Item = &'a str>,
-) -> (Vec<CostFact>, Vec<Warning>) {
-    let mut conv = Converter::new(raw.fx);
-    let facts = ids(candidates)
-        .into_iter()
-        .filter_map(|id| raw.costs.get(id).filter(|c| c.customer_id.is_none()))
-        .map(|c| cost_fact(c, &mut conv))
-        .collect();
-    (facts, conv.warnings)
-}
-
 impl BillingIndex {
-    /// The index of every record held.
-    pub fn new(raw: &Raw<'_>) -> Self {
-        let mut payments_of: HashMap<Id, Vec<Id>> = HashMap::new();
-        for p in raw.payments.values() {
-            payments_of
-                .entry(p.invoice_id.clone())
-                .or_default()
-                .push(p.id.clone());
-        }
-        let mut groups: HashMap<&str, Vec<&str>> = HashMap::new();
-        for inv in raw.invoices.values() {
-            groups.entry(&inv.customer_id).or_default().push(&inv.id);
-        }
-        for c in raw.costs.values() {
-            if let Some(owner) = &c.customer_id {
-                groups.entry(owner).or_default().push(&c.id);
-            }
-        }
-        for t in raw.time_entries.values() {
-            groups.entry(&t.customer_id).or_default().push(&t.id);
-        }
+    /// The index of `records`, converted with `fx`.
+    pub fn new(mut records: BillingRecords, fx: &FxTable) -> Self {
+        records.shrink_to_fit();
+        let customers = records.customers.len() as u32;
         let mut index = Self {
-            payments_of,
+            records,
+            gens: vec![0; customers as usize],
             ..Self::default()
         };
-        let mut groups: Vec<_> = groups.into_iter().collect();
-        groups.sort_unstable_by_key(|g| g.0);
-        for (id, records) in groups {
-            let c = customer_billing(
-                raw,
-                &index.payments_of,
-                id,
-                CustomerBilling::default(),
-                records.into_iter(),
-                &HashSet::new(),
-            );
-            index.push(c);
+        for ci in 0..customers {
+            recompute(&mut index.records, ci, fx);
+            index.add(ci, 0);
         }
-        let (facts, warnings) = unassigned(
-            raw,
-            raw.costs
-                .values()
-                .filter(|c| c.customer_id.is_none())
-                .map(|c| &*c.id),
-        );
-        for f in &facts {
+        index.unassigned_warnings = recompute_unassigned(&mut index.records, fx);
+        for f in &index.records.unassigned {
             index.totals.cost_line(f, 1);
         }
-        index.unassigned_costs = facts;
-        index.unassigned_warnings = warnings;
         index.shrink_to_fit();
         index
     }
 
+    /// Converts everything again (after a change of rates).
+    pub fn rebuild(&mut self, fx: &FxTable) {
+        *self = Self::new(std::mem::take(&mut self.records), fx);
+    }
+
+    /// Adds what customer `ci` (at `generation`) contributes.
+    fn add(&mut self, ci: u32, generation: u32) {
+        let c = &self.records.customers[ci as usize];
+        self.totals.add_customer(ci, generation, c);
+        self.ar.add(ci, generation, &self.records);
+    }
+
     /// Gives back the spare capacity of a freshly built index.
     fn shrink_to_fit(&mut self) {
-        self.customers.shrink_to_fit();
-        self.by_id.shrink_to_fit();
-        self.gens.shrink_to_fit();
-        for list in self.payments_of.values_mut() {
-            list.shrink_to_fit();
-        }
         for list in self.ar.blocks.values_mut() {
             list.items.shrink_to_fit();
         }
@@ -890,23 +717,14 @@ impl BillingIndex {
         }
     }
 
-    /// Appends a new customer's facts and adds them to the totals.
-    fn push(&mut self, c: CustomerBilling) {
-        let ci = self.customers.len() as u32;
-        self.totals.add_customer(ci, 0, &c);
-        self.ar.add(ci, 0, &c);
-        self.gens.push(0);
-        self.by_id.insert(c.id.clone(), ci);
-        self.customers.push(c);
-    }
-
     /// The warnings of every customer, sorted by customer and record id.
     pub fn warnings(&self) -> &[Warning] {
         self.warnings.get_or_init(|| {
             let mut warnings: Vec<Warning> = self
+                .records
                 .customers
                 .iter()
-                .flat_map(|c| c.warnings.iter().map(|w| w.1.clone()))
+                .flat_map(|c| c.warnings.iter().cloned())
                 .chain(self.unassigned_warnings.iter().cloned())
                 .collect();
             warnings
@@ -915,123 +733,51 @@ impl BillingIndex {
         })
     }
 
-    /// Recomputes only the customers a batch of changes touched.
-    pub fn update(&mut self, raw: &Raw<'_>, changes: BillingChanges) {
-        for (pid, old, new) in &changes.payments {
-            if let Some(old) = old
-                && let Some(list) = self.payments_of.get_mut(old)
-            {
-                list.retain(|p| p != pid);
-                if list.is_empty() {
-                    self.payments_of.remove(old);
-                }
-            }
-            if let Some(new) = new {
-                let list = self.payments_of.entry(new.clone()).or_default();
-                if !list.contains(pid) {
-                    list.push(pid.clone());
-                }
-            }
-        }
+    /// After a batch changed the records: takes out what the touched
+    /// customers contributed before it, recomputes them and adds them back.
+    /// Returns the customers touched.
+    pub fn apply(&mut self, touched: Touched, fx: &FxTable) -> Vec<u32> {
+        self.gens.resize(self.records.customers.len(), 0);
+        let mut days = HashSet::new();
+        let mut blocks = HashSet::new();
         let mut warnings_changed = false;
-        if changes.unassigned {
-            let old = std::mem::take(&mut self.unassigned_costs);
-            for f in &old {
+        for old in touched.customers.values() {
+            self.totals.remove_customer(old, &mut days);
+            self.ar.retire(old, &mut blocks);
+            warnings_changed |= !old.warnings.is_empty();
+        }
+        if let Some(old) = &touched.unassigned {
+            for f in old {
                 self.totals.cost_line(f, -1);
             }
-            let (facts, warnings) = unassigned(
-                raw,
-                old.iter()
-                    .map(|f| &*f.id)
-                    .chain(changes.records.iter().map(String::as_str)),
-            );
-            for f in &facts {
+            let warnings = recompute_unassigned(&mut self.records, fx);
+            warnings_changed |= !warnings.is_empty() || !self.unassigned_warnings.is_empty();
+            self.unassigned_warnings = warnings;
+            for f in &self.records.unassigned {
                 self.totals.cost_line(f, 1);
             }
-            warnings_changed |= !warnings.is_empty() || !self.unassigned_warnings.is_empty();
-            self.unassigned_costs = facts;
-            self.unassigned_warnings = warnings;
         }
-        if !changes.customers.is_empty() {
-            let mut fresh = Vec::new();
-            let mut by_owner: HashMap<&str, Vec<&str>> = HashMap::new();
-            for rid in &changes.records {
-                let owner = raw
-                    .invoices
-                    .get(rid.as_str())
-                    .map(|i| &*i.customer_id)
-                    .into_iter()
-                    .chain(
-                        raw.costs
-                            .get(rid.as_str())
-                            .and_then(|c| c.customer_id.as_deref()),
-                    )
-                    .chain(raw.time_entries.get(rid.as_str()).map(|t| &*t.customer_id));
-                for o in owner {
-                    by_owner.entry(o).or_default().push(rid);
-                }
-            }
-            let mut days = HashSet::new();
-            let mut blocks = HashSet::new();
-            let changed: HashSet<&str> = changes
-                .records
-                .iter()
-                .map(String::as_str)
-                .chain(
-                    changes
-                        .payments
-                        .iter()
-                        .flat_map(|(_, old, new)| [old.as_deref(), new.as_deref()])
-                        .flatten(),
-                )
-                .collect();
-            for id in &changes.customers {
-                let added = by_owner.get(id.as_str()).into_iter().flatten().copied();
-                match self.by_id.get(id) {
-                    Some(&ci) => {
-                        let old = std::mem::take(&mut self.customers[ci as usize]);
-                        self.totals.remove_customer(&old, &mut days);
-                        self.ar.retire(&old, &mut blocks);
-                        let had_warnings = !old.warnings.is_empty();
-                        let c = customer_billing(raw, &self.payments_of, id, old, added, &changed);
-                        warnings_changed |= had_warnings || !c.warnings.is_empty();
-                        let generation = self.gens[ci as usize].wrapping_add(1);
-                        self.gens[ci as usize] = generation;
-                        self.totals.add_customer(ci, generation, &c);
-                        self.ar.add(ci, generation, &c);
-                        self.customers[ci as usize] = c;
-                    }
-                    None => {
-                        let c = customer_billing(
-                            raw,
-                            &self.payments_of,
-                            id,
-                            CustomerBilling::default(),
-                            added,
-                            &changed,
-                        );
-                        warnings_changed |= !c.warnings.is_empty();
-                        fresh.push(c);
-                    }
-                }
-            }
-            for day in days {
-                self.totals.revenue_by_day.compact(day, &self.gens);
-                self.totals.cost_by_day.compact(day, &self.gens);
-            }
-            self.ar.compact(&blocks, &self.gens);
-            for c in fresh {
-                self.push(c);
-            }
+        for &ci in touched.customers.keys() {
+            recompute(&mut self.records, ci, fx);
+            let generation = self.gens[ci as usize].wrapping_add(1);
+            self.gens[ci as usize] = generation;
+            self.add(ci, generation);
+            warnings_changed |= !self.records.customers[ci as usize].warnings.is_empty();
         }
+        for day in days {
+            self.totals.revenue_by_day.compact(day, &self.gens);
+            self.totals.cost_by_day.compact(day, &self.gens);
+        }
+        self.ar.compact(&blocks, &self.gens);
         if warnings_changed {
             self.warnings = OnceLock::new();
         }
+        touched.customers.into_keys().collect()
     }
 
-    /// The index of customer `id`, if it has billing records.
+    /// The number of customer `id`, if it has billing records.
     pub fn position(&self, id: &str) -> Option<usize> {
-        self.by_id.get(id).map(|&i| i as usize)
+        self.records.customer_ids.get(id).map(|i| i as usize)
     }
 
     /// Revenue billed in `period` by everyone.
@@ -1043,6 +789,11 @@ impl BillingIndex {
     /// Whether any cost-of-service data exists.
     fn has_cost_data(&self) -> bool {
         self.totals.cost_data > 0
+    }
+
+    /// The open balance of `inv` on `day` (see `open_on`).
+    fn open_on(&self, inv: &InvoiceRec, day: NaiveDate) -> Option<i128> {
+        open_on(&self.records, inv, day)
     }
 }
 
@@ -1087,49 +838,6 @@ impl<'a> Converter<'a> {
     }
 }
 
-/// `amount × rate` at the internal scale (0 when out of range, as for MRR).
-fn convert(amount: Decimal, rate: Decimal) -> Decimal {
-    match amount.checked_mul(rate) {
-        Some(v) if v.abs() <= crate::money::max_monthly_value() => quantize(v),
-        _ => Decimal::ZERO,
-    }
-}
-
-/// One invoice and its payment attempts (failed ones are skipped) in the
-/// reporting currency: the issue-day rate for the invoice and for payments in
-/// its currency (or none), a payment's own day rate for another currency.
-pub(crate) fn invoice_fact<'p>(
-    inv: &StoredInvoice,
-    payments: impl IntoIterator<Item = &'p StoredPayment>,
-    conv: &mut Converter<'_>,
-) -> InvoiceFact {
-    let issued = inv.issued;
-    let rate = conv.rate(&inv.customer_id, &inv.id, inv.currency, issued);
-    let paid: Vec<(NaiveDate, i128)> = payments
-        .into_iter()
-        .filter(|p| p.status != PaymentStatus::Failed)
-        .map(|p| {
-            let day = p.day;
-            let amount = match p.currency {
-                Some(c) if c != inv.currency => {
-                    let r = conv.rate(&inv.customer_id, &p.id, c, day);
-                    convert(p.amount, r)
-                }
-                _ => convert(p.amount, rate),
-            };
-            (day, fixed(amount))
-        })
-        .collect();
-    InvoiceFact::new(
-        inv.id.clone(),
-        (issued, inv.due),
-        inv.status,
-        convert(inv.amount, rate),
-        convert(inv.total, rate),
-        paid,
-    )
-}
-
 /// Σ of the revenue billed in `period` by one customer, in fixed point, and
 /// whether any invoice counted.
 fn revenue_of(c: &CustomerBilling, period: Period) -> (i128, bool) {
@@ -1138,8 +846,8 @@ fn revenue_of(c: &CustomerBilling, period: Period) -> (i128, bool) {
     c.invoices[first..]
         .iter()
         .take_while(|i| i.issued <= period.to)
-        .filter(|i| i.billed)
-        .fold((0, false), |(sum, _), i| (sum + i.amount, true))
+        .filter(|i| i.billed())
+        .fold((0, false), |(sum, _), i| (sum + fixed(i.amount_fx), true))
 }
 
 /// Σ cost of service of one customer in `period` (as `Decimal` sums).
@@ -1148,23 +856,24 @@ fn cost_of(c: &CustomerBilling, period: Period) -> Decimal {
         .costs
         .iter()
         .filter(|x| x.cost_of_service && period.contains(x.day))
-        .map(|x| x.amount)
+        .map(|x| x.converted)
         .sum();
     let hours: Decimal = c
         .time
         .iter()
         .filter(|t| period.contains(t.day))
-        .map(|t| t.cost)
+        .map(TimeRec::cost)
         .sum();
     lines + hours
 }
 
 /// Σ of the unassigned cost-of-service lines in `period` (as a `Decimal` sum).
 fn unassigned_cost(b: &BillingIndex, period: Period) -> Decimal {
-    b.unassigned_costs
+    b.records
+        .unassigned
         .iter()
         .filter(|x| x.cost_of_service && period.contains(x.day))
-        .map(|x| x.amount)
+        .map(|x| x.converted)
         .sum()
 }
 
@@ -1183,18 +892,19 @@ impl Ledger {
         )
     }
 
-    /// The billing records of the customers `filter` covers.
+    /// The billing records of the customers `filter` covers, with their ids.
     fn billed_customers<'a>(
         &'a self,
         filter: &Filter,
-    ) -> impl Iterator<Item = &'a CustomerBilling> + 'a {
+    ) -> impl Iterator<Item = (&'a str, &'a CustomerBilling)> + 'a {
         let cover = self.billing_cover(filter);
-        self.billing()
+        let records = &self.billing().records;
+        records
             .customers
             .iter()
             .enumerate()
             .filter(move |(i, _)| cover.as_ref().is_none_or(|c| c[*i]))
-            .map(|(_, c)| c)
+            .map(|(i, c)| (records.customer_ids.name(i as u32), c))
     }
 
     /// Revenue billed in `period`: Σ invoice amounts ex tax issued in it (void and draft excluded).
@@ -1213,14 +923,9 @@ impl Ledger {
     /// `None` for an unknown invoice or one not receivable on that day (void,
     /// draft, written off, or issued later).
     pub fn open_balance(&self, invoice_id: &str, day: NaiveDate) -> Option<Decimal> {
-        let owner = &self.invoices().get(invoice_id)?.customer_id;
         let b = self.billing();
-        b.customers[b.position(owner)?]
-            .invoices
-            .iter()
-            .find(|i| &*i.id == invoice_id)?
-            .open_on(day)
-            .map(|open| unfixed(open, true))
+        let (_, inv) = b.records.invoice(invoice_id)?;
+        b.open_on(inv, day).map(|open| unfixed(open, true))
     }
 
     /// AR aging on `day`: open balances by days past due (day − due date).
@@ -1235,8 +940,8 @@ impl Ledger {
             let open = if day < e.first_paid {
                 e.total.max(0)
             } else {
-                let inv = &b.customers[e.customer as usize].invoices[e.invoice as usize];
-                inv.open_on(day).unwrap_or(0)
+                let inv = &b.records.customers[e.customer as usize].invoices[e.invoice as usize];
+                b.open_on(inv, day).unwrap_or(0)
             };
             if open != 0 {
                 aging.add((day - e.due).num_days(), open);
@@ -1287,19 +992,19 @@ impl Ledger {
             return unassigned_cost(b, period);
         }
         self.billed_customers(filter)
-            .filter(|c| !c.is_empty())
-            .max_by(|x, y| x.id.cmp(&y.id))
-            .map_or(Decimal::ZERO, |c| cost_of(c, period))
+            .filter(|(_, c)| !c.is_empty())
+            .max_by(|x, y| x.0.cmp(y.0))
+            .map_or(Decimal::ZERO, |(_, c)| cost_of(c, period))
     }
 
     /// `cost_of_service` summed in `Decimal`, customer by customer in id order.
     fn cost_of_service_by_customer(&self, period: Period, filter: &Filter) -> Decimal {
-        let mut covered: Vec<&CustomerBilling> = self
+        let mut covered: Vec<(&str, &CustomerBilling)> = self
             .billed_customers(filter)
-            .filter(|c| !c.is_empty())
+            .filter(|(_, c)| !c.is_empty())
             .collect();
-        covered.sort_by(|x, y| x.id.cmp(&y.id));
-        let mut total: Decimal = covered.into_iter().map(|c| cost_of(c, period)).sum();
+        covered.sort_by(|x, y| x.0.cmp(y.0));
+        let mut total: Decimal = covered.into_iter().map(|(_, c)| cost_of(c, period)).sum();
         if filter.is_all() {
             total += unassigned_cost(self.billing(), period);
         }
@@ -1329,7 +1034,7 @@ impl Ledger {
         let in_period = |d: NaiveDate| period.contains(d);
         let mut out: Vec<ClientProfit> = self
             .billed_customers(filter)
-            .filter_map(|c| {
+            .filter_map(|(id, c)| {
                 let (revenue, any_invoice) = revenue_of(c, period);
                 let revenue = unfixed(revenue, any_invoice);
                 let costs: Vec<_> = c.costs.iter().filter(|x| in_period(x.day)).collect();
@@ -1337,12 +1042,12 @@ impl Ledger {
                 if !any_invoice && costs.is_empty() && time.is_empty() {
                     return None;
                 }
-                let direct_costs: Decimal = costs.iter().map(|x| x.amount).sum();
-                let labour_cost: Decimal = time.iter().map(|t| t.cost).sum();
+                let direct_costs: Decimal = costs.iter().map(|x| x.converted).sum();
+                let labour_cost: Decimal = time.iter().map(|t| t.cost()).sum();
                 let hours: Decimal = time.iter().map(|t| t.hours).sum();
                 let profit = revenue - direct_costs - labour_cost;
                 Some(ClientProfit {
-                    customer_id: c.id.clone(),
+                    customer_id: id.to_string(),
                     revenue,
                     direct_costs,
                     labour_cost,
@@ -1364,17 +1069,18 @@ impl Ledger {
     /// Invoices past due with an open balance on `day`, most days past due first
     /// (then larger balance, then id).
     pub fn overdue_invoices(&self, day: NaiveDate, filter: &Filter) -> Vec<OverdueInvoice> {
+        let b = self.billing();
         let mut out = Vec::new();
-        for c in self.billed_customers(filter) {
+        for (id, c) in self.billed_customers(filter) {
             for inv in &c.invoices {
                 let days_past_due = (day - inv.due).num_days();
                 if days_past_due < 1 {
                     continue;
                 }
-                if let Some(open) = inv.open_on(day).filter(|&o| o != 0) {
+                if let Some(open) = b.open_on(inv, day).filter(|&o| o != 0) {
                     out.push(OverdueInvoice {
-                        invoice_id: inv.id.to_string(),
-                        customer_id: c.id.clone(),
+                        invoice_id: b.records.invoice_ids.name(inv.id).to_string(),
+                        customer_id: id.to_string(),
                         due_date: inv.due,
                         days_past_due,
                         open_balance: unfixed(open, true),
@@ -1394,28 +1100,23 @@ impl Ledger {
     /// One customer's invoices in the reporting currency, newest first, with
     /// their payments and what is still open on `day`.
     pub fn customer_invoices(&self, customer_id: &str, day: NaiveDate) -> Vec<CustomerInvoice> {
-        let Some(c) = self
-            .billing()
-            .customers
-            .iter()
-            .find(|c| c.id == customer_id)
-        else {
+        let b = self.billing();
+        let Some(c) = b.position(customer_id).map(|i| &b.records.customers[i]) else {
             return Vec::new();
         };
         let mut out: Vec<CustomerInvoice> = c
             .invoices
             .iter()
             .map(|inv| CustomerInvoice {
-                invoice_id: inv.id.to_string(),
+                invoice_id: b.records.invoice_ids.name(inv.id).to_string(),
                 issued: inv.issued,
                 due: inv.due,
-                total: unfixed(inv.total, true),
-                payments: inv
-                    .payments
-                    .iter()
-                    .map(|(d, a)| (*d, unfixed(*a, true)))
+                total: unfixed(fixed(inv.total_fx), true),
+                payments: paid(&b.records, inv)
+                    .into_iter()
+                    .map(|(d, a)| (d, unfixed(a, true)))
                     .collect(),
-                open: inv.open_on(day).map(|o| unfixed(o, true)),
+                open: b.open_on(inv, day).map(|o| unfixed(o, true)),
             })
             .collect();
         out.sort_by(|a, b| {
@@ -1442,12 +1143,13 @@ impl Ledger {
 
     /// `revenue` customer by customer, with no index (the reference).
     pub(crate) fn revenue_reference(&self, period: Period, filter: &Filter) -> Decimal {
-        let (sum, any) = self
-            .billing()
+        let records = &self.billing().records;
+        let (sum, any) = records
             .customers
             .iter()
-            .filter(|c| self.covers_reference(filter, &c.id))
-            .map(|c| revenue_of(c, period))
+            .enumerate()
+            .filter(|(i, _)| self.covers_reference(filter, records.customer_ids.name(*i as u32)))
+            .map(|(_, c)| revenue_of(c, period))
             .fold((0, false), |(s, a), (x, b)| (s + x, a || b));
         unfixed(sum, any)
     }
@@ -1455,12 +1157,13 @@ impl Ledger {
     /// `ar_aging` over every invoice, with no index (the reference).
     pub(crate) fn ar_aging_reference(&self, day: NaiveDate, filter: &Filter) -> ArAging {
         let mut aging = FixedAging::default();
-        for c in &self.billing().customers {
-            if !self.covers_reference(filter, &c.id) {
+        let b = self.billing();
+        for (i, c) in b.records.customers.iter().enumerate() {
+            if !self.covers_reference(filter, b.records.customer_ids.name(i as u32)) {
                 continue;
             }
             for inv in &c.invoices {
-                if let Some(open) = inv.open_on(day).filter(|&o| o != 0) {
+                if let Some(open) = b.open_on(inv, day).filter(|&o| o != 0) {
                     aging.add((day - inv.due).num_days(), open);
                 }
             }
@@ -1471,19 +1174,24 @@ impl Ledger {
     /// `cost_of_service` in `Decimal`, customer by customer (the reference).
     pub(crate) fn cost_of_service_reference(&self, period: Period, filter: &Filter) -> Decimal {
         let b = self.billing();
-        let mut customers: Vec<&CustomerBilling> = b
+        let names = &b.records.customer_ids;
+        let mut customers: Vec<(&str, &CustomerBilling)> = b
+            .records
             .customers
             .iter()
-            .filter(|c| self.covers_reference(filter, &c.id) && !c.is_empty())
+            .enumerate()
+            .map(|(i, c)| (names.name(i as u32), c))
+            .filter(|(id, c)| self.covers_reference(filter, id) && !c.is_empty())
             .collect();
-        customers.sort_by(|x, y| x.id.cmp(&y.id));
-        let mut total: Decimal = customers.into_iter().map(|c| cost_of(c, period)).sum();
+        customers.sort_by(|x, y| x.0.cmp(y.0));
+        let mut total: Decimal = customers.into_iter().map(|(_, c)| cost_of(c, period)).sum();
         if filter.is_all() {
             total += b
-                .unassigned_costs
+                .records
+                .unassigned
                 .iter()
                 .filter(|x| x.cost_of_service && period.contains(x.day))
-                .map(|x| x.amount)
+                .map(|x| x.converted)
                 .sum::<Decimal>();
         }
         total
@@ -1492,9 +1200,10 @@ impl Ledger {
     /// `has_cost_data` from every fact (the reference).
     pub(crate) fn has_cost_data_reference(&self) -> bool {
         let b = self.billing();
-        b.unassigned_costs.iter().any(|x| x.cost_of_service)
-            || b.customers.iter().any(|c| {
-                c.costs.iter().any(|x| x.cost_of_service) || c.time.iter().any(|t| t.rated)
+        b.records.unassigned.iter().any(|x| x.cost_of_service)
+            || b.records.customers.iter().any(|c| {
+                c.costs.iter().any(|x| x.cost_of_service)
+                    || c.time.iter().any(|t| t.cost_rate.is_some())
             })
     }
 }

@@ -5,15 +5,14 @@
 //! The ledger applies this to each customer's MRR timeline when it builds it,
 //! so every metric derived from timelines (MRR, movements, retention, cohorts,
 //! account lists, drill-downs) sees the adjusted values. With the setting off
-//! nothing here runs: the ledger keeps no index and does no extra work.
+//! nothing here runs.
 
-use crate::billing::{Converter, InvoiceFact, invoice_fact};
-use crate::fx::FxTable;
-use crate::stored::{Id, StoredInvoice, StoredPayment};
+use crate::billing::paid;
+use crate::movements::fixed;
+use crate::stored::{BillingRecords, InvoiceRec};
 use chrono::{Days, NaiveDate};
 use quarterdeck_domain::Currency;
 use serde::Serialize;
-use std::collections::HashMap;
 
 /// Days on which a customer counts as churned for an unpaid invoice.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -33,160 +32,56 @@ impl DelinquentSpan {
     }
 }
 
-/// What the ledger keeps, with the setting on, to recompute one customer's
-/// delinquency after a change to its invoices or payments.
-#[derive(Debug, Clone)]
-pub(crate) struct DelinquencyIndex {
-    /// N: the days after the due date from which an unpaid invoice churns its customer.
-    pub days: u32,
-    /// Customer id → ids of its invoices.
-    invoices_of: HashMap<String, Vec<String>>,
-    /// Invoice id → ids of the payments that name it.
-    payments_of: HashMap<String, Vec<String>>,
+/// The merged delinquent spans of `customer` with the setting at `days`,
+/// sorted by day (from its invoices as last converted by the billing index).
+pub(crate) fn spans(records: &BillingRecords, customer: &str, days: u32) -> Vec<DelinquentSpan> {
+    let Some(ci) = records.customer_ids.get(customer) else {
+        return Vec::new();
+    };
+    let mut spans = Vec::new();
+    for inv in &records.customers[ci as usize].invoices {
+        unpaid_spans(inv, &paid(records, inv), days, &mut spans);
+    }
+    merge(spans)
 }
 
-impl DelinquencyIndex {
-    /// The index of every invoice and payment held, built in one pass.
-    pub fn build(
-        days: u32,
-        invoices: &HashMap<Id, StoredInvoice>,
-        payments: &HashMap<Id, StoredPayment>,
-    ) -> Self {
-        Self {
-            days,
-            invoices_of: group(invoices.iter().map(|(id, i)| (&*i.customer_id, &**id))),
-            payments_of: group(payments.iter().map(|(id, p)| (&*p.invoice_id, &**id))),
-        }
-    }
-
-    /// Records that invoice `id` now belongs to `customer` (moving it from `previous`).
-    pub fn invoice_added(&mut self, id: &str, customer: &str, previous: Option<&str>) {
-        if let Some(prev) = previous.filter(|p| *p != customer) {
-            self.invoice_removed(id, prev);
-        }
-        add(&mut self.invoices_of, customer, id);
-    }
-
-    /// Records that invoice `id` of `customer` is gone (its payments stay indexed).
-    pub fn invoice_removed(&mut self, id: &str, customer: &str) {
-        remove(&mut self.invoices_of, customer, id);
-    }
-
-    /// Records that payment `id` now names `invoice` (moving it from `previous`).
-    pub fn payment_added(&mut self, id: &str, invoice: &str, previous: Option<&str>) {
-        if let Some(prev) = previous.filter(|p| *p != invoice) {
-            self.payment_removed(id, prev);
-        }
-        add(&mut self.payments_of, invoice, id);
-    }
-
-    /// Records that payment `id` of `invoice` is gone.
-    pub fn payment_removed(&mut self, id: &str, invoice: &str) {
-        remove(&mut self.payments_of, invoice, id);
-    }
-
-    /// The customers with an invoice or a payment in a currency other than
-    /// `reporting` (whose delinquency an exchange-rate change may move).
-    pub fn foreign_customers(
-        &self,
-        reporting: Currency,
-        invoices: &HashMap<Id, StoredInvoice>,
-        payments: &HashMap<Id, StoredPayment>,
-    ) -> Vec<String> {
-        let foreign = |c: Currency| c != reporting;
-        self.invoices_of
-            .iter()
-            .filter(|(_, ids)| {
-                ids.iter()
-                    .filter_map(|id| invoices.get(id.as_str()))
-                    .any(|inv| {
-                        foreign(inv.currency)
-                            || self.payments_of.get(&*inv.id).is_some_and(|ps| {
-                                ps.iter()
-                                    .filter_map(|p| payments.get(p.as_str()))
-                                    .any(|p| p.currency.is_some_and(foreign))
-                            })
-                    })
-            })
-            .map(|(c, _)| c.clone())
-            .collect()
-    }
-
-    /// The merged delinquent spans of `customer`, sorted by day.
-    pub fn spans(
-        &self,
-        customer: &str,
-        invoices: &HashMap<Id, StoredInvoice>,
-        payments: &HashMap<Id, StoredPayment>,
-        fx: &FxTable,
-    ) -> Vec<DelinquentSpan> {
-        let Some(ids) = self.invoices_of.get(customer) else {
-            return Vec::new();
-        };
-        let mut conv = Converter::new(fx);
-        let mut spans = Vec::new();
-        for inv in ids.iter().filter_map(|id| invoices.get(id.as_str())) {
-            let paid = self
-                .payments_of
-                .get(&*inv.id)
-                .into_iter()
-                .flatten()
-                .filter_map(|p| payments.get(p.as_str()));
-            let fact = invoice_fact(inv, paid, &mut conv);
-            unpaid_spans(&fact, self.days, &mut spans);
-        }
-        merge(spans)
-    }
-}
-
-/// Lists of ids per owner, from `(owner, id)` pairs.
-fn group<'a>(pairs: impl Iterator<Item = (&'a str, &'a str)>) -> HashMap<String, Vec<String>> {
-    let mut out: HashMap<String, Vec<String>> = HashMap::new();
-    for (owner, id) in pairs {
-        match out.get_mut(owner) {
-            Some(list) => list.push(id.to_string()),
-            None => {
-                out.insert(owner.to_string(), vec![id.to_string()]);
-            }
-        }
-    }
-    out
-}
-
-/// Adds `id` to the list of `owner` (once).
-fn add(map: &mut HashMap<String, Vec<String>>, owner: &str, id: &str) {
-    match map.get_mut(owner) {
-        Some(list) if list.iter().any(|x| x == id) => {}
-        Some(list) => list.push(id.to_string()),
-        None => {
-            map.insert(owner.to_string(), vec![id.to_string()]);
-        }
-    }
-}
-
-/// Takes `id` out of the list of `owner`, dropping an emptied list.
-fn remove(map: &mut HashMap<String, Vec<String>>, owner: &str, id: &str) {
-    if let Some(list) = map.get_mut(owner) {
-        list.retain(|x| x != id);
-        if list.is_empty() {
-            map.remove(owner);
-        }
-    }
+/// The customers with an invoice or a payment in a currency other than
+/// `reporting` (whose delinquency an exchange-rate change may move).
+pub(crate) fn foreign_customers(records: &BillingRecords, reporting: Currency) -> Vec<String> {
+    let foreign = |c: Currency| c != reporting;
+    let has_foreign = |inv: &InvoiceRec| {
+        foreign(inv.currency)
+            || records
+                .payments_of(inv.id)
+                .any(|(_, p)| p.currency.is_some_and(foreign))
+    };
+    records
+        .customers
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.invoices.iter().any(has_foreign))
+        .map(|(i, _)| records.customer_ids.name(i as u32).to_string())
+        .collect()
 }
 
 /// The spans from day due + `days` (not before the issue day) on which the
-/// invoice's open balance is above 0, appended to `out`. Void and draft
-/// invoices never count; written-off (uncollectible) ones do.
-pub(crate) fn unpaid_spans(fact: &InvoiceFact, days: u32, out: &mut Vec<DelinquentSpan>) {
-    if !fact.billed {
+/// invoice's open balance is above 0, appended to `out`, given its payments
+/// (converted, sorted by day). Void and draft invoices never count;
+/// written-off (uncollectible) ones do.
+pub(crate) fn unpaid_spans(
+    inv: &InvoiceRec,
+    payments: &[(NaiveDate, i128)],
+    days: u32,
+    out: &mut Vec<DelinquentSpan>,
+) {
+    if !inv.billed() {
         return;
     }
-    let Some(from) = fact.due.checked_add_days(Days::new(u64::from(days))) else {
+    let Some(from) = inv.due.checked_add_days(Days::new(u64::from(days))) else {
         return; // beyond the calendar: never
     };
-    let from = from.max(fact.issued);
-    let payments = &fact.payments; // sorted by day
-    let mut balance = fact.total;
+    let from = from.max(inv.issued);
+    let mut balance = fixed(inv.total_fx);
     let mut i = 0;
     while let Some(&(_, paid)) = payments.get(i).filter(|p| p.0 <= from) {
         balance -= paid;

@@ -1,11 +1,11 @@
 //! The per-tenant revenue ledger: customers, their events and MRR timelines.
 
-use crate::billing::{BillingChanges, Raw};
-use crate::delinquency::{DelinquencyIndex, DelinquentSpan};
+use crate::billing::BillingIndex;
+use crate::delinquency::DelinquentSpan;
 use crate::filter::{Attributes, CompiledFilter, Dictionaries, Filter};
 use crate::fx::FxTable;
 use crate::settings::TenantSettings;
-use crate::stored::{Id, Interner, StoredCost, StoredInvoice, StoredPayment, StoredTime};
+use crate::stored::{BillingRecords, Touched};
 use crate::subscription::{StoredEvent, Warning, customer_timeline};
 use crate::timeline::{TimelineArena, TimelineRef};
 use quarterdeck_domain::Currency;
@@ -71,67 +71,105 @@ pub struct Ledger {
     customers: Vec<CustomerEntry>,
     /// Event id → customer id, so a re-sent event that moved customer is found.
     event_owner: HashMap<String, String>,
-    /// One shared copy of the customer and invoice ids billing records name.
-    ids: Interner,
-    invoices: HashMap<Id, StoredInvoice>,
-    payments: HashMap<Id, StoredPayment>,
-    costs: HashMap<Id, StoredCost>,
-    time_entries: HashMap<Id, StoredTime>,
-    /// Billing records converted and grouped per customer; built on first use
-    /// after any change to invoices, payments, costs, hours or rates.
-    billing: OnceLock<crate::billing::BillingIndex>,
+    /// Invoices, payments, costs and hours, converted and grouped per customer.
+    billing: BillingIndex,
     /// The slot of each billing customer (`u32::MAX`: none), built on first
     /// use after slots or billing customers change.
     billing_slots: OnceLock<Vec<u32>>,
-    /// With the delinquency setting on: which invoices and payments belong to
-    /// whom, so a billing change recomputes only its customers. `None` when off.
-    delinquency: Option<DelinquencyIndex>,
 }
 
-impl Ledger {
-    /// Builds the ledger of one tenant from all its records.
-    pub fn new(settings: TenantSettings, records: Records<'_>) -> Self {
-        let mut ledger = Self {
-            settings,
-            fx_rates: HashMap::new(),
-            fx: FxTable::default(),
-            dicts: Dictionaries::default(),
-            slots: HashMap::new(),
-            timelines: TimelineArena::default(),
-            attrs: Vec::new(),
-            customers: Vec::new(),
-            event_owner: HashMap::new(),
-            ids: Interner::default(),
-            invoices: HashMap::new(),
-            payments: HashMap::new(),
-            costs: HashMap::new(),
-            time_entries: HashMap::new(),
-            billing: OnceLock::new(),
-            billing_slots: OnceLock::new(),
-            // Indexed in one pass below, once the billing records are in.
-            delinquency: None,
-        };
-        ledger.fx_rates = records
-            .fx_rates
-            .iter()
-            .map(|r| (r.key(), r.clone()))
-            .collect();
-        ledger.fx = FxTable::new(
-            settings.currency,
-            settings.time_zone,
-            ledger.fx_rates.values(),
-        );
-        ledger.upsert_invoices(records.invoices);
-        ledger.upsert_payments(records.payments);
-        ledger.delinquency = settings
-            .delinquency_days
-            .map(|days| DelinquencyIndex::build(days, &ledger.invoices, &ledger.payments));
-        ledger.upsert_costs(records.costs);
-        ledger.upsert_time_entries(records.time_entries);
-        ledger.upsert_customers(records.customers);
-        ledger.upsert_subscription_events(records.subscription_events);
+/// A ledger loaded one collection (or one chunk of one) at a time, so the
+/// records it is built from need not all be in memory at once. Nothing is
+/// computed until `build`.
+#[derive(Debug)]
+pub struct LedgerBuilder {
+    /// Customers and their events, without timelines yet.
+    ledger: Ledger,
+    billing: BillingRecords,
+}
+
+impl LedgerBuilder {
+    /// An empty ledger of a tenant with `settings`.
+    pub fn new(settings: TenantSettings) -> Self {
+        Self {
+            ledger: Ledger {
+                settings,
+                fx_rates: HashMap::new(),
+                fx: FxTable::default(),
+                dicts: Dictionaries::default(),
+                slots: HashMap::new(),
+                timelines: TimelineArena::default(),
+                attrs: Vec::new(),
+                customers: Vec::new(),
+                event_owner: HashMap::new(),
+                billing: BillingIndex::default(),
+                billing_slots: OnceLock::new(),
+            },
+            billing: BillingRecords::default(),
+        }
+    }
+
+    /// Adds customer records.
+    pub fn customers(&mut self, customers: &[Customer]) {
+        self.ledger.upsert_customers(customers);
+    }
+
+    /// Adds subscription events.
+    pub fn subscription_events(&mut self, events: &[SubscriptionEvent]) {
+        self.ledger.attach_events(events);
+    }
+
+    /// Adds exchange rates.
+    pub fn fx_rates(&mut self, rates: &[FxRate]) {
+        let held = &mut self.ledger.fx_rates;
+        held.extend(rates.iter().map(|r| (r.key(), r.clone())));
+    }
+
+    /// Adds invoices.
+    pub fn invoices(&mut self, invoices: &[Invoice]) {
+        let tz = self.ledger.settings.time_zone;
+        for inv in invoices {
+            self.billing
+                .upsert_invoice(inv, tz, &mut Touched::default());
+        }
+    }
+
+    /// Adds payments.
+    pub fn payments(&mut self, payments: &[Payment]) {
+        let tz = self.ledger.settings.time_zone;
+        for p in payments {
+            self.billing.upsert_payment(p, tz, &mut Touched::default());
+        }
+    }
+
+    /// Adds cost lines.
+    pub fn costs(&mut self, costs: &[Cost]) {
+        let tz = self.ledger.settings.time_zone;
+        for c in costs {
+            self.billing.upsert_cost(c, tz, &mut Touched::default());
+        }
+    }
+
+    /// Adds time entries.
+    pub fn time_entries(&mut self, entries: &[TimeEntry]) {
+        let tz = self.ledger.settings.time_zone;
+        for t in entries {
+            self.billing.upsert_time(t, tz, &mut Touched::default());
+        }
+    }
+
+    /// Converts the billing records and computes every timeline.
+    pub fn build(self) -> Ledger {
+        let mut ledger = self.ledger;
+        let s = ledger.settings;
+        ledger.fx = FxTable::new(s.currency, s.time_zone, ledger.fx_rates.values());
+        // Billing first: delinquency reads it when the timelines are built.
+        ledger.billing = BillingIndex::new(self.billing, &ledger.fx);
+        // From the last slot down: a slot dropped as empty takes the last one's place.
+        for slot in (0..ledger.customers.len()).rev() {
+            ledger.refresh(slot);
+        }
         ledger.timelines.compact();
-        ledger.ids.shrink_to_fit();
         for c in &mut ledger.customers {
             c.events.shrink_to_fit();
             c.warnings.shrink_to_fit();
@@ -140,11 +178,23 @@ impl Ledger {
         ledger.attrs.shrink_to_fit();
         ledger.slots.shrink_to_fit();
         ledger.event_owner.shrink_to_fit();
-        ledger.invoices.shrink_to_fit();
-        ledger.payments.shrink_to_fit();
-        ledger.costs.shrink_to_fit();
-        ledger.time_entries.shrink_to_fit();
+        ledger.fx_rates.shrink_to_fit();
         ledger
+    }
+}
+
+impl Ledger {
+    /// Builds the ledger of one tenant from all its records.
+    pub fn new(settings: TenantSettings, records: Records<'_>) -> Self {
+        let mut b = LedgerBuilder::new(settings);
+        b.fx_rates(records.fx_rates);
+        b.invoices(records.invoices);
+        b.payments(records.payments);
+        b.costs(records.costs);
+        b.time_entries(records.time_entries);
+        b.customers(records.customers);
+        b.subscription_events(records.subscription_events);
+        b.build()
     }
 
     /// The tenant settings the ledger was built with.
@@ -198,6 +248,13 @@ impl Ledger {
 
     /// Adds or replaces subscription events (by id), recomputing only the customers touched.
     pub fn upsert_subscription_events(&mut self, events: &[SubscriptionEvent]) {
+        let dirty = self.attach_events(events);
+        self.refresh_all(dirty);
+    }
+
+    /// Files events under their customers (by id, moving re-sent ones) without
+    /// recomputing anything; returns the customers whose events changed.
+    fn attach_events(&mut self, events: &[SubscriptionEvent]) -> HashSet<String> {
         let mut dirty = HashSet::new();
         for e in events {
             self.detach_event(&e.id, &mut dirty);
@@ -208,7 +265,7 @@ impl Ledger {
             self.event_owner.insert(e.id.clone(), e.customer_id.clone());
             dirty.insert(e.customer_id.clone());
         }
-        self.refresh_all(dirty);
+        dirty
     }
 
     /// Removes subscription events by id, recomputing only the customers touched.
@@ -244,8 +301,7 @@ impl Ledger {
     fn rates_changed(&mut self) {
         let s = self.settings;
         self.fx = FxTable::new(s.currency, s.time_zone, self.fx_rates.values());
-        self.billing = OnceLock::new();
-        self.billing_slots = OnceLock::new();
+        self.billing.rebuild(&self.fx);
         let foreign = |c: Option<Currency>| c.is_some_and(|c| c != s.currency);
         let mut dirty: HashSet<String> = self
             .customers
@@ -257,9 +313,12 @@ impl Ledger {
             })
             .map(|c| c.id.clone())
             .collect();
-        if let Some(d) = &self.delinquency {
+        if s.delinquency_days.is_some() {
             // Converted balances decide whether an invoice is paid up.
-            dirty.extend(d.foreign_customers(s.currency, &self.invoices, &self.payments));
+            dirty.extend(crate::delinquency::foreign_customers(
+                &self.billing.records,
+                s.currency,
+            ));
         }
         self.refresh_all(dirty);
     }
@@ -267,222 +326,125 @@ impl Ledger {
     /// Adds or replaces invoices (by id). With delinquency on, recomputes the
     /// timelines of their customers (old and new owner).
     pub fn upsert_invoices(&mut self, invoices: &[Invoice]) {
-        self.invoices.reserve(invoices.len());
-        let mut changes = BillingChanges::default();
-        let track = self.billing.get().is_some() || self.delinquency.is_some();
-        let tz = self.settings.time_zone;
-        for inv in invoices {
-            let stored = StoredInvoice::new(inv, tz, &mut self.ids);
-            let old = self.invoices.insert(stored.id.clone(), stored);
-            if let Some(d) = &mut self.delinquency {
-                let previous = old.as_ref().map(|o| &*o.customer_id);
-                d.invoice_added(&inv.id, &inv.customer_id, previous);
+        self.change_billing(|b, tz, touched| {
+            for inv in invoices {
+                b.upsert_invoice(inv, tz, touched);
             }
-            if track {
-                changes
-                    .customers
-                    .extend(old.map(|o| o.customer_id.to_string()));
-                changes.customers.insert(inv.customer_id.clone());
-                changes.records.push(inv.id.clone());
-            }
-        }
-        if self.delinquency.is_some() {
-            self.refresh_all(changes.customers.clone());
-        }
-        self.billing_changed(changes);
+        });
     }
 
     /// Adds or replaces payments (by id). With delinquency on, recomputes the
     /// timelines of the customers of the invoices they (and any replaced
     /// version) name.
     pub fn upsert_payments(&mut self, payments: &[Payment]) {
-        self.payments.reserve(payments.len());
-        let mut touched = HashSet::new();
-        let mut changes = BillingChanges::default();
-        let track = self.billing.get().is_some() || self.delinquency.is_some();
-        let tz = self.settings.time_zone;
-        for p in payments {
-            let stored = StoredPayment::new(p, tz, &mut self.ids);
-            let (id, invoice) = (stored.id.clone(), stored.invoice_id.clone());
-            let old = self.payments.insert(id.clone(), stored);
-            let previous = old.map(|o| o.invoice_id);
-            if let Some(d) = &mut self.delinquency {
-                d.payment_added(&p.id, &p.invoice_id, previous.as_deref());
+        self.change_billing(|b, tz, touched| {
+            for p in payments {
+                b.upsert_payment(p, tz, touched);
             }
-            if !track {
-                continue;
-            }
-            touched.extend(previous.as_deref().map(str::to_string));
-            touched.insert(p.invoice_id.clone());
-            changes.payments.push((id, previous, Some(invoice)));
-        }
-        self.payments_changed(touched, changes);
+        });
     }
 
     /// Adds or replaces cost lines (by id).
     pub fn upsert_costs(&mut self, costs: &[Cost]) {
-        self.costs.reserve(costs.len());
-        let mut changes = BillingChanges::default();
-        let track = self.billing.get().is_some();
-        let tz = self.settings.time_zone;
-        for c in costs {
-            let stored = StoredCost::new(c, tz, &mut self.ids);
-            let old = self.costs.insert(stored.id.clone(), stored);
-            if !track {
-                continue;
+        self.change_billing(|b, tz, touched| {
+            for c in costs {
+                b.upsert_cost(c, tz, touched);
             }
-            let old = old.map(|o| o.customer_id.as_deref().map(str::to_string));
-            for owner in [old, Some(c.customer_id.clone())] {
-                match owner {
-                    Some(Some(id)) => {
-                        changes.customers.insert(id);
-                    }
-                    Some(None) => changes.unassigned = true,
-                    None => {}
-                }
-            }
-            changes.records.push(c.id.clone());
-        }
-        self.billing_changed(changes);
+        });
     }
 
     /// Adds or replaces time entries (by id).
     pub fn upsert_time_entries(&mut self, entries: &[TimeEntry]) {
-        self.time_entries.reserve(entries.len());
-        let mut changes = BillingChanges::default();
-        let track = self.billing.get().is_some();
-        let tz = self.settings.time_zone;
-        for t in entries {
-            let stored = StoredTime::new(t, tz, &mut self.ids);
-            let old = self.time_entries.insert(stored.id.clone(), stored);
-            if !track {
-                continue;
+        self.change_billing(|b, tz, touched| {
+            for t in entries {
+                b.upsert_time(t, tz, touched);
             }
-            changes
-                .customers
-                .extend(old.map(|o| o.customer_id.to_string()));
-            changes.customers.insert(t.customer_id.clone());
-            changes.records.push(t.id.clone());
-        }
-        self.billing_changed(changes);
+        });
     }
 
     /// Removes invoices by id (their payments stay, and count again if the invoice returns).
     pub fn remove_invoices<S: AsRef<str>>(&mut self, ids: impl IntoIterator<Item = S>) {
-        let mut changes = BillingChanges::default();
-        for id in ids {
-            if let Some(inv) = self.invoices.remove(id.as_ref()) {
-                if let Some(d) = &mut self.delinquency {
-                    d.invoice_removed(id.as_ref(), &inv.customer_id);
-                }
-                changes.customers.insert(inv.customer_id.to_string());
-                changes.records.push(inv.id.to_string());
+        self.change_billing(|b, _, touched| {
+            for id in ids {
+                b.remove_invoice(id.as_ref(), touched);
             }
-        }
-        if self.delinquency.is_some() {
-            self.refresh_all(changes.customers.clone());
-        }
-        self.billing_changed(changes);
+        });
     }
 
     /// Removes payments by id.
     pub fn remove_payments<S: AsRef<str>>(&mut self, ids: impl IntoIterator<Item = S>) {
-        let mut touched = HashSet::new();
-        let mut changes = BillingChanges::default();
-        for id in ids {
-            if let Some(p) = self.payments.remove(id.as_ref()) {
-                if let Some(d) = &mut self.delinquency {
-                    d.payment_removed(id.as_ref(), &p.invoice_id);
-                }
-                touched.insert(p.invoice_id.to_string());
-                changes.payments.push((p.id, Some(p.invoice_id), None));
+        self.change_billing(|b, _, touched| {
+            for id in ids {
+                b.remove_payment(id.as_ref(), touched);
             }
-        }
-        self.payments_changed(touched, changes);
+        });
     }
 
-    /// After payments naming `touched` invoices changed: recomputes the
-    /// customers of those invoices (timelines with delinquency on, billing facts).
-    fn payments_changed(&mut self, touched: HashSet<String>, mut changes: BillingChanges) {
-        changes.customers = touched
-            .iter()
-            .filter_map(|id| self.invoices.get(id.as_str()))
-            .map(|inv| inv.customer_id.to_string())
-            .collect();
-        if self.delinquency.is_some() {
-            self.refresh_all(changes.customers.clone());
+    /// Removes cost lines by id.
+    pub fn remove_costs<S: AsRef<str>>(&mut self, ids: impl IntoIterator<Item = S>) {
+        self.change_billing(|b, _, touched| {
+            for id in ids {
+                b.remove_cost(id.as_ref(), touched);
+            }
+        });
+    }
+
+    /// Removes time entries by id.
+    pub fn remove_time_entries<S: AsRef<str>>(&mut self, ids: impl IntoIterator<Item = S>) {
+        self.change_billing(|b, _, touched| {
+            for id in ids {
+                b.remove_time(id.as_ref(), touched);
+            }
+        });
+    }
+
+    /// Applies a batch to the billing records, brings the index up to date
+    /// for the customers it touched and, with delinquency on, their timelines.
+    fn change_billing(
+        &mut self,
+        batch: impl FnOnce(&mut BillingRecords, chrono_tz::Tz, &mut Touched),
+    ) {
+        let mut touched = Touched::updating();
+        batch(
+            &mut self.billing.records,
+            self.settings.time_zone,
+            &mut touched,
+        );
+        if touched.is_empty() {
+            return;
         }
-        self.billing_changed(changes);
+        if self
+            .billing_slots
+            .get()
+            .is_some_and(|s| s.len() != self.billing.records.customers.len())
+        {
+            self.billing_slots = OnceLock::new();
+        }
+        let customers = self.billing.apply(touched, &self.fx);
+        if self.settings.delinquency_days.is_some() {
+            let names = &self.billing.records.customer_ids;
+            let dirty = customers
+                .iter()
+                .map(|&c| names.name(c).to_string())
+                .collect();
+            self.refresh_all(dirty);
+        }
     }
 
     /// The days on which `customer_id` counts as churned for an unpaid invoice
     /// (merged, sorted by day); empty with the delinquency setting off.
     pub fn delinquent_spans(&self, customer_id: &str) -> Vec<DelinquentSpan> {
-        self.delinquency.as_ref().map_or_else(Vec::new, |d| {
-            d.spans(customer_id, &self.invoices, &self.payments, &self.fx)
-        })
+        self.settings
+            .delinquency_days
+            .map_or_else(Vec::new, |days| {
+                crate::delinquency::spans(&self.billing.records, customer_id, days)
+            })
     }
 
-    /// Removes cost lines by id.
-    pub fn remove_costs<S: AsRef<str>>(&mut self, ids: impl IntoIterator<Item = S>) {
-        let mut changes = BillingChanges::default();
-        for id in ids {
-            if let Some(c) = self.costs.remove(id.as_ref()) {
-                changes.records.push(c.id.to_string());
-                match c.customer_id {
-                    Some(owner) => {
-                        changes.customers.insert(owner.to_string());
-                    }
-                    None => changes.unassigned = true,
-                }
-            }
-        }
-        self.billing_changed(changes);
-    }
-
-    /// Removes time entries by id.
-    pub fn remove_time_entries<S: AsRef<str>>(&mut self, ids: impl IntoIterator<Item = S>) {
-        let mut changes = BillingChanges::default();
-        for id in ids {
-            if let Some(t) = self.time_entries.remove(id.as_ref()) {
-                changes.customers.insert(t.customer_id.to_string());
-                changes.records.push(t.id.to_string());
-            }
-        }
-        self.billing_changed(changes);
-    }
-
-    /// Brings the billing index (when built) up to date with a batch of changes.
-    fn billing_changed(&mut self, changes: BillingChanges) {
-        if changes.is_empty() {
-            return;
-        }
-        let raw = Raw {
-            fx: &self.fx,
-            invoices: &self.invoices,
-            payments: &self.payments,
-            costs: &self.costs,
-            time_entries: &self.time_entries,
-        };
-        if let Some(b) = self.billing.get_mut() {
-            let before = b.customers.len();
-            b.update(&raw, changes);
-            if b.customers.len() != before {
-                self.billing_slots = OnceLock::new();
-            }
-        }
-    }
-
-    /// The cost lines held, by id.
+    /// How many invoices, payments, cost lines and time entries are held.
     #[cfg(test)]
-    pub(crate) fn costs(&self) -> &HashMap<Id, StoredCost> {
-        &self.costs
-    }
-
-    /// The time entries held, by id.
-    #[cfg(test)]
-    pub(crate) fn time_entries(&self) -> &HashMap<Id, StoredTime> {
-        &self.time_entries
+    pub(crate) fn billing_record_counts(&self) -> [usize; 4] {
+        self.billing.records.counts()
     }
 
     /// The exchange rates held, by key (`"{currency}|{date}"`).
@@ -490,34 +452,23 @@ impl Ledger {
         &self.fx_rates
     }
 
-    /// The billing records converted and grouped per customer (built on first use).
-    pub(crate) fn billing(&self) -> &crate::billing::BillingIndex {
-        self.billing.get_or_init(|| {
-            crate::billing::BillingIndex::new(&Raw {
-                fx: &self.fx,
-                invoices: &self.invoices,
-                payments: &self.payments,
-                costs: &self.costs,
-                time_entries: &self.time_entries,
-            })
-        })
+    /// The billing records, converted and grouped per customer.
+    pub(crate) fn billing(&self) -> &BillingIndex {
+        &self.billing
     }
 
-    /// The slot of each billing customer, by index (`u32::MAX`: none).
+    /// The slot of each billing customer, by number (`u32::MAX`: none).
     pub(crate) fn billing_slots(&self) -> &[u32] {
-        let billing = self.billing();
         self.billing_slots.get_or_init(|| {
-            billing
-                .customers
-                .iter()
-                .map(|c| self.slots.get(&c.id).map_or(u32::MAX, |&s| s as u32))
+            let names = &self.billing.records.customer_ids;
+            (0..self.billing.records.customers.len() as u32)
+                .map(|c| {
+                    self.slots
+                        .get(names.name(c))
+                        .map_or(u32::MAX, |&s| s as u32)
+                })
                 .collect()
         })
-    }
-
-    /// The invoices held, by id.
-    pub(crate) fn invoices(&self) -> &HashMap<Id, StoredInvoice> {
-        &self.invoices
     }
 
     /// The MRR timeline of one customer.
@@ -654,10 +605,10 @@ impl Ledger {
         entry.warnings.clear();
         let mut timeline =
             customer_timeline(&entry.id, &entry.events, &self.fx, &mut entry.warnings);
-        if let Some(d) = &self.delinquency
+        if let Some(days) = self.settings.delinquency_days
             && !timeline.view().is_empty()
         {
-            let spans = d.spans(&entry.id, &self.invoices, &self.payments, &self.fx);
+            let spans = crate::delinquency::spans(&self.billing.records, &entry.id, days);
             timeline = timeline.without(&spans);
         }
         self.timelines.set(slot, &timeline);

@@ -27,6 +27,14 @@ pub fn quantize(value: Decimal) -> Decimal {
     v
 }
 
+/// `amount × rate` at the internal scale (0 when out of range, as for MRR).
+pub(crate) fn convert(amount: Decimal, rate: Decimal) -> Decimal {
+    match amount.checked_mul(rate) {
+        Some(v) if v.abs() <= max_monthly_value() => quantize(v),
+        _ => Decimal::ZERO,
+    }
+}
+
 /// Rounds an amount for display: to cents, halves away from zero.
 pub fn round_money(value: Decimal) -> Decimal {
     value.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
