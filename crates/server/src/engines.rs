@@ -12,7 +12,7 @@ use quarterdeck_domain::records::{
     Cost, Customer, FxRate, Invoice, Payment, SubscriptionEvent, TimeEntry,
 };
 use quarterdeck_domain::{AnyRecord, Collection, TenantOptions};
-use quarterdeck_engine::{Ledger, Records, TenantSettings};
+use quarterdeck_engine::{Ledger, LedgerBuilder, TenantSettings};
 use quarterdeck_store::{DataVersion, Store, StoreError, StoreResult, Tenant, TenantId};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -118,17 +118,31 @@ impl Engines {
         let version = self.store.data_version(tenant.id).await?;
         let settings = settings_of(tenant);
         let started = std::time::Instant::now();
-        // One collection at a time, parsed off the async threads, its stored
-        // text dropped before the next is read: peak memory stays near the
-        // engine's own size.
-        let mut loaded = Loaded::default();
+        // A page of stored text at a time, parsed off the async threads and
+        // handed to the builder, then dropped before the next is read: peak
+        // memory stays near the engine's own size.
+        let mut builder = LedgerBuilder::new(settings);
         for c in ENGINE_COLLECTIONS {
-            let bodies = self.store.all_bodies(tenant.id, c).await?;
-            loaded = tokio::task::spawn_blocking(move || loaded.add(c, &bodies).map(|()| loaded))
+            let mut after = 0;
+            loop {
+                let page = self
+                    .store
+                    .bodies_after(tenant.id, c, after, LOAD_PAGE)
+                    .await?;
+                let Some(&(last, _)) = page.last() else { break };
+                after = last;
+                let full = page.len() == LOAD_PAGE as usize;
+                builder = tokio::task::spawn_blocking(move || {
+                    load(&mut builder, c, &page).map(|()| builder)
+                })
                 .await
                 .map_err(|e| StoreError::Corrupt(format!("engine load crashed: {e}")))??;
+                if !full {
+                    break;
+                }
+            }
         }
-        let ledger = tokio::task::spawn_blocking(move || loaded.into_ledger(settings))
+        let ledger = tokio::task::spawn_blocking(move || builder.build())
             .await
             .map_err(|e| StoreError::Corrupt(format!("engine build crashed: {e}")))?;
         tracing::info!(tenant = %tenant.slug, version, ms = started.elapsed().as_millis() as u64, "engine built");
@@ -231,63 +245,40 @@ impl Slim for FxRate {
     fn slim(&mut self) {}
 }
 
-/// The records an engine is built from, slimmed to what metrics read.
-#[derive(Default)]
-struct Loaded {
-    customers: Vec<Customer>,
-    subscription_events: Vec<SubscriptionEvent>,
-    fx_rates: Vec<FxRate>,
-    invoices: Vec<Invoice>,
-    payments: Vec<Payment>,
-    costs: Vec<Cost>,
-    time_entries: Vec<TimeEntry>,
-}
+/// Stored records read, parsed and handed to the builder at a time.
+const LOAD_PAGE: u32 = 10_000;
 
-fn parse_all<T: serde::de::DeserializeOwned + Slim>(bodies: &[String]) -> StoreResult<Vec<T>> {
-    bodies
-        .iter()
-        .map(|b| {
-            let mut record: T = serde_json::from_str(b)
-                .map_err(|e| StoreError::Corrupt(format!("stored record: {e}")))?;
-            record.slim();
-            Ok(record)
-        })
-        .collect()
-}
-
-impl Loaded {
-    /// Parses the stored bodies of `collection`.
-    fn add(&mut self, collection: Collection, bodies: &[String]) -> StoreResult<()> {
-        match collection {
-            Collection::Customers => self.customers = parse_all(bodies)?,
-            Collection::SubscriptionEvents => self.subscription_events = parse_all(bodies)?,
-            Collection::FxRates => self.fx_rates = parse_all(bodies)?,
-            Collection::Invoices => self.invoices = parse_all(bodies)?,
-            Collection::Payments => self.payments = parse_all(bodies)?,
-            Collection::Costs => self.costs = parse_all(bodies)?,
-            Collection::TimeEntries => self.time_entries = parse_all(bodies)?,
-            _ => {}
-        }
+/// Parses a page of stored bodies of `collection` into `builder`.
+fn load(
+    builder: &mut LedgerBuilder,
+    collection: Collection,
+    page: &[(i64, String)],
+) -> StoreResult<()> {
+    fn each<T: serde::de::DeserializeOwned + Slim>(
+        page: &[(i64, String)],
+        add: impl FnOnce(&[T]),
+    ) -> StoreResult<()> {
+        let records = page
+            .iter()
+            .map(|(_, b)| {
+                let mut record: T = serde_json::from_str(b)
+                    .map_err(|e| StoreError::Corrupt(format!("stored record: {e}")))?;
+                record.slim();
+                Ok(record)
+            })
+            .collect::<StoreResult<Vec<T>>>()?;
+        add(&records);
         Ok(())
     }
-
-    fn into_ledger(self, settings: TenantSettings) -> Ledger {
-        let ledger = Ledger::new(
-            settings,
-            Records {
-                customers: &self.customers,
-                subscription_events: &self.subscription_events,
-                fx_rates: &self.fx_rates,
-                invoices: &self.invoices,
-                payments: &self.payments,
-                costs: &self.costs,
-                time_entries: &self.time_entries,
-            },
-        );
-        // The billing index is built on first use; build it here, off the
-        // request path, so the first summary after a rebuild is fast too.
-        ledger.ar_aging(chrono::NaiveDate::MIN, &quarterdeck_engine::Filter::all());
-        ledger
+    match collection {
+        Collection::Customers => each(page, |r| builder.customers(r)),
+        Collection::SubscriptionEvents => each(page, |r| builder.subscription_events(r)),
+        Collection::FxRates => each(page, |r| builder.fx_rates(r)),
+        Collection::Invoices => each(page, |r| builder.invoices(r)),
+        Collection::Payments => each(page, |r| builder.payments(r)),
+        Collection::Costs => each(page, |r| builder.costs(r)),
+        Collection::TimeEntries => each(page, |r| builder.time_entries(r)),
+        _ => Ok(()),
     }
 }
 

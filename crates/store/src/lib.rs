@@ -111,12 +111,16 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<DataVersion>;
     /// The tenant's data version: it changes with every change to its records.
     async fn data_version(&self, tenant: TenantId) -> StoreResult<DataVersion>;
-    /// Every stored body of a collection, in arrival order (engine rebuilds).
-    async fn all_bodies(
+    /// Up to `limit` stored bodies of a collection after arrival number
+    /// `after` (0: from the first), in arrival order, each with its arrival
+    /// number: engine rebuilds page through a collection without holding it all.
+    async fn bodies_after(
         &self,
         tenant: TenantId,
         collection: Collection,
-    ) -> StoreResult<Vec<String>>;
+        after: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<(i64, String)>>;
     /// One record by key.
     async fn get_record(
         &self,

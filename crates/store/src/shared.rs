@@ -275,16 +275,21 @@ macro_rules! store_impl {
                     .ok_or_else(|| StoreError::NotFound(format!("tenant {tenant}")))
             }
 
-            async fn all_bodies(
+            async fn bodies_after(
                 &self,
                 tenant: TenantId,
                 collection: Collection,
-            ) -> StoreResult<Vec<String>> {
-                Ok(sqlx::query_scalar(
-                    "SELECT body FROM records WHERE tenant_id = $1 AND collection = $2 ORDER BY seq",
+                after: i64,
+                limit: u32,
+            ) -> StoreResult<Vec<(i64, String)>> {
+                Ok(sqlx::query_as(
+                    "SELECT seq, body FROM records WHERE tenant_id = $1 AND collection = $2 \
+                     AND seq > $3 ORDER BY seq LIMIT $4",
                 )
                 .bind(tenant)
                 .bind(collection.slug())
+                .bind(after)
+                .bind(i64::from(limit))
                 .fetch_all(&self.reader)
                 .await?)
             }

@@ -348,7 +348,10 @@ async fn every_change_moves_the_data_version(t: TestStore) {
     );
     store.delete_all_records(a.id).await.unwrap();
     assert!(store.data_version(a.id).await.unwrap() > v2);
-    let bodies = store.all_bodies(b.id, Collection::Costs).await.unwrap();
+    let bodies = store
+        .bodies_after(b.id, Collection::Costs, 0, 10)
+        .await
+        .unwrap();
     assert!(bodies.is_empty());
     store
         .upsert_records(b.id, Collection::Costs, &rows(Collection::Costs, 0..2))
@@ -358,9 +361,26 @@ async fn every_change_moves_the_data_version(t: TestStore) {
         .upsert_records(b.id, Collection::Costs, &rows(Collection::Costs, 5..6))
         .await
         .unwrap();
-    let bodies = store.all_bodies(b.id, Collection::Costs).await.unwrap();
+    let bodies = store
+        .bodies_after(b.id, Collection::Costs, 0, 10)
+        .await
+        .unwrap();
     assert_eq!(bodies.len(), 3);
-    assert!(bodies[2].contains("ex_5"), "arrival order");
+    assert!(bodies[2].1.contains("ex_5"), "arrival order");
+    let first = store
+        .bodies_after(b.id, Collection::Costs, 0, 2)
+        .await
+        .unwrap();
+    assert_eq!(first.len(), 2, "a page holds at most `limit`");
+    let rest = store
+        .bodies_after(b.id, Collection::Costs, first[1].0, 2)
+        .await
+        .unwrap();
+    assert_eq!(
+        rest,
+        bodies[2..],
+        "the next page starts after the last seen"
+    );
 }
 
 async fn tenant_settings_update(t: TestStore) {
