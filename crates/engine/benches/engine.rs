@@ -1,8 +1,13 @@
 //! Engine benchmarks on the demo company (`quarterdeck_demo::generate`).
 //!
 //! `cargo bench -p quarterdeck-engine --bench engine` runs 1k and 10k customers;
-//! `ENGINE_BENCH_LARGE=1` adds 100k and `ENGINE_BENCH_HUGE=1` adds 1M. Data
-//! generation and parsing happen before any timing.
+//! `ENGINE_BENCH_LARGE=1` adds 100k and `ENGINE_BENCH_HUGE=1` adds 1M (about
+//! 25 minutes and 8 GB: the records are streamed into the ledger, not kept).
+//! Data generation and parsing happen before any timing.
+//!
+//! Besides criterion's timings, each size prints the ledger's heap: the bytes
+//! allocated by building it, counted by the global allocator (mimalloc, as in
+//! the server) and still held once it is built.
 
 use chrono::{Days, NaiveDate};
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
@@ -11,12 +16,19 @@ use quarterdeck_domain::records::{
     Cost, Customer, FxRate, Invoice, Payment, SubscriptionEvent, TimeEntry,
 };
 use quarterdeck_domain::{AnyRecord, parse_record};
-use quarterdeck_engine::{CohortGrain, Filter, Grain, Ledger, Period, Records, TenantSettings};
+use quarterdeck_engine::{
+    CohortGrain, Filter, Grain, Ledger, LedgerBuilder, Period, Records, TenantSettings,
+};
 use rust_decimal::Decimal;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-/// The typed records of one demo company.
+/// Counts the bytes held, so the ledger's own size can be read off exactly.
+#[global_allocator]
+static ALLOCATOR: cap::Cap<mimalloc::MiMalloc> = cap::Cap::new(mimalloc::MiMalloc, usize::MAX);
+
+/// The typed records of one demo company (kept only where the build is
+/// benchmarked repeatedly).
 #[derive(Default)]
 struct Data {
     customers: Vec<Customer>,
@@ -42,45 +54,140 @@ impl Data {
     }
 }
 
+/// Every `step`-th record of a kind, up to 1,000: the incremental batches.
+struct Samples {
+    step: usize,
+    seen: [usize; 3],
+    events: Vec<SubscriptionEvent>,
+    invoices: Vec<Invoice>,
+    payments: Vec<Payment>,
+}
+
+impl Samples {
+    fn take<T: Clone>(seen: &mut usize, step: usize, into: &mut Vec<T>, r: &T) {
+        if seen.is_multiple_of(step) && into.len() < 1000 {
+            into.push(r.clone());
+        }
+        *seen += 1;
+    }
+}
+
+/// A ledger built from the demo company, streamed through `LedgerBuilder`.
+struct Built {
+    ledger: Ledger,
+    /// The records, when kept.
+    data: Option<Data>,
+    samples: Samples,
+    /// Time spent in the builder (adding records and building), not generating.
+    build_time: Duration,
+    /// Bytes the ledger holds.
+    heap: usize,
+}
+
 fn today() -> NaiveDate {
     NaiveDate::from_ymd_opt(2025, 6, 30).unwrap()
 }
 
-fn demo(customers: usize) -> Data {
-    let t = Instant::now();
+fn demo(customers: usize, keep: bool) -> Built {
+    let started = Instant::now();
+    let settings = TenantSettings::default();
+    // What the builder holds after each call (its temporaries are freed by then).
+    let mut heap = 0usize;
+    let mut builder = LedgerBuilder::new(settings);
     let mut data = Data::default();
+    let mut samples = Samples {
+        step: (customers / 1000).max(1),
+        seen: [0; 3],
+        events: Vec::new(),
+        invoices: Vec::new(),
+        payments: Vec::new(),
+    };
+    let mut in_builder = Duration::ZERO;
+    let mut counts = [0usize; 7];
     let config = DemoConfig {
         customers,
         seed: 42,
         today: today(),
     };
     generate(&config, 10_000, &mut |collection, rows| {
+        let mut chunk = Data::default();
         for row in rows {
             match parse_record(collection, &row).map_err(|e| format!("{e:?}"))? {
-                AnyRecord::Customer(r) => data.customers.push(r),
-                AnyRecord::SubscriptionEvent(r) => data.events.push(r),
-                AnyRecord::Invoice(r) => data.invoices.push(r),
-                AnyRecord::Payment(r) => data.payments.push(r),
-                AnyRecord::Cost(r) => data.costs.push(r),
-                AnyRecord::TimeEntry(r) => data.time_entries.push(r),
-                AnyRecord::FxRate(r) => data.rates.push(r),
+                AnyRecord::Customer(r) => chunk.customers.push(r),
+                AnyRecord::SubscriptionEvent(r) => chunk.events.push(r),
+                AnyRecord::Invoice(mut r) => {
+                    r.lines.clear();
+                    chunk.invoices.push(r)
+                }
+                AnyRecord::Payment(r) => chunk.payments.push(r),
+                AnyRecord::Cost(r) => chunk.costs.push(r),
+                AnyRecord::TimeEntry(r) => chunk.time_entries.push(r),
+                AnyRecord::FxRate(r) => chunk.rates.push(r),
                 _ => {}
             }
+        }
+        let s = &mut samples;
+        for e in chunk.events.iter().filter(|e| e.state.is_some()) {
+            Samples::take(&mut s.seen[0], s.step, &mut s.events, e);
+        }
+        for i in &chunk.invoices {
+            Samples::take(&mut s.seen[1], s.step, &mut s.invoices, i);
+        }
+        for p in &chunk.payments {
+            Samples::take(&mut s.seen[2], s.step, &mut s.payments, p);
+        }
+        let before = ALLOCATOR.allocated();
+        let t = Instant::now();
+        builder.customers(&chunk.customers);
+        builder.subscription_events(&chunk.events);
+        builder.fx_rates(&chunk.rates);
+        builder.invoices(&chunk.invoices);
+        builder.payments(&chunk.payments);
+        builder.costs(&chunk.costs);
+        builder.time_entries(&chunk.time_entries);
+        in_builder += t.elapsed();
+        heap = (heap + ALLOCATOR.allocated()).wrapping_sub(before);
+        for (n, len) in counts.iter_mut().zip([
+            chunk.customers.len(),
+            chunk.events.len(),
+            chunk.invoices.len(),
+            chunk.payments.len(),
+            chunk.costs.len(),
+            chunk.time_entries.len(),
+            chunk.rates.len(),
+        ]) {
+            *n += len;
+        }
+        if keep {
+            data.customers.append(&mut chunk.customers);
+            data.events.append(&mut chunk.events);
+            data.invoices.append(&mut chunk.invoices);
+            data.payments.append(&mut chunk.payments);
+            data.costs.append(&mut chunk.costs);
+            data.time_entries.append(&mut chunk.time_entries);
+            data.rates.append(&mut chunk.rates);
         }
         Ok(())
     })
     .expect("the demo company generates");
+    let before = ALLOCATOR.allocated();
+    let t = Instant::now();
+    let ledger = builder.build();
+    let build_time = in_builder + t.elapsed();
+    let heap = (heap + ALLOCATOR.allocated()).wrapping_sub(before);
+    let [c, e, i, p, k, h, r] = counts;
     eprintln!(
-        "demo {customers} customers: {} events, {} invoices, {} payments, {} costs, {} time entries, {} rates (generated and parsed in {:.1?})",
-        data.events.len(),
-        data.invoices.len(),
-        data.payments.len(),
-        data.costs.len(),
-        data.time_entries.len(),
-        data.rates.len(),
-        t.elapsed()
+        "demo {customers} customers: {c} customers, {e} events, {i} invoices, {p} payments, {k} costs, {h} time entries, {r} rates; generated in {:.1?}; ledger built in {build_time:.1?}, heap {:.1} MB",
+        started.elapsed(),
+        heap as f64 / 1e6
     );
-    data
+    Built {
+        ledger,
+        data: keep.then_some(data),
+        samples,
+        build_time,
+        heap,
+    }
 }
 
 fn sizes() -> Vec<usize> {
@@ -95,16 +202,12 @@ fn sizes() -> Vec<usize> {
     s
 }
 
-/// 1,000 subscription events spread over the customers, each with its amount changed.
-fn changed_batch(events: &[SubscriptionEvent]) -> Vec<SubscriptionEvent> {
-    let with_state: Vec<&SubscriptionEvent> = events.iter().filter(|e| e.state.is_some()).collect();
-    let step = (with_state.len() / 1000).max(1);
-    with_state
+/// The sampled events, each with its amount changed.
+fn changed_events(events: &[SubscriptionEvent]) -> Vec<SubscriptionEvent> {
+    events
         .iter()
-        .step_by(step)
-        .take(1000)
         .map(|e| {
-            let mut e = (*e).clone();
+            let mut e = e.clone();
             if let Some(s) = e.state.as_mut() {
                 s.amount += Decimal::ONE;
             }
@@ -120,27 +223,33 @@ fn engine(c: &mut Criterion) {
     let year = Period::new(to - Days::new(364), to).unwrap();
     let three_years = Period::new(to - Days::new(3 * 365 - 1), to).unwrap();
     for n in sizes() {
-        let data = demo(n);
+        let huge = n >= 1_000_000;
+        let Built {
+            mut ledger,
+            data,
+            samples,
+            build_time,
+            heap,
+        } = demo(n, !huge);
         let mut group = c.benchmark_group("engine");
         group.sample_size(10);
         group.warm_up_time(Duration::from_millis(500));
         group.measurement_time(Duration::from_secs(if n >= 100_000 { 5 } else { 2 }));
 
-        group.bench_with_input(BenchmarkId::new("ledger_build", n), &data, |b, data| {
-            b.iter_with_large_drop(|| Ledger::new(settings, data.records()))
-        });
-
-        let mut ledger = Ledger::new(settings, data.records());
-        let points: usize = ledger
-            .customer_ids()
-            .filter_map(|id| ledger.timeline(id))
-            .map(|t| t.points().len())
-            .sum();
+        match &data {
+            Some(data) => {
+                group.bench_with_input(BenchmarkId::new("ledger_build", n), data, |b, data| {
+                    b.iter_with_large_drop(|| Ledger::new(settings, data.records()))
+                });
+            }
+            None => eprintln!("engine/ledger_build/{n}: one build, {build_time:.2?}"),
+        }
         eprintln!(
-            "ledger {n}: {} customers, {points} MRR change points (~{:.1} MB of timelines)",
-            ledger.customer_count(),
-            (points * 20 + ledger.customer_count() * 64) as f64 / 1e6
+            "engine/ledger_heap/{n}: {:.1} MB ({} customers)",
+            heap as f64 / 1e6,
+            ledger.customer_count()
         );
+        drop(data);
 
         group.bench_function(
             BenchmarkId::new("revenue_summary_year_and_previous", n),
@@ -153,32 +262,56 @@ fn engine(c: &mut Criterion) {
                 })
             },
         );
+        group.bench_function(BenchmarkId::new("billing_year_and_previous", n), |b| {
+            b.iter(|| {
+                [black_box(year), year.previous_period()].map(|p| {
+                    (
+                        ledger.revenue(p, &all),
+                        ledger.ar_aging(p.to, &all),
+                        ledger.dso(p, &all),
+                        ledger.gross_margin(p, &all),
+                    )
+                })
+            })
+        });
         group.bench_function(BenchmarkId::new("movement_series_monthly_3y", n), |b| {
             b.iter(|| ledger.movement_series(black_box(three_years), Grain::Month, &all))
         });
         group.bench_function(BenchmarkId::new("cohorts_monthly_3y", n), |b| {
             b.iter(|| ledger.cohorts(CohortGrain::Month, black_box(three_years), &all))
         });
-        black_box(ledger.ar_aging(to, &all)); // builds the billing index once
         group.bench_function(BenchmarkId::new("ar_aging", n), |b| {
             b.iter(|| ledger.ar_aging(black_box(to), &all))
         });
 
-        let changed = changed_batch(&data.events);
-        let original: Vec<SubscriptionEvent> = {
-            let ids: std::collections::HashSet<&str> =
-                changed.iter().map(|e| e.id.as_str()).collect();
-            data.events
-                .iter()
-                .filter(|e| ids.contains(e.id.as_str()))
-                .cloned()
-                .collect()
-        };
+        // Each batch alternates between a changed and the original version, so
+        // every iteration really changes 1,000 records.
+        let changed = changed_events(&samples.events);
         let mut flip = false;
         group.bench_function(BenchmarkId::new("upsert_1000_events", n), |b| {
             b.iter(|| {
                 flip = !flip;
-                ledger.upsert_subscription_events(if flip { &changed } else { &original });
+                ledger.upsert_subscription_events(if flip { &changed } else { &samples.events });
+            })
+        });
+        let mut changed: Vec<Invoice> = samples.invoices.clone();
+        for inv in &mut changed {
+            inv.amount += Decimal::ONE;
+        }
+        group.bench_function(BenchmarkId::new("upsert_1000_invoices", n), |b| {
+            b.iter(|| {
+                flip = !flip;
+                ledger.upsert_invoices(if flip { &changed } else { &samples.invoices });
+            })
+        });
+        let mut changed: Vec<Payment> = samples.payments.clone();
+        for p in &mut changed {
+            p.amount -= Decimal::ONE;
+        }
+        group.bench_function(BenchmarkId::new("upsert_1000_payments", n), |b| {
+            b.iter(|| {
+                flip = !flip;
+                ledger.upsert_payments(if flip { &changed } else { &samples.payments });
             })
         });
         group.finish();

@@ -896,12 +896,12 @@ async fn measure(
     );
 
     // Engine summary (both periods), and the MRR part alone. The first call
-    // also builds the engine's lazy billing index: timed apart.
+    // (cold caches) is timed apart.
     let started = Instant::now();
     std::hint::black_box(figures(ledger, period, &Filter::all()));
     std::hint::black_box(figures(ledger, previous, &Filter::all()));
     println!(
-        "first engine summary (builds the billing index): {:.1} ms",
+        "first engine summary after the build: {:.1} ms",
         started.elapsed().as_secs_f64() * 1000.0
     );
     let mut summary_times = Vec::with_capacity(runs);
