@@ -1,4 +1,4 @@
-//! Every worked example of metrics.md that concerns the revenue metrics.
+//! Every worked example of metrics.md (the revenue metrics, and the viral coefficient).
 
 use super::support::*;
 use crate::money::round_money;
@@ -213,4 +213,16 @@ fn arpa_300() {
     let l = ledger(&events);
     assert_eq!(l.mrr_on(d("2025-01-01"), &all()), dec!(1500));
     assert_eq!(l.arpa_on(d("2025-01-01"), &all()), Some(dec!(300)));
+}
+
+#[test]
+fn viral_coefficient_0_70() {
+    // 3.5 invitations per inviting user, 20 % of them accepted.
+    assert_eq!(crate::viral_coefficient(35, 10, 7), Some(dec!(0.70)));
+    assert_eq!(crate::viral_coefficient(0, 0, 0), None, "nobody invited");
+    assert_eq!(
+        crate::viral_coefficient(0, 3, 0),
+        None,
+        "no invitation sent"
+    );
 }
