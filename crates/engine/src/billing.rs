@@ -138,8 +138,8 @@ pub struct CustomerInvoice {
 pub(crate) fn paid(records: &BillingRecords, inv: &InvoiceRec) -> Vec<(NaiveDate, i128)> {
     let mut paid: Vec<(NaiveDate, i128)> = records
         .payments_of(inv.id)
-        .filter(|(_, p)| p.status != PaymentStatus::Failed)
-        .map(|(_, p)| (p.day, fixed(p.converted)))
+        .filter(|p| p.status != PaymentStatus::Failed)
+        .map(|p| (p.day, fixed(p.converted)))
         .collect();
     paid.sort_by_key(|p| p.0);
     paid
@@ -175,8 +175,8 @@ fn open_on(records: &BillingRecords, inv: &InvoiceRec, day: NaiveDate) -> Option
     }
     let paid: i128 = records
         .payments_of(inv.id)
-        .filter(|(_, p)| p.status != PaymentStatus::Failed && p.day <= day)
-        .map(|(_, p)| fixed(p.converted))
+        .filter(|p| p.status != PaymentStatus::Failed && p.day <= day)
+        .map(|p| fixed(p.converted))
         .sum();
     Some((fixed(inv.total_fx) - paid).max(0))
 }
@@ -476,8 +476,8 @@ impl ArIndex {
             };
             let first_paid = records
                 .payments_of(inv.id)
-                .filter(|(_, p)| p.status != PaymentStatus::Failed)
-                .map(|(_, p)| p.day)
+                .filter(|p| p.status != PaymentStatus::Failed)
+                .map(|p| p.day)
                 .min();
             let e = ArEntry {
                 total: fixed(inv.total_fx),
@@ -798,14 +798,14 @@ impl BillingIndex {
 }
 
 /// Converts record amounts at the rate of their day, noting guessed or missing rates.
-pub(crate) struct Converter<'a> {
+struct Converter<'a> {
     fx: &'a FxTable,
     warnings: Vec<Warning>,
 }
 
 impl<'a> Converter<'a> {
     /// A converter using `fx`, with no warnings yet.
-    pub(crate) fn new(fx: &'a FxTable) -> Self {
+    fn new(fx: &'a FxTable) -> Self {
         Self {
             fx,
             warnings: Vec::new(),
@@ -924,7 +924,7 @@ impl Ledger {
     /// draft, written off, or issued later).
     pub fn open_balance(&self, invoice_id: &str, day: NaiveDate) -> Option<Decimal> {
         let b = self.billing();
-        let (_, inv) = b.records.invoice(invoice_id)?;
+        let inv = b.records.invoice(invoice_id)?;
         b.open_on(inv, day).map(|open| unfixed(open, true))
     }
 

@@ -53,7 +53,7 @@ pub(crate) fn foreign_customers(records: &BillingRecords, reporting: Currency) -
         foreign(inv.currency)
             || records
                 .payments_of(inv.id)
-                .any(|(_, p)| p.currency.is_some_and(foreign))
+                .any(|p| p.currency.is_some_and(foreign))
     };
     records
         .customers

@@ -8,6 +8,7 @@ use crate::settings::TenantSettings;
 use crate::stored::{BillingRecords, Touched};
 use crate::subscription::{StoredEvent, Warning, customer_timeline};
 use crate::timeline::{TimelineArena, TimelineRef};
+use chrono_tz::Tz;
 use quarterdeck_domain::Currency;
 use quarterdeck_domain::records::{
     Cost, Customer, FxRate, Invoice, Payment, Record, SubscriptionEvent, TimeEntry,
@@ -78,6 +79,16 @@ pub struct Ledger {
     billing_slots: OnceLock<Vec<u32>>,
 }
 
+/// Adds or replaces one billing record (`BillingRecords::upsert_*`).
+type Upsert<T> = fn(&mut BillingRecords, &T, Tz, &mut Touched);
+
+/// Adds or replaces every row with `upsert`.
+fn upsert_all<T>(b: &mut BillingRecords, rows: &[T], upsert: Upsert<T>, tz: Tz, t: &mut Touched) {
+    for row in rows {
+        upsert(b, row, tz, t);
+    }
+}
+
 /// A ledger loaded one collection (or one chunk of one) at a time, so the
 /// records it is built from need not all be in memory at once. Nothing is
 /// computed until `build`.
@@ -127,35 +138,28 @@ impl LedgerBuilder {
 
     /// Adds invoices.
     pub fn invoices(&mut self, invoices: &[Invoice]) {
-        let tz = self.ledger.settings.time_zone;
-        for inv in invoices {
-            self.billing
-                .upsert_invoice(inv, tz, &mut Touched::default());
-        }
+        self.add(invoices, BillingRecords::upsert_invoice);
     }
 
     /// Adds payments.
     pub fn payments(&mut self, payments: &[Payment]) {
-        let tz = self.ledger.settings.time_zone;
-        for p in payments {
-            self.billing.upsert_payment(p, tz, &mut Touched::default());
-        }
+        self.add(payments, BillingRecords::upsert_payment);
     }
 
     /// Adds cost lines.
     pub fn costs(&mut self, costs: &[Cost]) {
-        let tz = self.ledger.settings.time_zone;
-        for c in costs {
-            self.billing.upsert_cost(c, tz, &mut Touched::default());
-        }
+        self.add(costs, BillingRecords::upsert_cost);
     }
 
     /// Adds time entries.
     pub fn time_entries(&mut self, entries: &[TimeEntry]) {
+        self.add(entries, BillingRecords::upsert_time);
+    }
+
+    fn add<T>(&mut self, rows: &[T], upsert: Upsert<T>) {
         let tz = self.ledger.settings.time_zone;
-        for t in entries {
-            self.billing.upsert_time(t, tz, &mut Touched::default());
-        }
+        // Nothing is counted yet, so nothing needs tracking.
+        upsert_all(&mut self.billing, rows, upsert, tz, &mut Touched::default());
     }
 
     /// Converts the billing records and computes every timeline.
@@ -326,40 +330,28 @@ impl Ledger {
     /// Adds or replaces invoices (by id). With delinquency on, recomputes the
     /// timelines of their customers (old and new owner).
     pub fn upsert_invoices(&mut self, invoices: &[Invoice]) {
-        self.change_billing(|b, tz, touched| {
-            for inv in invoices {
-                b.upsert_invoice(inv, tz, touched);
-            }
-        });
+        self.upsert_billing(invoices, BillingRecords::upsert_invoice);
     }
 
     /// Adds or replaces payments (by id). With delinquency on, recomputes the
     /// timelines of the customers of the invoices they (and any replaced
     /// version) name.
     pub fn upsert_payments(&mut self, payments: &[Payment]) {
-        self.change_billing(|b, tz, touched| {
-            for p in payments {
-                b.upsert_payment(p, tz, touched);
-            }
-        });
+        self.upsert_billing(payments, BillingRecords::upsert_payment);
     }
 
     /// Adds or replaces cost lines (by id).
     pub fn upsert_costs(&mut self, costs: &[Cost]) {
-        self.change_billing(|b, tz, touched| {
-            for c in costs {
-                b.upsert_cost(c, tz, touched);
-            }
-        });
+        self.upsert_billing(costs, BillingRecords::upsert_cost);
     }
 
     /// Adds or replaces time entries (by id).
     pub fn upsert_time_entries(&mut self, entries: &[TimeEntry]) {
-        self.change_billing(|b, tz, touched| {
-            for t in entries {
-                b.upsert_time(t, tz, touched);
-            }
-        });
+        self.upsert_billing(entries, BillingRecords::upsert_time);
+    }
+
+    fn upsert_billing<T>(&mut self, rows: &[T], upsert: Upsert<T>) {
+        self.change_billing(|b, tz, touched| upsert_all(b, rows, upsert, tz, touched));
     }
 
     /// Removes invoices by id (their payments stay, and count again if the invoice returns).
@@ -400,10 +392,7 @@ impl Ledger {
 
     /// Applies a batch to the billing records, brings the index up to date
     /// for the customers it touched and, with delinquency on, their timelines.
-    fn change_billing(
-        &mut self,
-        batch: impl FnOnce(&mut BillingRecords, chrono_tz::Tz, &mut Touched),
-    ) {
+    fn change_billing(&mut self, batch: impl FnOnce(&mut BillingRecords, Tz, &mut Touched)) {
         let mut touched = Touched::updating();
         batch(
             &mut self.billing.records,

@@ -268,8 +268,8 @@ impl BillingRecords {
         n
     }
 
-    /// The invoice with id `id` and the number of its customer.
-    pub fn invoice(&self, id: &str) -> Option<(u32, &InvoiceRec)> {
+    /// The invoice with id `id`, if held.
+    pub fn invoice(&self, id: &str) -> Option<&InvoiceRec> {
         let n = self.invoice_ids.get(id)?;
         let owner = *self.invoice_owner.get(n as usize)?;
         let inv = self
@@ -278,21 +278,20 @@ impl BillingRecords {
             .invoices
             .iter()
             .find(|i| i.id == n)?;
-        Some((owner, inv))
+        Some(inv)
     }
 
-    /// The payments naming invoice number `invoice` (held or not), with their numbers.
-    pub fn payments_of(&self, invoice: u32) -> impl Iterator<Item = (u32, &PaymentRec)> {
+    /// The payments naming invoice number `invoice` (held or not).
+    pub fn payments_of(&self, invoice: u32) -> impl Iterator<Item = &PaymentRec> {
         let mut next = self
             .first_payment
             .get(invoice as usize)
             .copied()
             .unwrap_or(NONE);
         std::iter::from_fn(move || {
-            let n = next;
-            let p = self.payments.get(n as usize)?;
+            let p = self.payments.get(next as usize)?;
             next = p.next;
-            Some((n, p))
+            Some(p)
         })
     }
 

@@ -131,15 +131,11 @@ impl Engines {
                     .await?;
                 let Some(&(last, _)) = page.last() else { break };
                 after = last;
-                let full = page.len() == LOAD_PAGE as usize;
                 builder = tokio::task::spawn_blocking(move || {
                     load(&mut builder, c, &page).map(|()| builder)
                 })
                 .await
                 .map_err(|e| StoreError::Corrupt(format!("engine load crashed: {e}")))??;
-                if !full {
-                    break;
-                }
             }
         }
         let ledger = tokio::task::spawn_blocking(move || builder.build())
