@@ -20,7 +20,8 @@ pub enum CohortGrain {
 }
 
 impl CohortGrain {
-    fn grain(self) -> Grain {
+    /// The series grain of the cohort periods.
+    pub fn grain(self) -> Grain {
         match self {
             CohortGrain::Month => Grain::Month,
             CohortGrain::Quarter => Grain::Quarter,

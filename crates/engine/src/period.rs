@@ -149,6 +149,22 @@ impl Grain {
         }
     }
 
+    /// How many buckets cover `period`, counting no further than `cap` (so a
+    /// caller can refuse a huge answer without building it).
+    pub fn bucket_count(self, period: Period, fiscal_start: u32, cap: usize) -> usize {
+        let mut n = 0;
+        let mut start = self.bucket_start(period.from, fiscal_start);
+        while start <= period.to && n < cap {
+            let next = self.next_start(start);
+            n += 1;
+            if next <= start {
+                break;
+            }
+            start = next;
+        }
+        n
+    }
+
     /// The buckets covering `period`, the first and last clipped to it.
     pub fn buckets(self, period: Period, fiscal_start: u32) -> Vec<Bucket> {
         let mut out = Vec::new();
@@ -220,6 +236,26 @@ mod tests {
         assert_eq!(months_before_anchored(d("2025-03-31"), 1), d("2025-02-28"));
         assert_eq!(months_before_anchored(d("2025-02-28"), 1), d("2025-01-31"));
         assert!(Period::new(d("2025-01-02"), d("2025-01-01")).is_none());
+    }
+
+    #[test]
+    fn bucket_count_equals_the_buckets_and_stops_at_the_cap() {
+        let p = Period::new(d("2024-12-15"), d("2026-02-03")).unwrap();
+        for g in [
+            Grain::Day,
+            Grain::Week,
+            Grain::Month,
+            Grain::Quarter,
+            Grain::Year,
+        ] {
+            for fiscal in [1, 4, 12] {
+                let n = g.buckets(p, fiscal).len();
+                assert_eq!(g.bucket_count(p, fiscal, usize::MAX), n, "{g:?} {fiscal}");
+                assert_eq!(g.bucket_count(p, fiscal, 3), n.min(3), "{g:?} {fiscal}");
+            }
+        }
+        let huge = Period::new(d("1900-01-01"), d("2200-12-31")).unwrap();
+        assert_eq!(Grain::Day.bucket_count(huge, 1, 1_501), 1_501);
     }
 
     #[test]

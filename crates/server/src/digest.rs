@@ -176,7 +176,8 @@ pub async fn send(
                         comparison: Some(labels.1.clone()),
                         filters: "All customers".into(),
                     },
-                );
+                )
+                .map_err(|e| e.to_string())?;
                 let pdf = quarterdeck_render::pdf::executive_pdf(&model);
                 Ok::<_, String>(std::sync::Arc::new((kpis, png?, pdf?, labels)))
             })

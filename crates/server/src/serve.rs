@@ -13,8 +13,9 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-/// How long one request may take before it is answered 408.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long one request may take before it is answered 408 (a backstop:
+/// answers have their own 4 s budget, `metrics::limits`).
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The whole application.
 pub fn router(state: AppState) -> Router {

@@ -1,6 +1,7 @@
 //! Answers to metric queries, computed from a tenant's ledger. Pure.
 
 use super::json::{self, change};
+use super::limits::{self, Budget, grain_name};
 use super::{MetricQuery, QueryError};
 use crate::engines::TenantEngine;
 use quarterdeck_engine::{CohortGrain, Filter, Grain, Ledger, MovementKind, Period};
@@ -235,6 +236,9 @@ pub fn series(e: &TenantEngine, q: &MetricQuery) -> Result<Value, QueryError> {
     })?;
     let unit = unit_of(name, "metric")?;
     let grain = q.interval(Grain::Month)?;
+    let fiscal_start = ledger.settings().fiscal_start();
+    limits::check_buckets(q.period, grain, fiscal_start)?;
+    let budget = Budget::start();
     let movement_family = matches!(
         name,
         "mrr"
@@ -276,14 +280,16 @@ pub fn series(e: &TenantEngine, q: &MetricQuery) -> Result<Value, QueryError> {
             })
             .collect()
     } else {
+        // One computation per bucket: the budget stops a slow metric over many buckets.
         grain
-            .buckets(q.period, ledger.settings().fiscal_start())
+            .buckets(q.period, fiscal_start)
             .into_iter()
             .map(|b| {
+                budget.check()?;
                 let v = figure(e, name, b.period, &q.filter);
-                json!({"date": b.period.to.to_string(), "value": write(unit, v)})
+                Ok(json!({"date": b.period.to.to_string(), "value": write(unit, v)}))
             })
-            .collect()
+            .collect::<Result<_, QueryError>>()?
     };
     Ok(json!({
         "metric": name,
@@ -295,20 +301,11 @@ pub fn series(e: &TenantEngine, q: &MetricQuery) -> Result<Value, QueryError> {
     }))
 }
 
-fn grain_name(g: Grain) -> &'static str {
-    match g {
-        Grain::Day => "day",
-        Grain::Week => "week",
-        Grain::Month => "month",
-        Grain::Quarter => "quarter",
-        Grain::Year => "year",
-    }
-}
-
 /// `GET /api/v1/metrics/movements?interval=`.
 pub fn movements(e: &TenantEngine, q: &MetricQuery) -> Result<Value, QueryError> {
     let ledger = &e.ledger;
     let grain = q.interval(Grain::Month)?;
+    limits::check_buckets(q.period, grain, ledger.settings().fiscal_start())?;
     let buckets: Vec<Value> = ledger
         .movement_series(q.period, grain, &q.filter)
         .into_iter()
@@ -369,6 +366,7 @@ pub fn movement_drilldown(
 ) -> Result<Value, QueryError> {
     let ledger = &e.ledger;
     let grain = q.interval(Grain::Month)?;
+    limits::check_buckets(q.period, grain, ledger.settings().fiscal_start())?;
     let bucket = grain
         .buckets(q.period, ledger.settings().fiscal_start())
         .into_iter()
@@ -426,6 +424,7 @@ pub fn cohorts(e: &TenantEngine, q: &MetricQuery) -> Result<Value, QueryError> {
             });
         }
     };
+    limits::check_cohort_cells(q.period, grain.grain(), ledger.settings().fiscal_start())?;
     let cohorts: Vec<Value> = ledger
         .cohorts(grain, q.period, &q.filter)
         .into_iter()
@@ -577,6 +576,7 @@ pub fn account(e: &TenantEngine, q: &MetricQuery, id: &str) -> Result<Option<Val
         return Ok(None);
     };
     let grain = q.interval(Grain::Month)?;
+    limits::check_buckets(q.period, grain, ledger.settings().fiscal_start())?;
     let history: Vec<Value> = ledger
         .customer_mrr_history(id, q.period, grain)
         .into_iter()

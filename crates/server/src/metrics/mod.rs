@@ -3,6 +3,7 @@
 
 pub mod answers;
 pub mod json;
+pub mod limits;
 pub mod query;
 
 pub use query::{Compare, MetricQuery, QueryError};

@@ -64,10 +64,11 @@ fn bad(param: &str, message: impl Into<String>) -> QueryError {
 /// The filter dimensions, each repeatable (`segment=a&segment=b` or `segment=a,b`).
 pub const FILTERS: [&str; 4] = ["segment", "csm", "plan", "region"];
 
-/// Parses a date parameter.
+/// Parses a date parameter, inside the supported range (`limits::FIRST_DAY`..`LAST_DAY`).
 pub fn parse_date(param: &str, value: &str) -> Result<NaiveDate, QueryError> {
-    NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d")
-        .map_err(|_| bad(param, format!("`{value}` is not a date (YYYY-MM-DD)")))
+    let day = NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d")
+        .map_err(|_| bad(param, format!("`{value}` is not a date (YYYY-MM-DD)")))?;
+    super::limits::check_date(param, day)
 }
 
 impl MetricQuery {
@@ -243,6 +244,9 @@ mod tests {
         assert_eq!(err(&[("from", "2025-03-10"), ("to", "2025-03-01")]), "from");
         assert_eq!(err(&[("compare", "yesterday")]), "compare");
         assert_eq!(err(&[("country", "de")]), "country");
+        assert_eq!(err(&[("to", "9999-12-31")]), "to");
+        assert_eq!(err(&[("from", "-2026-12-30")]), "from");
+        assert_eq!(err(&[("from", "0000-01-01")]), "from");
         assert!(MetricQuery::parse(&pairs(&[("metric", "mrr")]), today, &["metric"]).is_ok());
     }
 }

@@ -7,7 +7,7 @@ use super::numbers::{dec, format_of, show};
 use super::summary::{last_twelve_months, monthly_series};
 use super::view::{Audience, View};
 use crate::engines::TenantEngine;
-use crate::metrics::{MetricQuery, answers};
+use crate::metrics::{MetricQuery, QueryError, answers};
 use crate::web::{PageError, Viewer};
 use crate::{ApiError, AppState, audit};
 use axum::extract::{Query, State};
@@ -118,7 +118,7 @@ pub fn model(
     currency: &str,
     q: &MetricQuery,
     labels: Labels,
-) -> ReportModel {
+) -> Result<ReportModel, QueryError> {
     let summary = answers::summary(e, q);
     let m = |k: &str| dec(&summary["metrics"][k]["value"]).unwrap_or_default();
     let money = |d: Decimal| CellValue::Money(d);
@@ -184,7 +184,7 @@ pub fn model(
 
     let mut monthly = q.clone();
     monthly.extra.insert("interval".into(), "month".into());
-    let movements = answers::movements(e, &monthly).unwrap_or(Value::Null);
+    let movements = answers::movements(e, &monthly)?;
     let movement_rows: Vec<Vec<CellValue>> = movements["buckets"]
         .as_array()
         .into_iter()
@@ -235,7 +235,7 @@ pub fn model(
         }
     }
 
-    let cohorts = answers::cohorts(e, q).unwrap_or(Value::Null);
+    let cohorts = answers::cohorts(e, q)?;
     let cohort_rows: Vec<Vec<CellValue>> = cohorts["cohorts"]
         .as_array()
         .into_iter()
@@ -312,7 +312,7 @@ pub fn model(
             rows: cohort_rows,
         });
     }
-    ReportModel {
+    Ok(ReportModel {
         tenant_name: tenant_name.to_string(),
         title: "Executive report".into(),
         period: labels.period,
@@ -336,7 +336,7 @@ pub fn model(
             },
         ],
         tables,
-    }
+    })
 }
 
 /// Which document to make.
@@ -349,14 +349,16 @@ pub enum Kind {
 async fn document(state: &AppState, view: View, kind: Kind) -> Result<Response, PageError> {
     let labels = Labels::of(&view.controls, &view.query);
     let (view, bytes) = super::blocking(view, move |v| {
-        let model = model(&v.engine, &v.tenant.name, &v.currency, &v.query, labels);
+        let model = model(&v.engine, &v.tenant.name, &v.currency, &v.query, labels)
+            .map_err(PageError::from)?;
         match kind {
             Kind::Pdf => quarterdeck_render::pdf::executive_pdf(&model),
             Kind::Xlsx => quarterdeck_render::xlsx::workbook(&model),
         }
+        .map_err(PageError::Internal)
     })
     .await?;
-    let bytes = bytes.map_err(PageError::Internal)?;
+    let bytes = bytes?;
     let (ext, mime) = match kind {
         Kind::Pdf => ("pdf", "application/pdf"),
         Kind::Xlsx => (
@@ -459,7 +461,8 @@ pub async fn api(
         name: "api".into(),
         ip: None,
     };
-    document(state, view, kind)
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))
+    document(state, view, kind).await.map_err(|e| match e {
+        PageError::BadRequest(m) => ApiError::BadRequest(m),
+        other => ApiError::Internal(other.to_string()),
+    })
 }
