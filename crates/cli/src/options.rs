@@ -85,7 +85,7 @@ pub struct ServeArgs {
     pub delivery: DeliveryArgs,
 }
 
-/// Where people reach the server, and how it sends email.
+/// Where people reach the server, how it sends email, and where webhooks may post.
 #[derive(Debug, Clone, Args)]
 pub struct DeliveryArgs {
     /// The public address, for links in emails and webhooks (default: the listen address).
@@ -113,6 +113,11 @@ pub struct DeliveryArgs {
         default_value = "Quarterdeck <quarterdeck@localhost>"
     )]
     pub smtp_from: String,
+    /// Let webhooks post to loopback, private and link-local addresses
+    /// (receivers on your own network); refused by default. Without it,
+    /// webhooks also ignore HTTP(S)_PROXY.
+    #[arg(long, env = "QUARTERDECK_ALLOW_PRIVATE_WEBHOOKS")]
+    pub allow_private_webhooks: bool,
 }
 
 /// `demo` options.

@@ -22,6 +22,8 @@ pub enum Permission {
     Export,
     /// Alert rules and the alert list.
     ManageAlerts,
+    /// Add, remove and test-send webhooks (the server posts to them).
+    ManageWebhooks,
     /// One's own digest schedules.
     OwnSchedules,
     /// Read-only share links of a view.
@@ -30,7 +32,7 @@ pub enum Permission {
     ManageUsers,
     /// API tokens.
     ManageTokens,
-    /// Tenant settings, targets, sources, SMTP and webhooks.
+    /// Tenant settings, targets, sources and SMTP.
     ManageSettings,
     /// The audit log and its export.
     ViewAudit,
@@ -38,7 +40,7 @@ pub enum Permission {
 
 impl Permission {
     /// Every permission, in the order of the documented matrix.
-    pub const ALL: [Permission; 13] = [
+    pub const ALL: [Permission; 14] = [
         Permission::ViewSummary,
         Permission::ViewRevenue,
         Permission::ViewRetention,
@@ -46,6 +48,7 @@ impl Permission {
         Permission::ViewAccounts,
         Permission::Export,
         Permission::ManageAlerts,
+        Permission::ManageWebhooks,
         Permission::OwnSchedules,
         Permission::ShareViews,
         Permission::ManageUsers,
@@ -64,6 +67,7 @@ impl Permission {
             Permission::ViewAccounts => "view_accounts",
             Permission::Export => "export",
             Permission::ManageAlerts => "manage_alerts",
+            Permission::ManageWebhooks => "manage_webhooks",
             Permission::OwnSchedules => "own_schedules",
             Permission::ShareViews => "share_views",
             Permission::ManageUsers => "manage_users",
@@ -93,7 +97,11 @@ impl Role {
             R::Admin => true,
             R::Executive => !matches!(
                 permission,
-                P::ManageUsers | P::ManageTokens | P::ManageSettings | P::ViewAudit
+                P::ManageUsers
+                    | P::ManageTokens
+                    | P::ManageSettings
+                    | P::ManageWebhooks
+                    | P::ViewAudit
             ),
             R::Finance => matches!(
                 permission,
@@ -133,6 +141,13 @@ mod tests {
         assert!(Permission::ALL.iter().all(|p| Role::Admin.allows(*p)));
         assert!(!Role::Viewer.allows(Permission::Export));
         assert!(!Role::Executive.allows(Permission::ManageUsers));
+        assert!(Role::Executive.allows(Permission::ManageAlerts));
+        assert!(
+            Role::ALL
+                .iter()
+                .all(|r| r.allows(Permission::ManageWebhooks) == (*r == Role::Admin)),
+            "only admins point the server at URLs"
+        );
         assert!(Role::Executive.allows(Permission::Export));
         assert!(Role::Csm.only_own_accounts());
         assert!(!Role::CsLead.only_own_accounts());

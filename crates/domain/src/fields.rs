@@ -65,6 +65,22 @@ impl<'a> Fields<'a> {
         }
     }
 
+    /// An optional number: absent or null is `None`, but `""` is refused like
+    /// any other wrong type (CSV import leaves empty cells out before this).
+    pub fn opt_number<T>(
+        &mut self,
+        name: &str,
+        parse: impl Fn(&Value) -> Result<T, String>,
+    ) -> Option<T> {
+        match self.obj.get(name) {
+            Some(Value::String(s)) if s.trim().is_empty() => {
+                self.fail(name, "must be a number or a decimal string, not an empty string (leave the field out or send null)");
+                None
+            }
+            _ => self.opt(name, parse),
+        }
+    }
+
     /// An optional field, read by `parse` when present.
     pub fn opt<T>(&mut self, name: &str, parse: impl Fn(&Value) -> Result<T, String>) -> Option<T> {
         let v = self.present(name)?;
@@ -153,9 +169,28 @@ pub fn one_of(options: &'static [&'static str]) -> impl Fn(&Value) -> Result<Str
     }
 }
 
+/// Most decimal places an amount may have (what `Decimal` holds exactly).
+pub const MAX_DECIMAL_PLACES: i64 = 28;
+
+/// The decimal places written in `s` (`1.250` → 3, `1e-30` → 30).
+fn decimal_places(s: &str) -> i64 {
+    let (mantissa, exponent) = match s.find(['e', 'E']) {
+        Some(i) => (&s[..i], s[i + 1..].parse::<i64>().unwrap_or(0)),
+        None => (s, 0),
+    };
+    let fraction = mantissa.split_once('.').map_or(0, |(_, f)| f.len() as i64);
+    fraction.saturating_sub(exponent)
+}
+
 /// A decimal from a JSON number or a decimal string, held exactly.
 pub fn decimal(v: &Value) -> Result<Decimal, String> {
     let s = scalar_text(v).ok_or("must be a number or a decimal string")?;
+    let places = decimal_places(&s);
+    if places > MAX_DECIMAL_PLACES {
+        return Err(format!(
+            "`{s}` has {places} decimal places; at most {MAX_DECIMAL_PLACES} are kept exactly"
+        ));
+    }
     let d = Decimal::from_str(&s)
         .or_else(|_| Decimal::from_scientific(&s))
         .map_err(|_| format!("`{s}` is not a decimal number"))?;
@@ -287,6 +322,29 @@ mod tests {
         assert!(decimal(&json!("NaN")).is_err());
         assert!(decimal(&json!("1e30")).is_err());
         assert!(decimal(&json!(true)).is_err());
+        // More places than are kept exactly are refused, not rounded.
+        let places28 = format!("0.{}1", "0".repeat(27));
+        assert!(decimal(&json!(places28)).is_ok());
+        let places30 = format!("1.{}1", "0".repeat(29));
+        let err = decimal(&json!(places30)).unwrap_err();
+        assert!(err.contains("30 decimal places"), "{err}");
+        let v: Value = serde_json::from_str(&format!("0.{}5", "0".repeat(29))).unwrap();
+        assert!(decimal(&v).is_err());
+        assert!(decimal(&json!("1e-30")).is_err());
+        assert_eq!(decimal_places("1.25e1"), 1);
+    }
+
+    #[test]
+    fn optional_numbers_refuse_empty_strings() {
+        let row = json!({"a": "", "b": null, "c": "2.5"});
+        let mut f = Fields::new(&row, &["a", "b", "c", "d"]).unwrap();
+        assert_eq!(f.opt_number("a", decimal), None);
+        assert_eq!(f.opt_number("b", decimal), None);
+        assert_eq!(f.opt_number("c", decimal), Some(dec!(2.5)));
+        assert_eq!(f.opt_number("d", decimal), None);
+        let errors = f.finish().unwrap_err();
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].field, "a");
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! Documents use only the fonts embedded in this crate, never the system's.
 
 pub mod charts;
+pub mod csv_cell;
 mod fonts;
 pub mod format;
 pub mod movement;

@@ -32,6 +32,7 @@ pub fn router(state: AppState) -> Router {
         ))
         .with_state(state)
         .layer(axum::middleware::from_fn(crate::web::same_origin_only))
+        .layer(axum::middleware::from_fn(refuse_nul_bytes))
         .layer(axum::middleware::from_fn(security_headers))
         // Pages, CSV and JSON compress 5–10x; SSE and images are left alone by default.
         .layer(tower_http::compression::CompressionLayer::new().quality(tower_http::CompressionLevel::Fastest))
@@ -72,6 +73,47 @@ async fn security_headers(
         "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
     );
     res
+}
+
+/// Most bytes of a form body read to look for NUL bytes (forms are small).
+const MAX_FORM_BYTES: usize = 1024 * 1024;
+
+/// Refuses a NUL byte in the URL or a form before anything reads it: no text
+/// may hold one (PostgreSQL cannot store it), so it is a mistake or a probe.
+async fn refuse_nul_bytes(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let has_nul = |s: &str| s.contains('\0') || s.to_ascii_lowercase().contains("%00");
+    let uri = req.uri();
+    if has_nul(uri.path()) || uri.query().is_some_and(has_nul) {
+        return crate::ApiError::BadRequest("the URL contains a NUL byte (%00)".into())
+            .into_response();
+    }
+    let is_form = req
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        return next.run(req).await;
+    }
+    let (parts, body) = req.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_FORM_BYTES).await else {
+        return (StatusCode::PAYLOAD_TOO_LARGE, "form too large").into_response();
+    };
+    if bytes.contains(&0) || has_nul(&String::from_utf8_lossy(&bytes)) {
+        return (
+            StatusCode::BAD_REQUEST,
+            "A form field contains a NUL byte (%00); remove it and try again.",
+        )
+            .into_response();
+    }
+    next.run(axum::extract::Request::from_parts(
+        parts,
+        axum::body::Body::from(bytes),
+    ))
+    .await
 }
 
 async fn readyz(State(state): State<AppState>) -> impl IntoResponse {

@@ -19,6 +19,9 @@ pub struct AppState {
     pub base_url: String,
     /// A fixed retry delay instead of the growing backoff (tests).
     pub job_retry: Option<chrono::Duration>,
+    /// Whether webhooks may post to loopback, private and link-local
+    /// addresses (`--allow-private-webhooks`; off by default).
+    pub allow_private_webhooks: bool,
 }
 
 impl AppState {
@@ -31,6 +34,7 @@ impl AppState {
             mailer: None,
             base_url: "http://127.0.0.1:8080".into(),
             job_retry: None,
+            allow_private_webhooks: false,
         }
     }
 
@@ -43,6 +47,13 @@ impl AppState {
     /// The same state retrying failed jobs after `delay` (tests need no minutes-long backoff).
     pub fn with_job_retry(mut self, delay: chrono::Duration) -> Self {
         self.job_retry = Some(delay);
+        self
+    }
+
+    /// The same state letting webhooks post to loopback, private and
+    /// link-local addresses (self-hosted receivers on the same network).
+    pub fn with_private_webhooks(mut self, allow: bool) -> Self {
+        self.allow_private_webhooks = allow;
         self
     }
 

@@ -586,7 +586,8 @@ async fn webhooks_are_signed(store: TestStore) {
     let hook_url = format!("http://{}/hook", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, receiver).await.unwrap() });
 
-    let app = TestApp::spawn(store).await;
+    // The receiver is on loopback, which only this setting lets webhooks reach.
+    let app = TestApp::spawn_with(store, |s| s.with_private_webhooks(true)).await;
     let s = app.store.store.as_ref();
     let secret = "whsec-test-secret";
     s.set_config(

@@ -181,20 +181,50 @@ async fn mfa_is_required_enrolled_and_recovery_codes_work_once(store: TestStore)
     assert!(page.contains("requires two-factor sign-in"));
     assert!(page.contains("<svg"), "QR code drawn");
     let secret = between(&page, "name=\"secret\" value=\"", "\"").unwrap();
+    let proof = between(&page, "name=\"proof\" value=\"", "\"").unwrap();
     let csrf = between(&page, "name=\"csrf\" value=\"", "\"").unwrap();
     // A wrong code changes nothing.
     let r = b
         .post(
             "/account/mfa/enable",
-            &[("csrf", &csrf), ("secret", &secret), ("code", "000000")],
+            &[
+                ("csrf", &csrf),
+                ("secret", &secret),
+                ("proof", &proof),
+                ("code", "000000"),
+            ],
         )
         .await;
     assert!(r.text().await.unwrap().contains("did not match"));
-    let code = mfa::current_code(&secret).unwrap();
+    // A secret the client chose (not the one the server issued) is refused.
+    let chosen = mfa::new_secret();
+    let chosen_code = mfa::current_code(&chosen).unwrap();
+    for form_proof in [proof.as_str(), ""] {
+        let r = b
+            .post(
+                "/account/mfa/enable",
+                &[
+                    ("csrf", &csrf),
+                    ("secret", &chosen),
+                    ("proof", form_proof),
+                    ("code", &chosen_code),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), 400);
+        assert!(r.text().await.unwrap().contains("not issued by this page"));
+    }
+    assert_eq!(b.get("/").await.status(), 303, "still owes MFA");
+    let enrol_code = mfa::current_code(&secret).unwrap();
     let r = b
         .post(
             "/account/mfa/enable",
-            &[("csrf", &csrf), ("secret", &secret), ("code", &code)],
+            &[
+                ("csrf", &csrf),
+                ("secret", &secret),
+                ("proof", &proof),
+                ("code", &enrol_code),
+            ],
         )
         .await;
     let body = r.text().await.unwrap();
@@ -223,13 +253,29 @@ async fn mfa_is_required_enrolled_and_recovery_codes_work_once(store: TestStore)
             .status(),
         401
     );
-    let code = mfa::current_code(&secret).unwrap();
+    // The code that enrolled was spent there; so is each code that signs in.
+    let mut replay = Browser::new(&app.base);
+    let status = replay
+        .login("acme", "boss@acme.test", PASSWORD, &enrol_code)
+        .await
+        .status();
+    assert_eq!(status, 401, "enrolment code replayed");
+    let code = mfa::next_code(&secret).unwrap();
     assert_eq!(
         fresh
             .login("acme", "boss@acme.test", PASSWORD, &code)
             .await
             .status(),
         303
+    );
+    let mut replay = Browser::new(&app.base);
+    assert_eq!(
+        replay
+            .login("acme", "boss@acme.test", PASSWORD, &code)
+            .await
+            .status(),
+        401,
+        "a TOTP code works once"
     );
     let mut other = Browser::new(&app.base);
     assert_eq!(
@@ -543,7 +589,12 @@ async fn invitations_and_password_resets_work_once(store: TestStore) {
             &[("password", "password123"), ("confirm", "password123")],
         )
         .await;
-    assert!(weak.text().await.unwrap().contains("Password:"));
+    assert!(
+        weak.text()
+            .await
+            .unwrap()
+            .contains("That password did not work")
+    );
     let r = guest
         .post(&path, &[("password", PASSWORD), ("confirm", PASSWORD)])
         .await;

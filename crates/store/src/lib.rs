@@ -161,6 +161,8 @@ pub trait Store: Send + Sync + 'static {
     async fn user_by_id(&self, id: UserId) -> StoreResult<Option<UserAuth>>;
     /// A user's membership of a tenant.
     async fn membership(&self, tenant: TenantId, user: UserId) -> StoreResult<Option<Membership>>;
+    /// How many tenants a user belongs to.
+    async fn membership_count(&self, user: UserId) -> StoreResult<i64>;
     /// Every member of a tenant, by email.
     async fn list_members(&self, tenant: TenantId) -> StoreResult<Vec<Membership>>;
     /// Adds a user to a tenant or changes their role and CSM name.
@@ -184,6 +186,9 @@ pub trait Store: Send + Sync + 'static {
         secret: Option<&str>,
         recovery_hashes: &[String],
     ) -> StoreResult<()>;
+    /// Takes TOTP time step `step` for a user: false when it, or a later one,
+    /// was taken already (so a code cannot be replayed within its window).
+    async fn claim_totp_step(&self, user: UserId, step: i64) -> StoreResult<bool>;
     /// Spends an unused recovery code; false when it is unknown or spent.
     async fn use_recovery_code(&self, user: UserId, code_hash: &str) -> StoreResult<bool>;
     /// How many recovery codes a user has left.

@@ -34,6 +34,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "alerts_digests",
         sql: include_str!("../migrations/sqlite/0005_alerts_digests.sql"),
     },
+    Migration {
+        version: 6,
+        name: "totp_replay",
+        sql: include_str!("../migrations/sqlite/0006_totp_replay.sql"),
+    },
 ];
 
 /// PostgreSQL's migrations, in order.
@@ -62,5 +67,10 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 5,
         name: "alerts_digests",
         sql: include_str!("../migrations/postgres/0005_alerts_digests.sql"),
+    },
+    Migration {
+        version: 6,
+        name: "totp_replay",
+        sql: include_str!("../migrations/postgres/0006_totp_replay.sql"),
     },
 ];

@@ -409,6 +409,25 @@ macro_rules! store_impl {
                 Ok(())
             }
 
+            async fn claim_totp_step(&self, user: UserId, step: i64) -> StoreResult<bool> {
+                let done = sqlx::query(
+                    "UPDATE users SET totp_last_step = $1 \
+                     WHERE id = $2 AND (totp_last_step IS NULL OR totp_last_step < $1)",
+                )
+                .bind(step)
+                .bind(user)
+                .execute(&self.writer)
+                .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn membership_count(&self, user: UserId) -> StoreResult<i64> {
+                Ok(sqlx::query_scalar("SELECT COUNT(*) FROM memberships WHERE user_id = $1")
+                    .bind(user)
+                    .fetch_one(&self.reader)
+                    .await?)
+            }
+
             async fn remove_membership(&self, tenant: TenantId, user: UserId) -> StoreResult<bool> {
                 let mut tx = self.writer.begin().await?;
                 let done = sqlx::query("DELETE FROM memberships WHERE tenant_id = $1 AND user_id = $2")

@@ -518,8 +518,21 @@ async fn sessions_mfa_and_recovery_codes(t: TestStore) {
             .password_hash,
         "hash2"
     );
+    // A TOTP time step is taken once; an older one never again.
+    assert!(store.claim_totp_step(user, 100).await.unwrap());
+    assert!(!store.claim_totp_step(user, 100).await.unwrap());
+    assert!(!store.claim_totp_step(user, 99).await.unwrap());
+    assert!(store.claim_totp_step(user, 101).await.unwrap());
+    let b = store.create_tenant(&tenant("b")).await.unwrap();
+    assert_eq!(store.membership_count(user).await.unwrap(), 1);
+    store
+        .set_membership(b.id, user, Role::Viewer, None)
+        .await
+        .unwrap();
+    assert_eq!(store.membership_count(user).await.unwrap(), 2);
     assert!(store.remove_membership(a.id, user).await.unwrap());
     assert!(store.membership(a.id, user).await.unwrap().is_none());
+    assert_eq!(store.membership_count(user).await.unwrap(), 1);
 }
 
 async fn user_links_work_once(t: TestStore) {

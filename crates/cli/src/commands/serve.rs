@@ -27,12 +27,17 @@ pub async fn serve(
     let addr = listener.local_addr()?;
     announce(&format!("http://{addr}"));
     tracing::info!(%addr, backend = store.backend(), "serving");
-    let mut state = AppState::new(store).with_base_url(
-        delivery
-            .base_url
-            .as_deref()
-            .unwrap_or(&format!("http://{addr}")),
-    );
+    let mut state = AppState::new(store)
+        .with_base_url(
+            delivery
+                .base_url
+                .as_deref()
+                .unwrap_or(&format!("http://{addr}")),
+        )
+        .with_private_webhooks(delivery.allow_private_webhooks);
+    if delivery.allow_private_webhooks {
+        tracing::warn!("webhooks may post to loopback, private and link-local addresses");
+    }
     if let Some(host) = &delivery.smtp_host {
         let config = quarterdeck_server::mail::SmtpConfig {
             host: host.clone(),

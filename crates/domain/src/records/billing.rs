@@ -86,8 +86,12 @@ impl Record for Invoice {
         let due_at = f.req("due_at", fields::time_point);
         let currency = f.req("currency", fields::currency);
         let amount = f.req("amount", fields::non_negative);
-        let tax = f.opt("tax", fields::non_negative).unwrap_or_default();
-        let credits = f.opt("credits", fields::non_negative).unwrap_or_default();
+        let tax = f
+            .opt_number("tax", fields::non_negative)
+            .unwrap_or_default();
+        let credits = f
+            .opt_number("credits", fields::non_negative)
+            .unwrap_or_default();
         let status = f.opt("status", |v| {
             fields::one_of(INVOICE_STATUSES)(v)
                 .map(|s| serde_json::from_value(Value::String(s)).expect("listed status"))

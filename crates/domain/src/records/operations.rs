@@ -113,7 +113,7 @@ impl Record for TimeEntry {
             Ok(h)
         });
         let person = f.req("person", fields::text(128));
-        let cost_rate = f.opt("cost_rate", fields::non_negative);
+        let cost_rate = f.opt_number("cost_rate", fields::non_negative);
         let billable = f.opt("billable", fields::boolean);
         let attributes = f.opt("attributes", fields::flat_object).unwrap_or_default();
         f.finish()?;

@@ -102,15 +102,19 @@ impl Record for SubscriptionEvent {
         let amount = if carries_state {
             f.req("amount", fields::non_negative)
         } else {
-            f.opt("amount", fields::non_negative)
+            f.opt_number("amount", fields::non_negative)
         };
         let interval = f
             .opt("interval", fields::interval)
             .unwrap_or(BillingInterval::Month);
-        let interval_count = f.opt("interval_count", fields::count(1000)).unwrap_or(1);
-        let quantity = f.opt("quantity", fields::positive).unwrap_or(Decimal::ONE);
+        let interval_count = f
+            .opt_number("interval_count", fields::count(1000))
+            .unwrap_or(1);
+        let quantity = f
+            .opt_number("quantity", fields::positive)
+            .unwrap_or(Decimal::ONE);
         let discount = f
-            .opt("discount", fields::non_negative)
+            .opt_number("discount", fields::non_negative)
             .unwrap_or(Decimal::ZERO);
         let trial_ends_at = f.opt("trial_ends_at", fields::time_point);
         let attributes = f.opt("attributes", fields::flat_object).unwrap_or_default();

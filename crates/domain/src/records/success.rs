@@ -208,7 +208,7 @@ impl Record for Opportunity {
             fields::one_of(&["open", "won", "lost"])(v)
                 .map(|s| serde_json::from_value(Value::String(s)).expect("listed status"))
         });
-        let probability = f.opt("probability", fields::between(Decimal::ZERO, Decimal::ONE));
+        let probability = f.opt_number("probability", fields::between(Decimal::ZERO, Decimal::ONE));
         let owner = f.opt("owner", fields::text(128));
         let currency = f.opt("currency", fields::currency);
         let attributes = f.opt("attributes", fields::flat_object).unwrap_or_default();

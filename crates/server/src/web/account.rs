@@ -10,6 +10,7 @@ use crate::credentials::verify_password;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Form, State};
+use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
@@ -31,6 +32,8 @@ struct MfaPage {
     codes_left: i64,
     message: Option<String>,
     secret: String,
+    /// The server's signature of `secret` for this session (see `mfa::enrolment_proof`).
+    proof: String,
     qr_svg: String,
     recovery_codes: Vec<String>,
 }
@@ -44,6 +47,8 @@ impl MfaPage {
         let secret = mfa::new_secret();
         let uri = mfa::otpauth_uri(&secret, &who.email)
             .ok_or_else(|| PageError::Internal("could not build the otpauth URI".into()))?;
+        let key = state.web.share_key(state).await?;
+        let proof = mfa::enrolment_proof(key, &who.session_hash, &secret);
         Ok(MfaPage {
             chrome: Chrome::new(who, "Two-factor sign-in", "/account/mfa", ""),
             required: who.owes_mfa(),
@@ -53,6 +58,7 @@ impl MfaPage {
             message,
             qr_svg: mfa::qr_svg(&uri).unwrap_or_default(),
             secret,
+            proof,
             recovery_codes: Vec::new(),
         })
     }
@@ -67,6 +73,8 @@ async fn show(State(state): State<AppState>, who: SignedIn) -> Result<Response, 
 struct EnableForm {
     csrf: String,
     secret: String,
+    #[serde(default)]
+    proof: String,
     code: String,
 }
 
@@ -79,7 +87,23 @@ async fn enable(
     if who.mfa_enabled {
         return Ok(Redirect::to("/account/mfa").into_response());
     }
-    if !mfa::check_code(&form.secret, &form.code) {
+    let key = state.web.share_key(&state).await?;
+    let issued = mfa::enrolment_proof(key, &who.session_hash, &form.secret);
+    if !super::session::constant_time_eq(issued.as_bytes(), form.proof.as_bytes()) {
+        // Not the secret this page gave out: start again with a fresh one.
+        let page = MfaPage::for_user(
+            &state,
+            &who,
+            Some(
+                "That key was not issued by this page. Scan the new code below and try again."
+                    .into(),
+            ),
+        )
+        .await?;
+        return Ok((StatusCode::BAD_REQUEST, Html(page.render()?)).into_response());
+    }
+    let step = mfa::check_code(&form.secret, &form.code);
+    if step.is_none() {
         let mut page = MfaPage::for_user(
             &state,
             &who,
@@ -95,6 +119,10 @@ async fn enable(
         .store
         .set_mfa(who.user_id, Some(&form.secret), &hashes)
         .await?;
+    // The code that enrolled cannot also sign in.
+    if let Some(step) = step {
+        state.store.claim_totp_step(who.user_id, step).await?;
+    }
     audit::record(
         state.store.as_ref(),
         Some(who.tenant.id),

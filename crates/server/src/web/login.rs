@@ -25,7 +25,7 @@ pub const LOGIN_FAILED: &str = "Sign-in failed. Check the workspace, email, pass
 
 /// An argon2 hash of a random password, checked when the account does not
 /// exist so that a wrong email takes as long as a wrong password.
-static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| {
+pub(crate) static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| {
     crate::credentials::hash_password(&new_token_secret()).expect("argon2 hashes")
 });
 
@@ -166,7 +166,11 @@ async fn submit(
             }
             used
         } else {
-            mfa::check_code(secret, code)
+            match mfa::check_code(secret, code) {
+                // A code works once: its step must not have been taken before.
+                Some(step) => store.claim_totp_step(user.id, step).await?,
+                None => false,
+            }
         };
         if !ok {
             web.throttle.failed(&account, &ip);

@@ -26,17 +26,43 @@ fn totp(secret_b32: &str, account: &str) -> Option<Totp> {
         .ok()
 }
 
-/// Whether `code` is the current TOTP code (one step of clock skew allowed).
-pub fn check_code(secret_b32: &str, code: &str) -> bool {
+/// The time step `code` belongs to when it is the current TOTP code (one step
+/// of clock skew allowed). Callers claim the step in the store, so each code
+/// works once (RFC 6238, 5.2).
+pub fn check_code(secret_b32: &str, code: &str) -> Option<i64> {
     let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
-    code.len() == 6
-        && code.bytes().all(|b| b.is_ascii_digit())
-        && totp(secret_b32, "user").is_some_and(|t| t.check_current(&code).is_some())
+    if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let step = totp(secret_b32, "user")?.check_current(&code)?;
+    i64::try_from(step).ok()
 }
 
 /// The current code for a secret (tests and the enrolment self-check).
 pub fn current_code(secret_b32: &str) -> Option<String> {
     totp(secret_b32, "user").map(|t| t.generate_current().to_string())
+}
+
+/// The code of the step after the current one (still accepted: one step of skew).
+pub fn next_code(secret_b32: &str) -> Option<String> {
+    let t = totp(secret_b32, "user")?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?
+        .as_secs();
+    Some(t.generate(now + t.step()).to_string())
+}
+
+/// Proof that the server issued `secret` to this session for enrolment, so
+/// the form cannot enrol a secret the client chose.
+pub fn enrolment_proof(key: &[u8], session_hash: &str, secret_b32: &str) -> String {
+    use hmac::{Hmac, KeyInit, Mac};
+    let mut mac = <Hmac<sha2::Sha256> as KeyInit>::new_from_slice(key).expect("HMAC takes any key");
+    mac.update(b"mfa-enrolment\0");
+    mac.update(session_hash.as_bytes());
+    mac.update(b"\0");
+    mac.update(secret_b32.as_bytes());
+    hex::encode(mac.finalize().into_bytes())
 }
 
 /// The `otpauth://` URI an authenticator app scans.
@@ -102,8 +128,12 @@ mod tests {
     fn codes_check_and_uris_scan() {
         let secret = new_secret();
         let code = current_code(&secret).unwrap();
-        assert!(check_code(&secret, &code));
-        assert!(!check_code(&secret, "12345"));
+        assert!(check_code(&secret, &code).is_some());
+        assert!(check_code(&secret, &next_code(&secret).unwrap()).is_some());
+        assert!(check_code(&secret, "12345").is_none());
+        let proof = enrolment_proof(b"key", "session", &secret);
+        assert_ne!(proof, enrolment_proof(b"key", "other session", &secret));
+        assert_ne!(proof, enrolment_proof(b"key", "session", &new_secret()));
         let uri = otpauth_uri(&secret, "jo@example.com").unwrap();
         assert!(
             uri.starts_with("otpauth://totp/Quarterdeck:jo%40example.com?"),

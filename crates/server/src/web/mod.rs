@@ -264,7 +264,10 @@ pub async fn same_origin_only(req: Request, next: Next) -> Response {
 
 /// Keeps in-app redirects inside the app (no `//evil.example`).
 pub fn safe_next(next: &str) -> Option<&str> {
-    (next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\")).then_some(next)
+    // Only visible ASCII: browsers drop tabs and newlines (`/\t/evil` → `//evil`)
+    // and read `\` as `/`, and a control character cannot go into `Location`.
+    let visible = next.bytes().all(|b| b.is_ascii_graphic() && b != b'\\');
+    (visible && next.starts_with('/') && !next.starts_with("//")).then_some(next)
 }
 
 /// A form that carries only the anti-forgery token (buttons such as "Revoke").
@@ -287,4 +290,30 @@ pub async fn forget_principals_after_posts(
         state.web.principals.clear();
     }
     res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_stays_inside_the_app() {
+        assert_eq!(
+            safe_next("/revenue?from=2025-01-01"),
+            Some("/revenue?from=2025-01-01")
+        );
+        for bad in [
+            "//evil.example",
+            "/\\evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r\nSet-Cookie: x=1",
+            "https://evil.example",
+            "/a b",
+            "/\u{0}",
+            "",
+        ] {
+            assert_eq!(safe_next(bad), None, "{bad:?}");
+        }
+    }
 }

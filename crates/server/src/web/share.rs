@@ -73,12 +73,12 @@ pub async fn create_share(
         )));
     }
     let password_hash = match password.filter(|p| !p.is_empty()) {
-        Some(p) if p.chars().count() < 8 => {
-            return Err(ShareError::Invalid(
-                "a share-link password needs at least 8 characters".into(),
-            ));
+        Some(p) => {
+            // The same rule as sign-in passwords: the link is open to the world.
+            quarterdeck_domain::password::check_new_password(p, "")
+                .map_err(|m| ShareError::Invalid(format!("share-link password: {m}")))?;
+            Some(hash_password(p).map_err(ShareError::Invalid)?)
         }
-        Some(p) => Some(hash_password(p).map_err(ShareError::Invalid)?),
         None => None,
     };
     let secret = new_token_secret();
@@ -305,7 +305,8 @@ fn unlock_value(key: &[u8], share: &ShareLink) -> String {
 #[derive(Template)]
 #[template(path = "share_password.html")]
 struct PasswordPage {
-    wrong: bool,
+    /// Why the last attempt did not open it, if one was made.
+    message: Option<String>,
 }
 
 async fn open(
@@ -319,7 +320,7 @@ async fn open(
         let key = state.web.share_key(&state).await?;
         let sent = cookies::get(&headers, &unlock_cookie_name(&share)).unwrap_or("");
         if !constant_time_eq(sent.as_bytes(), unlock_value(key, &share).as_bytes()) {
-            return Ok(Html(PasswordPage { wrong: false }.render()?).into_response());
+            return Ok(Html(PasswordPage { message: None }.render()?).into_response());
         }
     }
     let tenant = state
@@ -357,6 +358,7 @@ struct UnlockForm {
 async fn unlock(
     State(state): State<AppState>,
     Path(token): Path<String>,
+    ClientIp(ip): ClientIp,
     headers: HeaderMap,
     Form(form): Form<UnlockForm>,
 ) -> Result<Response, PageError> {
@@ -364,13 +366,54 @@ async fn unlock(
     let Some(hash) = &share.password_hash else {
         return Ok(Redirect::to(&format!("/s/{token}")).into_response());
     };
-    if !verify_password(&form.password, hash) {
+    // Guesses are throttled like sign-ins: per link and per address.
+    let throttle = &state.web.throttle;
+    let key = format!("share:{}", share.id);
+    let wait = throttle.wait(&key, &ip);
+    if !wait.is_zero() {
+        let minutes = wait.as_secs().div_ceil(60);
+        let message = format!(
+            "Too many wrong passwords. Wait {minutes} minute{} and try again.",
+            if minutes == 1 { "" } else { "s" }
+        );
         return Ok((
-            axum::http::StatusCode::UNAUTHORIZED,
-            Html(PasswordPage { wrong: true }.render()?),
+            axum::http::StatusCode::TOO_MANY_REQUESTS,
+            Html(
+                PasswordPage {
+                    message: Some(message),
+                }
+                .render()?,
+            ),
         )
             .into_response());
     }
+    if !verify_password(&form.password, hash) {
+        throttle.failed(&key, &ip);
+        let actor = Actor {
+            name: format!("share:{}", share.prefix),
+            ip: Some(ip),
+        };
+        audit::record(
+            state.store.as_ref(),
+            Some(share.tenant_id),
+            &actor,
+            "share.password_failed",
+            Some(format!("share {}", share.id)),
+            None,
+        )
+        .await?;
+        return Ok((
+            axum::http::StatusCode::UNAUTHORIZED,
+            Html(
+                PasswordPage {
+                    message: Some("That password is not right.".into()),
+                }
+                .render()?,
+            ),
+        )
+            .into_response());
+    }
+    throttle.succeeded(&key);
     let key = state.web.share_key(&state).await?;
     let lifetime = (share.expires_at - Utc::now()).num_seconds().max(0);
     let mut response = Redirect::to(&format!("/s/{token}")).into_response();

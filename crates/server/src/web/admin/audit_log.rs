@@ -10,6 +10,7 @@ use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use quarterdeck_domain::Permission;
+use quarterdeck_render::csv_cell::safe_record;
 
 /// Entries shown on the page (the CSV has every one).
 const PAGE_ENTRIES: u32 = 500;
@@ -70,7 +71,9 @@ async fn csv(State(state): State<AppState>, viewer: Viewer) -> Result<Response, 
     out.write_record(["id", "at", "actor", "action", "target", "detail", "ip"])
         .map_err(fail)?;
     for e in &entries {
-        out.write_record([
+        // Targets and details carry names people typed: no cell may start a
+        // spreadsheet formula.
+        out.write_record(safe_record([
             e.id.to_string(),
             e.at.to_rfc3339(),
             e.actor.clone(),
@@ -78,7 +81,7 @@ async fn csv(State(state): State<AppState>, viewer: Viewer) -> Result<Response, 
             e.target.clone().unwrap_or_default(),
             e.detail.clone().unwrap_or_default(),
             e.ip.clone().unwrap_or_default(),
-        ])
+        ]))
         .map_err(fail)?;
     }
     let body = out

@@ -22,6 +22,15 @@ const INVITE_VALID: Duration = Duration::days(7);
 /// How long a password-reset link stays valid.
 const RESET_VALID: Duration = Duration::hours(24);
 
+/// Why an admin cannot reset the password of a person who also belongs to
+/// another workspace: one login opens all of them, and no workspace's admin
+/// may change what opens another's.
+const SHARED_PERSON: &str = "This person's login also opens another workspace, so an admin here cannot reset its password. They can ask the server's operator (`quarterdeck user create` sets a new one).";
+
+/// The one message for a password an invitation link did not take, whether or
+/// not the email already had a login (an admin holding the link learns nothing).
+const INVITE_PASSWORD: &str = "That password did not work. If you already sign in to Quarterdeck with this email, enter that password in both fields; otherwise choose a new one of at least 12 characters that is not a common password and not your email.";
+
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
         .route("/admin/users", get(list))
@@ -278,6 +287,9 @@ async fn issue_reset(
         .membership(tenant.id, user_id)
         .await?
         .ok_or_else(|| PageError::NotFound("no such member".into()))?;
+    if state.store.membership_count(user_id).await? > 1 {
+        return page(&state, &viewer, None, Some(SHARED_PERSON.into())).await;
+    }
     let secret = new_token_secret();
     let expires = Utc::now() + RESET_VALID;
     state
@@ -319,7 +331,8 @@ struct LinkPage<'a> {
     heading: &'a str,
     lead: String,
     email: &'a str,
-    existing_user: bool,
+    /// An invitation (the form reads the same whether or not the email has a login).
+    invite: bool,
     button: &'a str,
     message: Option<String>,
 }
@@ -356,7 +369,6 @@ async fn render_link(
         .tenant_by_id(link.tenant_id)
         .await?
         .ok_or_else(|| PageError::NotFound("no such workspace".into()))?;
-    let existing = state.store.user_by_email(&link.email).await?.is_some();
     let page = match link.kind {
         UserLinkKind::Invite => LinkPage {
             heading: "Join the workspace",
@@ -366,7 +378,7 @@ async fn render_link(
                 link.role.as_str()
             ),
             email: &link.email,
-            existing_user: existing,
+            invite: true,
             button: "Join",
             message,
         },
@@ -374,7 +386,7 @@ async fn render_link(
             heading: "Choose a new password",
             lead: format!("For your Quarterdeck login ({}).", tenant.name),
             email: &link.email,
-            existing_user: false,
+            invite: false,
             button: "Set password",
             message,
         },
@@ -408,19 +420,41 @@ async fn accept_link(
     let existing = store.user_by_email(&link.email).await?;
     let joining_existing = link.kind == UserLinkKind::Invite && existing.is_some();
     // Check everything before spending the single-use link.
-    if joining_existing {
-        let user = existing.as_ref().expect("checked");
-        if !verify_password(&form.password, &user.password_hash) {
-            return render_link(&state, &link, Some("That password is not right.".into())).await;
+    if form.password != form.confirm {
+        return render_link(&state, &link, Some("The two passwords differ.".into())).await;
+    }
+    match (link.kind, &existing) {
+        (UserLinkKind::Invite, Some(user)) => {
+            if !verify_password(&form.password, &user.password_hash) {
+                return render_link(&state, &link, Some(INVITE_PASSWORD.into())).await;
+            }
         }
-    } else {
-        if form.password != form.confirm {
-            return render_link(&state, &link, Some("The two passwords differ.".into())).await;
+        (UserLinkKind::Invite, None) => {
+            if quarterdeck_domain::password::check_new_password(&form.password, &link.email)
+                .is_err()
+            {
+                // As long as a wrong password for an existing login takes.
+                let _ = verify_password(&form.password, &crate::web::login::DUMMY_HASH);
+                return render_link(&state, &link, Some(INVITE_PASSWORD.into())).await;
+            }
         }
-        if let Err(m) =
-            quarterdeck_domain::password::check_new_password(&form.password, &link.email)
-        {
-            return render_link(&state, &link, Some(format!("Password: {m}."))).await;
+        (UserLinkKind::Reset, _) => {
+            if let Err(m) =
+                quarterdeck_domain::password::check_new_password(&form.password, &link.email)
+            {
+                return render_link(&state, &link, Some(format!("Password: {m}."))).await;
+            }
+            // Checked again on use: the person may have joined another workspace since.
+            let still_alone = match &existing {
+                Some(user) => {
+                    store.membership(link.tenant_id, user.id).await?.is_some()
+                        && store.membership_count(user.id).await? == 1
+                }
+                None => false,
+            };
+            if !still_alone {
+                return Err(PageError::Gone(SHARED_PERSON.into()));
+            }
         }
     }
     if !store.spend_user_link(&link.token_hash).await? {

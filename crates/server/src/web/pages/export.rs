@@ -10,6 +10,7 @@ use axum::Json;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use quarterdeck_domain::Permission;
+use quarterdeck_render::csv_cell::safe_record;
 use serde_json::Value;
 
 /// A table to export: column names and rows of cells.
@@ -46,11 +47,15 @@ pub async fn csv(state: &AppState, view: &View, table: Table) -> Result<Response
         ("currency", view.currency.clone()),
         ("generated_at", chrono::Utc::now().to_rfc3339()),
     ] {
-        out.write_record([format!("# {k}"), v]).map_err(fail)?;
+        out.write_record(safe_record([format!("# {k}"), v]))
+            .map_err(fail)?;
     }
-    out.write_record(&table.columns).map_err(fail)?;
+    // Tenant, customer and segment names are other people's text: no cell
+    // may start a spreadsheet formula (numbers stay numbers).
+    out.write_record(safe_record(&table.columns))
+        .map_err(fail)?;
     for row in &table.rows {
-        out.write_record(row).map_err(fail)?;
+        out.write_record(safe_record(row)).map_err(fail)?;
     }
     let body = out
         .into_inner()
