@@ -67,7 +67,12 @@ async fn pdf_and_workbook_state_what_the_api_says(store: TestStore) {
     let path = dir.path().join("report.pdf");
     std::fs::write(&path, &pdf).unwrap();
     match run("pdftotext", &["-layout", path.to_str().unwrap(), "-"]) {
-        Some(out) if out.status.success() => {
+        Some(out) => {
+            assert!(
+                out.status.success(),
+                "pdftotext could not read the PDF: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
             let text = String::from_utf8_lossy(&out.stdout);
             assert!(
                 text.contains("segment: enterprise"),
@@ -80,7 +85,9 @@ async fn pdf_and_workbook_state_what_the_api_says(store: TestStore) {
             assert!(text.contains(&mrr), "MRR {mrr} as the API says");
             assert!(text.contains("Page 1 of"));
         }
-        _ => println!("SKIPPED: pdftotext (poppler-utils) is not installed"),
+        None => {
+            quarterdeck_store::testing::skip_or_fail("pdftotext (poppler-utils) is not installed")
+        }
     }
     // A picture of the first page, to look at.
     let artifacts =

@@ -82,7 +82,17 @@ fn unique_name(prefix: &str) -> String {
     )
 }
 
-/// A fresh store on `backend`; `None` (with a loud note) when PostgreSQL is not configured.
+/// Reports a test part that cannot run here: a loud note locally, a failure
+/// in CI (`CI` set), where every part must run.
+pub fn skip_or_fail(reason: &str) {
+    if std::env::var_os("CI").is_some_and(|v| !v.is_empty()) {
+        panic!("{reason} — in CI nothing may be skipped");
+    }
+    eprintln!("SKIPPED: {reason}");
+}
+
+/// A fresh store on `backend`; `None` (with a loud note) when PostgreSQL is
+/// not configured, a failure in CI.
 pub async fn fresh(backend: Backend) -> StoreResult<Option<TestStore>> {
     match backend {
         Backend::Sqlite => {
@@ -99,10 +109,10 @@ pub async fn fresh(backend: Backend) -> StoreResult<Option<TestStore>> {
                 .ok()
                 .filter(|u| !u.is_empty())
             else {
-                eprintln!(
-                    "SKIPPED: PostgreSQL half of this test: set {TEST_DATABASE_URL} \
+                skip_or_fail(&format!(
+                    "PostgreSQL half of this test: set {TEST_DATABASE_URL} \
                      (e.g. postgres://postgres@127.0.0.1:5432/postgres) to run it"
-                );
+                ));
                 return Ok(None);
             };
             let admin = PgConnectOptions::from_str(&url)?;

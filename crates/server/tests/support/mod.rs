@@ -311,11 +311,17 @@ impl TestApp {
 impl TestApp {
     /// Loads the deterministic demo company (as `quarterdeck demo` does) into `acme`.
     pub async fn load_demo(&self, customers: usize) {
+        self.load_demo_on(customers, chrono::Utc::now().date_naive())
+            .await;
+    }
+
+    /// The demo company as it stands on `today` (fixed for golden answers).
+    pub async fn load_demo_on(&self, customers: usize, today: chrono::NaiveDate) {
         use quarterdeck_server::ingest;
         let config = quarterdeck_demo::DemoConfig {
             customers,
             seed: 7,
-            today: chrono::Utc::now().date_naive(),
+            today,
         };
         let mut batches = Vec::new();
         quarterdeck_demo::generate(&config, 1000, &mut |collection, rows| {
