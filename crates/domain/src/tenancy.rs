@@ -98,22 +98,6 @@ pub struct Target {
 }
 
 impl Target {
-    /// Built-in targets for the retention and margin KPIs (SaaS rules of thumb).
-    pub fn default_for(metric: &str) -> Option<Target> {
-        use rust_decimal::Decimal;
-        let t = |good: &str, bad: &str| Target {
-            good: good.parse::<Decimal>().expect("literal"),
-            bad: bad.parse::<Decimal>().expect("literal"),
-        };
-        match metric {
-            "nrr" | "nrr_period" => Some(t("1.00", "0.90")),
-            "grr" | "grr_period" => Some(t("0.90", "0.80")),
-            "gross_margin" => Some(t("0.70", "0.50")),
-            "quick_ratio" => Some(t("4", "1")),
-            _ => None,
-        }
-    }
-
     /// (css class, words) for `value`: never colour alone.
     pub fn judge(&self, value: rust_decimal::Decimal) -> (&'static str, &'static str) {
         let higher_better = self.good >= self.bad;
@@ -259,7 +243,10 @@ mod tests {
 
     #[test]
     fn targets_judge_both_directions() {
-        let nrr = Target::default_for("nrr").unwrap();
+        let nrr = Target {
+            good: "1.00".parse().unwrap(),
+            bad: "0.90".parse().unwrap(),
+        };
         assert_eq!(nrr.judge("1.05".parse().unwrap()).0, "good");
         assert_eq!(nrr.judge("0.95".parse().unwrap()).0, "warn");
         assert_eq!(nrr.judge("0.85".parse().unwrap()).0, "bad");

@@ -31,6 +31,31 @@ impl Filter {
         Self::default()
     }
 
+    /// What the filter selects, for headings and documents: "All customers",
+    /// or e.g. "segment: smb, mid · csm: ana".
+    pub fn label(&self) -> String {
+        let parts: Vec<String> = [
+            ("segment", &self.segment),
+            ("csm", &self.csm),
+            ("plan", &self.plan),
+            ("region", &self.region),
+        ]
+        .into_iter()
+        .filter_map(|(name, set)| {
+            let set = set.as_ref().filter(|s| !s.is_empty())?;
+            Some(format!(
+                "{name}: {}",
+                set.iter().cloned().collect::<Vec<_>>().join(", ")
+            ))
+        })
+        .collect();
+        if parts.is_empty() {
+            "All customers".into()
+        } else {
+            parts.join(" · ")
+        }
+    }
+
     /// Only customers in one of `segments`.
     pub fn segments<S: Into<String>>(segments: impl IntoIterator<Item = S>) -> Self {
         Self {
@@ -163,5 +188,18 @@ impl Dictionaries {
             plan: self.plan.values(),
             region: self.region.values(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_say_what_is_selected() {
+        assert_eq!(Filter::all().label(), "All customers");
+        let mut f = Filter::segments(["smb", "mid"]);
+        f.csm = Some(BTreeSet::from(["ana".to_string()]));
+        assert_eq!(f.label(), "segment: mid, smb · csm: ana");
     }
 }

@@ -6,6 +6,7 @@
 //! Choices the contract leaves open are written down in `docs/metric-choices.md`.
 
 pub mod billing;
+pub mod catalogue;
 pub mod cohorts;
 pub mod delinquency;
 pub mod drilldown;

@@ -174,7 +174,7 @@ pub async fn send(
                     report::Labels {
                         period: labels.0.clone(),
                         comparison: Some(labels.1.clone()),
-                        filters: "All customers".into(),
+                        filters: query.filter.label(),
                     },
                 )
                 .map_err(|e| e.to_string())?;

@@ -137,6 +137,10 @@ fn page_queries() -> Vec<(&'static str, &'static str)> {
         ("page_retention_csv", leak(format!("/retention.csv?{year}"))),
         ("page_billing_csv", leak(format!("/billing.csv?{year}"))),
         ("page_accounts_csv", leak(format!("/accounts.csv?{year}"))),
+        (
+            "page_accounts_csv_by_name",
+            leak(format!("/accounts.csv?{year}&sort=name&segment=smb")),
+        ),
     ]
 }
 

@@ -11,7 +11,7 @@
 //!   of the twelve months before plus two standard deviations).
 
 use crate::engines::TenantEngine;
-use crate::metrics::answers::{METRICS, figures_with};
+use crate::metrics::answers::figures_with;
 use chrono::{Datelike, Duration, Months, NaiveDate};
 use quarterdeck_engine::{Filter, MovementKind, Period};
 use rust_decimal::Decimal;
@@ -87,7 +87,7 @@ impl ThresholdRule {
         if self.name.trim().is_empty() || self.name.chars().count() > 120 {
             return Err("name: 1–120 characters".into());
         }
-        if !METRICS.iter().any(|(m, _)| *m == self.metric) {
+        if quarterdeck_engine::catalogue::metric(&self.metric).is_none() {
             return Err(format!("metric: `{}` is not a summary metric", self.metric));
         }
         if self.for_days > 90 {

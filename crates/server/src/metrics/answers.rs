@@ -477,13 +477,18 @@ pub fn ar_aging(e: &TenantEngine, q: &MetricQuery) -> Result<Value, QueryError> 
 /// Largest page of accounts.
 const MAX_ACCOUNTS_PAGE: usize = 1000;
 
-/// `GET /api/v1/accounts?sort=&limit=&cursor=`.
-pub fn accounts(e: &TenantEngine, q: &MetricQuery) -> Result<Value, QueryError> {
+/// The accounts the query selects on its last day, in its `sort` order
+/// (`-mrr` by default; `health` keeps only that band). Plans are filled in
+/// for every row only when `with_plans` (they cost a replay per customer).
+pub fn sorted_accounts(
+    e: &TenantEngine,
+    q: &MetricQuery,
+    with_plans: bool,
+) -> Result<Vec<quarterdeck_engine::AccountRow>, QueryError> {
     let ledger = &e.ledger;
     let sort = q.extra("sort").unwrap_or("-mrr");
     let (key, descending) = sort.strip_prefix('-').map_or((sort, false), |k| (k, true));
-    // Plans cost a replay per customer: fetch them all only to sort by them.
-    let mut rows = if key == "plan" {
+    let mut rows = if key == "plan" || with_plans {
         ledger.accounts(q.period.to, &q.filter)
     } else {
         ledger.accounts_without_plans(q.period.to, &q.filter)
@@ -523,6 +528,13 @@ pub fn accounts(e: &TenantEngine, q: &MetricQuery) -> Result<Value, QueryError> 
     if descending {
         rows.reverse();
     }
+    Ok(rows)
+}
+
+/// `GET /api/v1/accounts?sort=&limit=&cursor=`.
+pub fn accounts(e: &TenantEngine, q: &MetricQuery) -> Result<Value, QueryError> {
+    let ledger = &e.ledger;
+    // Check the page before sorting: a bad `limit` costs nothing.
     let limit = match q.extra("limit") {
         None => 50,
         Some(s) => s
@@ -541,6 +553,7 @@ pub fn accounts(e: &TenantEngine, q: &MetricQuery) -> Result<Value, QueryError> 
             message: "is not one this API gave out (use next_cursor)".into(),
         })?,
     };
+    let rows = sorted_accounts(e, q, false)?;
     let total = rows.len();
     let page: Vec<Value> = rows
         .into_iter()

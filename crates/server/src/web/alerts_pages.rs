@@ -8,7 +8,6 @@ use super::{Chrome, CsrfForm, PageError, SignedIn, Viewer};
 use crate::alerts::rules::{EventSettings, Op, Severity, ThresholdRule};
 use crate::alerts::service::{self, Webhook};
 use crate::alerts::targets;
-use crate::metrics::answers::METRICS;
 use crate::{AppState, audit, jobs};
 use askama::Template;
 use axum::Router;
@@ -193,7 +192,7 @@ async fn render_rules(
     let page = RulesPage {
         chrome: Chrome::new(viewer, "Alert rules", "/admin/alerts", ""),
         rules,
-        metrics: METRICS.iter().map(|(m, _)| *m).collect(),
+        metrics: quarterdeck_engine::catalogue::names().collect(),
         currency: t.currency.code().to_string(),
         events: service::event_settings(store, t.id).await?,
         webhook_count: webhooks.len(),

@@ -62,7 +62,7 @@ async fn page(
             let t = own
                 .get(*m)
                 .copied()
-                .or_else(|| quarterdeck_domain::tenancy::Target::default_for(m));
+                .or_else(|| quarterdeck_engine::catalogue::metric(m).and_then(|d| d.target()));
             (
                 *m,
                 *label,

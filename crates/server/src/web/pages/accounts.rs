@@ -199,15 +199,10 @@ pub async fn csv(
     )
     .await?;
     let (view, rows) = super::blocking(view, |v| {
-        let mut rows = v.engine.ledger.accounts(v.query.period.to, &v.query.filter);
-        rows.sort_by(|a, b| {
-            b.mrr
-                .cmp(&a.mrr)
-                .then_with(|| a.customer_id.cmp(&b.customer_id))
-        });
-        rows
+        answers::sorted_accounts(&v.engine, &v.query, true)
     })
     .await?;
+    let rows = rows?;
     let opt = |o: &Option<String>| o.clone().unwrap_or_default();
     let rows = rows
         .iter()
@@ -219,8 +214,9 @@ pub async fn csv(
                 opt(&a.csm),
                 opt(&a.plan),
                 opt(&a.region),
-                a.mrr.to_string(),
-                a.arr.to_string(),
+                // Cents, as the JSON twin and the API write them.
+                crate::metrics::json::money(a.mrr).to_string(),
+                crate::metrics::json::money(a.arr).to_string(),
             ]
         })
         .collect();

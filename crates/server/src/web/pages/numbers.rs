@@ -1,7 +1,7 @@
 //! Reading the metric answers (the same JSON the API returns) and writing
 //! their numbers for people: the page shows exactly what the API says.
 
-use crate::metrics::answers::{METRICS, Unit};
+use quarterdeck_engine::catalogue::{self, Unit as CatalogueUnit};
 use quarterdeck_render::ValueFormat;
 use quarterdeck_render::format;
 use rust_decimal::Decimal;
@@ -19,20 +19,16 @@ pub fn dec(v: &Value) -> Option<Decimal> {
     }
 }
 
-/// The display format of a summary metric.
+/// The display format of a summary metric (from its catalogue unit).
 pub fn format_of(metric: &str, currency: &str) -> ValueFormat {
-    let unit = METRICS
-        .iter()
-        .find(|(n, _)| *n == metric)
-        .map_or(Unit::Ratio, |(_, u)| *u);
-    match (metric, unit) {
-        ("dso", _) => ValueFormat::Days,
-        ("quick_ratio", _) => ValueFormat::Ratio,
-        (_, Unit::Money) => ValueFormat::Money {
+    match catalogue::metric(metric).map_or(CatalogueUnit::Ratio, |m| m.unit) {
+        CatalogueUnit::Days => ValueFormat::Days,
+        CatalogueUnit::Multiple => ValueFormat::Ratio,
+        CatalogueUnit::Money => ValueFormat::Money {
             currency: currency.to_string(),
         },
-        (_, Unit::Count) => ValueFormat::Count,
-        (_, Unit::Ratio) => ValueFormat::Percent,
+        CatalogueUnit::Count => ValueFormat::Count,
+        CatalogueUnit::Ratio => ValueFormat::Percent,
     }
 }
 
@@ -48,41 +44,14 @@ pub fn money(v: Option<Decimal>, currency: &str) -> String {
 
 /// Why a metric has no value, for the "—" hover text.
 pub fn why_undefined(metric: &str) -> &'static str {
-    match metric {
-        "customer_churn_rate" => {
-            "No paying customers at the start of the period, so a churn rate is undefined."
-        }
-        "gross_mrr_churn_rate" | "net_mrr_churn_rate" => {
-            "No MRR at the start of the period, so a churn rate is undefined."
-        }
-        "grr" | "nrr" | "grr_period" | "nrr_period" => {
-            "No MRR at the start of the window, so retention is undefined."
-        }
-        "arpa" => "No paying customers at the end of the period.",
-        "quick_ratio" => "No contraction or churn in the period, so the quick ratio is undefined.",
-        "ltv" => "LTV needs a churn rate above zero over the trailing twelve months.",
-        "gross_margin" => "No revenue in the period, so the margin is undefined.",
-        "dso" => "No revenue billed in the period, so DSO is undefined.",
-        "arr_at_risk" => "Health scores are not computed yet, so ARR at risk is unknown.",
-        _ => "Not defined for this period and filter.",
-    }
+    catalogue::metric(metric).map_or("Not defined for this period and filter.", |m| {
+        m.undefined_when
+    })
 }
 
 /// Which way is good for a metric (churn going down is good).
 pub fn lower_is_better(metric: &str) -> bool {
-    matches!(
-        metric,
-        "customer_churn_rate"
-            | "gross_mrr_churn_rate"
-            | "net_mrr_churn_rate"
-            | "churned_mrr"
-            | "contraction_mrr"
-            | "churned_customers"
-            | "ar_total"
-            | "ar_overdue"
-            | "dso"
-            | "arr_at_risk"
-    )
+    catalogue::metric(metric).is_some_and(|m| m.lower_is_better())
 }
 
 #[cfg(test)]

@@ -137,7 +137,7 @@ impl View {
         self.targets
             .get(metric)
             .copied()
-            .or_else(|| Target::default_for(metric))
+            .or_else(|| quarterdeck_engine::catalogue::metric(metric).and_then(|m| m.target()))
     }
 
     /// `href` with the view's query kept, or `None` on a share link.
