@@ -228,6 +228,16 @@ pub trait Store: Send + Sync + 'static {
     async fn get_config(&self, tenant: TenantId, name: &str) -> StoreResult<Option<String>>;
     /// Sets a configuration value (not a metric setting: no data-version change).
     async fn set_config(&self, tenant: TenantId, name: &str, value: &str) -> StoreResult<()>;
+    /// Sets a configuration value only if it still is `expected` (`None`:
+    /// absent); false when another edit came first (compare-and-set, so two
+    /// edits of one document cannot lose each other).
+    async fn replace_config(
+        &self,
+        tenant: TenantId,
+        name: &str,
+        expected: Option<&str>,
+        value: &str,
+    ) -> StoreResult<bool>;
 
     /// Opens an alert unless one with its key is unresolved; the new alert, if any.
     async fn open_alert(&self, alert: &NewAlert) -> StoreResult<Option<Alert>>;

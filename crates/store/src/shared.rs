@@ -693,6 +693,39 @@ macro_rules! store_impl {
                 Ok(())
             }
 
+            async fn replace_config(
+                &self,
+                tenant: TenantId,
+                name: &str,
+                expected: Option<&str>,
+                value: &str,
+            ) -> StoreResult<bool> {
+                let done = match expected {
+                    None => sqlx::query(
+                        "INSERT INTO tenant_config (tenant_id, name, value, updated_at) VALUES ($1, $2, $3, $4) \
+                         ON CONFLICT (tenant_id, name) DO NOTHING",
+                    )
+                    .bind(tenant)
+                    .bind(name)
+                    .bind(value)
+                    .bind(Utc::now())
+                    .execute(&self.writer)
+                    .await?,
+                    Some(old) => sqlx::query(
+                        "UPDATE tenant_config SET value = $1, updated_at = $2 \
+                         WHERE tenant_id = $3 AND name = $4 AND value = $5",
+                    )
+                    .bind(value)
+                    .bind(Utc::now())
+                    .bind(tenant)
+                    .bind(name)
+                    .bind(old)
+                    .execute(&self.writer)
+                    .await?,
+                };
+                Ok(done.rows_affected() == 1)
+            }
+
             async fn open_alert(&self, a: &NewAlert) -> StoreResult<Option<Alert>> {
                 let row = sqlx::query(
                     "INSERT INTO alerts (tenant_id, key, rule, severity, title, detail, state, opened_at) \

@@ -1106,6 +1106,45 @@ async fn digests_config_and_deliveries(t: TestStore) {
             .as_deref(),
         Some("[1]")
     );
+    // Compare-and-set: only from the value the edit read.
+    assert!(
+        !store
+            .replace_config(a.id, "alert_rules", Some("[]"), "[2]")
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .replace_config(a.id, "alert_rules", Some("[1]"), "[1,2]")
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .replace_config(a.id, "alert_rules", None, "[3]")
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .replace_config(a.id, "webhooks", None, "[]")
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .replace_config(a.id, "webhooks", None, "[9]")
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store
+            .get_config(a.id, "alert_rules")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("[1,2]")
+    );
     assert_eq!(
         store.data_version(a.id).await.unwrap(),
         v,

@@ -29,16 +29,57 @@ pub struct Webhook {
     pub secret: String,
 }
 
+/// A config document, or its default when absent; one that does not parse is
+/// an error (dropping it would lose the tenant's rules on the next save).
 async fn config<T: serde::de::DeserializeOwned + Default>(
     store: &dyn Store,
     tenant: TenantId,
     name: &str,
 ) -> StoreResult<T> {
-    Ok(store
-        .get_config(tenant, name)
-        .await?
-        .and_then(|v| serde_json::from_str(&v).ok())
-        .unwrap_or_default())
+    let text = store.get_config(tenant, name).await?;
+    parse_config(name, text.as_deref())
+}
+
+fn parse_config<T: serde::de::DeserializeOwned + Default>(
+    name: &str,
+    text: Option<&str>,
+) -> StoreResult<T> {
+    match text {
+        None => Ok(T::default()),
+        Some(t) => serde_json::from_str(t)
+            .map_err(|e| quarterdeck_store::StoreError::Corrupt(format!("config `{name}`: {e}"))),
+    }
+}
+
+/// Edits a config document atomically: reads it, applies `edit`, and writes
+/// it only if nobody changed it meanwhile (else reads again and retries), so
+/// two admins saving at once both keep their edit.
+pub async fn edit_config<T, R, E>(
+    store: &dyn Store,
+    tenant: TenantId,
+    name: &str,
+    mut edit: impl FnMut(&mut T) -> Result<R, E>,
+) -> Result<R, E>
+where
+    T: serde::de::DeserializeOwned + Serialize + Default,
+    E: From<quarterdeck_store::StoreError>,
+{
+    for _ in 0..64 {
+        let before = store.get_config(tenant, name).await?;
+        let mut doc: T = parse_config(name, before.as_deref())?;
+        let out = edit(&mut doc)?;
+        let after = serde_json::to_string(&doc).expect("config serialises");
+        if store
+            .replace_config(tenant, name, before.as_deref(), &after)
+            .await?
+        {
+            return Ok(out);
+        }
+    }
+    Err(quarterdeck_store::StoreError::Corrupt(format!(
+        "config `{name}` kept changing under 64 attempts to edit it"
+    ))
+    .into())
 }
 
 /// The tenant's threshold rules.

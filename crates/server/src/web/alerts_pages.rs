@@ -246,52 +246,56 @@ async fn add_rule(
             .map(|v| v.trim().to_string())
             .unwrap_or_default()
     };
-    let value = match get("value").parse() {
-        Ok(v) => v,
-        Err(_) => {
-            return render_rules(
-                &state,
-                &viewer,
-                Some(format!("value: `{}` is not a number", get("value"))),
-                None,
-                None,
-            )
-            .await;
-        }
+    // Every field is checked; an unknown value is refused, never guessed.
+    let parsed = (|| -> Result<ThresholdRule, String> {
+        let value = get("value")
+            .parse()
+            .map_err(|_| format!("value: `{}` is not a number", get("value")))?;
+        let op = match get("op").as_str() {
+            "above" => Op::Above,
+            "below" => Op::Below,
+            other => return Err(format!("op: `{other}` is not above or below")),
+        };
+        let for_days = match get("for_days").as_str() {
+            "" => 0,
+            days => days
+                .parse()
+                .map_err(|_| format!("for_days: `{days}` is not a whole number of days"))?,
+        };
+        let severity = Severity::parse(&get("severity")).map_err(|m| format!("severity: {m}"))?;
+        let segment = get("segment");
+        Ok(ThresholdRule {
+            id: format!("r{:08x}", rand::random::<u32>()),
+            name: get("name"),
+            metric: get("metric"),
+            op,
+            value,
+            relative: form.contains_key("relative"),
+            for_days,
+            filter: if segment.is_empty() {
+                Filter::all()
+            } else {
+                Filter::segments([segment])
+            },
+            severity,
+        })
+    })()
+    .and_then(|rule| rule.validate().map(|()| rule));
+    let rule = match parsed {
+        Ok(rule) => rule,
+        Err(m) => return render_rules(&state, &viewer, Some(m), None, None).await,
     };
-    let segment = get("segment");
-    let rule = ThresholdRule {
-        id: format!("r{:08x}", rand::random::<u32>()),
-        name: get("name"),
-        metric: get("metric"),
-        op: if get("op") == "below" {
-            Op::Below
-        } else {
-            Op::Above
-        },
-        value,
-        relative: form.contains_key("relative"),
-        for_days: get("for_days").parse().unwrap_or(0),
-        filter: if segment.is_empty() {
-            Filter::all()
-        } else {
-            Filter::segments([segment])
-        },
-        severity: Severity::parse(&get("severity")).unwrap_or(Severity::Warning),
-    };
-    if let Err(m) = rule.validate() {
-        return render_rules(&state, &viewer, Some(m), None, None).await;
-    }
     let store = state.store.as_ref();
-    let mut rules = service::rules(store, grant.tenant().id).await?;
-    rules.push(rule.clone());
-    store
-        .set_config(
-            grant.tenant().id,
-            service::RULES,
-            &serde_json::to_string(&rules).expect("rules serialise"),
-        )
-        .await?;
+    service::edit_config(
+        store,
+        grant.tenant().id,
+        service::RULES,
+        |rules: &mut Vec<ThresholdRule>| {
+            rules.push(rule.clone());
+            Ok::<_, PageError>(())
+        },
+    )
+    .await?;
     audit::record(
         store,
         Some(grant.tenant().id),
@@ -330,19 +334,20 @@ async fn delete_rule(
     let grant = viewer.grant(Permission::ManageAlerts)?;
     viewer.check_csrf(&form.csrf)?;
     let store = state.store.as_ref();
-    let mut rules = service::rules(store, grant.tenant().id).await?;
-    let before = rules.len();
-    rules.retain(|r| r.id != id);
-    if rules.len() == before {
-        return Err(PageError::NotFound("no such rule".into()));
-    }
-    store
-        .set_config(
-            grant.tenant().id,
-            service::RULES,
-            &serde_json::to_string(&rules).expect("rules serialise"),
-        )
-        .await?;
+    service::edit_config(
+        store,
+        grant.tenant().id,
+        service::RULES,
+        |rules: &mut Vec<ThresholdRule>| {
+            let before = rules.len();
+            rules.retain(|r| r.id != id);
+            if rules.len() == before {
+                return Err(PageError::NotFound("no such rule".into()));
+            }
+            Ok(())
+        },
+    )
+    .await?;
     audit::record(
         store,
         Some(grant.tenant().id),
@@ -437,20 +442,22 @@ async fn add_webhook(
         }
     };
     let store = state.store.as_ref();
-    let mut hooks = service::webhooks(store, grant.tenant().id).await?;
     let secret = crate::credentials::new_token_secret();
-    hooks.push(Webhook {
+    let hook = Webhook {
         id: format!("w{:08x}", rand::random::<u32>()),
         url: url.clone(),
         secret: secret.clone(),
-    });
-    store
-        .set_config(
-            grant.tenant().id,
-            service::WEBHOOKS,
-            &serde_json::to_string(&hooks).expect("serialises"),
-        )
-        .await?;
+    };
+    service::edit_config(
+        store,
+        grant.tenant().id,
+        service::WEBHOOKS,
+        |hooks: &mut Vec<Webhook>| {
+            hooks.push(hook.clone());
+            Ok::<_, PageError>(())
+        },
+    )
+    .await?;
     audit::record(
         store,
         Some(grant.tenant().id),
@@ -479,20 +486,22 @@ async fn webhook_action(
     let grant = viewer.grant(Permission::ManageWebhooks)?;
     viewer.check_csrf(&form.csrf)?;
     let store = state.store.as_ref();
-    let mut hooks = service::webhooks(store, grant.tenant().id).await?;
+    let hooks = service::webhooks(store, grant.tenant().id).await?;
     let Some(hook) = hooks.iter().find(|h| h.id == id).cloned() else {
         return Err(PageError::NotFound("no such webhook".into()));
     };
     match action.as_str() {
         "delete" => {
-            hooks.retain(|h| h.id != id);
-            store
-                .set_config(
-                    grant.tenant().id,
-                    service::WEBHOOKS,
-                    &serde_json::to_string(&hooks).expect("serialises"),
-                )
-                .await?;
+            service::edit_config(
+                store,
+                grant.tenant().id,
+                service::WEBHOOKS,
+                |hooks: &mut Vec<Webhook>| {
+                    hooks.retain(|h| h.id != id);
+                    Ok::<_, PageError>(())
+                },
+            )
+            .await?;
             audit::record(
                 store,
                 Some(grant.tenant().id),

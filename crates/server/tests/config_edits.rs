@@ -1,0 +1,153 @@
+//! Alert rules and webhooks are edited atomically (two admins saving at once
+//! both keep their edit), forms refuse values they do not know, and a config
+//! document that does not parse is an error rather than silently replaced —
+//! through real HTTP on SQLite and PostgreSQL.
+
+mod support;
+
+use quarterdeck_domain::Role;
+use quarterdeck_server::alerts::service;
+use quarterdeck_store::testing::TestStore;
+use support::{Browser, TestApp};
+
+quarterdeck_store::backend_stories!(
+    concurrent_rule_edits_all_land,
+    unknown_form_values_are_refused,
+    an_unreadable_config_is_an_error_not_dropped,
+);
+
+fn rule_form<'a>(csrf: &'a str, name: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("csrf", csrf),
+        ("name", name),
+        ("metric", "customer_churn_rate"),
+        ("op", "above"),
+        ("value", "0.03"),
+        ("for_days", "0"),
+        ("segment", ""),
+        ("severity", "warning"),
+    ]
+}
+
+async fn admins(app: &TestApp) -> (Browser, Browser) {
+    app.no_mfa_rule().await;
+    app.user("a@acme.test", Role::Admin, None).await;
+    app.user("b@acme.test", Role::Admin, None).await;
+    (
+        app.browser("a@acme.test").await,
+        app.browser("b@acme.test").await,
+    )
+}
+
+async fn concurrent_rule_edits_all_land(store: TestStore) {
+    let app = TestApp::spawn(store).await;
+    let (mut a, mut b) = admins(&app).await;
+    let (ca, cb) = (a.csrf("/admin/alerts").await, b.csrf("/admin/alerts").await);
+    let names_a: Vec<String> = (0..12).map(|i| format!("a{i}")).collect();
+    let names_b: Vec<String> = (0..12).map(|i| format!("b{i}")).collect();
+    let run_a = async {
+        for n in &names_a {
+            let r = a.post("/admin/alerts/rules", &rule_form(&ca, n)).await;
+            assert_eq!(r.status(), 303);
+        }
+    };
+    let run_b = async {
+        for n in &names_b {
+            let r = b.post("/admin/alerts/rules", &rule_form(&cb, n)).await;
+            assert_eq!(r.status(), 303);
+        }
+    };
+    tokio::join!(run_a, run_b);
+    let rules = service::rules(app.store.store.as_ref(), app.tenant.id)
+        .await
+        .unwrap();
+    assert_eq!(
+        rules.len(),
+        24,
+        "every edit kept: {:?}",
+        rules.iter().map(|r| &r.name).collect::<Vec<_>>()
+    );
+    // Deletes race with adds just as safely.
+    let ids: Vec<String> = rules.iter().map(|r| r.id.clone()).collect();
+    let del = async {
+        for id in ids.iter().take(6) {
+            let r = a
+                .post(
+                    &format!("/admin/alerts/rules/{id}/delete"),
+                    &[("csrf", &ca)],
+                )
+                .await;
+            assert_eq!(r.status(), 303);
+        }
+    };
+    let add = async {
+        for i in 0..6 {
+            let n = format!("c{i}");
+            let r = b.post("/admin/alerts/rules", &rule_form(&cb, &n)).await;
+            assert_eq!(r.status(), 303);
+        }
+    };
+    tokio::join!(del, add);
+    let rules = service::rules(app.store.store.as_ref(), app.tenant.id)
+        .await
+        .unwrap();
+    assert_eq!(rules.len(), 24);
+}
+
+async fn unknown_form_values_are_refused(store: TestStore) {
+    let app = TestApp::spawn(store).await;
+    let (mut a, _) = admins(&app).await;
+    let csrf = a.csrf("/admin/alerts").await;
+    for (field, bad, says) in [
+        ("op", "sideways", "op: `sideways` is not above or below"),
+        (
+            "severity",
+            "urgent",
+            "severity: `urgent` is not critical, warning or info",
+        ),
+        (
+            "for_days",
+            "three",
+            "for_days: `three` is not a whole number",
+        ),
+        ("value", "lots", "value: `lots` is not a number"),
+    ] {
+        let mut form = rule_form(&csrf, "x");
+        for f in form.iter_mut() {
+            if f.0 == field {
+                f.1 = bad;
+            }
+        }
+        let body = a
+            .post("/admin/alerts/rules", &form)
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(body.contains(says), "{field}: {says} not in the page");
+    }
+    let rules = service::rules(app.store.store.as_ref(), app.tenant.id)
+        .await
+        .unwrap();
+    assert!(rules.is_empty(), "nothing stored");
+}
+
+async fn an_unreadable_config_is_an_error_not_dropped(store: TestStore) {
+    let app = TestApp::spawn(store).await;
+    let (mut a, _) = admins(&app).await;
+    let csrf = a.csrf("/admin/alerts").await;
+    let s = app.store.store.as_ref();
+    s.set_config(app.tenant.id, service::RULES, "{not json")
+        .await
+        .unwrap();
+    let r = a.post("/admin/alerts/rules", &rule_form(&csrf, "x")).await;
+    assert_eq!(r.status(), 500);
+    assert_eq!(
+        s.get_config(app.tenant.id, service::RULES)
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("{not json"),
+        "the stored document was not overwritten"
+    );
+}
