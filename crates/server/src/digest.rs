@@ -4,6 +4,7 @@
 //! and an unsubscribe link.
 
 use crate::AppState;
+use crate::jobs::JobError;
 use crate::web::pages::report;
 use askama::Template;
 use chrono::{DateTime, Datelike, Duration, Months, NaiveDate, Timelike, Utc};
@@ -102,17 +103,17 @@ pub async fn send(
     user: i64,
     preview: bool,
     job_key: &str,
-) -> Result<(), String> {
+) -> Result<(), JobError> {
     let store = state.store.as_ref();
     let fail = |e: quarterdeck_store::StoreError| e.to_string();
     let mailer = crate::mail::mailer_for(state, tenant.id)
         .await?
-        .ok_or("no SMTP server is configured")?;
+        .ok_or(JobError::Never(crate::jobs::NO_SMTP.into()))?;
     let member = store
         .membership(tenant.id, user)
         .await
         .map_err(fail)?
-        .ok_or("not a member any more")?;
+        .ok_or(JobError::Never("not a member any more".into()))?;
     let sub = store.digest_for(tenant.id, user).await.map_err(fail)?;
     let cadence = sub
         .as_ref()
@@ -273,7 +274,7 @@ pub async fn send(
         })
         .await
         .map_err(fail)?;
-    sent.map_err(|e| e.to_string())
+    Ok(sent.map_err(|e| e.to_string())?)
 }
 
 #[cfg(test)]

@@ -98,10 +98,15 @@ pub async fn run_worker(state: AppState) {
             let recorded = match &outcome {
                 Ok(()) => state.store.complete_job(job.id, &name).await,
                 Err(e) => {
-                    tracing::warn!(job = job.id, kind = %job.kind, attempt = job.attempts, error = %e, "job failed");
+                    let never = matches!(e, JobError::Never(_));
+                    tracing::warn!(job = job.id, kind = %job.kind, attempt = job.attempts, error = e.message(), never, "job failed");
                     let delay = state.job_retry.unwrap_or_else(|| backoff(job.attempts));
-                    let retry = (job.attempts < job.max_attempts).then(|| Utc::now() + delay);
-                    state.store.fail_job(job.id, &name, e, retry).await
+                    let retry =
+                        (!never && job.attempts < job.max_attempts).then(|| Utc::now() + delay);
+                    state
+                        .store
+                        .fail_job(job.id, &name, e.message(), retry)
+                        .await
                 }
             };
             if let Err(e) = recorded {
@@ -153,27 +158,66 @@ async fn schedule(state: &AppState) -> StoreResult<()> {
     Ok(())
 }
 
-fn field<'a>(payload: &'a Value, name: &str) -> Result<&'a Value, String> {
-    payload
-        .get(name)
-        .ok_or_else(|| format!("payload lacks `{name}`"))
+/// Why a job did not complete: worth another attempt, or never going to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JobError {
+    /// A passing failure (a server refused, a store hiccup): retried with backoff.
+    Retry(String),
+    /// It cannot succeed as things stand (no SMTP server, a malformed payload,
+    /// a tenant gone): failed once, with the reason, instead of six retries.
+    Never(String),
 }
 
-async fn tenant_of(state: &AppState, payload: &Value) -> Result<quarterdeck_store::Tenant, String> {
+impl JobError {
+    /// The reason, for the job list.
+    pub fn message(&self) -> &str {
+        match self {
+            JobError::Retry(m) | JobError::Never(m) => m,
+        }
+    }
+}
+
+impl From<String> for JobError {
+    fn from(m: String) -> Self {
+        JobError::Retry(m)
+    }
+}
+
+impl From<&str> for JobError {
+    fn from(m: &str) -> Self {
+        JobError::Retry(m.to_string())
+    }
+}
+
+/// What a job needing email says when the workspace has no SMTP server.
+pub const NO_SMTP: &str =
+    "no SMTP server is configured (Alert rules page, or the server's --smtp-host)";
+
+fn field<'a>(payload: &'a Value, name: &str) -> Result<&'a Value, JobError> {
+    payload
+        .get(name)
+        .ok_or_else(|| JobError::Never(format!("payload lacks `{name}`")))
+}
+
+async fn tenant_of(
+    state: &AppState,
+    payload: &Value,
+) -> Result<quarterdeck_store::Tenant, JobError> {
     let id = field(payload, "tenant")?
         .as_i64()
-        .ok_or("tenant is not a number")?;
+        .ok_or(JobError::Never("tenant is not a number".into()))?;
     state
         .store
         .tenant_by_id(id)
         .await
         .map_err(|e| e.to_string())?
-        .ok_or_else(|| format!("tenant {id} no longer exists"))
+        .ok_or_else(|| JobError::Never(format!("tenant {id} no longer exists")))
 }
 
-/// Runs one job; an error makes it retry later.
-async fn execute(state: &AppState, job: &Job) -> Result<(), String> {
-    let payload: Value = serde_json::from_str(&job.payload).map_err(|e| format!("payload: {e}"))?;
+/// Runs one job; a `Retry` error makes it retry later, `Never` ends it.
+async fn execute(state: &AppState, job: &Job) -> Result<(), JobError> {
+    let payload: Value =
+        serde_json::from_str(&job.payload).map_err(|e| JobError::Never(format!("payload: {e}")))?;
     match job.kind.as_str() {
         EVALUATE_ALERTS => {
             let tenant = tenant_of(state, &payload).await?;
@@ -183,7 +227,7 @@ async fn execute(state: &AppState, job: &Job) -> Result<(), String> {
             {
                 return Ok(()); // a newer ingest queued its own evaluation
             }
-            service::evaluate(state, &tenant).await.map(|_| ())
+            Ok(service::evaluate(state, &tenant).await.map(|_| ())?)
         }
         WEBHOOK => send_webhook(state, &payload).await,
         ALERT_EMAIL => alert_email(state, &payload, job).await,
@@ -191,27 +235,29 @@ async fn execute(state: &AppState, job: &Job) -> Result<(), String> {
             let tenant = tenant_of(state, &payload).await?;
             let user = field(&payload, "user")?
                 .as_i64()
-                .ok_or("user is not a number")?;
+                .ok_or(JobError::Never("user is not a number".into()))?;
             let preview = payload["preview"].as_bool().unwrap_or(false);
             crate::digest::send(state, &tenant, user, preview, &job.idempotency_key).await
         }
         TEST_SLEEP if std::env::var("QUARTERDECK_TEST_JOBS").is_ok() => {
             let secs = payload["secs"].as_u64().unwrap_or(1);
             tokio::time::sleep(std::time::Duration::from_secs(secs)).await;
-            let path = payload["path"].as_str().ok_or("path")?;
+            let path = payload["path"]
+                .as_str()
+                .ok_or(JobError::Never("path".into()))?;
             use std::io::Write;
             let mut f = std::fs::OpenOptions::new()
                 .create(true)
                 .append(true)
                 .open(path)
                 .map_err(|e| e.to_string())?;
-            writeln!(f, "done {}", job.idempotency_key).map_err(|e| e.to_string())
+            Ok(writeln!(f, "done {}", job.idempotency_key).map_err(|e| e.to_string())?)
         }
-        other => Err(format!("unknown job kind `{other}`")),
+        other => Err(JobError::Never(format!("unknown job kind `{other}`"))),
     }
 }
 
-async fn send_webhook(state: &AppState, payload: &Value) -> Result<(), String> {
+async fn send_webhook(state: &AppState, payload: &Value) -> Result<(), JobError> {
     let tenant = tenant_of(state, payload).await?;
     let store = state.store.as_ref();
     let hook_id = field(payload, "webhook")?
@@ -248,15 +294,15 @@ async fn send_webhook(state: &AppState, payload: &Value) -> Result<(), String> {
         })
         .await
         .map_err(|e| e.to_string())?;
-    outcome
+    Ok(outcome?)
 }
 
-async fn alert_email(state: &AppState, payload: &Value, job: &Job) -> Result<(), String> {
+async fn alert_email(state: &AppState, payload: &Value, job: &Job) -> Result<(), JobError> {
     let tenant = tenant_of(state, payload).await?;
     let store = state.store.as_ref();
     let mailer = crate::mail::mailer_for(state, tenant.id)
         .await?
-        .ok_or("no SMTP server is configured")?;
+        .ok_or(JobError::Never(NO_SMTP.into()))?;
     let user = store
         .user_by_id(field(payload, "user")?.as_i64().unwrap_or_default())
         .await
@@ -298,7 +344,7 @@ async fn alert_email(state: &AppState, payload: &Value, job: &Job) -> Result<(),
         })
         .await
         .map_err(|e| e.to_string())?;
-    sent.map_err(|e| e.to_string())
+    Ok(sent.map_err(|e| e.to_string())?)
 }
 
 /// A Message-ID derived from a job's idempotency key (the same job, the same id).

@@ -14,6 +14,7 @@ quarterdeck_store::backend_stories!(
     concurrent_rule_edits_all_land,
     unknown_form_values_are_refused,
     an_unreadable_config_is_an_error_not_dropped,
+    a_job_that_can_never_succeed_fails_once,
 );
 
 fn rule_form<'a>(csrf: &'a str, name: &'a str) -> Vec<(&'a str, &'a str)> {
@@ -150,4 +151,39 @@ async fn an_unreadable_config_is_an_error_not_dropped(store: TestStore) {
         Some("{not json"),
         "the stored document was not overwritten"
     );
+}
+
+/// A job that cannot succeed (no SMTP server) fails once with that reason.
+async fn a_job_that_can_never_succeed_fails_once(store: TestStore) {
+    let app = TestApp::spawn(store).await;
+    app.user("a@acme.test", Role::Admin, None).await;
+    let s = app.store.store.as_ref();
+    let user = s.user_by_email("a@acme.test").await.unwrap().unwrap();
+    quarterdeck_server::jobs::enqueue(
+        s,
+        Some(app.tenant.id),
+        quarterdeck_server::jobs::DIGEST,
+        serde_json::json!({"tenant": app.tenant.id, "user": user.id}),
+        "digest:no-smtp",
+    )
+    .await
+    .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let job = loop {
+        let jobs = s.list_jobs(Some(app.tenant.id), 10).await.unwrap();
+        if let Some(j) = jobs
+            .into_iter()
+            .find(|j| j.idempotency_key == "digest:no-smtp" && j.finished_at.is_some())
+        {
+            break j;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the job never finished"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    assert_eq!(job.attempts, 1, "not retried");
+    assert_eq!(job.state, quarterdeck_store::JobState::Dead);
+    assert!(job.last_error.unwrap().contains("no SMTP server"));
 }
