@@ -119,7 +119,7 @@ pub async fn send(
         .as_ref()
         .map_or("weekly".to_string(), |s| s.cadence.clone());
     let tz = crate::engines::settings_of(tenant).time_zone;
-    let today = Utc::now().with_timezone(&tz).date_naive();
+    let today = state.clock.today_in(tz);
     let period = period_for(&cadence, today);
     let mut query = crate::metrics::MetricQuery::parse(
         &[

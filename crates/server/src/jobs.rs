@@ -130,7 +130,7 @@ pub async fn run_scheduler(state: AppState) {
 
 async fn schedule(state: &AppState) -> StoreResult<()> {
     let store = state.store.as_ref();
-    let now = Utc::now();
+    let now = state.clock.now();
     for sub in store.all_digests().await? {
         if let Some(day) = crate::digest::due(&sub, now) {
             enqueue(

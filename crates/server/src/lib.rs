@@ -6,6 +6,7 @@ pub mod alerts;
 pub mod api;
 pub mod audit;
 mod auth;
+pub mod clock;
 pub mod credentials;
 pub mod digest;
 pub mod engines;

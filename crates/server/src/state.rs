@@ -22,6 +22,8 @@ pub struct AppState {
     /// Whether webhooks may post to loopback, private and link-local
     /// addresses (`--allow-private-webhooks`; off by default).
     pub allow_private_webhooks: bool,
+    /// Where "now" comes from (fixed in tests).
+    pub clock: crate::clock::Clock,
 }
 
 impl AppState {
@@ -35,7 +37,14 @@ impl AppState {
             base_url: "http://127.0.0.1:8080".into(),
             job_retry: None,
             allow_private_webhooks: false,
+            clock: crate::clock::Clock::system(),
         }
+    }
+
+    /// The same state reading the time from `clock`.
+    pub fn with_clock(mut self, clock: crate::clock::Clock) -> Self {
+        self.clock = clock;
+        self
     }
 
     /// The same state sending mail through `mailer`.

@@ -135,7 +135,7 @@ pub async fn evaluate(state: &AppState, tenant: &Tenant) -> Result<Outcome, Stri
     let events = event_settings(store, tenant.id).await.map_err(fail)?;
     let engine = state.engines.read(tenant).await.map_err(fail)?;
     let tz = crate::engines::settings_of(tenant).time_zone;
-    let today = chrono::Utc::now().with_timezone(&tz).date_naive();
+    let today = state.clock.today_in(tz);
     let findings: Vec<Finding> = tokio::task::spawn_blocking(move || {
         let mut out: Vec<Finding> = threshold
             .iter()

@@ -43,7 +43,7 @@ async fn prepare(
         .await?
         .ok_or_else(|| ApiError::Internal(format!("token of missing tenant {tenant_id}")))?;
     let tz = crate::engines::settings_of(&tenant).time_zone;
-    let today = chrono::Utc::now().with_timezone(&tz).date_naive();
+    let today = state.clock.today_in(tz);
     let query = MetricQuery::parse(pairs, today, extra)?;
     let engine = state.engines.read(&tenant).await?;
     Ok((engine, query))

@@ -284,7 +284,7 @@ async fn live_share(state: &AppState, token: &str) -> Result<ShareLink, PageErro
             "This shared view has been revoked by its owner.".into(),
         ));
     }
-    if share.expires_at < Utc::now() {
+    if share.expires_at < state.clock.now() {
         return Err(PageError::Gone(
             "This shared view has expired. Ask its owner for a new link.".into(),
         ));
@@ -328,7 +328,7 @@ async fn open(
         .tenant_by_id(share.tenant_id)
         .await?
         .ok_or_else(|| PageError::NotFound("There is no such shared view.".into()))?;
-    state.store.touch_share(share.id, Utc::now()).await?;
+    state.store.touch_share(share.id, state.clock.now()).await?;
     let actor = Actor {
         name: format!("share:{}", share.prefix),
         ip: Some(ip),

@@ -12,7 +12,7 @@ use axum::extract::{Form, Path, State};
 use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use quarterdeck_domain::{Permission, Role};
 use quarterdeck_store::{UserLink, UserLinkKind};
 use serde::Deserialize;
@@ -152,7 +152,7 @@ async fn invite(
         .await;
     }
     let secret = new_token_secret();
-    let expires = Utc::now() + INVITE_VALID;
+    let expires = state.clock.now() + INVITE_VALID;
     state
         .store
         .create_user_link(&UserLink {
@@ -291,7 +291,7 @@ async fn issue_reset(
         return page(&state, &viewer, None, Some(SHARED_PERSON.into())).await;
     }
     let secret = new_token_secret();
-    let expires = Utc::now() + RESET_VALID;
+    let expires = state.clock.now() + RESET_VALID;
     state
         .store
         .create_user_link(&UserLink {
@@ -351,7 +351,7 @@ async fn live_link(state: &AppState, token: &str) -> Result<UserLink, PageError>
             "This link has already been used. Ask your admin for a new one.".into(),
         ));
     }
-    if link.expires_at < Utc::now() {
+    if link.expires_at < state.clock.now() {
         return Err(PageError::Gone(
             "This link has expired. Ask your admin for a new one.".into(),
         ));

@@ -6,7 +6,7 @@ use crate::AppState;
 use crate::engines::{EngineRead, settings_of};
 use crate::metrics::MetricQuery;
 use crate::web::{Chrome, PageError, Viewer};
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use quarterdeck_domain::Permission;
 use quarterdeck_domain::tenancy::Target;
 use quarterdeck_store::Tenant;
@@ -86,7 +86,7 @@ impl View {
             Audience::Shared { tenant, .. } => (tenant.clone(), None),
         };
         let settings = settings_of(&tenant);
-        let today = Utc::now().with_timezone(&settings.time_zone).date_naive();
+        let today = state.clock.today_in(settings.time_zone);
         let controls = Controls::parse(&pairs, today, settings.fiscal_year_start_month, extra)?;
         let mut query = MetricQuery::parse(&controls.query_pairs(), today, extra)?;
         if let Some(csm) = &only_csm {
