@@ -9,7 +9,6 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use quarterdeck_domain::Collection;
 use quarterdeck_store::{AuditEntry, StoredRecord};
-use serde::Deserialize;
 use serde_json::{Value, json};
 
 const DEFAULT_LIMIT: u32 = 100;
@@ -61,13 +60,6 @@ pub async fn ingest(
     Ok(Json(json!({ "accepted": accepted })))
 }
 
-/// Query of a listing.
-#[derive(Debug, Deserialize)]
-pub struct ListQuery {
-    limit: Option<String>,
-    cursor: Option<String>,
-}
-
 fn body_of(record: &StoredRecord) -> Result<Value, ApiError> {
     serde_json::from_str(&record.body).map_err(|e| ApiError::Internal(format!("stored body: {e}")))
 }
@@ -77,11 +69,19 @@ pub async fn list(
     State(state): State<AppState>,
     caller: ApiCaller,
     Path(slug): Path<String>,
-    Query(q): Query<ListQuery>,
+    Query(pairs): Query<Vec<(String, String)>>,
 ) -> Result<Json<Value>, ApiError> {
     let tenant = caller.can_read()?.0;
     let collection = collection(&slug)?;
-    let limit = match q.limit.as_deref() {
+    // The last of repeated parameters wins (as in the metric reads); others are ignored.
+    let last = |name: &str| {
+        pairs
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let limit = match last("limit") {
         None | Some("") => DEFAULT_LIMIT,
         Some(s) => s
             .parse::<u32>()
@@ -92,7 +92,7 @@ pub async fn list(
                 message: format!("must be a whole number from 1 to {MAX_LIMIT}"),
             })?,
     };
-    let before = match q.cursor.as_deref() {
+    let before = match last("cursor") {
         None | Some("") => None,
         Some(s) => Some(s.parse::<i64>().map_err(|_| ApiError::BadParameter {
             param: "cursor".into(),
