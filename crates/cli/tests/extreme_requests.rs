@@ -172,27 +172,27 @@ async fn extreme_ranges_are_refused_or_answered_quickly(t: TestStore) {
         (
             format!("{m}/cohorts?by=month&from=1900-01-01&to=2200-12-31"),
             400,
-            "10000 cells",
+            "10,000 cells",
         ),
         (
             format!("{m}/cohorts?by=quarter&from=1900-01-01&to=2200-12-31"),
             400,
-            "10000 cells",
+            "10,000 cells",
         ),
         (
             format!("{m}/movements?interval=day&from=1900-01-01&to=2200-12-31"),
             400,
-            "1500 buckets",
+            "1,500 buckets",
         ),
         (
             format!("{m}/series?metric=mrr&interval=day&from=1900-01-01&to=2200-12-31"),
             400,
-            "1500 buckets",
+            "1,500 buckets",
         ),
         (
             format!("{m}/series?metric=ltv&interval=month&from=1900-01-01&to=2200-12-31"),
             400,
-            "1500 buckets",
+            "1,500 buckets",
         ),
         (
             format!("{m}/summary?from=-2026-12-30&to=2026-12-31"),
@@ -217,15 +217,15 @@ async fn extreme_ranges_are_refused_or_answered_quickly(t: TestStore) {
         (
             "/api/v1/reports/executive.pdf?from=1900-01-01&to=2200-12-31".into(),
             400,
-            "1500 buckets",
+            "1,500 buckets",
         ),
         (
             "/api/v1/reports/executive.xlsx?from=1850-01-01".into(),
             400,
             "1900-01-01",
         ),
-        (shared_retention, 400, "10000 cells"),
-        (shared_revenue, 400, "1500 buckets"),
+        (shared_retention, 400, "10,000 cells"),
+        (shared_revenue, 400, "1,500 buckets"),
     ];
     for (path, status, needle) in &cases {
         let started = Instant::now();

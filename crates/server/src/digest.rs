@@ -151,7 +151,7 @@ pub async fn send(
         Some(c) => c,
         None => {
             let content = tokio::task::spawn_blocking(move || {
-                let summary = crate::metrics::answers::summary(&engine, &query);
+                let summary = crate::metrics::answers::summary_of(&engine, &query);
                 let kpis = report::kpis(&summary, &currency, &KPIS);
                 let chart = report::mrr_chart(
                     &engine,

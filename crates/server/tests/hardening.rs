@@ -400,8 +400,8 @@ async fn metric_limits_hold_for_pages_and_exports(store: TestStore) {
         assert_eq!(r.status(), 400, "{path}");
         let body = r.text().await.unwrap();
         assert!(
-            body.contains("1500 buckets")
-                || body.contains("10000 cells")
+            body.contains("1,500 buckets")
+                || body.contains("10,000 cells")
                 || body.contains("supported dates"),
             "{path}: {body:.400}"
         );

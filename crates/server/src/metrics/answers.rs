@@ -1,12 +1,13 @@
 //! Answers to metric queries, computed from a tenant's ledger. Pure.
 
-use super::json::{self, change};
+use super::json;
 use super::limits::{self, Budget, grain_name};
+use super::result::write;
 use super::{MetricQuery, QueryError};
 use crate::engines::TenantEngine;
 use quarterdeck_engine::{CohortGrain, Filter, Grain, Ledger, MovementKind, Period};
 use rust_decimal::Decimal;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
 /// The gross margin used where a tenant has no cost data (metrics.md default).
@@ -72,14 +73,6 @@ pub fn unit_of(name: &str, param: &str) -> Result<Unit, QueryError> {
                     .join(", ")
             ),
         })
-}
-
-fn write(unit: Unit, v: Option<Decimal>) -> Value {
-    match unit {
-        Unit::Money => json::opt_money(v),
-        Unit::Ratio => json::ratio(v),
-        Unit::Count => v.map_or(Value::Null, |d| Value::from(d.trunc().mantissa() as i64)),
-    }
 }
 
 /// Gross margin for a period: from cost data when the tenant has any, else the setting.
@@ -197,34 +190,27 @@ fn period_json(p: Period) -> Value {
     json!({"from": p.from.to_string(), "to": p.to.to_string()})
 }
 
-/// `GET /api/v1/metrics/summary`.
-pub fn summary(e: &TenantEngine, q: &MetricQuery) -> Value {
+/// The summary of a query, typed (`GET /api/v1/metrics/summary` serialises it).
+pub fn summary_of(e: &TenantEngine, q: &MetricQuery) -> super::result::Summary {
     let ledger = &e.ledger;
     let margin = e.gross_margin_setting();
     let now = figures_with(ledger, q.period, &q.filter, margin);
     let before = q
         .comparison()
         .map(|c| figures_with(ledger, c, &q.filter, margin));
-    let mut metrics = Map::new();
-    for (name, unit) in METRICS {
-        let value = now.get(name).copied().flatten();
-        let previous = before.as_ref().and_then(|b| b.get(name).copied().flatten());
-        metrics.insert(
-            (*name).to_string(),
-            json!({
-                "value": write(*unit, value),
-                "previous": write(*unit, previous),
-                "change": json::ratio(change(value, previous)),
-            }),
-        );
-    }
-    json!({
-        "period": period_json(q.period),
-        "compare": q.comparison().map(period_json),
-        "currency": ledger.settings().currency.code(),
-        "filters": q.filters_json(),
-        "metrics": metrics,
-    })
+    super::result::Summary::from_values(
+        q.period,
+        q.comparison(),
+        ledger.settings().currency.code().to_string(),
+        q.filters_json(),
+        |name| now.get(name).copied().flatten(),
+        |name| before.as_ref().and_then(|b| b.get(name).copied().flatten()),
+    )
+}
+
+/// `GET /api/v1/metrics/summary`.
+pub fn summary(e: &TenantEngine, q: &MetricQuery) -> Value {
+    summary_of(e, q).to_json()
 }
 
 /// `GET /api/v1/metrics/series?metric=&interval=`.

@@ -17,7 +17,19 @@ fn number(d: Decimal) -> Value {
 
 /// Money: rounded half away from zero to cents.
 pub fn money(d: Decimal) -> Value {
-    number(d.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero))
+    number(round_money(d))
+}
+
+/// Money as the API writes it: cents, half away from zero, no trailing zeros.
+pub fn round_money(d: Decimal) -> Decimal {
+    d.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
+        .normalize()
+}
+
+/// A ratio as the API writes it: `RATIO_DP` places, no trailing zeros.
+pub fn round_ratio(d: Decimal) -> Decimal {
+    d.round_dp_with_strategy(RATIO_DP, RoundingStrategy::MidpointAwayFromZero)
+        .normalize()
 }
 
 /// Money that may be undefined.
@@ -27,9 +39,7 @@ pub fn opt_money(d: Option<Decimal>) -> Value {
 
 /// A ratio as a fraction, or null when undefined.
 pub fn ratio(d: Option<Decimal>) -> Value {
-    d.map_or(Value::Null, |d| {
-        number(d.round_dp_with_strategy(RATIO_DP, RoundingStrategy::MidpointAwayFromZero))
-    })
+    d.map_or(Value::Null, |d| number(round_ratio(d)))
 }
 
 /// A count.

@@ -8,6 +8,11 @@ use chrono::NaiveDate;
 use quarterdeck_engine::{Grain, Period};
 use std::time::{Duration, Instant};
 
+/// A count with thousands separators, as every message writes it.
+fn thousands(v: usize) -> String {
+    quarterdeck_render::format::count(rust_decimal::Decimal::from(v as u64))
+}
+
 const fn date(y: i32, m: u32, d: u32) -> NaiveDate {
     match NaiveDate::from_ymd_opt(y, m, d) {
         Some(day) => day,
@@ -45,10 +50,11 @@ pub fn check_buckets(period: Period, grain: Grain, fiscal_start: u32) -> Result<
         return Err(QueryError {
             param: "interval".into(),
             message: format!(
-                "{}..{} by {} is more than {MAX_BUCKETS} buckets (the most one answer holds); choose a shorter range or a coarser interval",
+                "{}..{} by {} is more than {} buckets (the most one answer holds); choose a shorter range or a coarser interval",
                 period.from,
                 period.to,
-                grain_name(grain)
+                grain_name(grain),
+                thousands(MAX_BUCKETS)
             ),
         });
     }
@@ -62,17 +68,20 @@ pub fn check_cohort_cells(
     grain: Grain,
     fiscal_start: u32,
 ) -> Result<(), QueryError> {
-    // n(n+1)/2 ≤ MAX_COHORT_CELLS holds for n ≤ 140; count no further than that.
-    let n = grain.bucket_count(period, fiscal_start, 1_000);
-    let cells = n * (n + 1) / 2;
+    // Dates are bounded (1900–2200), so counting every cohort is cheap.
+    let cohorts = grain.bucket_count(period, fiscal_start, usize::MAX);
+    let cells = cohorts * (cohorts + 1) / 2;
     if cells > MAX_COHORT_CELLS {
         return Err(QueryError {
             param: "from".into(),
             message: format!(
-                "{}..{} by {} is {n} cohorts, {cells} cells; one table holds at most {MAX_COHORT_CELLS} cells: choose a shorter range or cohorts by quarter",
+                "{}..{} by {} is {} cohorts, {} cells; one table holds at most {} cells: choose a shorter range or cohorts by quarter",
                 period.from,
                 period.to,
-                grain_name(grain)
+                grain_name(grain),
+                thousands(cohorts),
+                thousands(cells),
+                thousands(MAX_COHORT_CELLS)
             ),
         });
     }
@@ -148,12 +157,22 @@ mod tests {
             365
         );
         let err = check_buckets(p("1900-01-01", "2200-12-31"), Grain::Day, 1).unwrap_err();
-        assert!(err.message.contains("1500"), "{}", err.message);
+        assert!(
+            err.message.contains("more than 1,500 buckets"),
+            "{}",
+            err.message
+        );
         assert!(check_buckets(p("1900-01-01", "2200-12-31"), Grain::Month, 1).is_err());
         assert!(check_buckets(p("1900-01-01", "2200-12-31"), Grain::Year, 1).is_ok());
         // 140 monthly cohorts: 9,870 cells; 141: 10,011.
         assert!(check_cohort_cells(p("2010-01-01", "2021-08-31"), Grain::Month, 1).is_ok());
         assert!(check_cohort_cells(p("2010-01-01", "2021-09-30"), Grain::Month, 1).is_err());
+        let err = check_cohort_cells(p("1925-01-01", "2025-12-31"), Grain::Month, 1).unwrap_err();
+        assert!(
+            err.message.contains("1,212 cohorts, 735,078 cells"),
+            "{}",
+            err.message
+        );
         assert!(check_cohort_cells(p("1900-01-01", "2200-12-31"), Grain::Quarter, 1).is_err());
     }
 

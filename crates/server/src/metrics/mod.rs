@@ -5,5 +5,6 @@ pub mod answers;
 pub mod json;
 pub mod limits;
 pub mod query;
+pub mod result;
 
 pub use query::{Compare, MetricQuery, QueryError};

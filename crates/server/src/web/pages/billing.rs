@@ -9,6 +9,7 @@ use super::numbers::{dec, money};
 use super::summary::monthly_series;
 use super::view::{Audience, View};
 use crate::AppState;
+use crate::metrics::result::Summary;
 use crate::metrics::{MetricQuery, answers};
 use crate::web::{Chrome, PageError, Viewer};
 use askama::Template;
@@ -25,7 +26,7 @@ use serde_json::Value;
 const LISTED: usize = 100;
 
 struct Computed {
-    summary: Value,
+    summary: Summary,
     aging: Value,
     trend: Vec<(NaiveDate, Option<Decimal>)>,
     overdue: Vec<OverdueInvoice>,
@@ -42,7 +43,7 @@ fn compute(
             .then_with(|| a.invoice_id.cmp(&b.invoice_id))
     });
     Ok(Computed {
-        summary: answers::summary(e, q),
+        summary: answers::summary_of(e, q),
         aging: answers::ar_aging(e, q)?,
         trend: monthly_series(e, q, "ar_overdue"),
         overdue,

@@ -1,11 +1,11 @@
 //! KPI cards: value, change with an arrow and words, sparkline, and a
 //! green/yellow/red status against the tenant's target.
 
-use super::numbers::{dec, format_of, lower_is_better, show, why_undefined};
+use super::numbers::{format_of, lower_is_better, show, why_undefined};
+use crate::metrics::result::Summary;
 use quarterdeck_domain::tenancy::Target;
 use quarterdeck_render::{Palette, format, sparkline};
 use rust_decimal::Decimal;
-use serde_json::Value;
 
 /// One card as the template draws it.
 #[derive(Debug, Clone)]
@@ -35,8 +35,8 @@ pub struct Kpi {
 /// What every card of a page shares: the summary answer and how to word it.
 #[derive(Debug, Clone, Copy)]
 pub struct Cards<'a> {
-    /// The summary answer (as the API returns it).
-    pub summary: &'a Value,
+    /// The summary answer (typed; the API serialises the same).
+    pub summary: &'a Summary,
     /// The reporting currency.
     pub currency: &'a str,
     /// How the comparison reads after "vs $x", e.g. "before" or "last year".
@@ -53,11 +53,9 @@ pub fn card(
     href: Option<String>,
 ) -> Kpi {
     let (currency, compare_label) = (cards.currency, cards.compare);
-    let m = &cards.summary["metrics"][metric];
+    let m = cards.summary.get(metric);
     let f = format_of(metric, currency);
-    let value = dec(&m["value"]);
-    let previous = dec(&m["previous"]);
-    let change = dec(&m["change"]);
+    let (value, previous, change) = (m.value, m.previous, m.change);
     let inverse = lower_is_better(metric);
     let (arrow, dir) = match change {
         Some(c) if c > Decimal::ZERO => ("▲", "up"),

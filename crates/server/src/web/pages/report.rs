@@ -7,6 +7,7 @@ use super::numbers::{dec, format_of, show};
 use super::summary::{last_twelve_months, monthly_series};
 use super::view::{Audience, View};
 use crate::engines::TenantEngine;
+use crate::metrics::result::Summary;
 use crate::metrics::{MetricQuery, QueryError, answers};
 use crate::web::{PageError, Viewer};
 use crate::{ApiError, AppState, audit};
@@ -56,13 +57,13 @@ impl Labels {
 }
 
 /// KPI cards as the report and the digest word them.
-pub fn kpis(summary: &Value, currency: &str, metrics: &[(&str, &str)]) -> Vec<ReportKpi> {
+pub fn kpis(summary: &Summary, currency: &str, metrics: &[(&str, &str)]) -> Vec<ReportKpi> {
     metrics
         .iter()
         .map(|(m, label)| {
-            let k = &summary["metrics"][m];
+            let k = summary.get(m);
             let f = format_of(m, currency);
-            let change = dec(&k["change"]).map_or(String::new(), |c| {
+            let change = k.change.map_or(String::new(), |c| {
                 let arrow = if c > Decimal::ZERO {
                     "▲"
                 } else if c < Decimal::ZERO {
@@ -77,9 +78,10 @@ pub fn kpis(summary: &Value, currency: &str, metrics: &[(&str, &str)]) -> Vec<Re
             });
             ReportKpi {
                 label: label.to_string(),
-                value: show(dec(&k["value"]), &f),
+                value: show(k.value, &f),
                 change,
-                previous: dec(&k["previous"])
+                previous: k
+                    .previous
                     .map_or(String::new(), |p| format!("vs {}", f.apply(p))),
                 status: String::new(),
             }
@@ -119,8 +121,8 @@ pub fn model(
     q: &MetricQuery,
     labels: Labels,
 ) -> Result<ReportModel, QueryError> {
-    let summary = answers::summary(e, q);
-    let m = |k: &str| dec(&summary["metrics"][k]["value"]).unwrap_or_default();
+    let summary = answers::summary_of(e, q);
+    let m = |k: &str| summary.value(k).unwrap_or_default();
     let money = |d: Decimal| CellValue::Money(d);
     let end = m("mrr");
     let start = end - m("net_new_mrr");

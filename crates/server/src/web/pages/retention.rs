@@ -8,6 +8,7 @@ use super::kpi::{Cards, Kpi, card};
 use super::numbers::dec;
 use super::view::{Audience, View};
 use crate::AppState;
+use crate::metrics::result::Summary;
 use crate::metrics::{MetricQuery, answers};
 use crate::web::{Chrome, PageError, Viewer};
 use askama::Template;
@@ -41,8 +42,8 @@ struct RetentionPage {
 fn compute(
     e: &crate::engines::TenantEngine,
     q: &MetricQuery,
-) -> Result<(Value, Value), crate::metrics::QueryError> {
-    Ok((answers::summary(e, q), answers::cohorts(e, q)?))
+) -> Result<(Summary, Value), crate::metrics::QueryError> {
+    Ok((answers::summary_of(e, q), answers::cohorts(e, q)?))
 }
 
 /// Renders the retention page for any audience.

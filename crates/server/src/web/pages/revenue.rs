@@ -8,6 +8,7 @@ use super::kpi::{Cards, Kpi, card};
 use super::numbers::{dec, money};
 use super::view::{Audience, View};
 use crate::AppState;
+use crate::metrics::result::Summary;
 use crate::metrics::{MetricQuery, answers};
 use crate::web::{Chrome, PageError, Viewer};
 use askama::Template;
@@ -52,7 +53,7 @@ fn with_interval(q: &MetricQuery) -> MetricQuery {
 }
 
 struct Computed {
-    summary: Value,
+    summary: Summary,
     series: Value,
     movements: Value,
     /// MRR at the rates of the last day minus MRR as booked.
@@ -67,7 +68,7 @@ fn compute(
     let mut sq = q.clone();
     sq.extra.insert("metric".into(), "mrr".into());
     Ok(Computed {
-        summary: answers::summary(e, &q),
+        summary: answers::summary_of(e, &q),
         series: answers::series(e, &sq)?,
         movements: answers::movements(e, &q)?,
         fx_impact: e.ledger.fx_impact(q.period.to, &q.filter),
@@ -302,7 +303,7 @@ fn parts(view: &View, c: &Computed) -> Parts {
             )
         })
         .collect();
-    let mrr = dec(&c.summary["metrics"]["mrr"]["value"]).unwrap_or_default();
+    let mrr = c.summary.value("mrr").unwrap_or_default();
     let fx_note = format!(
         "Exchange-rate impact on {}: {} — at that day's rates MRR would be {}. MRR is booked at the rate of each price's effective date, so rate changes never count as movements.",
         view.query.period.to,

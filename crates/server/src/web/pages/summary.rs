@@ -8,6 +8,7 @@ use super::kpi::{Cards, Kpi, card};
 use super::numbers::{dec, format_of, show};
 use super::view::{Audience, View};
 use crate::AppState;
+use crate::metrics::result::Summary;
 use crate::metrics::{MetricQuery, answers};
 use crate::web::{Chrome, PageError, Viewer};
 use askama::Template;
@@ -21,7 +22,6 @@ use quarterdeck_render::{
     line_chart, waterfall,
 };
 use rust_decimal::Decimal;
-use serde_json::Value;
 use std::collections::BTreeMap;
 
 /// The cards, in order: (metric, label).
@@ -72,14 +72,14 @@ pub fn monthly_series(
 }
 
 struct Computed {
-    summary: Value,
+    summary: Summary,
     sparks: BTreeMap<&'static str, Vec<Decimal>>,
     trend: Vec<(NaiveDate, Decimal)>,
     forecast: Forecast,
 }
 
 fn compute(e: &crate::engines::TenantEngine, q: &MetricQuery) -> Computed {
-    let summary = answers::summary(e, q);
+    let summary = answers::summary_of(e, q);
     let mut sparks = BTreeMap::new();
     let mut trend = Vec::new();
     for (metric, _) in CARDS.iter().chain([("ar_overdue", "")].iter()) {
@@ -221,10 +221,7 @@ fn parts(view: &View, c: &Computed) -> Parts {
                 href,
             );
             let sub = |m: &str, prefix: &str| {
-                format!(
-                    "{prefix} {}",
-                    show(dec(&s["metrics"][m]["value"]), &format_of(m, &cur))
-                )
+                format!("{prefix} {}", show(s.value(m), &format_of(m, &cur)))
             };
             k.sub = match *metric {
                 "mrr" => sub("arr", "ARR"),
@@ -238,7 +235,7 @@ fn parts(view: &View, c: &Computed) -> Parts {
         .collect();
     let has_billing = ["ar_total", "revenue"]
         .iter()
-        .any(|m| dec(&s["metrics"][m]["value"]).is_some_and(|v| !v.is_zero()));
+        .any(|m| s.value(m).is_some_and(|v| !v.is_zero()));
     if has_billing {
         let target = view.target("ar_overdue");
         let href = link("/billing", &[]);
@@ -256,14 +253,11 @@ fn parts(view: &View, c: &Computed) -> Parts {
         );
         k.sub = format!(
             "of {} open",
-            show(
-                dec(&s["metrics"]["ar_total"]["value"]),
-                &format_of("ar_total", &cur)
-            )
+            show(s.value("ar_total"), &format_of("ar_total", &cur))
         );
         kpis.push(k);
     }
-    if dec(&s["metrics"]["arr_at_risk"]["value"]).is_some() {
+    if s.value("arr_at_risk").is_some() {
         kpis.push(card(
             &Cards {
                 summary: s,
@@ -345,7 +339,7 @@ fn parts(view: &View, c: &Computed) -> Parts {
         None => "Not enough whole months of history for a forecast yet.".into(),
     };
 
-    let m = |k: &str| dec(&s["metrics"][k]["value"]).unwrap_or_default();
+    let m = |k: &str| s.value(k).unwrap_or_default();
     let end = m("mrr");
     let start = end - m("net_new_mrr");
     let steps = [
@@ -430,7 +424,7 @@ async fn open(
     state: &AppState,
     viewer: Viewer,
     pairs: Vec<(String, String)>,
-) -> Result<(View, Value), PageError> {
+) -> Result<(View, Summary), PageError> {
     let view = View::open(
         state,
         Audience::Member(viewer),
@@ -441,7 +435,7 @@ async fn open(
         &[],
     )
     .await?;
-    super::blocking(view, |v| answers::summary(&v.engine, &v.query)).await
+    super::blocking(view, |v| answers::summary_of(&v.engine, &v.query)).await
 }
 
 /// `GET /summary.json`: the same answer as `/api/v1/metrics/summary`.
@@ -451,7 +445,7 @@ pub async fn json(
     axum::extract::Query(pairs): Pairs,
 ) -> Result<Response, PageError> {
     let (_, s) = open(&state, viewer, pairs).await?;
-    Ok(export::json(s))
+    Ok(export::json(s.to_json()))
 }
 
 /// `GET /summary.csv`: every summary metric with its previous value and change.
@@ -461,16 +455,16 @@ pub async fn csv(
     axum::extract::Query(pairs): Pairs,
 ) -> Result<Response, PageError> {
     let (view, s) = open(&state, viewer, pairs).await?;
-    let rows = answers::METRICS
+    let rows = s
+        .metrics
         .iter()
-        .map(|(name, _)| {
-            let m = &s["metrics"][name];
-            let cell = |k: &str| dec(&m[k]).map(|d| d.to_string()).unwrap_or_default();
+        .map(|(name, _, f)| {
+            let cell = |v: Option<Decimal>| v.map(|d| d.to_string()).unwrap_or_default();
             vec![
                 name.to_string(),
-                cell("value"),
-                cell("previous"),
-                cell("change"),
+                cell(f.value),
+                cell(f.previous),
+                cell(f.change),
             ]
         })
         .collect();
