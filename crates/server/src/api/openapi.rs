@@ -10,11 +10,11 @@
 //! document is checked against the running server by schemathesis
 //! (`tests/openapi_conformance.rs`).
 
-use crate::metrics::answers::{METRICS, Unit};
 use crate::metrics::query::FILTERS;
 use axum::Json;
 use quarterdeck_domain::Collection;
 use quarterdeck_domain::examples::example_row;
+use quarterdeck_engine::catalogue::{self, METRICS, Unit};
 use serde_json::{Map, Value, json};
 
 /// The preset ranges of the report endpoints (`web::pages::controls::PRESETS`,
@@ -275,7 +275,9 @@ fn path_param(name: &str, schema: Value, description: &str) -> Value {
 fn value_schema(unit: Unit) -> Value {
     match unit {
         Unit::Count => json!({"type": ["integer", "null"]}),
-        Unit::Money | Unit::Ratio => json!({"type": ["number", "null"]}),
+        Unit::Money | Unit::Ratio | Unit::Days | Unit::Multiple => {
+            json!({"type": ["number", "null"]})
+        }
     }
 }
 
@@ -336,10 +338,10 @@ fn shared_schemas(metric_names: &[&str]) -> Map<String, Value> {
     );
     let metric_props: Map<String, Value> = METRICS
         .iter()
-        .map(|(name, unit)| {
-            let v = value_schema(*unit);
+        .map(|m| {
+            let v = value_schema(m.unit);
             (
-                (*name).to_string(),
+                m.name.to_string(),
                 object(
                     &["value", "previous", "change"],
                     json!({
@@ -687,7 +689,7 @@ fn record_ops(c: Collection) -> Value {
 /// The document.
 pub fn document() -> Value {
     let mut paths = Map::new();
-    let metric_names: Vec<&str> = METRICS.iter().map(|(n, _)| *n).collect();
+    let metric_names: Vec<&str> = catalogue::names().collect();
     let interval = |what: &str| {
         param(
             "interval",

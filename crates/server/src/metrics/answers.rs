@@ -13,64 +13,18 @@ use std::collections::BTreeMap;
 /// The gross margin used where a tenant has no cost data (metrics.md default).
 pub const DEFAULT_GROSS_MARGIN: Decimal = Decimal::from_parts(80, 0, 0, false, 2);
 
-/// How a metric's value is written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Unit {
-    /// Reporting-currency amount, rounded to cents.
-    Money,
-    /// A fraction (0.0325 = 3.25 %).
-    Ratio,
-    /// A whole number.
-    Count,
-}
-
-/// Every metric of the summary, with its unit, in display order.
-pub const METRICS: &[(&str, Unit)] = &[
-    ("mrr", Unit::Money),
-    ("arr", Unit::Money),
-    ("paying_customers", Unit::Count),
-    ("arpa", Unit::Money),
-    ("new_mrr", Unit::Money),
-    ("expansion_mrr", Unit::Money),
-    ("contraction_mrr", Unit::Money),
-    ("churned_mrr", Unit::Money),
-    ("reactivation_mrr", Unit::Money),
-    ("net_new_mrr", Unit::Money),
-    ("new_customers", Unit::Count),
-    ("reactivated_customers", Unit::Count),
-    ("churned_customers", Unit::Count),
-    ("customer_churn_rate", Unit::Ratio),
-    ("gross_mrr_churn_rate", Unit::Ratio),
-    ("net_mrr_churn_rate", Unit::Ratio),
-    ("grr", Unit::Ratio),
-    ("nrr", Unit::Ratio),
-    ("grr_period", Unit::Ratio),
-    ("nrr_period", Unit::Ratio),
-    ("quick_ratio", Unit::Ratio),
-    ("ltv", Unit::Money),
-    ("revenue", Unit::Money),
-    ("gross_margin", Unit::Ratio),
-    ("ar_total", Unit::Money),
-    ("ar_overdue", Unit::Money),
-    ("dso", Unit::Ratio),
-    ("arr_at_risk", Unit::Money),
-];
+use quarterdeck_engine::catalogue;
+pub use quarterdeck_engine::catalogue::Unit;
 
 /// The unit of a metric name, or a 400-worthy error naming `param`.
 pub fn unit_of(name: &str, param: &str) -> Result<Unit, QueryError> {
-    METRICS
-        .iter()
-        .find(|(n, _)| *n == name)
-        .map(|(_, u)| *u)
+    catalogue::metric(name)
+        .map(|m| m.unit)
         .ok_or_else(|| QueryError {
             param: param.into(),
             message: format!(
                 "unknown metric `{name}`; metrics are {}",
-                METRICS
-                    .iter()
-                    .map(|(n, _)| *n)
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                catalogue::names().collect::<Vec<_>>().join(", ")
             ),
         })
 }

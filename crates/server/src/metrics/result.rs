@@ -2,9 +2,9 @@
 //! the API writes it. The API serialises these; pages, documents, digests and
 //! alerts read the typed values, so nothing decodes our own JSON.
 
-use super::answers::{METRICS, Unit};
 use super::json::{self, change, round_money, round_ratio};
 use quarterdeck_engine::Period;
+use quarterdeck_engine::catalogue::{METRICS, Unit};
 use rust_decimal::Decimal;
 use serde_json::{Map, Value, json};
 
@@ -39,7 +39,8 @@ pub fn rounded(unit: Unit, v: Option<Decimal>) -> Option<Decimal> {
     let v = v?;
     Some(match unit {
         Unit::Money => round_money(v),
-        Unit::Ratio => round_ratio(v),
+        // Days and multiples are written like ratios.
+        Unit::Ratio | Unit::Days | Unit::Multiple => round_ratio(v),
         Unit::Count => Decimal::from(v.trunc().mantissa() as i64),
     })
 }
@@ -50,7 +51,7 @@ pub fn write(unit: Unit, v: Option<Decimal>) -> Value {
         (_, None) => Value::Null,
         (Unit::Count, Some(d)) => Value::from(d.mantissa() as i64),
         (Unit::Money, Some(d)) => json::money(d),
-        (Unit::Ratio, Some(d)) => json::ratio(Some(d)),
+        (Unit::Ratio | Unit::Days | Unit::Multiple, Some(d)) => json::ratio(Some(d)),
     }
 }
 
@@ -66,15 +67,15 @@ impl Summary {
     ) -> Self {
         let metrics = METRICS
             .iter()
-            .map(|(name, unit)| {
-                let (v, p) = (now(name), before(name));
+            .map(|m| {
+                let (v, p) = (now(m.name), before(m.name));
                 let figure = Figure {
-                    value: rounded(*unit, v),
-                    previous: rounded(*unit, p),
+                    value: rounded(m.unit, v),
+                    previous: rounded(m.unit, p),
                     // From the exact values, rounded as a ratio.
                     change: change(v, p).map(round_ratio),
                 };
-                (*name, *unit, figure)
+                (m.name, m.unit, figure)
             })
             .collect();
         Self {
