@@ -123,17 +123,51 @@ async fn summary_matches_the_worked_scenario(store: TestStore) {
     assert_eq!(metric(&s, "grr_period")["value"], 0.6);
     // AR on Apr 30: 60 open, 30 days past due.
     assert_eq!(metric(&s, "ar_overdue")["value"], 60);
-    for (name, _) in [
-        ("mrr", 0),
-        ("arr", 0),
-        ("nrr", 0),
-        ("grr", 0),
-        ("ltv", 0),
-        ("gross_margin", 0),
-        ("arr_at_risk", 0),
-    ] {
-        assert!(s["metrics"].get(name).is_some(), "{name}");
-    }
+    // Twelve months ending Apr 30 start on 2024-04-30, when nobody paid.
+    assert!(metric(&s, "nrr")["value"].is_null());
+    assert!(metric(&s, "grr")["value"].is_null());
+    assert!(metric(&s, "arr_at_risk")["value"].is_null());
+
+    // January 2026, by hand (metrics.md, Churn and retention):
+    // S = 2025-01-31: c1 100, c2 100; E = 2026-01-31: c1 150, c2 0.
+    // NRR = 150 / 200; GRR = (min(150, 100) + min(0, 100)) / 200.
+    // No cost data: gross margin is the setting's default 0.80.
+    // Monthly logo churn, Feb 2025–Jan 2026: April 1 of 2, the rest 0 of 2 or
+    // of 1: average 0.5 / 12. LTV = ARPA 150 × 0.80 ÷ (0.5 / 12) = 2,880.
+    let s = get(
+        &app,
+        "/api/v1/metrics/summary?from=2026-01-01&to=2026-01-31&compare=none",
+    )
+    .await;
+    assert_eq!(metric(&s, "nrr")["value"], 0.75);
+    assert_eq!(metric(&s, "grr")["value"], 0.5);
+    assert_eq!(metric(&s, "gross_margin")["value"], 0.8);
+    assert_eq!(metric(&s, "arpa")["value"], 150);
+    assert_eq!(metric(&s, "ltv")["value"], 2880);
+
+    // With cost data: a $30 cost of service in March against $100 billed.
+    let r = app
+        .post(
+            "costs",
+            &app.token,
+            &json!([{"id": "k1", "date": "2025-03-10", "amount": 30, "currency": "USD",
+                     "category": "hosting", "cost_of_service": true}]),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let s = get(
+        &app,
+        "/api/v1/metrics/summary?from=2025-03-01&to=2025-03-31&compare=none",
+    )
+    .await;
+    assert_eq!(metric(&s, "gross_margin")["value"], 0.7);
+    // LTV takes the margin of its own twelve months (Feb 2025–Jan 2026): 0.70.
+    let s = get(
+        &app,
+        "/api/v1/metrics/summary?from=2026-01-01&to=2026-01-31&compare=none",
+    )
+    .await;
+    assert_eq!(metric(&s, "ltv")["value"], 2520);
 }
 
 async fn movements_sum_and_drill_down_to_customers(store: TestStore) {
