@@ -156,7 +156,8 @@ fn measure(e: &TenantEngine, rule: &ThresholdRule, day: NaiveDate) -> Option<Dec
     let before = figures_with(&e.ledger, period.previous_period(), &rule.filter, margin)
         .remove(rule.metric.as_str())
         .flatten()?;
-    (!before.is_zero()).then(|| (now - before) / before.abs())
+    // The same relative change the summary reports (null when before is 0).
+    crate::metrics::json::change(Some(now), Some(before))
 }
 
 fn holds(rule: &ThresholdRule, v: Decimal) -> bool {
@@ -354,4 +355,52 @@ fn churn_spike(e: &TenantEngine, today: NaiveDate) -> Option<Finding> {
         ),
         detail: json!({"rate": now.to_string(), "limit": limit.to_string(), "trailing_mean": mean, "trailing_sd": sd}),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal::dec;
+
+    fn rule(op: Op, value: Decimal, relative: bool) -> ThresholdRule {
+        ThresholdRule {
+            id: "r1".into(),
+            name: "Churn high".into(),
+            metric: "customer_churn_rate".into(),
+            op,
+            value,
+            relative,
+            for_days: 0,
+            filter: Filter::all(),
+            severity: Severity::Warning,
+        }
+    }
+
+    #[test]
+    fn thresholds_fire_on_the_right_side() {
+        assert!(holds(&rule(Op::Above, dec!(0.03), false), dec!(0.031)));
+        assert!(!holds(&rule(Op::Above, dec!(0.03), false), dec!(0.03)));
+        assert!(holds(&rule(Op::Below, dec!(1.0), false), dec!(0.95)));
+        // Relative: "below 5 %" means a fall of more than 5 %.
+        assert!(holds(&rule(Op::Below, dec!(0.05), true), dec!(-0.06)));
+        assert!(!holds(&rule(Op::Below, dec!(0.05), true), dec!(-0.04)));
+        assert!(holds(&rule(Op::Above, dec!(0.05), true), dec!(0.06)));
+    }
+
+    #[test]
+    fn rules_are_validated_field_by_field() {
+        assert!(rule(Op::Above, dec!(0.03), false).validate().is_ok());
+        let mut r = rule(Op::Above, dec!(0.03), false);
+        r.metric = "mood".into();
+        assert!(r.validate().unwrap_err().starts_with("metric:"));
+        let mut r = rule(Op::Above, dec!(0.03), false);
+        r.name = " ".into();
+        assert!(r.validate().unwrap_err().starts_with("name:"));
+        let mut r = rule(Op::Above, dec!(0.03), false);
+        r.for_days = 91;
+        assert!(r.validate().unwrap_err().starts_with("for_days:"));
+        assert!(rule(Op::Above, dec!(-0.1), true).validate().is_err());
+        assert_eq!(Severity::parse("critical"), Ok(Severity::Critical));
+        assert!(Severity::parse("urgent").is_err());
+    }
 }
