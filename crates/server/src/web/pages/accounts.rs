@@ -68,7 +68,7 @@ pub async fn render_list(
     )
     .await?;
     let (view, a) = super::cached(state, view, "accounts", |v| {
-        answers::accounts(&v.engine, &v.query)
+        answers::accounts(v.engine(), &v.query)
     })
     .await?;
     let a = a
@@ -177,7 +177,7 @@ pub async fn json(
         LIST_EXTRA,
     )
     .await?;
-    let (_, a) = super::blocking(view, |v| answers::accounts(&v.engine, &v.query)).await?;
+    let (_, a) = super::blocking(view, |v| answers::accounts(v.engine(), &v.query)).await?;
     Ok(export::json(a.map_err(crate::ApiError::from)?))
 }
 
@@ -199,7 +199,7 @@ pub async fn csv(
     )
     .await?;
     let (view, rows) = super::blocking(view, |v| {
-        answers::sorted_accounts(&v.engine, &v.query, true)
+        answers::sorted_accounts(v.engine(), &v.query, true)
     })
     .await?;
     let rows = rows?;
@@ -277,15 +277,15 @@ pub async fn render_one(
             q.period = year;
         }
         let invoices = v
-            .engine
+            .engine()
             .ledger
             .customer_invoices(&id_owned, v.query.period.to);
         let subscriptions = v
-            .engine
+            .engine()
             .ledger
             .customer_subscriptions(&id_owned, v.query.period.to);
         (
-            answers::account(&v.engine, &q, &id_owned),
+            answers::account(v.engine(), &q, &id_owned),
             (invoices, subscriptions),
         )
     })

@@ -30,6 +30,8 @@ struct Computed {
     aging: Value,
     trend: Vec<(NaiveDate, Option<Decimal>)>,
     overdue: Vec<OverdueInvoice>,
+    /// Names of the first `LISTED` overdue invoices' customers.
+    overdue_names: Vec<String>,
 }
 
 fn compute(
@@ -42,11 +44,22 @@ fn compute(
             .cmp(&a.open_balance)
             .then_with(|| a.invoice_id.cmp(&b.invoice_id))
     });
+    let overdue_names = overdue
+        .iter()
+        .take(LISTED)
+        .map(|o| {
+            e.ledger
+                .account(&o.customer_id, q.period.to)
+                .and_then(|a| a.name)
+                .unwrap_or_else(|| o.customer_id.clone())
+        })
+        .collect();
     Ok(Computed {
         summary: answers::summary_of(e, q),
         aging: answers::ar_aging(e, q)?,
         trend: monthly_series(e, q, "ar_overdue"),
         overdue,
+        overdue_names,
     })
 }
 
@@ -79,7 +92,8 @@ pub async fn render(
         &[],
     )
     .await?;
-    let (view, c) = super::cached(state, view, "billing", |v| compute(&v.engine, &v.query)).await?;
+    let (view, c) =
+        super::cached(state, view, "billing", |v| compute(v.engine(), &v.query)).await?;
     let c = c
         .as_ref()
         .as_ref()
@@ -157,18 +171,12 @@ pub async fn render(
         },
         palette: Palette::light(),
     });
-    let names = names_of(
-        &view,
-        c.overdue
-            .iter()
-            .take(LISTED)
-            .map(|o| o.customer_id.as_str()),
-    );
+    let names = &c.overdue_names;
     let overdue = c
         .overdue
         .iter()
         .take(LISTED)
-        .zip(names)
+        .zip(names.iter().cloned())
         .map(|(o, name)| {
             (
                 name,
@@ -200,17 +208,6 @@ pub async fn render(
     Ok(Html(page.render()?).into_response())
 }
 
-fn names_of<'a>(view: &View, ids: impl Iterator<Item = &'a str>) -> Vec<String> {
-    ids.map(|id| {
-        view.engine
-            .ledger
-            .account(id, view.query.period.to)
-            .and_then(|a| a.name)
-            .unwrap_or_else(|| id.to_string())
-    })
-    .collect()
-}
-
 /// `GET /billing`.
 pub async fn page(
     State(state): State<AppState>,
@@ -220,12 +217,12 @@ pub async fn page(
     render(&state, Audience::Member(viewer), pairs).await
 }
 
-async fn open(
+async fn open_view(
     state: &AppState,
     viewer: Viewer,
     pairs: Vec<(String, String)>,
-) -> Result<(View, Value), PageError> {
-    let view = View::open(
+) -> Result<View, PageError> {
+    View::open(
         state,
         Audience::Member(viewer),
         "/billing",
@@ -234,8 +231,16 @@ async fn open(
         pairs,
         &[],
     )
-    .await?;
-    let (view, a) = super::blocking(view, |v| answers::ar_aging(&v.engine, &v.query)).await?;
+    .await
+}
+
+async fn open(
+    state: &AppState,
+    viewer: Viewer,
+    pairs: Vec<(String, String)>,
+) -> Result<(View, Value), PageError> {
+    let view = open_view(state, viewer, pairs).await?;
+    let (view, a) = super::blocking(view, |v| answers::ar_aging(v.engine(), &v.query)).await?;
     Ok((view, a.map_err(crate::ApiError::from)?))
 }
 
@@ -254,11 +259,13 @@ pub async fn csv(
     viewer: Viewer,
     Query(pairs): Pairs,
 ) -> Result<Response, PageError> {
-    let (view, _) = open(&state, viewer, pairs).await?;
-    let mut list = view
-        .engine
-        .ledger
-        .overdue_invoices(view.query.period.to, &view.query.filter);
+    let view = open_view(&state, viewer, pairs).await?;
+    let (view, mut list) = super::blocking(view, |v| {
+        v.engine()
+            .ledger
+            .overdue_invoices(v.query.period.to, &v.query.filter)
+    })
+    .await?;
     list.sort_by_key(|o| std::cmp::Reverse(o.open_balance));
     let rows = list
         .iter()

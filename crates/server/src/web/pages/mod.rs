@@ -100,7 +100,10 @@ async fn blocking<T: Send + 'static>(
     f: impl FnOnce(&View) -> T + Send + 'static,
 ) -> Result<(View, T), PageError> {
     tokio::task::spawn_blocking(move || {
+        let mut view = view;
         let out = f(&view);
+        // The numbers are computed: let an ingest in while the page renders.
+        view.release_engine();
         (view, out)
     })
     .await
@@ -141,7 +144,7 @@ async fn cached<T: Send + Sync + 'static>(
     let key = format!(
         "{}:{}:{}:{}:{:?}:{:?}:{}:{:?}",
         view.tenant.id,
-        view.engine.version,
+        view.version,
         name,
         view.path,
         view.query,
@@ -168,7 +171,8 @@ async fn cached<T: Send + Sync + 'static>(
         })
         .await?
         .clone();
-    let view = view.expect("the view comes back");
+    let mut view = view.expect("the view comes back");
+    view.release_engine();
     let typed = value
         .downcast::<T>()
         .map_err(|_| PageError::Internal(format!("memo type mismatch for {name}")))?;

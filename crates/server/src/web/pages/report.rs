@@ -351,7 +351,7 @@ pub enum Kind {
 async fn document(state: &AppState, view: View, kind: Kind) -> Result<Response, PageError> {
     let labels = Labels::of(&view.controls, &view.query);
     let (view, bytes) = super::blocking(view, move |v| {
-        let model = model(&v.engine, &v.tenant.name, &v.currency, &v.query, labels)
+        let model = model(v.engine(), &v.tenant.name, &v.currency, &v.query, labels)
             .map_err(PageError::from)?;
         match kind {
             Kind::Pdf => quarterdeck_render::pdf::executive_pdf(&model),

@@ -63,7 +63,7 @@ pub async fn render(
     )
     .await?;
     let (view, c) =
-        super::cached(state, view, "retention", |v| compute(&v.engine, &v.query)).await?;
+        super::cached(state, view, "retention", |v| compute(v.engine(), &v.query)).await?;
     let (summary, cohorts) = c
         .as_ref()
         .as_ref()
@@ -181,7 +181,7 @@ async fn open(
         EXTRA,
     )
     .await?;
-    let (view, c) = super::blocking(view, |v| answers::cohorts(&v.engine, &v.query)).await?;
+    let (view, c) = super::blocking(view, |v| answers::cohorts(v.engine(), &v.query)).await?;
     Ok((view, c.map_err(crate::ApiError::from)?))
 }
 

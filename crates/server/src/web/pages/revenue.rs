@@ -130,7 +130,7 @@ pub async fn render(
     // Numbers, cards and charts are the same for every viewer of this view
     // and data version: compute and draw them once.
     let (view, p) = super::cached(state, view, "revenue-page", |v| {
-        compute(&v.engine, &v.query).map(|c| parts(v, &c))
+        compute(v.engine(), &v.query).map(|c| parts(v, &c))
     })
     .await?;
     let p = p
@@ -358,7 +358,7 @@ async fn open(
     )
     .await?;
     let (view, m) = super::blocking(view, |v| {
-        answers::movements(&v.engine, &with_interval(&v.query))
+        answers::movements(v.engine(), &with_interval(&v.query))
     })
     .await?;
     Ok((view, m.map_err(crate::ApiError::from)?))
@@ -449,7 +449,7 @@ pub async fn render_drilldown(
     let kind_name = view.query.extra("kind").unwrap_or("new").to_string();
     let kind = answers::movement_kind(&kind_name).map_err(crate::ApiError::from)?;
     let (view, list) = super::blocking(view, move |v| {
-        let ledger = &v.engine.ledger;
+        let ledger = &v.engine().ledger;
         let names: BTreeMap<String, Option<String>> = ledger
             .accounts_without_plans(v.query.period.to, &v.query.filter)
             .into_iter()

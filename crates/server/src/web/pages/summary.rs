@@ -143,7 +143,7 @@ pub async fn render(
     // The page's data and charts are the same for every viewer of this view
     // and data version: compute and draw them once.
     let (view, p) = super::cached(state, view, "summary-page", |v| {
-        let c = compute(&v.engine, &v.query);
+        let c = compute(v.engine(), &v.query);
         parts(v, &c)
     })
     .await?;
@@ -392,7 +392,7 @@ fn parts(view: &View, c: &Computed) -> Parts {
     }));
     bridge_rows.push(("MRR at the end".to_string(), money.apply(end), None));
 
-    let empty = view.engine.ledger.customer_count() == 0;
+    let empty = view.engine().ledger.customer_count() == 0;
     Parts {
         kpis,
         trend_svg,
@@ -435,7 +435,7 @@ async fn open(
         &[],
     )
     .await?;
-    super::blocking(view, |v| answers::summary_of(&v.engine, &v.query)).await
+    super::blocking(view, |v| answers::summary_of(v.engine(), &v.query)).await
 }
 
 /// `GET /summary.json`: the same answer as `/api/v1/metrics/summary`.

@@ -3,7 +3,7 @@
 
 use super::controls::Controls;
 use crate::AppState;
-use crate::engines::{EngineRead, settings_of};
+use crate::engines::{EngineRead, TenantEngine, settings_of};
 use crate::metrics::MetricQuery;
 use crate::web::{Chrome, PageError, Viewer};
 use chrono::NaiveDate;
@@ -27,7 +27,11 @@ pub struct View {
     pub chrome: Chrome,
     pub query: MetricQuery,
     pub controls: Controls,
-    pub engine: EngineRead,
+    /// The tenant's engine, held only while the page computes (`engine()`);
+    /// `blocking` lets go of it so an ingest never waits for a render.
+    engine: Option<EngineRead>,
+    /// The data version the page's numbers come from.
+    pub version: quarterdeck_store::DataVersion,
     /// Whether numbers link to the rows behind them (not on share links).
     pub links: bool,
     /// The reporting currency code.
@@ -93,10 +97,11 @@ impl View {
             // Row-level access: a CSM's every number covers their own accounts only.
             query.filter.csm = Some(BTreeSet::from([csm.clone()]));
         }
-        let engine = state.engines.read(&tenant).await?;
+        // Store reads first: the engine's read lock is taken last and held briefly.
         let targets = targets_of(state, tenant.id).await?;
         let open_alerts =
             usize::try_from(state.store.count_open_alerts(tenant.id).await?).unwrap_or(0);
+        let engine = state.engines.read(&tenant).await?;
         let controls = controls.with_values(engine.ledger.filter_values(), only_csm.is_some());
         let qs = controls.query_string();
         let (chrome, links) = match &audience {
@@ -120,7 +125,8 @@ impl View {
             chrome,
             query,
             controls,
-            engine,
+            version: engine.version,
+            engine: Some(engine),
             links,
             today,
             path,
@@ -130,6 +136,21 @@ impl View {
             actor,
             targets,
         })
+    }
+
+    /// The tenant's engine while the page computes.
+    ///
+    /// # Panics
+    /// After `release_engine` (a page reading numbers after it computed them).
+    pub fn engine(&self) -> &TenantEngine {
+        self.engine
+            .as_deref()
+            .expect("the engine is read only while the page computes")
+    }
+
+    /// Lets go of the engine's read lock (the page has what it needs).
+    pub fn release_engine(&mut self) {
+        self.engine = None;
     }
 
     /// The target of a KPI: the tenant's own, else the built-in one.
