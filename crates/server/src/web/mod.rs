@@ -100,15 +100,6 @@ pub struct Chrome {
     pub live: &'static str,
 }
 
-/// The dashboard pages, in navigation order, with what each needs.
-pub const DASHBOARDS: [(&str, &str, Permission); 5] = [
-    ("/", "Summary", Permission::ViewSummary),
-    ("/revenue", "Revenue", Permission::ViewRevenue),
-    ("/retention", "Retention", Permission::ViewRetention),
-    ("/billing", "Billing & cash", Permission::ViewBilling),
-    ("/accounts", "Accounts", Permission::ViewAccounts),
-];
-
 /// The workspace (admin) pages, with what each needs.
 const WORKSPACE: [(&str, &str, Permission); 9] = [
     ("/alerts", "Alerts", Permission::ViewSummary),
@@ -134,13 +125,13 @@ impl Chrome {
         } else {
             format!("?{query}")
         };
-        let nav = DASHBOARDS
+        let nav = pages::DASHBOARDS
             .iter()
-            .filter(|(_, _, p)| viewer.role.allows(*p))
-            .map(|(href, label, _)| NavLink {
-                href: format!("{href}{query}"),
-                label,
-                current: *href == path || (*href != "/" && path.starts_with(href)),
+            .filter(|d| viewer.role.allows(d.permission))
+            .map(|d| NavLink {
+                href: format!("{}{query}", d.path),
+                label: d.nav,
+                current: d.path == path || (d.path != "/" && path.starts_with(d.path)),
                 badge: None,
             })
             .collect();
@@ -188,10 +179,10 @@ impl Chrome {
 
 /// The first dashboard a role may see (where sign-in lands).
 pub fn landing_page(viewer: &SignedIn) -> &'static str {
-    DASHBOARDS
+    pages::DASHBOARDS
         .iter()
-        .find(|(_, _, p)| viewer.role.allows(*p))
-        .map_or("/account/mfa", |(href, _, _)| href)
+        .find(|d| viewer.role.allows(d.permission))
+        .map_or("/account/mfa", |d| d.path)
 }
 
 /// Routes of the browser side (dashboard pages are added by `pages`).

@@ -5,7 +5,7 @@ use super::Pairs;
 use super::export::{self, Table};
 use super::frame::Frame;
 use super::numbers::{dec, money};
-use super::view::{Audience, View};
+use super::view::{Audience, PageSpec, View};
 use crate::AppState;
 use crate::metrics::answers;
 use crate::web::{Chrome, PageError, Viewer};
@@ -18,7 +18,25 @@ use quarterdeck_render::{LineChart, Palette, ValueFormat, line_chart};
 use rust_decimal::Decimal;
 use serde_json::Value;
 
-const LIST_EXTRA: &[&str] = &["sort", "cursor", "limit"];
+/// The accounts list.
+pub const SPEC: PageSpec = PageSpec {
+    path: "/accounts",
+    title: "Accounts",
+    nav: "Accounts",
+    permission: Permission::ViewAccounts,
+    extra: &["sort", "cursor", "limit"],
+    twin: "/accounts",
+};
+
+/// One account (under the accounts list in the navigation).
+pub const ACCOUNT: PageSpec = PageSpec {
+    path: "/accounts",
+    title: "Account",
+    nav: "",
+    permission: Permission::ViewAccounts,
+    extra: &["interval"],
+    twin: "",
+};
 const COLUMNS: [(&str, &str, bool); 7] = [
     ("name", "Account", false),
     ("segment", "Segment", false),
@@ -57,16 +75,7 @@ pub async fn render_list(
     audience: Audience,
     pairs: Vec<(String, String)>,
 ) -> Result<Response, PageError> {
-    let view = View::open(
-        state,
-        audience,
-        "/accounts",
-        "Accounts",
-        Permission::ViewAccounts,
-        pairs,
-        LIST_EXTRA,
-    )
-    .await?;
+    let view = View::open(state, audience, &SPEC, pairs).await?;
     let (view, a) = super::cached(state, view, "accounts", |v| {
         answers::accounts(v.engine(), &v.query)
     })
@@ -152,52 +161,25 @@ pub async fn render_list(
     Ok(Html(page.render()?).into_response())
 }
 
-/// `GET /accounts`.
-pub async fn list(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Query(pairs): Pairs,
-) -> Result<Response, PageError> {
-    render_list(&state, Audience::Member(viewer), pairs).await
-}
-
 /// `GET /accounts.json`: the same answer as `/api/v1/accounts`.
 pub async fn json(
-    State(state): State<AppState>,
+    state: &AppState,
     viewer: Viewer,
-    Query(pairs): Pairs,
+    pairs: Vec<(String, String)>,
 ) -> Result<Response, PageError> {
-    let view = View::open(
-        &state,
-        Audience::Member(viewer),
-        "/accounts",
-        "Accounts",
-        Permission::ViewAccounts,
-        pairs,
-        LIST_EXTRA,
-    )
-    .await?;
+    let view = View::open(&state, Audience::Member(viewer), &SPEC, pairs).await?;
     let (_, a) = super::blocking(view, |v| answers::accounts(v.engine(), &v.query)).await?;
     Ok(export::json(a.map_err(crate::ApiError::from)?))
 }
 
 /// `GET /accounts.csv`: every account the filters select, in the chosen order.
 pub async fn csv(
-    State(state): State<AppState>,
+    state: &AppState,
     viewer: Viewer,
-    Query(mut pairs): Pairs,
+    mut pairs: Vec<(String, String)>,
 ) -> Result<Response, PageError> {
     pairs.retain(|(k, _)| k != "cursor" && k != "limit");
-    let view = View::open(
-        &state,
-        Audience::Member(viewer),
-        "/accounts",
-        "Accounts",
-        Permission::ViewAccounts,
-        pairs,
-        LIST_EXTRA,
-    )
-    .await?;
+    let view = View::open(&state, Audience::Member(viewer), &SPEC, pairs).await?;
     let (view, rows) = super::blocking(view, |v| {
         answers::sorted_accounts(v.engine(), &v.query, true)
     })
@@ -258,16 +240,7 @@ pub async fn render_one(
     id: &str,
     pairs: Vec<(String, String)>,
 ) -> Result<Response, PageError> {
-    let view = View::open(
-        state,
-        audience,
-        "/accounts",
-        "Account",
-        Permission::ViewAccounts,
-        pairs,
-        &["interval"],
-    )
-    .await?;
+    let view = View::open(state, audience, &ACCOUNT, pairs).await?;
     let id_owned = id.to_string();
     let (view, a) = super::blocking(view, move |v| {
         // The history shows at least a year for context, whatever range led here.
@@ -408,4 +381,35 @@ pub async fn one(
     Query(pairs): Pairs,
 ) -> Result<Response, PageError> {
     render_one(&state, Audience::Member(viewer), &id, pairs).await
+}
+
+/// This page as a dashboard: its routes, twins and share-link view come from `SPEC`.
+pub struct Page;
+
+impl super::Dashboard for Page {
+    const SPEC: PageSpec = SPEC;
+
+    fn render(
+        state: &AppState,
+        audience: Audience,
+        pairs: Vec<(String, String)>,
+    ) -> impl std::future::Future<Output = Result<Response, PageError>> + Send {
+        render_list(state, audience, pairs)
+    }
+
+    fn json(
+        state: &AppState,
+        viewer: Viewer,
+        pairs: Vec<(String, String)>,
+    ) -> impl std::future::Future<Output = Result<Response, PageError>> + Send {
+        json(state, viewer, pairs)
+    }
+
+    fn csv(
+        state: &AppState,
+        viewer: Viewer,
+        pairs: Vec<(String, String)>,
+    ) -> impl std::future::Future<Output = Result<Response, PageError>> + Send {
+        csv(state, viewer, pairs)
+    }
 }

@@ -1,19 +1,17 @@
 //! Billing and cash: AR aging and its trend, DSO, overdue invoices, revenue
 //! billed and gross margin.
 
-use super::Pairs;
 use super::export::{self, Table};
 use super::frame::Frame;
 use super::kpi::{Cards, Kpi, card};
 use super::numbers::{dec, money};
 use super::summary::monthly_series;
-use super::view::{Audience, View};
+use super::view::{Audience, PageSpec, View};
 use crate::AppState;
 use crate::metrics::result::Summary;
 use crate::metrics::{MetricQuery, answers};
 use crate::web::{Chrome, PageError, Viewer};
 use askama::Template;
-use axum::extract::{Query, State};
 use axum::response::{Html, IntoResponse, Response};
 use chrono::NaiveDate;
 use quarterdeck_domain::Permission;
@@ -21,6 +19,16 @@ use quarterdeck_engine::OverdueInvoice;
 use quarterdeck_render::{Bar, BarChart, LineChart, Palette, ValueFormat, bar_chart, line_chart};
 use rust_decimal::Decimal;
 use serde_json::Value;
+
+/// Billing and cash.
+pub const SPEC: PageSpec = PageSpec {
+    path: "/billing",
+    title: "Billing & cash",
+    nav: "Billing & cash",
+    permission: Permission::ViewBilling,
+    extra: &[],
+    twin: "/billing",
+};
 
 /// Overdue invoices listed on the page (largest first; the CSV has all).
 const LISTED: usize = 100;
@@ -82,16 +90,7 @@ pub async fn render(
     audience: Audience,
     pairs: Vec<(String, String)>,
 ) -> Result<Response, PageError> {
-    let view = View::open(
-        state,
-        audience,
-        "/billing",
-        "Billing & cash",
-        Permission::ViewBilling,
-        pairs,
-        &[],
-    )
-    .await?;
+    let view = View::open(state, audience, &SPEC, pairs).await?;
     let (view, c) =
         super::cached(state, view, "billing", |v| compute(v.engine(), &v.query)).await?;
     let c = c
@@ -208,30 +207,12 @@ pub async fn render(
     Ok(Html(page.render()?).into_response())
 }
 
-/// `GET /billing`.
-pub async fn page(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Query(pairs): Pairs,
-) -> Result<Response, PageError> {
-    render(&state, Audience::Member(viewer), pairs).await
-}
-
 async fn open_view(
     state: &AppState,
     viewer: Viewer,
     pairs: Vec<(String, String)>,
 ) -> Result<View, PageError> {
-    View::open(
-        state,
-        Audience::Member(viewer),
-        "/billing",
-        "Billing & cash",
-        Permission::ViewBilling,
-        pairs,
-        &[],
-    )
-    .await
+    View::open(state, Audience::Member(viewer), &SPEC, pairs).await
 }
 
 async fn open(
@@ -246,18 +227,18 @@ async fn open(
 
 /// `GET /billing.json`: the AR aging answer.
 pub async fn json(
-    State(state): State<AppState>,
+    state: &AppState,
     viewer: Viewer,
-    Query(pairs): Pairs,
+    pairs: Vec<(String, String)>,
 ) -> Result<Response, PageError> {
     Ok(export::json(open(&state, viewer, pairs).await?.1))
 }
 
 /// `GET /billing.csv`: every overdue invoice on the last day of the period.
 pub async fn csv(
-    State(state): State<AppState>,
+    state: &AppState,
     viewer: Viewer,
-    Query(pairs): Pairs,
+    pairs: Vec<(String, String)>,
 ) -> Result<Response, PageError> {
     let view = open_view(&state, viewer, pairs).await?;
     let (view, mut list) = super::blocking(view, |v| {
@@ -298,4 +279,35 @@ pub async fn csv(
         },
     )
     .await
+}
+
+/// This page as a dashboard: its routes, twins and share-link view come from `SPEC`.
+pub struct Page;
+
+impl super::Dashboard for Page {
+    const SPEC: PageSpec = SPEC;
+
+    fn render(
+        state: &AppState,
+        audience: Audience,
+        pairs: Vec<(String, String)>,
+    ) -> impl std::future::Future<Output = Result<Response, PageError>> + Send {
+        render(state, audience, pairs)
+    }
+
+    fn json(
+        state: &AppState,
+        viewer: Viewer,
+        pairs: Vec<(String, String)>,
+    ) -> impl std::future::Future<Output = Result<Response, PageError>> + Send {
+        json(state, viewer, pairs)
+    }
+
+    fn csv(
+        state: &AppState,
+        viewer: Viewer,
+        pairs: Vec<(String, String)>,
+    ) -> impl std::future::Future<Output = Result<Response, PageError>> + Send {
+        csv(state, viewer, pairs)
+    }
 }

@@ -18,34 +18,121 @@ mod view;
 
 use crate::AppState;
 use crate::web::PageError;
+use crate::web::Viewer;
 use axum::Router;
 use axum::extract::Query;
-use axum::response::Response;
+use axum::extract::State;
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use quarterdeck_store::{ShareLink, Tenant};
-pub use view::{Audience, TARGETS, View, targets_of};
+pub use view::{Audience, PageSpec, TARGETS, View, targets_of};
 
 type Pairs = Query<Vec<(String, String)>>;
 
-/// Dashboard routes.
+/// A dashboard: a page spec and the three ways to read it (page, JSON, CSV).
+/// Declaring one in `dashboards!` gives it its routes, navigation entry,
+/// share-link view and permission check.
+pub trait Dashboard: Send + Sync + 'static {
+    /// What the page declares once.
+    const SPEC: PageSpec;
+    /// The page for any audience (members and share links).
+    fn render(
+        state: &AppState,
+        audience: Audience,
+        pairs: Vec<(String, String)>,
+    ) -> impl std::future::Future<Output = Result<Response, PageError>> + Send;
+    /// The page's JSON twin (the API's answer).
+    fn json(
+        state: &AppState,
+        viewer: Viewer,
+        pairs: Vec<(String, String)>,
+    ) -> impl std::future::Future<Output = Result<Response, PageError>> + Send;
+    /// The page's CSV twin.
+    fn csv(
+        state: &AppState,
+        viewer: Viewer,
+        pairs: Vec<(String, String)>,
+    ) -> impl std::future::Future<Output = Result<Response, PageError>> + Send;
+}
+
+async fn page<D: Dashboard>(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(pairs): Pairs,
+) -> Result<Response, PageError> {
+    if D::SPEC.path == "/" && !viewer.may(D::SPEC.permission) {
+        // Land each role on the first page it may see.
+        let to = crate::web::landing_page(&viewer);
+        if to != "/" {
+            return Ok(Redirect::to(to).into_response());
+        }
+    }
+    D::render(&state, Audience::Member(viewer), pairs).await
+}
+
+async fn json<D: Dashboard>(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(pairs): Pairs,
+) -> Result<Response, PageError> {
+    D::json(&state, viewer, pairs).await
+}
+
+async fn csv<D: Dashboard>(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(pairs): Pairs,
+) -> Result<Response, PageError> {
+    D::csv(&state, viewer, pairs).await
+}
+
+/// The routes of one dashboard: its page and its `.json` / `.csv` twins.
+fn dashboard<D: Dashboard>(router: Router<AppState>) -> Router<AppState> {
+    let twin = D::SPEC.twin;
+    router
+        .route(D::SPEC.path, get(page::<D>))
+        .route(&format!("{twin}.json"), get(json::<D>))
+        .route(&format!("{twin}.csv"), get(csv::<D>))
+}
+
+/// The dashboards, in navigation order: everything about them derives from here.
+macro_rules! dashboards {
+    ($($page:ty),* $(,)?) => {
+        /// Every dashboard's spec, in navigation order.
+        pub const DASHBOARDS: &[PageSpec] = &[$(<$page as Dashboard>::SPEC),*];
+
+        fn dashboard_routes(router: Router<AppState>) -> Router<AppState> {
+            $(let router = dashboard::<$page>(router);)*
+            router
+        }
+
+        /// The dashboard at `path` for a share link, if there is one.
+        async fn render_dashboard(
+            path: &str,
+            state: &AppState,
+            audience: Audience,
+            pairs: Vec<(String, String)>,
+        ) -> Option<Result<Response, PageError>> {
+            $(if path == <$page as Dashboard>::SPEC.path {
+                return Some(<$page as Dashboard>::render(state, audience, pairs).await);
+            })*
+            None
+        }
+    };
+}
+
+dashboards!(
+    summary::Page,
+    revenue::Page,
+    retention::Page,
+    billing::Page,
+    accounts::Page,
+);
+
+/// Dashboard routes, and the views that hang off them.
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/", get(summary::page))
-        .route("/summary.csv", get(summary::csv))
-        .route("/summary.json", get(summary::json))
-        .route("/revenue", get(revenue::page))
-        .route("/revenue.csv", get(revenue::csv))
-        .route("/revenue.json", get(revenue::json))
-        .route("/movements", get(revenue::drilldown))
-        .route("/retention", get(retention::page))
-        .route("/retention.csv", get(retention::csv))
-        .route("/retention.json", get(retention::json))
-        .route("/billing", get(billing::page))
-        .route("/billing.csv", get(billing::csv))
-        .route("/billing.json", get(billing::json))
-        .route("/accounts", get(accounts::list))
-        .route("/accounts.csv", get(accounts::csv))
-        .route("/accounts.json", get(accounts::json))
+    dashboard_routes(Router::new())
+        .route(revenue::MOVEMENTS.path, get(revenue::drilldown))
         .route("/accounts/{id}", get(accounts::one))
         .route("/report.pdf", get(report::pdf))
         .route("/report.xlsx", get(report::xlsx))
@@ -53,12 +140,11 @@ pub fn routes() -> Router<AppState> {
 
 /// Whether a path is a view a share link may show.
 pub fn is_shareable(path: &str) -> bool {
-    matches!(
-        path,
-        "/" | "/revenue" | "/retention" | "/billing" | "/accounts" | "/movements"
-    ) || path
-        .strip_prefix("/accounts/")
-        .is_some_and(|id| !id.is_empty() && !id.contains('/'))
+    DASHBOARDS.iter().any(|d| d.path == path)
+        || path == revenue::MOVEMENTS.path
+        || path
+            .strip_prefix("/accounts/")
+            .is_some_and(|id| !id.is_empty() && !id.contains('/'))
 }
 
 /// Renders the view a share link points at, read-only.
@@ -75,23 +161,18 @@ pub async fn render_shared(
         tenant,
         expires: format!("{} UTC", share.expires_at.format("%Y-%m-%d %H:%M")),
     };
-    match path {
-        "/" => summary::render(state, audience, pairs).await,
-        "/revenue" => revenue::render(state, audience, pairs).await,
-        "/movements" => revenue::render_drilldown(state, audience, pairs).await,
-        "/retention" => retention::render(state, audience, pairs).await,
-        "/billing" => billing::render(state, audience, pairs).await,
-        "/accounts" => accounts::render_list(state, audience, pairs).await,
-        p => match p.strip_prefix("/accounts/") {
-            Some(id) => {
-                let id = urlencoding::decode(id)
-                    .map_err(|_| PageError::NotFound("no such view".into()))?
-                    .into_owned();
-                accounts::render_one(state, audience, &id, pairs).await
-            }
-            None => Err(PageError::NotFound("no such view".into())),
-        },
+    if path == revenue::MOVEMENTS.path {
+        return revenue::render_drilldown(state, audience, pairs).await;
     }
+    if let Some(id) = path.strip_prefix("/accounts/") {
+        let id = urlencoding::decode(id)
+            .map_err(|_| PageError::NotFound("no such view".into()))?
+            .into_owned();
+        return accounts::render_one(state, audience, &id, pairs).await;
+    }
+    render_dashboard(path, state, audience, pairs)
+        .await
+        .unwrap_or_else(|| Err(PageError::NotFound("no such view".into())))
 }
 
 /// Runs a computation over the view off the async threads (it may take tens of ms).

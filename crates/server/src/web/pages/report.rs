@@ -5,7 +5,7 @@ use super::Pairs;
 use super::controls::{Controls, period_label};
 use super::numbers::{dec, format_of, show};
 use super::summary::{last_twelve_months, monthly_series};
-use super::view::{Audience, View};
+use super::view::{Audience, PageSpec, View};
 use crate::engines::TenantEngine;
 use crate::metrics::result::Summary;
 use crate::metrics::{MetricQuery, QueryError, answers};
@@ -23,6 +23,16 @@ use quarterdeck_render::{
 };
 use rust_decimal::Decimal;
 use serde_json::Value;
+
+/// The executive report of a view (PDF and workbook).
+pub const REPORT: PageSpec = PageSpec {
+    path: "/",
+    title: "Report",
+    nav: "",
+    permission: Permission::ViewSummary,
+    extra: &[],
+    twin: "",
+};
 
 /// The KPIs of the report, in order.
 const KPIS: [(&str, &str); 10] = [
@@ -403,16 +413,7 @@ pub async fn member(
     kind: Kind,
 ) -> Result<Response, PageError> {
     viewer.grant(Permission::Export)?;
-    let view = View::open(
-        state,
-        Audience::Member(viewer),
-        "/",
-        "Report",
-        Permission::ViewSummary,
-        pairs,
-        &[],
-    )
-    .await?;
+    let view = View::open(state, Audience::Member(viewer), &REPORT, pairs).await?;
     document(state, view, kind).await
 }
 
@@ -445,20 +446,12 @@ pub async fn api(
         tenant,
         expires: String::new(),
     };
-    let mut view = View::open(
-        state,
-        audience,
-        "/",
-        "Report",
-        Permission::ViewSummary,
-        pairs,
-        &[],
-    )
-    .await
-    .map_err(|e| match e {
-        PageError::BadRequest(m) => ApiError::BadRequest(m),
-        other => ApiError::Internal(other.to_string()),
-    })?;
+    let mut view = View::open(state, audience, &REPORT, pairs)
+        .await
+        .map_err(|e| match e {
+            PageError::BadRequest(m) => ApiError::BadRequest(m),
+            other => ApiError::Internal(other.to_string()),
+        })?;
     view.actor = audit::Actor {
         name: "api".into(),
         ip: None,

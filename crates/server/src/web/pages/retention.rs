@@ -1,24 +1,30 @@
 //! Retention: GRR/NRR (trailing twelve months and for the period), logo and
 //! MRR churn rates, and the cohort heat-map by month or quarter.
 
-use super::Pairs;
 use super::export::{self, Table};
 use super::frame::Frame;
 use super::kpi::{Cards, Kpi, card};
 use super::numbers::dec;
-use super::view::{Audience, View};
+use super::view::{Audience, PageSpec, View};
 use crate::AppState;
 use crate::metrics::result::Summary;
 use crate::metrics::{MetricQuery, answers};
 use crate::web::{Chrome, PageError, Viewer};
 use askama::Template;
-use axum::extract::{Query, State};
 use axum::response::{Html, IntoResponse, Response};
 use quarterdeck_domain::Permission;
 use quarterdeck_render::{format, heat_cell_style};
 use serde_json::Value;
 
-const EXTRA: &[&str] = &["by", "measure"];
+/// Retention and cohorts.
+pub const SPEC: PageSpec = PageSpec {
+    path: "/retention",
+    title: "Retention",
+    nav: "Retention",
+    permission: Permission::ViewRetention,
+    extra: &["by", "measure"],
+    twin: "/retention",
+};
 
 struct CohortRow {
     label: String,
@@ -52,16 +58,7 @@ pub async fn render(
     audience: Audience,
     pairs: Vec<(String, String)>,
 ) -> Result<Response, PageError> {
-    let view = View::open(
-        state,
-        audience,
-        "/retention",
-        "Retention",
-        Permission::ViewRetention,
-        pairs,
-        EXTRA,
-    )
-    .await?;
+    let view = View::open(state, audience, &SPEC, pairs).await?;
     let (view, c) =
         super::cached(state, view, "retention", |v| compute(v.engine(), &v.query)).await?;
     let (summary, cohorts) = c
@@ -157,48 +154,30 @@ pub async fn render(
     Ok(Html(page.render()?).into_response())
 }
 
-/// `GET /retention`.
-pub async fn page(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Query(pairs): Pairs,
-) -> Result<Response, PageError> {
-    render(&state, Audience::Member(viewer), pairs).await
-}
-
 async fn open(
     state: &AppState,
     viewer: Viewer,
     pairs: Vec<(String, String)>,
 ) -> Result<(View, Value), PageError> {
-    let view = View::open(
-        state,
-        Audience::Member(viewer),
-        "/retention",
-        "Retention",
-        Permission::ViewRetention,
-        pairs,
-        EXTRA,
-    )
-    .await?;
+    let view = View::open(state, Audience::Member(viewer), &SPEC, pairs).await?;
     let (view, c) = super::blocking(view, |v| answers::cohorts(v.engine(), &v.query)).await?;
     Ok((view, c.map_err(crate::ApiError::from)?))
 }
 
 /// `GET /retention.json`: the cohorts answer.
 pub async fn json(
-    State(state): State<AppState>,
+    state: &AppState,
     viewer: Viewer,
-    Query(pairs): Pairs,
+    pairs: Vec<(String, String)>,
 ) -> Result<Response, PageError> {
     Ok(export::json(open(&state, viewer, pairs).await?.1))
 }
 
 /// `GET /retention.csv`: the cohort table.
 pub async fn csv(
-    State(state): State<AppState>,
+    state: &AppState,
     viewer: Viewer,
-    Query(pairs): Pairs,
+    pairs: Vec<(String, String)>,
 ) -> Result<Response, PageError> {
     let (view, c) = open(&state, viewer, pairs).await?;
     let list = c["cohorts"].as_array().cloned().unwrap_or_default();
@@ -236,4 +215,35 @@ pub async fn csv(
         },
     )
     .await
+}
+
+/// This page as a dashboard: its routes, twins and share-link view come from `SPEC`.
+pub struct Page;
+
+impl super::Dashboard for Page {
+    const SPEC: PageSpec = SPEC;
+
+    fn render(
+        state: &AppState,
+        audience: Audience,
+        pairs: Vec<(String, String)>,
+    ) -> impl std::future::Future<Output = Result<Response, PageError>> + Send {
+        render(state, audience, pairs)
+    }
+
+    fn json(
+        state: &AppState,
+        viewer: Viewer,
+        pairs: Vec<(String, String)>,
+    ) -> impl std::future::Future<Output = Result<Response, PageError>> + Send {
+        json(state, viewer, pairs)
+    }
+
+    fn csv(
+        state: &AppState,
+        viewer: Viewer,
+        pairs: Vec<(String, String)>,
+    ) -> impl std::future::Future<Output = Result<Response, PageError>> + Send {
+        csv(state, viewer, pairs)
+    }
 }

@@ -6,7 +6,7 @@ use super::export::{self, Table};
 use super::frame::Frame;
 use super::kpi::{Cards, Kpi, card};
 use super::numbers::{dec, money};
-use super::view::{Audience, View};
+use super::view::{Audience, PageSpec, View};
 use crate::AppState;
 use crate::metrics::result::Summary;
 use crate::metrics::{MetricQuery, answers};
@@ -25,7 +25,25 @@ use rust_decimal::Decimal;
 use serde_json::Value;
 use std::collections::BTreeMap;
 
-const EXTRA: &[&str] = &["interval"];
+/// The revenue dashboard.
+pub const SPEC: PageSpec = PageSpec {
+    path: "/revenue",
+    title: "Revenue",
+    nav: "Revenue",
+    permission: Permission::ViewRevenue,
+    extra: &["interval"],
+    twin: "/revenue",
+};
+
+/// The customers behind one movement bar.
+pub const MOVEMENTS: PageSpec = PageSpec {
+    path: "/movements",
+    title: "Movements",
+    nav: "",
+    permission: Permission::ViewRevenue,
+    extra: &["kind"],
+    twin: "",
+};
 const KINDS: [(MovementKind, &str); 5] = [
     (MovementKind::New, "new"),
     (MovementKind::Expansion, "expansion"),
@@ -117,16 +135,7 @@ pub async fn render(
     audience: Audience,
     pairs: Vec<(String, String)>,
 ) -> Result<Response, PageError> {
-    let view = View::open(
-        state,
-        audience,
-        "/revenue",
-        "Revenue",
-        Permission::ViewRevenue,
-        pairs,
-        EXTRA,
-    )
-    .await?;
+    let view = View::open(state, audience, &SPEC, pairs).await?;
     // Numbers, cards and charts are the same for every viewer of this view
     // and data version: compute and draw them once.
     let (view, p) = super::cached(state, view, "revenue-page", |v| {
@@ -333,30 +342,12 @@ fn drill_href(view: &View, from: &str, to: &str, kind: &str) -> String {
     c.href("/movements", &[("kind", kind.to_string())])
 }
 
-/// `GET /revenue`.
-pub async fn page(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Query(pairs): Pairs,
-) -> Result<Response, PageError> {
-    render(&state, Audience::Member(viewer), pairs).await
-}
-
 async fn open(
     state: &AppState,
     viewer: Viewer,
     pairs: Vec<(String, String)>,
 ) -> Result<(View, Value), PageError> {
-    let view = View::open(
-        state,
-        Audience::Member(viewer),
-        "/revenue",
-        "Revenue",
-        Permission::ViewRevenue,
-        pairs,
-        EXTRA,
-    )
-    .await?;
+    let view = View::open(state, Audience::Member(viewer), &SPEC, pairs).await?;
     let (view, m) = super::blocking(view, |v| {
         answers::movements(v.engine(), &with_interval(&v.query))
     })
@@ -366,18 +357,18 @@ async fn open(
 
 /// `GET /revenue.json`: the movements answer the page draws.
 pub async fn json(
-    State(state): State<AppState>,
+    state: &AppState,
     viewer: Viewer,
-    Query(pairs): Pairs,
+    pairs: Vec<(String, String)>,
 ) -> Result<Response, PageError> {
     Ok(export::json(open(&state, viewer, pairs).await?.1))
 }
 
 /// `GET /revenue.csv`: movements by bucket.
 pub async fn csv(
-    State(state): State<AppState>,
+    state: &AppState,
     viewer: Viewer,
-    Query(pairs): Pairs,
+    pairs: Vec<(String, String)>,
 ) -> Result<Response, PageError> {
     let (view, m) = open(&state, viewer, pairs).await?;
     let cols = [
@@ -436,16 +427,7 @@ pub async fn render_drilldown(
     audience: Audience,
     pairs: Vec<(String, String)>,
 ) -> Result<Response, PageError> {
-    let view = View::open(
-        state,
-        audience,
-        "/movements",
-        "Movements",
-        Permission::ViewRevenue,
-        pairs,
-        &["kind"],
-    )
-    .await?;
+    let view = View::open(state, audience, &MOVEMENTS, pairs).await?;
     let kind_name = view.query.extra("kind").unwrap_or("new").to_string();
     let kind = answers::movement_kind(&kind_name).map_err(crate::ApiError::from)?;
     let (view, list) = super::blocking(view, move |v| {
@@ -505,4 +487,35 @@ pub async fn drilldown(
     Query(pairs): Pairs,
 ) -> Result<Response, PageError> {
     render_drilldown(&state, Audience::Member(viewer), pairs).await
+}
+
+/// This page as a dashboard: its routes, twins and share-link view come from `SPEC`.
+pub struct Page;
+
+impl super::Dashboard for Page {
+    const SPEC: PageSpec = SPEC;
+
+    fn render(
+        state: &AppState,
+        audience: Audience,
+        pairs: Vec<(String, String)>,
+    ) -> impl std::future::Future<Output = Result<Response, PageError>> + Send {
+        render(state, audience, pairs)
+    }
+
+    fn json(
+        state: &AppState,
+        viewer: Viewer,
+        pairs: Vec<(String, String)>,
+    ) -> impl std::future::Future<Output = Result<Response, PageError>> + Send {
+        json(state, viewer, pairs)
+    }
+
+    fn csv(
+        state: &AppState,
+        viewer: Viewer,
+        pairs: Vec<(String, String)>,
+    ) -> impl std::future::Future<Output = Result<Response, PageError>> + Send {
+        csv(state, viewer, pairs)
+    }
 }

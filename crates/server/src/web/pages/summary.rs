@@ -1,18 +1,16 @@
 //! The executive summary (home): five KPIs plus AR, the MRR trend with a
 //! forecast band, the movements of the period, and the latest alerts.
 
-use super::Pairs;
 use super::export::{self, Table};
 use super::frame::Frame;
 use super::kpi::{Cards, Kpi, card};
 use super::numbers::{dec, format_of, show};
-use super::view::{Audience, View};
+use super::view::{Audience, PageSpec, View};
 use crate::AppState;
 use crate::metrics::result::Summary;
 use crate::metrics::{MetricQuery, answers};
 use crate::web::{Chrome, PageError, Viewer};
 use askama::Template;
-use axum::extract::State;
 use axum::response::{Html, IntoResponse, Response};
 use chrono::{Datelike, Months, NaiveDate};
 use quarterdeck_domain::Permission;
@@ -23,6 +21,16 @@ use quarterdeck_render::{
 };
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
+
+/// The executive summary.
+pub const SPEC: PageSpec = PageSpec {
+    path: "/",
+    title: "Summary",
+    nav: "Summary",
+    permission: Permission::ViewSummary,
+    extra: &[],
+    twin: "/summary",
+};
 
 /// The cards, in order: (metric, label).
 const CARDS: [(&str, &str); 5] = [
@@ -130,16 +138,7 @@ pub async fn render(
     audience: Audience,
     pairs: Vec<(String, String)>,
 ) -> Result<Response, PageError> {
-    let view = View::open(
-        state,
-        audience,
-        "/",
-        "Summary",
-        Permission::ViewSummary,
-        pairs,
-        &[],
-    )
-    .await?;
+    let view = View::open(state, audience, &SPEC, pairs).await?;
     // The page's data and charts are the same for every viewer of this view
     // and data version: compute and draw them once.
     let (view, p) = super::cached(state, view, "summary-page", |v| {
@@ -404,45 +403,20 @@ fn parts(view: &View, c: &Computed) -> Parts {
     }
 }
 
-/// `GET /`.
-pub async fn page(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    axum::extract::Query(pairs): Pairs,
-) -> Result<Response, PageError> {
-    if !viewer.may(Permission::ViewSummary) {
-        // Land each role on the first page it may see.
-        let to = crate::web::landing_page(&viewer);
-        if to != "/" {
-            return Ok(axum::response::Redirect::to(to).into_response());
-        }
-    }
-    render(&state, Audience::Member(viewer), pairs).await
-}
-
 async fn open(
     state: &AppState,
     viewer: Viewer,
     pairs: Vec<(String, String)>,
 ) -> Result<(View, Summary), PageError> {
-    let view = View::open(
-        state,
-        Audience::Member(viewer),
-        "/",
-        "Summary",
-        Permission::ViewSummary,
-        pairs,
-        &[],
-    )
-    .await?;
+    let view = View::open(state, Audience::Member(viewer), &SPEC, pairs).await?;
     super::blocking(view, |v| answers::summary_of(v.engine(), &v.query)).await
 }
 
 /// `GET /summary.json`: the same answer as `/api/v1/metrics/summary`.
 pub async fn json(
-    State(state): State<AppState>,
+    state: &AppState,
     viewer: Viewer,
-    axum::extract::Query(pairs): Pairs,
+    pairs: Vec<(String, String)>,
 ) -> Result<Response, PageError> {
     let (_, s) = open(&state, viewer, pairs).await?;
     Ok(export::json(s.to_json()))
@@ -450,9 +424,9 @@ pub async fn json(
 
 /// `GET /summary.csv`: every summary metric with its previous value and change.
 pub async fn csv(
-    State(state): State<AppState>,
+    state: &AppState,
     viewer: Viewer,
-    axum::extract::Query(pairs): Pairs,
+    pairs: Vec<(String, String)>,
 ) -> Result<Response, PageError> {
     let (view, s) = open(&state, viewer, pairs).await?;
     let rows = s
@@ -476,4 +450,35 @@ pub async fn csv(
         rows,
     };
     export::csv(&state, &view, table).await
+}
+
+/// This page as a dashboard: its routes, twins and share-link view come from `SPEC`.
+pub struct Page;
+
+impl super::Dashboard for Page {
+    const SPEC: PageSpec = SPEC;
+
+    fn render(
+        state: &AppState,
+        audience: Audience,
+        pairs: Vec<(String, String)>,
+    ) -> impl std::future::Future<Output = Result<Response, PageError>> + Send {
+        render(state, audience, pairs)
+    }
+
+    fn json(
+        state: &AppState,
+        viewer: Viewer,
+        pairs: Vec<(String, String)>,
+    ) -> impl std::future::Future<Output = Result<Response, PageError>> + Send {
+        json(state, viewer, pairs)
+    }
+
+    fn csv(
+        state: &AppState,
+        viewer: Viewer,
+        pairs: Vec<(String, String)>,
+    ) -> impl std::future::Future<Output = Result<Response, PageError>> + Send {
+        csv(state, viewer, pairs)
+    }
 }

@@ -12,6 +12,26 @@ use quarterdeck_domain::tenancy::Target;
 use quarterdeck_store::Tenant;
 use std::collections::BTreeSet;
 
+/// What a view declares once: where it lives, what it is called, who may
+/// open it and which query parameters of its own it takes. Routes, the
+/// navigation, share-link dispatch, permission checks and the `.json` /
+/// `.csv` twins come from it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageSpec {
+    /// The page's path, e.g. `/revenue`.
+    pub path: &'static str,
+    /// The window title.
+    pub title: &'static str,
+    /// Its label in the navigation.
+    pub nav: &'static str,
+    /// Who may open it.
+    pub permission: Permission,
+    /// Its own query parameters, besides range, compare and filters.
+    pub extra: &'static [&'static str],
+    /// The path its `.json` and `.csv` twins extend (`/summary` for `/`).
+    pub twin: &'static str,
+}
+
 /// Who is looking at a page.
 #[derive(Debug, Clone)]
 pub enum Audience {
@@ -58,12 +78,16 @@ impl View {
     pub async fn open(
         state: &AppState,
         audience: Audience,
-        path: &'static str,
-        title: &str,
-        permission: Permission,
+        spec: &PageSpec,
         pairs: Vec<(String, String)>,
-        extra: &[&str],
     ) -> Result<View, PageError> {
+        let PageSpec {
+            path,
+            title,
+            permission,
+            extra,
+            ..
+        } = *spec;
         let (may_export, may_share, actor) = match &audience {
             Audience::Member(v) => (
                 v.may(Permission::Export),
