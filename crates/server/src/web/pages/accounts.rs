@@ -167,7 +167,7 @@ pub async fn json(
     viewer: Viewer,
     pairs: Vec<(String, String)>,
 ) -> Result<Response, PageError> {
-    let view = View::open(&state, Audience::Member(viewer), &SPEC, pairs).await?;
+    let view = View::open(state, Audience::Member(viewer), &SPEC, pairs).await?;
     let (_, a) = super::blocking(view, |v| answers::accounts(v.engine(), &v.query)).await?;
     Ok(export::json(a.map_err(crate::ApiError::from)?))
 }
@@ -179,7 +179,7 @@ pub async fn csv(
     mut pairs: Vec<(String, String)>,
 ) -> Result<Response, PageError> {
     pairs.retain(|(k, _)| k != "cursor" && k != "limit");
-    let view = View::open(&state, Audience::Member(viewer), &SPEC, pairs).await?;
+    let view = View::open(state, Audience::Member(viewer), &SPEC, pairs).await?;
     let (view, rows) = super::blocking(view, |v| {
         answers::sorted_accounts(v.engine(), &v.query, true)
     })
@@ -208,7 +208,7 @@ pub async fn csv(
     .map(String::from)
     .to_vec();
     export::csv(
-        &state,
+        state,
         &view,
         Table {
             name: "accounts",

@@ -231,7 +231,7 @@ pub async fn json(
     viewer: Viewer,
     pairs: Vec<(String, String)>,
 ) -> Result<Response, PageError> {
-    Ok(export::json(open(&state, viewer, pairs).await?.1))
+    Ok(export::json(open(state, viewer, pairs).await?.1))
 }
 
 /// `GET /billing.csv`: every overdue invoice on the last day of the period.
@@ -240,7 +240,7 @@ pub async fn csv(
     viewer: Viewer,
     pairs: Vec<(String, String)>,
 ) -> Result<Response, PageError> {
-    let view = open_view(&state, viewer, pairs).await?;
+    let view = open_view(state, viewer, pairs).await?;
     let (view, mut list) = super::blocking(view, |v| {
         v.engine()
             .ledger
@@ -270,7 +270,7 @@ pub async fn csv(
     .map(String::from)
     .to_vec();
     export::csv(
-        &state,
+        state,
         &view,
         Table {
             name: "overdue-invoices",

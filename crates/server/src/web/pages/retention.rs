@@ -170,7 +170,7 @@ pub async fn json(
     viewer: Viewer,
     pairs: Vec<(String, String)>,
 ) -> Result<Response, PageError> {
-    Ok(export::json(open(&state, viewer, pairs).await?.1))
+    Ok(export::json(open(state, viewer, pairs).await?.1))
 }
 
 /// `GET /retention.csv`: the cohort table.
@@ -179,7 +179,7 @@ pub async fn csv(
     viewer: Viewer,
     pairs: Vec<(String, String)>,
 ) -> Result<Response, PageError> {
-    let (view, c) = open(&state, viewer, pairs).await?;
+    let (view, c) = open(state, viewer, pairs).await?;
     let list = c["cohorts"].as_array().cloned().unwrap_or_default();
     let width = list
         .iter()
@@ -206,7 +206,7 @@ pub async fn csv(
         })
         .collect();
     export::csv(
-        &state,
+        state,
         &view,
         Table {
             name: "cohorts",

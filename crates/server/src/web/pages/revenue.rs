@@ -361,7 +361,7 @@ pub async fn json(
     viewer: Viewer,
     pairs: Vec<(String, String)>,
 ) -> Result<Response, PageError> {
-    Ok(export::json(open(&state, viewer, pairs).await?.1))
+    Ok(export::json(open(state, viewer, pairs).await?.1))
 }
 
 /// `GET /revenue.csv`: movements by bucket.
@@ -370,7 +370,7 @@ pub async fn csv(
     viewer: Viewer,
     pairs: Vec<(String, String)>,
 ) -> Result<Response, PageError> {
-    let (view, m) = open(&state, viewer, pairs).await?;
+    let (view, m) = open(state, viewer, pairs).await?;
     let cols = [
         "from",
         "to",
@@ -400,7 +400,7 @@ pub async fn csv(
         })
         .collect();
     export::csv(
-        &state,
+        state,
         &view,
         Table {
             name: "revenue",

@@ -418,7 +418,7 @@ pub async fn json(
     viewer: Viewer,
     pairs: Vec<(String, String)>,
 ) -> Result<Response, PageError> {
-    let (_, s) = open(&state, viewer, pairs).await?;
+    let (_, s) = open(state, viewer, pairs).await?;
     Ok(export::json(s.to_json()))
 }
 
@@ -428,7 +428,7 @@ pub async fn csv(
     viewer: Viewer,
     pairs: Vec<(String, String)>,
 ) -> Result<Response, PageError> {
-    let (view, s) = open(&state, viewer, pairs).await?;
+    let (view, s) = open(state, viewer, pairs).await?;
     let rows = s
         .metrics
         .iter()
@@ -449,7 +449,7 @@ pub async fn csv(
             .to_vec(),
         rows,
     };
-    export::csv(&state, &view, table).await
+    export::csv(state, &view, table).await
 }
 
 /// This page as a dashboard: its routes, twins and share-link view come from `SPEC`.
