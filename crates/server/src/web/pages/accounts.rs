@@ -383,33 +383,4 @@ pub async fn one(
     render_one(&state, Audience::Member(viewer), &id, pairs).await
 }
 
-/// This page as a dashboard: its routes, twins and share-link view come from `SPEC`.
-pub struct Page;
-
-impl super::Dashboard for Page {
-    const SPEC: PageSpec = SPEC;
-
-    fn render(
-        state: &AppState,
-        audience: Audience,
-        pairs: Vec<(String, String)>,
-    ) -> impl std::future::Future<Output = Result<Response, PageError>> + Send {
-        render_list(state, audience, pairs)
-    }
-
-    fn json(
-        state: &AppState,
-        viewer: Viewer,
-        pairs: Vec<(String, String)>,
-    ) -> impl std::future::Future<Output = Result<Response, PageError>> + Send {
-        json(state, viewer, pairs)
-    }
-
-    fn csv(
-        state: &AppState,
-        viewer: Viewer,
-        pairs: Vec<(String, String)>,
-    ) -> impl std::future::Future<Output = Result<Response, PageError>> + Send {
-        csv(state, viewer, pairs)
-    }
-}
+dashboard_page!(SPEC, render_list);

@@ -3,6 +3,43 @@
 //! JSON API, and renders HTML with server-drawn SVG charts. `.csv` and `.json`
 //! twins of each page return exactly what it shows.
 
+/// Makes a page module's `render`, `json` and `csv` into its `Page`
+/// dashboard with `SPEC` (one line per page instead of a repeated impl).
+macro_rules! dashboard_page {
+    ($spec:expr, $render:ident) => {
+        /// This page as a dashboard: routes, twins and share-link view come from its spec.
+        pub struct Page;
+
+        impl super::Dashboard for Page {
+            const SPEC: PageSpec = $spec;
+
+            fn render(
+                state: &AppState,
+                audience: Audience,
+                pairs: Vec<(String, String)>,
+            ) -> impl std::future::Future<Output = Result<Response, PageError>> + Send {
+                $render(state, audience, pairs)
+            }
+
+            fn json(
+                state: &AppState,
+                viewer: Viewer,
+                pairs: Vec<(String, String)>,
+            ) -> impl std::future::Future<Output = Result<Response, PageError>> + Send {
+                json(state, viewer, pairs)
+            }
+
+            fn csv(
+                state: &AppState,
+                viewer: Viewer,
+                pairs: Vec<(String, String)>,
+            ) -> impl std::future::Future<Output = Result<Response, PageError>> + Send {
+                csv(state, viewer, pairs)
+            }
+        }
+    };
+}
+
 mod accounts;
 mod billing;
 mod controls;
