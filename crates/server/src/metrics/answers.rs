@@ -2,7 +2,7 @@
 
 use super::json;
 use super::limits::{self, Budget, grain_name};
-use super::result::write;
+use super::result::rounded;
 use super::{MetricQuery, QueryError};
 use crate::engines::TenantEngine;
 use quarterdeck_engine::{CohortGrain, Filter, Grain, Ledger, MovementKind, Period};
@@ -169,6 +169,11 @@ pub fn summary(e: &TenantEngine, q: &MetricQuery) -> Value {
 
 /// `GET /api/v1/metrics/series?metric=&interval=`.
 pub fn series(e: &TenantEngine, q: &MetricQuery) -> Result<Value, QueryError> {
+    series_of(e, q).map(|s| s.to_json())
+}
+
+/// One metric by bucket, typed.
+pub fn series_of(e: &TenantEngine, q: &MetricQuery) -> Result<super::result::Series, QueryError> {
     let ledger = &e.ledger;
     let name = q.extra("metric").ok_or_else(|| QueryError {
         param: "metric".into(),
@@ -194,7 +199,7 @@ pub fn series(e: &TenantEngine, q: &MetricQuery) -> Result<Value, QueryError> {
             | "reactivated_customers"
             | "churned_customers"
     );
-    let points: Vec<Value> = if movement_family {
+    let points: Vec<(chrono::NaiveDate, Option<Decimal>)> = if movement_family {
         // One pass over the customers for every bucket.
         ledger
             .movement_series(q.period, grain, &q.filter)
@@ -216,7 +221,7 @@ pub fn series(e: &TenantEngine, q: &MetricQuery) -> Result<Value, QueryError> {
                     "reactivated_customers" => Decimal::from(m.reactivated_customers),
                     _ => Decimal::from(m.churned_customers),
                 };
-                json!({"date": s.period.to.to_string(), "value": write(unit, Some(v))})
+                (s.period.to, rounded(unit, Some(v)))
             })
             .collect()
     } else {
@@ -227,55 +232,65 @@ pub fn series(e: &TenantEngine, q: &MetricQuery) -> Result<Value, QueryError> {
             .map(|b| {
                 budget.check()?;
                 let v = figure(e, name, b.period, &q.filter);
-                Ok(json!({"date": b.period.to.to_string(), "value": write(unit, v)}))
+                Ok((b.period.to, rounded(unit, v)))
             })
             .collect::<Result<_, QueryError>>()?
     };
-    Ok(json!({
-        "metric": name,
-        "interval": grain_name(grain),
-        "period": period_json(q.period),
-        "currency": ledger.settings().currency.code(),
-        "filters": q.filters_json(),
-        "points": points,
-    }))
+    Ok(super::result::Series {
+        metric: name.to_string(),
+        unit,
+        interval: grain_name(grain),
+        period: q.period,
+        currency: ledger.settings().currency.code().to_string(),
+        filters: q.filters_json(),
+        points,
+    })
 }
 
 /// `GET /api/v1/metrics/movements?interval=`.
 pub fn movements(e: &TenantEngine, q: &MetricQuery) -> Result<Value, QueryError> {
+    movements_of(e, q).map(|m| m.to_json())
+}
+
+/// MRR movements by bucket, typed.
+pub fn movements_of(
+    e: &TenantEngine,
+    q: &MetricQuery,
+) -> Result<super::result::MovementTable, QueryError> {
     let ledger = &e.ledger;
     let grain = q.interval(Grain::Month)?;
     limits::check_buckets(q.period, grain, ledger.settings().fiscal_start())?;
-    let buckets: Vec<Value> = ledger
+    let money = json::round_money;
+    let buckets = ledger
         .movement_series(q.period, grain, &q.filter)
         .into_iter()
         .map(|b| {
             let s = &b.summary;
             let m = &s.movements;
-            json!({
-                "date": s.period.to.to_string(),
-                "from": s.period.from.to_string(),
-                "new": json::money(m.new),
-                "expansion": json::money(m.expansion),
-                "contraction": json::money(m.contraction),
-                "churn": json::money(m.churn),
-                "reactivation": json::money(m.reactivation),
-                "net_new": json::money(m.net_new()),
-                "mrr_start": json::money(s.mrr_start),
-                "mrr_end": json::money(s.mrr_end),
-                "new_customers": m.new_customers,
-                "reactivated_customers": m.reactivated_customers,
-                "churned_customers": m.churned_customers,
-            })
+            super::result::MovementRow {
+                from: s.period.from,
+                to: s.period.to,
+                new: money(m.new),
+                expansion: money(m.expansion),
+                contraction: money(m.contraction),
+                churn: money(m.churn),
+                reactivation: money(m.reactivation),
+                net_new: money(m.net_new()),
+                mrr_start: money(s.mrr_start),
+                mrr_end: money(s.mrr_end),
+                new_customers: m.new_customers,
+                reactivated_customers: m.reactivated_customers,
+                churned_customers: m.churned_customers,
+            }
         })
         .collect();
-    Ok(json!({
-        "interval": grain_name(grain),
-        "period": period_json(q.period),
-        "currency": ledger.settings().currency.code(),
-        "filters": q.filters_json(),
-        "buckets": buckets,
-    }))
+    Ok(super::result::MovementTable {
+        interval: grain_name(grain),
+        period: q.period,
+        currency: ledger.settings().currency.code().to_string(),
+        filters: q.filters_json(),
+        buckets,
+    })
 }
 
 /// Parses a movement kind from the URL.
@@ -392,26 +407,26 @@ pub fn cohorts(e: &TenantEngine, q: &MetricQuery) -> Result<Value, QueryError> {
 
 /// `GET /api/v1/metrics/ar-aging?as_of=`.
 pub fn ar_aging(e: &TenantEngine, q: &MetricQuery) -> Result<Value, QueryError> {
+    ar_aging_of(e, q).map(|a| a.to_json())
+}
+
+/// AR aging on `as_of` (default: the period's last day), typed.
+pub fn ar_aging_of(e: &TenantEngine, q: &MetricQuery) -> Result<super::result::Aging, QueryError> {
     let ledger = &e.ledger;
     let as_of = match q.extra("as_of") {
         Some(d) => super::query::parse_date("as_of", d)?,
         None => q.period.to,
     };
     let a = ledger.ar_aging(as_of, &q.filter);
-    Ok(json!({
-        "as_of": as_of.to_string(),
-        "currency": ledger.settings().currency.code(),
-        "filters": q.filters_json(),
-        "buckets": {
-            "current": json::money(a.current),
-            "d1_30": json::money(a.d1_30),
-            "d31_60": json::money(a.d31_60),
-            "d61_90": json::money(a.d61_90),
-            "d90_plus": json::money(a.d90_plus),
-        },
-        "total": json::money(a.total),
-        "overdue": json::money(a.overdue()),
-    }))
+    let money = json::round_money;
+    Ok(super::result::Aging {
+        as_of,
+        currency: ledger.settings().currency.code().to_string(),
+        filters: q.filters_json(),
+        buckets: [a.current, a.d1_30, a.d31_60, a.d61_90, a.d90_plus].map(money),
+        total: money(a.total),
+        overdue: money(a.overdue()),
+    })
 }
 
 /// Largest page of accounts.

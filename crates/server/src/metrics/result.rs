@@ -157,3 +157,183 @@ mod tests {
         assert_eq!(s.get("no_such_metric"), Figure::default());
     }
 }
+
+fn period_json(p: Period) -> Value {
+    json!({"from": p.from.to_string(), "to": p.to.to_string()})
+}
+
+/// One metric by bucket (`GET /api/v1/metrics/series`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Series {
+    /// The metric's API name.
+    pub metric: String,
+    /// How it is measured.
+    pub unit: Unit,
+    /// The bucket size's API name.
+    pub interval: &'static str,
+    /// The selected days.
+    pub period: Period,
+    /// The reporting currency code.
+    pub currency: String,
+    /// The filters as the API writes them.
+    pub filters: Value,
+    /// Each bucket's last day (clipped to the period) and value, rounded.
+    pub points: Vec<(chrono::NaiveDate, Option<Decimal>)>,
+}
+
+impl Series {
+    /// The API's JSON.
+    pub fn to_json(&self) -> Value {
+        let points: Vec<Value> = self
+            .points
+            .iter()
+            .map(|(d, v)| json!({"date": d.to_string(), "value": write(self.unit, *v)}))
+            .collect();
+        json!({
+            "metric": self.metric,
+            "interval": self.interval,
+            "period": period_json(self.period),
+            "currency": self.currency,
+            "filters": self.filters,
+            "points": points,
+        })
+    }
+}
+
+/// One bucket of MRR movements, in money rounded to cents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MovementRow {
+    /// The bucket's first day inside the period.
+    pub from: chrono::NaiveDate,
+    /// Its last day inside the period.
+    pub to: chrono::NaiveDate,
+    pub new: Decimal,
+    pub expansion: Decimal,
+    pub contraction: Decimal,
+    pub churn: Decimal,
+    pub reactivation: Decimal,
+    pub net_new: Decimal,
+    pub mrr_start: Decimal,
+    pub mrr_end: Decimal,
+    pub new_customers: u64,
+    pub reactivated_customers: u64,
+    pub churned_customers: u64,
+}
+
+impl MovementRow {
+    /// A movement amount by its API name (`new`, `churn`, `net_new`, …); zero for others.
+    pub fn amount(&self, name: &str) -> Decimal {
+        match name {
+            "new" => self.new,
+            "expansion" => self.expansion,
+            "contraction" => self.contraction,
+            "churn" => self.churn,
+            "reactivation" => self.reactivation,
+            "net_new" => self.net_new,
+            "mrr_start" => self.mrr_start,
+            "mrr_end" => self.mrr_end,
+            _ => Decimal::ZERO,
+        }
+    }
+}
+
+/// MRR movements by bucket (`GET /api/v1/metrics/movements`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct MovementTable {
+    /// The bucket size's API name.
+    pub interval: &'static str,
+    /// The selected days.
+    pub period: Period,
+    /// The reporting currency code.
+    pub currency: String,
+    /// The filters as the API writes them.
+    pub filters: Value,
+    /// The buckets, oldest first.
+    pub buckets: Vec<MovementRow>,
+}
+
+impl MovementTable {
+    /// The API's JSON.
+    pub fn to_json(&self) -> Value {
+        let buckets: Vec<Value> = self
+            .buckets
+            .iter()
+            .map(|b| {
+                json!({
+                    "date": b.to.to_string(),
+                    "from": b.from.to_string(),
+                    "new": json::money(b.new),
+                    "expansion": json::money(b.expansion),
+                    "contraction": json::money(b.contraction),
+                    "churn": json::money(b.churn),
+                    "reactivation": json::money(b.reactivation),
+                    "net_new": json::money(b.net_new),
+                    "mrr_start": json::money(b.mrr_start),
+                    "mrr_end": json::money(b.mrr_end),
+                    "new_customers": b.new_customers,
+                    "reactivated_customers": b.reactivated_customers,
+                    "churned_customers": b.churned_customers,
+                })
+            })
+            .collect();
+        json!({
+            "interval": self.interval,
+            "period": period_json(self.period),
+            "currency": self.currency,
+            "filters": self.filters,
+            "buckets": buckets,
+        })
+    }
+}
+
+/// The AR aging buckets' API names and labels, in order.
+pub const AGING_BUCKETS: [(&str, &str); 5] = [
+    ("current", "Current"),
+    ("d1_30", "1–30 days"),
+    ("d31_60", "31–60 days"),
+    ("d61_90", "61–90 days"),
+    ("d90_plus", "Over 90 days"),
+];
+
+/// AR aging on a day (`GET /api/v1/metrics/ar-aging`), rounded to cents.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Aging {
+    /// The day the balances are taken on.
+    pub as_of: chrono::NaiveDate,
+    /// The reporting currency code.
+    pub currency: String,
+    /// The filters as the API writes them.
+    pub filters: Value,
+    /// Open balances by bucket, in `AGING_BUCKETS` order.
+    pub buckets: [Decimal; 5],
+    /// Every open balance.
+    pub total: Decimal,
+    /// Past due.
+    pub overdue: Decimal,
+}
+
+impl Aging {
+    /// A bucket by its API name (zero for an unknown one).
+    pub fn bucket(&self, name: &str) -> Decimal {
+        AGING_BUCKETS
+            .iter()
+            .position(|(n, _)| *n == name)
+            .map_or(Decimal::ZERO, |i| self.buckets[i])
+    }
+
+    /// The API's JSON.
+    pub fn to_json(&self) -> Value {
+        let mut buckets = Map::new();
+        for ((name, _), v) in AGING_BUCKETS.iter().zip(self.buckets) {
+            buckets.insert((*name).to_string(), json::money(v));
+        }
+        json!({
+            "as_of": self.as_of.to_string(),
+            "currency": self.currency,
+            "filters": self.filters,
+            "buckets": buckets,
+            "total": json::money(self.total),
+            "overdue": json::money(self.overdue),
+        })
+    }
+}

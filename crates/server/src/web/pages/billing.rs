@@ -4,7 +4,7 @@
 use super::export::{self, Table};
 use super::frame::Frame;
 use super::kpi::{Cards, Kpi, card};
-use super::numbers::{dec, money};
+use super::numbers::money;
 use super::summary::monthly_series;
 use super::view::{Audience, PageSpec, View};
 use crate::AppState;
@@ -35,7 +35,7 @@ const LISTED: usize = 100;
 
 struct Computed {
     summary: Summary,
-    aging: Value,
+    aging: crate::metrics::result::Aging,
     trend: Vec<(NaiveDate, Option<Decimal>)>,
     overdue: Vec<OverdueInvoice>,
     /// Names of the first `LISTED` overdue invoices' customers.
@@ -64,7 +64,7 @@ fn compute(
         .collect();
     Ok(Computed {
         summary: answers::summary_of(e, q),
-        aging: answers::ar_aging(e, q)?,
+        aging: answers::ar_aging_of(e, q)?,
         trend: monthly_series(e, q, "ar_overdue"),
         overdue,
         overdue_names,
@@ -130,7 +130,7 @@ pub async fn render(
     ];
     let aging_svg = bar_chart(&BarChart {
         id: "ar-aging".into(),
-        title: format!("AR aging on {}", c.aging["as_of"].as_str().unwrap_or("")),
+        title: format!("AR aging on {}", c.aging.as_of),
         description: "Open invoice balances by days past due".into(),
         width: 640,
         height: 240,
@@ -138,7 +138,7 @@ pub async fn render(
             .iter()
             .map(|(k, label, overdue)| Bar {
                 label: label.to_string(),
-                value: dec(&c.aging["buckets"][*k]).unwrap_or_default(),
+                value: c.aging.bucket(k),
                 href: None,
                 emphasis: *overdue,
             })
@@ -150,8 +150,8 @@ pub async fn render(
     });
     let aging_rows = buckets
         .iter()
-        .map(|(k, label, _)| (label.to_string(), money(dec(&c.aging["buckets"][*k]), &cur)))
-        .chain([("Total".to_string(), money(dec(&c.aging["total"]), &cur))])
+        .map(|(k, label, _)| (label.to_string(), money(Some(c.aging.bucket(k)), &cur)))
+        .chain([("Total".to_string(), money(Some(c.aging.total), &cur))])
         .collect();
     let trend_svg = line_chart(&LineChart {
         id: "ar-overdue-trend".into(),

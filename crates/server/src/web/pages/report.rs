@@ -22,7 +22,6 @@ use quarterdeck_render::{
     bar_chart, line_chart, waterfall,
 };
 use rust_decimal::Decimal;
-use serde_json::Value;
 
 /// The executive report of a view (PDF and workbook).
 pub const REPORT: PageSpec = PageSpec {
@@ -165,7 +164,7 @@ pub fn model(
         },
         palette: Palette::print(),
     });
-    let aging = answers::ar_aging(e, q).unwrap_or(Value::Null);
+    let aging = answers::ar_aging_of(e, q)?;
     let buckets = [
         ("current", "Current"),
         ("d1_30", "1–30 days"),
@@ -183,7 +182,7 @@ pub fn model(
             .iter()
             .map(|(k, l)| Bar {
                 label: l.to_string(),
-                value: dec(&aging["buckets"][*k]).unwrap_or_default(),
+                value: aging.bucket(k),
                 href: None,
                 emphasis: *k != "current",
             })
@@ -196,18 +195,14 @@ pub fn model(
 
     let mut monthly = q.clone();
     monthly.extra.insert("interval".into(), "month".into());
-    let movements = answers::movements(e, &monthly)?;
-    let movement_rows: Vec<Vec<CellValue>> = movements["buckets"]
-        .as_array()
-        .into_iter()
-        .flatten()
+    let movements = answers::movements_of(e, &monthly)?;
+    let movement_rows: Vec<Vec<CellValue>> = movements
+        .buckets
+        .iter()
         .map(|b| {
-            let d = |k: &str| money(dec(&b[k]).unwrap_or_default());
+            let d = |k: &str| money(b.amount(k));
             vec![
-                b["date"]
-                    .as_str()
-                    .and_then(|s| s.parse().ok())
-                    .map_or(CellValue::Empty, CellValue::Date),
+                CellValue::Date(b.to),
                 d("mrr_start"),
                 d("new"),
                 d("expansion"),
@@ -301,12 +296,7 @@ pub fn model(
             columns: vec!["Bucket".into(), "Open balance".into()],
             rows: buckets
                 .iter()
-                .map(|(k, l)| {
-                    vec![
-                        CellValue::Text(l.to_string()),
-                        money(dec(&aging["buckets"][*k]).unwrap_or_default()),
-                    ]
-                })
+                .map(|(k, l)| vec![CellValue::Text(l.to_string()), money(aging.bucket(k))])
                 .collect(),
         },
     ];

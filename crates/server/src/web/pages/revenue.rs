@@ -5,10 +5,11 @@ use super::Pairs;
 use super::export::{self, Table};
 use super::frame::Frame;
 use super::kpi::{Cards, Kpi, card};
-use super::numbers::{dec, money};
+use super::numbers::money;
 use super::view::{Audience, PageSpec, View};
 use crate::AppState;
 use crate::metrics::result::Summary;
+use crate::metrics::result::{MovementRow, MovementTable, Series};
 use crate::metrics::{MetricQuery, answers};
 use crate::web::{Chrome, PageError, Viewer};
 use askama::Template;
@@ -22,7 +23,6 @@ use quarterdeck_render::{
     stacked_bars,
 };
 use rust_decimal::Decimal;
-use serde_json::Value;
 use std::collections::BTreeMap;
 
 /// The revenue dashboard.
@@ -72,8 +72,8 @@ fn with_interval(q: &MetricQuery) -> MetricQuery {
 
 struct Computed {
     summary: Summary,
-    series: Value,
-    movements: Value,
+    series: Series,
+    movements: MovementTable,
     /// MRR at the rates of the last day minus MRR as booked.
     fx_impact: Decimal,
 }
@@ -87,8 +87,8 @@ fn compute(
     sq.extra.insert("metric".into(), "mrr".into());
     Ok(Computed {
         summary: answers::summary_of(e, &q),
-        series: answers::series(e, &sq)?,
-        movements: answers::movements(e, &q)?,
+        series: answers::series_of(e, &sq)?,
+        movements: answers::movements_of(e, &q)?,
         fx_impact: e.ledger.fx_impact(q.period.to, &q.filter),
     })
 }
@@ -175,10 +175,7 @@ struct Parts {
 
 fn parts(view: &View, c: &Computed) -> Parts {
     let cur = view.currency.clone();
-    let interval = c.movements["interval"]
-        .as_str()
-        .unwrap_or("month")
-        .to_string();
+    let interval = c.movements.interval.to_string();
     let kpis = [
         ("mrr", "MRR"),
         ("arr", "ARR"),
@@ -210,11 +207,11 @@ fn parts(view: &View, c: &Computed) -> Parts {
         )
     })
     .collect();
-    let points: Vec<(NaiveDate, Decimal)> = c.series["points"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|p| Some((p["date"].as_str()?.parse().ok()?, dec(&p["value"])?)))
+    let points: Vec<(NaiveDate, Decimal)> = c
+        .series
+        .points
+        .iter()
+        .filter_map(|(d, v)| Some((*d, (*v)?)))
         .collect();
     let series_svg = line_chart(&LineChart {
         id: "mrr-series".into(),
@@ -232,20 +229,9 @@ fn parts(view: &View, c: &Computed) -> Parts {
         },
         palette: Palette::light(),
     });
-    let buckets = c.movements["buckets"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    let drill = |b: &Value, kind: &str| -> Option<String> {
-        if !view.links {
-            return None;
-        }
-        Some(drill_href(
-            view,
-            b["from"].as_str()?,
-            b["date"].as_str()?,
-            kind,
-        ))
+    let buckets = &c.movements.buckets;
+    let drill = |b: &MovementRow, kind: &str| -> Option<String> {
+        view.links.then(|| drill_href(view, b.from, b.to, kind))
     };
     let bars = StackedBars {
         id: "movements".into(),
@@ -256,15 +242,11 @@ fn parts(view: &View, c: &Computed) -> Parts {
         buckets: buckets
             .iter()
             .map(|b| BarBucket {
-                label: bucket_label(
-                    b["from"].as_str().and_then(|d| d.parse().ok()).unwrap_or_default(),
-                    b["date"].as_str().and_then(|d| d.parse().ok()).unwrap_or_default(),
-                    &interval,
-                ),
+                label: bucket_label(b.from, b.to, &interval),
                 segments: KINDS
                     .iter()
                     .map(|(kind, name)| {
-                        let v = dec(&b[*name]).unwrap_or_default();
+                        let v = b.amount(name);
                         BarSegment {
                             kind: *kind,
                             value: if matches!(kind, MovementKind::Contraction | MovementKind::Churn) { -v } else { v },
@@ -282,23 +264,13 @@ fn parts(view: &View, c: &Computed) -> Parts {
     let rows = buckets
         .iter()
         .map(|b| BucketRow {
-            label: bucket_label(
-                b["from"]
-                    .as_str()
-                    .and_then(|d| d.parse().ok())
-                    .unwrap_or_default(),
-                b["date"]
-                    .as_str()
-                    .and_then(|d| d.parse().ok())
-                    .unwrap_or_default(),
-                &interval,
-            ),
+            label: bucket_label(b.from, b.to, &interval),
             cells: KINDS
                 .iter()
-                .map(|(_, name)| (money(dec(&b[*name]), &cur), drill(b, name)))
+                .map(|(_, name)| (money(Some(b.amount(name)), &cur), drill(b, name)))
                 .collect(),
-            net: money(dec(&b["net_new"]), &cur),
-            mrr_end: money(dec(&b["mrr_end"]), &cur),
+            net: money(Some(b.net_new), &cur),
+            mrr_end: money(Some(b.mrr_end), &cur),
         })
         .collect();
     let intervals = ["day", "week", "month", "quarter"]
@@ -334,11 +306,11 @@ fn parts(view: &View, c: &Computed) -> Parts {
 }
 
 /// A link to the customers behind one movement in one bucket, filters kept.
-fn drill_href(view: &View, from: &str, to: &str, kind: &str) -> String {
+fn drill_href(view: &View, from: NaiveDate, to: NaiveDate, kind: &str) -> String {
     let mut c = view.controls.clone();
     c.range = None;
-    c.from = from.parse().unwrap_or(c.from);
-    c.to = to.parse().unwrap_or(c.to);
+    c.from = from;
+    c.to = to;
     c.href("/movements", &[("kind", kind.to_string())])
 }
 
@@ -346,10 +318,10 @@ async fn open(
     state: &AppState,
     viewer: Viewer,
     pairs: Vec<(String, String)>,
-) -> Result<(View, Value), PageError> {
+) -> Result<(View, MovementTable), PageError> {
     let view = View::open(state, Audience::Member(viewer), &SPEC, pairs).await?;
     let (view, m) = super::blocking(view, |v| {
-        answers::movements(v.engine(), &with_interval(&v.query))
+        answers::movements_of(v.engine(), &with_interval(&v.query))
     })
     .await?;
     Ok((view, m.map_err(crate::ApiError::from)?))
@@ -361,7 +333,7 @@ pub async fn json(
     viewer: Viewer,
     pairs: Vec<(String, String)>,
 ) -> Result<Response, PageError> {
-    Ok(export::json(open(state, viewer, pairs).await?.1))
+    Ok(export::json(open(state, viewer, pairs).await?.1.to_json()))
 }
 
 /// `GET /revenue.csv`: movements by bucket.
@@ -383,18 +355,15 @@ pub async fn csv(
         "net_new",
         "mrr_end",
     ];
-    let rows = m["buckets"]
-        .as_array()
-        .into_iter()
-        .flatten()
+    let rows = m
+        .buckets
+        .iter()
         .map(|b| {
             cols.iter()
-                .map(|c| {
-                    let key = if *c == "to" { "date" } else { c };
-                    match &b[key] {
-                        Value::String(s) => s.clone(),
-                        v => dec(v).map(|d| d.to_string()).unwrap_or_default(),
-                    }
+                .map(|c| match *c {
+                    "from" => b.from.to_string(),
+                    "to" => b.to.to_string(),
+                    amount => b.amount(amount).to_string(),
                 })
                 .collect()
         })

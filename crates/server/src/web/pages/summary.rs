@@ -4,7 +4,7 @@
 use super::export::{self, Table};
 use super::frame::Frame;
 use super::kpi::{Cards, Kpi, card};
-use super::numbers::{dec, format_of, show};
+use super::numbers::{format_of, show};
 use super::view::{Audience, PageSpec, View};
 use crate::AppState;
 use crate::metrics::result::Summary;
@@ -62,20 +62,8 @@ pub fn monthly_series(
         ("metric".to_string(), metric.to_string()),
         ("interval".to_string(), "month".to_string()),
     ]);
-    answers::series(e, &q12)
-        .map(|v| {
-            v["points"]
-                .as_array()
-                .map(|ps| {
-                    ps.iter()
-                        .filter_map(|p| {
-                            let d = p["date"].as_str()?.parse().ok()?;
-                            Some((d, dec(&p["value"])))
-                        })
-                        .collect()
-                })
-                .unwrap_or_default()
-        })
+    answers::series_of(e, &q12)
+        .map(|s| s.points)
         .unwrap_or_default()
 }
 
