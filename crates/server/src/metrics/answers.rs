@@ -358,6 +358,14 @@ pub fn movement_drilldown(
 
 /// `GET /api/v1/metrics/cohorts?by=month|quarter&measure=logos|mrr`.
 pub fn cohorts(e: &TenantEngine, q: &MetricQuery) -> Result<Value, QueryError> {
+    cohorts_of(e, q).map(|c| c.to_json())
+}
+
+/// Cohort retention, typed.
+pub fn cohorts_of(
+    e: &TenantEngine,
+    q: &MetricQuery,
+) -> Result<super::result::CohortTable, QueryError> {
     let ledger = &e.ledger;
     let grain = match q.extra("by") {
         None | Some("month") => CohortGrain::Month,
@@ -380,29 +388,49 @@ pub fn cohorts(e: &TenantEngine, q: &MetricQuery) -> Result<Value, QueryError> {
         }
     };
     limits::check_cohort_cells(q.period, grain.grain(), ledger.settings().fiscal_start())?;
-    let cohorts: Vec<Value> = ledger
+    let cohorts = ledger
         .cohorts(grain, q.period, &q.filter)
         .into_iter()
         .map(|c| {
             let label = match grain {
                 CohortGrain::Month => c.start.format("%Y-%m").to_string(),
-                CohortGrain::Quarter => format!("{}-Q{}", c.start.format("%Y"), (chrono::Datelike::month(&c.start) - 1) / 3 + 1),
+                CohortGrain::Quarter => format!(
+                    "{}-Q{}",
+                    c.start.format("%Y"),
+                    (chrono::Datelike::month(&c.start) - 1) / 3 + 1
+                ),
             };
-            let values: Vec<Value> = c
+            let values = c
                 .cells
                 .iter()
-                .map(|cell| json::ratio(if logos { cell.logo_retention } else { cell.revenue_retention }))
+                .map(|cell| {
+                    let r = if logos {
+                        cell.logo_retention
+                    } else {
+                        cell.revenue_retention
+                    };
+                    r.map(json::round_ratio)
+                })
                 .collect();
-            json!({"cohort": label, "start": c.start.to_string(), "size": c.customers, "values": values})
+            super::result::CohortRow {
+                label,
+                start: c.start,
+                size: c.customers,
+                values,
+            }
         })
         .collect();
-    Ok(json!({
-        "by": if grain == CohortGrain::Month { "month" } else { "quarter" },
-        "measure": if logos { "logos" } else { "mrr" },
-        "period": period_json(q.period),
-        "filters": q.filters_json(),
-        "cohorts": cohorts,
-    }))
+    Ok(super::result::CohortTable {
+        by: if grain == CohortGrain::Month {
+            "month"
+        } else {
+            "quarter"
+        },
+        measure: if logos { "logos" } else { "mrr" },
+        period: q.period,
+        filters: q.filters_json(),
+        cohorts,
+    })
 }
 
 /// `GET /api/v1/metrics/ar-aging?as_of=`.
@@ -488,6 +516,27 @@ pub fn sorted_accounts(
 
 /// `GET /api/v1/accounts?sort=&limit=&cursor=`.
 pub fn accounts(e: &TenantEngine, q: &MetricQuery) -> Result<Value, QueryError> {
+    accounts_of(e, q).map(|a| a.to_json())
+}
+
+fn account_line(a: quarterdeck_engine::AccountRow) -> super::result::AccountLine {
+    super::result::AccountLine {
+        id: a.customer_id,
+        name: a.name,
+        segment: a.segment,
+        csm: a.csm,
+        region: a.region,
+        plan: a.plan,
+        mrr: json::round_money(a.mrr),
+        arr: json::round_money(a.arr),
+    }
+}
+
+/// A page of accounts, typed.
+pub fn accounts_of(
+    e: &TenantEngine,
+    q: &MetricQuery,
+) -> Result<super::result::AccountList, QueryError> {
     let ledger = &e.ledger;
     // Check the page before sorting: a bad `limit` costs nothing.
     let limit = match q.extra("limit") {
@@ -510,7 +559,7 @@ pub fn accounts(e: &TenantEngine, q: &MetricQuery) -> Result<Value, QueryError> 
     };
     let rows = sorted_accounts(e, q, false)?;
     let total = rows.len();
-    let page: Vec<Value> = rows
+    let page: Vec<super::result::AccountLine> = rows
         .into_iter()
         .skip(offset)
         .take(limit)
@@ -518,51 +567,52 @@ pub fn accounts(e: &TenantEngine, q: &MetricQuery) -> Result<Value, QueryError> 
             if a.plan.is_none() {
                 a.plan = ledger.plan_on(&a.customer_id, q.period.to);
             }
-            json!({
-                "id": a.customer_id, "name": a.name, "segment": a.segment, "csm": a.csm,
-                "region": a.region, "plan": a.plan,
-                "mrr": json::money(a.mrr), "arr": json::money(a.arr),
-                "health_score": Value::Null, "health_band": Value::Null,
-            })
+            account_line(a)
         })
         .collect();
     let next = offset + page.len();
-    Ok(json!({
-        "as_of": q.period.to.to_string(),
-        "currency": ledger.settings().currency.code(),
-        "filters": q.filters_json(),
-        "total": total,
-        "data": page,
-        "next_cursor": (next < total).then(|| next.to_string()),
-    }))
+    Ok(super::result::AccountList {
+        as_of: q.period.to,
+        currency: ledger.settings().currency.code().to_string(),
+        filters: q.filters_json(),
+        total,
+        data: page,
+        next_cursor: (next < total).then(|| next.to_string()),
+    })
 }
 
 /// `GET /api/v1/accounts/{id}`: one account with its MRR history and movements.
 pub fn account(e: &TenantEngine, q: &MetricQuery, id: &str) -> Result<Option<Value>, QueryError> {
+    Ok(account_of(e, q, id)?.map(|a| a.to_json()))
+}
+
+/// One account with its history and movements, typed.
+pub fn account_of(
+    e: &TenantEngine,
+    q: &MetricQuery,
+    id: &str,
+) -> Result<Option<super::result::AccountDetail>, QueryError> {
     let ledger = &e.ledger;
     let Some(row) = ledger.account(id, q.period.to) else {
         return Ok(None);
     };
     let grain = q.interval(Grain::Month)?;
     limits::check_buckets(q.period, grain, ledger.settings().fiscal_start())?;
-    let history: Vec<Value> = ledger
+    let history = ledger
         .customer_mrr_history(id, q.period, grain)
         .into_iter()
-        .map(|(d, v)| json!({"date": d.to_string(), "mrr": json::money(v)}))
+        .map(|(d, v)| (d, json::round_money(v)))
         .collect();
-    let movements: Vec<Value> = ledger
+    let movements = ledger
         .customer_movements(id, q.period)
         .into_iter()
-        .map(|(d, k, v)| json!({"date": d.to_string(), "kind": format!("{k:?}").to_lowercase(), "amount": json::money(v)}))
+        .map(|(d, k, v)| (d, format!("{k:?}").to_lowercase(), json::round_money(v)))
         .collect();
-    Ok(Some(json!({
-        "id": row.customer_id, "name": row.name, "segment": row.segment, "csm": row.csm,
-        "region": row.region, "plan": row.plan,
-        "mrr": json::money(row.mrr), "arr": json::money(row.arr),
-        "health_score": Value::Null, "health_band": Value::Null,
-        "currency": ledger.settings().currency.code(),
-        "period": period_json(q.period),
-        "history": history,
-        "movements": movements,
-    })))
+    Ok(Some(super::result::AccountDetail {
+        line: account_line(row),
+        currency: ledger.settings().currency.code().to_string(),
+        period: q.period,
+        history,
+        movements,
+    }))
 }

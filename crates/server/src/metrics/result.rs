@@ -337,3 +337,168 @@ impl Aging {
         })
     }
 }
+
+/// One cohort's row of a cohort table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CohortRow {
+    /// `2025-01` or `2025-Q1`.
+    pub label: String,
+    /// The cohort period's first day.
+    pub start: chrono::NaiveDate,
+    /// Customers in the cohort.
+    pub size: u64,
+    /// Retention at each age, as a ratio (rounded as the API writes it).
+    pub values: Vec<Option<Decimal>>,
+}
+
+/// Cohort retention (`GET /api/v1/metrics/cohorts`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CohortTable {
+    /// `month` or `quarter`.
+    pub by: &'static str,
+    /// `logos` or `mrr`.
+    pub measure: &'static str,
+    /// The selected days.
+    pub period: Period,
+    /// The filters as the API writes them.
+    pub filters: Value,
+    /// The cohorts, oldest first.
+    pub cohorts: Vec<CohortRow>,
+}
+
+impl CohortTable {
+    /// The API's JSON.
+    pub fn to_json(&self) -> Value {
+        let cohorts: Vec<Value> = self
+            .cohorts
+            .iter()
+            .map(|c| {
+                let values: Vec<Value> = c.values.iter().map(|v| json::ratio(*v)).collect();
+                json!({"cohort": c.label, "start": c.start.to_string(), "size": c.size, "values": values})
+            })
+            .collect();
+        json!({
+            "by": self.by,
+            "measure": self.measure,
+            "period": period_json(self.period),
+            "filters": self.filters,
+            "cohorts": cohorts,
+        })
+    }
+}
+
+/// One account as lists show it (money rounded to cents).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountLine {
+    pub id: String,
+    pub name: Option<String>,
+    pub segment: Option<String>,
+    pub csm: Option<String>,
+    pub region: Option<String>,
+    pub plan: Option<String>,
+    pub mrr: Decimal,
+    pub arr: Decimal,
+}
+
+impl AccountLine {
+    /// Its fields as the API writes them (health is not scored yet).
+    fn json_fields(&self) -> Map<String, Value> {
+        let v = json!({
+            "id": self.id, "name": self.name, "segment": self.segment, "csm": self.csm,
+            "region": self.region, "plan": self.plan,
+            "mrr": json::money(self.mrr), "arr": json::money(self.arr),
+            "health_score": Value::Null, "health_band": Value::Null,
+        });
+        match v {
+            Value::Object(m) => m,
+            _ => Map::new(),
+        }
+    }
+
+    /// A text field by name (`segment`, `csm`, `plan`, `region`).
+    pub fn text(&self, field: &str) -> Option<&str> {
+        match field {
+            "segment" => self.segment.as_deref(),
+            "csm" => self.csm.as_deref(),
+            "plan" => self.plan.as_deref(),
+            "region" => self.region.as_deref(),
+            "name" => self.name.as_deref(),
+            _ => None,
+        }
+    }
+}
+
+/// A page of accounts (`GET /api/v1/accounts`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AccountList {
+    /// The day MRR is read on.
+    pub as_of: chrono::NaiveDate,
+    /// The reporting currency code.
+    pub currency: String,
+    /// The filters as the API writes them.
+    pub filters: Value,
+    /// How many accounts the query selects in all.
+    pub total: usize,
+    /// This page.
+    pub data: Vec<AccountLine>,
+    /// The cursor of the next page, if any.
+    pub next_cursor: Option<String>,
+}
+
+impl AccountList {
+    /// The API's JSON.
+    pub fn to_json(&self) -> Value {
+        let data: Vec<Value> = self
+            .data
+            .iter()
+            .map(|a| Value::Object(a.json_fields()))
+            .collect();
+        json!({
+            "as_of": self.as_of.to_string(),
+            "currency": self.currency,
+            "filters": self.filters,
+            "total": self.total,
+            "data": data,
+            "next_cursor": self.next_cursor,
+        })
+    }
+}
+
+/// One account with its history (`GET /api/v1/accounts/{id}`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AccountDetail {
+    /// What the lists show.
+    pub line: AccountLine,
+    /// The reporting currency code.
+    pub currency: String,
+    /// The selected days.
+    pub period: Period,
+    /// MRR at each bucket's end.
+    pub history: Vec<(chrono::NaiveDate, Decimal)>,
+    /// Its movements: day, kind (`new`, `churn`, …) and amount.
+    pub movements: Vec<(chrono::NaiveDate, String, Decimal)>,
+}
+
+impl AccountDetail {
+    /// The API's JSON.
+    pub fn to_json(&self) -> Value {
+        let mut m = self.line.json_fields();
+        m.insert("currency".into(), json!(self.currency));
+        m.insert("period".into(), period_json(self.period));
+        m.insert(
+            "history".into(),
+            self.history
+                .iter()
+                .map(|(d, v)| json!({"date": d.to_string(), "mrr": json::money(*v)}))
+                .collect(),
+        );
+        m.insert(
+            "movements".into(),
+            self.movements
+                .iter()
+                .map(|(d, k, v)| json!({"date": d.to_string(), "kind": k, "amount": json::money(*v)}))
+                .collect(),
+        );
+        Value::Object(m)
+    }
+}

@@ -4,7 +4,7 @@
 use super::Pairs;
 use super::export::{self, Table};
 use super::frame::Frame;
-use super::numbers::{dec, money};
+use super::numbers::money;
 use super::view::{Audience, PageSpec, View};
 use crate::AppState;
 use crate::metrics::answers;
@@ -16,7 +16,6 @@ use chrono::NaiveDate;
 use quarterdeck_domain::Permission;
 use quarterdeck_render::{LineChart, Palette, ValueFormat, line_chart};
 use rust_decimal::Decimal;
-use serde_json::Value;
 
 /// The accounts list.
 pub const SPEC: PageSpec = PageSpec {
@@ -77,7 +76,7 @@ pub async fn render_list(
 ) -> Result<Response, PageError> {
     let view = View::open(state, audience, &SPEC, pairs).await?;
     let (view, a) = super::cached(state, view, "accounts", |v| {
-        answers::accounts(v.engine(), &v.query)
+        answers::accounts_of(v.engine(), &v.query)
     })
     .await?;
     let a = a
@@ -113,23 +112,18 @@ pub async fn render_list(
             )
         })
         .collect();
-    let text = |v: &Value| v.as_str().unwrap_or("—").to_string();
-    let rows = a["data"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|r| {
-            let id = r["id"].as_str().unwrap_or("");
-            Row {
-                name: r["name"].as_str().unwrap_or(id).to_string(),
-                href: view.link(&format!("/accounts/{}", urlencoding::encode(id)), &[]),
-                cells: ["segment", "csm", "plan", "region"]
-                    .iter()
-                    .map(|k| text(&r[*k]))
-                    .collect(),
-                mrr: money(dec(&r["mrr"]), &cur),
-                arr: money(dec(&r["arr"]), &cur),
-            }
+    let rows = a
+        .data
+        .iter()
+        .map(|r| Row {
+            name: r.name.clone().unwrap_or_else(|| r.id.clone()),
+            href: view.link(&format!("/accounts/{}", urlencoding::encode(&r.id)), &[]),
+            cells: ["segment", "csm", "plan", "region"]
+                .iter()
+                .map(|k| r.text(k).unwrap_or("—").to_string())
+                .collect(),
+            mrr: money(Some(r.mrr), &cur),
+            arr: money(Some(r.arr), &cur),
         })
         .collect::<Vec<_>>();
     let offset: usize = view
@@ -137,7 +131,7 @@ pub async fn render_list(
         .extra("cursor")
         .and_then(|c| c.parse().ok())
         .unwrap_or(0);
-    let next = a["next_cursor"].as_str().map(|c| {
+    let next = a.next_cursor.as_deref().map(|c| {
         view.controls
             .href_same_page("/accounts", &[("cursor", c.to_string())])
     });
@@ -151,7 +145,7 @@ pub async fn render_list(
         chrome: view.chrome.clone(),
         frame,
         headers,
-        total: a["total"].as_u64().unwrap_or(0),
+        total: a.total as u64,
         shown_from: if rows.is_empty() { 0 } else { offset + 1 },
         shown_to: offset + rows.len(),
         rows,
@@ -258,7 +252,7 @@ pub async fn render_one(
             .ledger
             .customer_subscriptions(&id_owned, v.query.period.to);
         (
-            answers::account(v.engine(), &q, &id_owned),
+            answers::account_of(v.engine(), &q, &id_owned),
             (invoices, subscriptions),
         )
     })
@@ -280,17 +274,17 @@ pub async fn render_one(
         .map_err(crate::ApiError::from)?
         .ok_or_else(|| PageError::NotFound("There is no such account.".into()))?;
     if let Some(csm) = &view.only_csm
-        && a["csm"].as_str() != Some(csm.as_str())
+        && a.line.csm.as_deref() != Some(csm.as_str())
     {
         // Row-level access: another CSM's account does not exist for this viewer.
         return Err(PageError::NotFound("There is no such account.".into()));
     }
     let cur = view.currency.clone();
-    let name = a["name"].as_str().unwrap_or(id).to_string();
-    let text = |k: &str| a[k].as_str().unwrap_or("—").to_string();
+    let name = a.line.name.clone().unwrap_or_else(|| id.to_string());
+    let text = |k: &str| a.line.text(k).unwrap_or("—").to_string();
     let facts = vec![
-        ("MRR".to_string(), money(dec(&a["mrr"]), &cur)),
-        ("ARR".to_string(), money(dec(&a["arr"]), &cur)),
+        ("MRR".to_string(), money(Some(a.line.mrr), &cur)),
+        ("ARR".to_string(), money(Some(a.line.arr), &cur)),
         ("Plan".to_string(), text("plan")),
         ("Segment".to_string(), text("segment")),
         ("CSM".to_string(), text("csm")),
@@ -298,12 +292,7 @@ pub async fn render_one(
         ("Health".to_string(), "— (not scored yet)".to_string()),
         ("Customer id".to_string(), id.to_string()),
     ];
-    let points: Vec<(NaiveDate, Decimal)> = a["history"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|p| Some((p["date"].as_str()?.parse().ok()?, dec(&p["mrr"])?)))
-        .collect();
+    let points: Vec<(NaiveDate, Decimal)> = a.history.clone();
     let history_svg = line_chart(&LineChart {
         id: "account-mrr".into(),
         title: format!("MRR of {name}"),
@@ -317,17 +306,10 @@ pub async fn render_one(
         },
         palette: Palette::light(),
     });
-    let movements = a["movements"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|m| {
-            (
-                m["date"].as_str().unwrap_or("").to_string(),
-                m["kind"].as_str().unwrap_or("").to_string(),
-                money(dec(&m["amount"]), &cur),
-            )
-        })
+    let movements = a
+        .movements
+        .iter()
+        .map(|(date, kind, amount)| (date.to_string(), kind.clone(), money(Some(*amount), &cur)))
         .collect();
     let mut frame = Frame::new(&view, &name, "/accounts");
     frame.actions.retain(|(l, _)| l == "Share");

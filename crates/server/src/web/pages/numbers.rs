@@ -1,23 +1,10 @@
-//! Reading the metric answers (the same JSON the API returns) and writing
-//! their numbers for people: the page shows exactly what the API says.
+//! Writing the metric answers' numbers for people: formats, dashes and
+//! which way is good, all from the metric catalogue.
 
 use quarterdeck_engine::catalogue::{self, Unit as CatalogueUnit};
 use quarterdeck_render::ValueFormat;
 use quarterdeck_render::format;
 use rust_decimal::Decimal;
-use serde_json::Value;
-use std::str::FromStr;
-
-/// A JSON number (exact, thanks to arbitrary precision) as a decimal.
-pub fn dec(v: &Value) -> Option<Decimal> {
-    match v {
-        Value::Number(n) => Decimal::from_str(&n.to_string())
-            .or_else(|_| Decimal::from_scientific(&n.to_string()))
-            .ok(),
-        Value::String(s) => Decimal::from_str(s).ok(),
-        _ => None,
-    }
-}
 
 /// The display format of a summary metric (from its catalogue unit).
 pub fn format_of(metric: &str, currency: &str) -> ValueFormat {
@@ -59,10 +46,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn json_numbers_stay_exact() {
-        let v: Value = serde_json::from_str("1234567.89").unwrap();
-        assert_eq!(dec(&v), Some(Decimal::from_str("1234567.89").unwrap()));
-        assert_eq!(dec(&Value::Null), None);
+    fn undefined_values_show_a_dash() {
         assert_eq!(show(None, &ValueFormat::Percent), "—");
+        assert_eq!(format_of("dso", "USD"), ValueFormat::Days);
+        assert!(lower_is_better("customer_churn_rate") && !lower_is_better("mrr"));
     }
 }

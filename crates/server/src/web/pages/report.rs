@@ -3,7 +3,7 @@
 
 use super::Pairs;
 use super::controls::{Controls, period_label};
-use super::numbers::{dec, format_of, show};
+use super::numbers::{format_of, show};
 use super::summary::{last_twelve_months, monthly_series};
 use super::view::{Audience, PageSpec, View};
 use crate::engines::TenantEngine;
@@ -242,24 +242,21 @@ pub fn model(
         }
     }
 
-    let cohorts = answers::cohorts(e, q)?;
-    let cohort_rows: Vec<Vec<CellValue>> = cohorts["cohorts"]
-        .as_array()
-        .into_iter()
-        .flatten()
+    let cohorts = answers::cohorts_of(e, q)?;
+    let cohort_rows: Vec<Vec<CellValue>> = cohorts
+        .cohorts
+        .iter()
         .take(24)
         .map(|c| {
             let mut row = vec![
-                CellValue::Text(c["cohort"].as_str().unwrap_or("").into()),
-                CellValue::Count(c["size"].as_i64().unwrap_or(0)),
+                CellValue::Text(c.label.clone()),
+                CellValue::Count(i64::try_from(c.size).unwrap_or(i64::MAX)),
             ];
             row.extend(
-                c["values"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
+                c.values
+                    .iter()
                     .take(12)
-                    .map(|v| dec(v).map_or(CellValue::Empty, CellValue::Ratio)),
+                    .map(|v| v.map_or(CellValue::Empty, CellValue::Ratio)),
             );
             row
         })

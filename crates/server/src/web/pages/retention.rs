@@ -4,9 +4,9 @@
 use super::export::{self, Table};
 use super::frame::Frame;
 use super::kpi::{Cards, Kpi, card};
-use super::numbers::dec;
 use super::view::{Audience, PageSpec, View};
 use crate::AppState;
+use crate::metrics::result::CohortTable;
 use crate::metrics::result::Summary;
 use crate::metrics::{MetricQuery, answers};
 use crate::web::{Chrome, PageError, Viewer};
@@ -14,7 +14,6 @@ use askama::Template;
 use axum::response::{Html, IntoResponse, Response};
 use quarterdeck_domain::Permission;
 use quarterdeck_render::{format, heat_cell_style};
-use serde_json::Value;
 
 /// Retention and cohorts.
 pub const SPEC: PageSpec = PageSpec {
@@ -48,8 +47,8 @@ struct RetentionPage {
 fn compute(
     e: &crate::engines::TenantEngine,
     q: &MetricQuery,
-) -> Result<(Summary, Value), crate::metrics::QueryError> {
-    Ok((answers::summary_of(e, q), answers::cohorts(e, q)?))
+) -> Result<(Summary, CohortTable), crate::metrics::QueryError> {
+    Ok((answers::summary_of(e, q), answers::cohorts_of(e, q)?))
 }
 
 /// Renders the retention page for any audience.
@@ -97,21 +96,19 @@ pub async fn render(
         )
     })
     .collect();
-    let by = cohorts["by"].as_str().unwrap_or("month").to_string();
-    let measure = cohorts["measure"].as_str().unwrap_or("logos").to_string();
-    let rows: Vec<CohortRow> = cohorts["cohorts"]
-        .as_array()
-        .into_iter()
-        .flatten()
+    let by = cohorts.by.to_string();
+    let measure = cohorts.measure.to_string();
+    let rows: Vec<CohortRow> = cohorts
+        .cohorts
+        .iter()
         .map(|c| CohortRow {
-            label: c["cohort"].as_str().unwrap_or("").to_string(),
-            size: c["size"].to_string(),
-            cells: c["values"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(|v| {
-                    let r = dec(v);
+            label: c.label.clone(),
+            size: c.size.to_string(),
+            cells: c
+                .values
+                .iter()
+                .map(|r| {
+                    let r = *r;
                     let (bg, fg) = heat_cell_style(r);
                     (
                         r.map_or_else(String::new, |r| format::percent(r, 0)),
@@ -158,9 +155,9 @@ async fn open(
     state: &AppState,
     viewer: Viewer,
     pairs: Vec<(String, String)>,
-) -> Result<(View, Value), PageError> {
+) -> Result<(View, CohortTable), PageError> {
     let view = View::open(state, Audience::Member(viewer), &SPEC, pairs).await?;
-    let (view, c) = super::blocking(view, |v| answers::cohorts(v.engine(), &v.query)).await?;
+    let (view, c) = super::blocking(view, |v| answers::cohorts_of(v.engine(), &v.query)).await?;
     Ok((view, c.map_err(crate::ApiError::from)?))
 }
 
@@ -170,7 +167,7 @@ pub async fn json(
     viewer: Viewer,
     pairs: Vec<(String, String)>,
 ) -> Result<Response, PageError> {
-    Ok(export::json(open(state, viewer, pairs).await?.1))
+    Ok(export::json(open(state, viewer, pairs).await?.1.to_json()))
 }
 
 /// `GET /retention.csv`: the cohort table.
@@ -180,27 +177,18 @@ pub async fn csv(
     pairs: Vec<(String, String)>,
 ) -> Result<Response, PageError> {
     let (view, c) = open(state, viewer, pairs).await?;
-    let list = c["cohorts"].as_array().cloned().unwrap_or_default();
-    let width = list
-        .iter()
-        .map(|c| c["values"].as_array().map_or(0, Vec::len))
-        .max()
-        .unwrap_or(0);
+    let list = &c.cohorts;
+    let width = list.iter().map(|c| c.values.len()).max().unwrap_or(0);
     let mut columns = vec!["cohort".to_string(), "size".to_string()];
     columns.extend((0..width).map(|i| format!("period_{i}")));
     let rows = list
         .iter()
         .map(|c| {
-            let mut row = vec![
-                c["cohort"].as_str().unwrap_or("").to_string(),
-                c["size"].to_string(),
-            ];
+            let mut row = vec![c.label.clone(), c.size.to_string()];
             row.extend(
-                c["values"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .map(|v| dec(v).map(|d| d.to_string()).unwrap_or_default()),
+                c.values
+                    .iter()
+                    .map(|v| v.map(|d| d.to_string()).unwrap_or_default()),
             );
             row
         })
