@@ -14,7 +14,7 @@ use quarterdeck_server::mail::Mailer;
 use quarterdeck_store::testing::TestStore;
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
-use support::{Browser, SmtpSink, TestApp};
+use support::{Browser, SmtpSink, TestApp, between};
 
 quarterdeck_store::backend_stories!(
     pdf_and_workbook_state_what_the_api_says,
@@ -692,6 +692,48 @@ async fn a_workspace_sets_its_own_smtp_server_and_tests_it(store: TestStore) {
     assert!(got[0].contains("To: boss@acme.test"));
     let audit = app.store.store.list_audit(app.tenant.id, 50).await.unwrap();
     assert!(audit.iter().any(|e| e.action == "settings.smtp"));
+
+    // A failing test send says the same whatever answered (or did not): the
+    // page must not tell which ports are open behind the server.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let closed_port = closed.local_addr().unwrap().port().to_string();
+    drop(closed);
+    let not_smtp = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let not_smtp_port = not_smtp.local_addr().unwrap().port().to_string();
+    tokio::spawn(async move {
+        use tokio::io::AsyncWriteExt;
+        while let Ok((mut s, _)) = not_smtp.accept().await {
+            let _ = s.write_all(b"HTTP/1.1 400 Bad Request\r\n\r\n").await;
+        }
+    });
+    let mut answers = Vec::new();
+    for port in [&closed_port, &not_smtp_port] {
+        let r = b
+            .post(
+                "/admin/alerts/smtp",
+                &[
+                    ("csrf", &csrf),
+                    ("host", "127.0.0.1"),
+                    ("port", port),
+                    ("security", "none"),
+                    ("username", ""),
+                    ("password", ""),
+                    ("from", "Acme <reports@acme.test>"),
+                ],
+            )
+            .await;
+        assert!(r.text().await.unwrap().contains("Email settings saved"));
+        let body = b
+            .post("/admin/alerts/test-email", &[("csrf", &csrf)])
+            .await
+            .text()
+            .await
+            .unwrap();
+        let message = between(&body, "role=\"alert\">", "</div>").unwrap_or_default();
+        answers.push(message);
+    }
+    assert!(answers[0].contains("could not be sent"), "{answers:?}");
+    assert_eq!(answers[0], answers[1]);
 }
 
 async fn revenue_page_states_exchange_rate_impact(store: TestStore) {

@@ -17,17 +17,6 @@ use quarterdeck_domain::examples::example_row;
 use quarterdeck_engine::catalogue::{self, METRICS, Unit};
 use serde_json::{Map, Value, json};
 
-/// The preset ranges of the report endpoints (`web::pages::controls::PRESETS`,
-/// private to the pages; `tests/openapi_conformance.rs` asks for each one).
-const RANGE_PRESETS: [&str; 6] = [
-    "this_month",
-    "last_month",
-    "this_quarter",
-    "last_quarter",
-    "year_to_date",
-    "last_12_months",
-];
-
 /// The `interval` values of series, movements and account histories.
 const INTERVALS: [&str; 5] = ["day", "week", "month", "quarter", "year"];
 
@@ -526,8 +515,8 @@ fn shared_schemas(metric_names: &[&str]) -> Map<String, Value> {
 fn report_op(id: &str, summary: &str, mime: &str) -> Value {
     let mut params = vec![param(
         "range",
-        enum_schema(&RANGE_PRESETS),
-        "a preset range; when given, `from` and `to` are ignored (not even checked)",
+        enum_schema(&crate::web::pages::controls::PRESETS.map(|(name, _)| name)),
+        "a preset range; when given, it wins over `from` and `to` (which must still be valid dates)",
     )];
     params.extend(view_params(Vec::new()));
     for p in &mut params {

@@ -592,10 +592,13 @@ async fn test_email(
             .await
         }
         Err(e) => {
+            // Which port answered and what the server said stay in the log: the
+            // page must not work as a probe of the network behind the server.
+            tracing::warn!(tenant = viewer.tenant.id, error = %e, "test email failed");
             render_rules(
                 &state,
                 &viewer,
-                Some(format!("The test email failed: {e}")),
+                Some("The test email could not be sent: the SMTP server could not be reached or refused it. The server log has the cause.".into()),
                 None,
                 None,
             )

@@ -104,20 +104,21 @@ impl Controls {
         };
         let bad = |m: String| PageError::BadRequest(m);
         let range = get("range").map(str::to_string);
+        // Dates are checked even beside a preset (which wins): a malformed
+        // or out-of-range date is refused wherever it stands.
+        let date = |k: &str| {
+            get(k)
+                .map(|v| parse_date(k, v))
+                .transpose()
+                .map_err(|e| bad(e.to_string()))
+        };
+        let (given_from, given_to) = (date("from")?, date("to")?);
         let (mut from, mut to) = match range.as_deref() {
             Some(r) => preset_range(r, today, fiscal_start)
                 .ok_or_else(|| bad(format!("range: `{r}` is not a preset")))?,
             None => {
-                let to = get("to")
-                    .map(|v| parse_date("to", v))
-                    .transpose()
-                    .map_err(|e| bad(e.to_string()))?
-                    .unwrap_or(today);
-                let from = get("from")
-                    .map(|v| parse_date("from", v))
-                    .transpose()
-                    .map_err(|e| bad(e.to_string()))?
-                    .unwrap_or_else(|| to.with_day(1).unwrap_or(to));
+                let to = given_to.unwrap_or(today);
+                let from = given_from.unwrap_or_else(|| to.with_day(1).unwrap_or(to));
                 (from, to)
             }
         };
@@ -378,5 +379,20 @@ mod tests {
             "/revenue?range=last_month&compare=none&segment=mid&segment=smb&interval=week"
         );
         assert!(Controls::parse(&[("bogus".into(), "1".into())], d("2026-11-22"), 1, &[]).is_err());
+    }
+
+    #[test]
+    fn dates_beside_a_preset_are_still_checked() {
+        let with = |to: &str| {
+            let pairs = vec![
+                ("range".to_string(), "this_quarter".to_string()),
+                ("to".to_string(), to.to_string()),
+            ];
+            Controls::parse(&pairs, d("2026-11-22"), 1, &[])
+        };
+        assert!(with("garbage").is_err());
+        assert!(with("9999-12-31").is_err());
+        let c = with("2026-01-31").unwrap();
+        assert_eq!(c.from, d("2026-10-01"), "the preset wins");
     }
 }

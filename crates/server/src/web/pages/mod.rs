@@ -42,7 +42,7 @@ macro_rules! dashboard_page {
 
 mod accounts;
 mod billing;
-mod controls;
+pub(crate) mod controls;
 mod export;
 mod frame;
 mod kpi;
