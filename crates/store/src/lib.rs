@@ -73,14 +73,13 @@ pub async fn open(target: &StoreTarget) -> StoreResult<Arc<dyn Store>> {
     })
 }
 
-/// Everything Quarterdeck keeps.
+/// Tenants, their settings and the server's own keys.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait TenantStore: Send + Sync + 'static {
     /// Which backend this is (`sqlite` or `postgres`).
     fn backend(&self) -> &'static str;
     /// Answers when the database does.
     async fn ping(&self) -> StoreResult<()>;
-
     /// Creates a tenant; `Conflict` when the slug is taken.
     async fn create_tenant(&self, tenant: &NewTenant) -> StoreResult<Tenant>;
     /// The tenant with this slug.
@@ -91,16 +90,13 @@ pub trait Store: Send + Sync + 'static {
     async fn update_tenant(&self, id: TenantId, update: &TenantUpdate) -> StoreResult<Tenant>;
     /// Every tenant, by id.
     async fn list_tenants(&self) -> StoreResult<Vec<Tenant>>;
+    /// The value of a shared server key, created from `fresh` by the first caller.
+    async fn server_key(&self, name: &str, fresh: &str) -> StoreResult<String>;
+}
 
-    /// Stores a new API token (its secret only as a hash).
-    async fn create_token(&self, token: &NewApiToken) -> StoreResult<ApiToken>;
-    /// The live (not revoked) token whose secret hashes to `secret_hash`.
-    async fn token_by_hash(&self, secret_hash: &str) -> StoreResult<Option<ApiToken>>;
-
-    /// Creates a user, or updates the password of the one with this email, and
-    /// gives them `role` in the tenant.
-    async fn upsert_user_membership(&self, user: &NewUser) -> StoreResult<UserId>;
-
+/// Ingested records: the truth the engine is built from.
+#[async_trait]
+pub trait RecordStore: Send + Sync + 'static {
     /// Stores a batch atomically: every row, or none. Rows whose key exists
     /// replace it. Returns the tenant's new data version.
     async fn upsert_records(
@@ -147,14 +143,24 @@ pub trait Store: Send + Sync + 'static {
     async fn delete_all_records(&self, tenant: TenantId) -> StoreResult<u64>;
     /// How many records a collection holds.
     async fn count_records(&self, tenant: TenantId, collection: Collection) -> StoreResult<u64>;
+}
 
+/// Who may get in: API tokens, users and memberships, MFA, sessions, invitation and reset links, share links.
+#[async_trait]
+pub trait AuthStore: Send + Sync + 'static {
+    /// Stores a new API token (its secret only as a hash).
+    async fn create_token(&self, token: &NewApiToken) -> StoreResult<ApiToken>;
+    /// The live (not revoked) token whose secret hashes to `secret_hash`.
+    async fn token_by_hash(&self, secret_hash: &str) -> StoreResult<Option<ApiToken>>;
+    /// Creates a user, or updates the password of the one with this email, and
+    /// gives them `role` in the tenant.
+    async fn upsert_user_membership(&self, user: &NewUser) -> StoreResult<UserId>;
     /// Every token of a tenant, revoked ones included, newest first.
     async fn list_tokens(&self, tenant: TenantId) -> StoreResult<Vec<ApiToken>>;
     /// Revokes a tenant's token; false when it has no such live token.
     async fn revoke_token(&self, tenant: TenantId, id: i64) -> StoreResult<bool>;
     /// Records that a token was used (callers throttle this).
     async fn touch_token(&self, id: i64, at: DateTime<Utc>) -> StoreResult<()>;
-
     /// The user with this email (lower-case), for sign-in.
     async fn user_by_email(&self, email: &str) -> StoreResult<Option<UserAuth>>;
     /// The user with this id.
@@ -193,7 +199,6 @@ pub trait Store: Send + Sync + 'static {
     async fn use_recovery_code(&self, user: UserId, code_hash: &str) -> StoreResult<bool>;
     /// How many recovery codes a user has left.
     async fn recovery_codes_left(&self, user: UserId) -> StoreResult<i64>;
-
     /// Stores a new session.
     async fn create_session(&self, session: &NewSession) -> StoreResult<()>;
     /// A session by the hash of its cookie.
@@ -202,14 +207,12 @@ pub trait Store: Send + Sync + 'static {
     async fn touch_session(&self, id_hash: &str, at: DateTime<Utc>) -> StoreResult<()>;
     /// Ends one session.
     async fn delete_session(&self, id_hash: &str) -> StoreResult<()>;
-
     /// Stores an invitation or reset link.
     async fn create_user_link(&self, link: &UserLink) -> StoreResult<()>;
     /// A link by the hash of its token.
     async fn user_link(&self, token_hash: &str) -> StoreResult<Option<UserLink>>;
     /// Marks a link used; false when it was already used (so it works once).
     async fn spend_user_link(&self, token_hash: &str) -> StoreResult<bool>;
-
     /// Stores a share link.
     async fn create_share(&self, share: &NewShareLink) -> StoreResult<ShareLink>;
     /// A share link by the hash of its token.
@@ -220,10 +223,11 @@ pub trait Store: Send + Sync + 'static {
     async fn revoke_share(&self, tenant: TenantId, id: i64) -> StoreResult<bool>;
     /// Counts one use of a share link.
     async fn touch_share(&self, id: i64, at: DateTime<Utc>) -> StoreResult<()>;
+}
 
-    /// The value of a shared server key, created from `fresh` by the first caller.
-    async fn server_key(&self, name: &str, fresh: &str) -> StoreResult<String>;
-
+/// What reaches people: tenant config documents, alerts, digest subscriptions, deliveries.
+#[async_trait]
+pub trait DeliveryStore: Send + Sync + 'static {
     /// A tenant's configuration value (alert rules, webhooks…), JSON text.
     async fn get_config(&self, tenant: TenantId, name: &str) -> StoreResult<Option<String>>;
     /// Sets a configuration value (not a metric setting: no data-version change).
@@ -238,7 +242,6 @@ pub trait Store: Send + Sync + 'static {
         expected: Option<&str>,
         value: &str,
     ) -> StoreResult<bool>;
-
     /// Opens an alert unless one with its key is unresolved; the new alert, if any.
     async fn open_alert(&self, alert: &NewAlert) -> StoreResult<Option<Alert>>;
     /// A tenant's alerts, newest first; unresolved only when `open_only`.
@@ -264,7 +267,6 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<bool>;
     /// Resolves the unresolved alerts with these keys; how many.
     async fn resolve_alerts(&self, tenant: TenantId, keys: &[String]) -> StoreResult<u64>;
-
     /// Creates or replaces a digest subscription.
     async fn set_digest(&self, sub: &DigestSubscription, unsubscribe_hash: &str)
     -> StoreResult<()>;
@@ -280,17 +282,24 @@ pub trait Store: Send + Sync + 'static {
     async fn delete_digest(&self, tenant: TenantId, user: UserId) -> StoreResult<bool>;
     /// Ends the subscription behind an unsubscribe link; false when unknown.
     async fn unsubscribe(&self, unsubscribe_hash: &str) -> StoreResult<bool>;
-
     /// Records one send.
     async fn record_delivery(&self, d: &NewDelivery) -> StoreResult<()>;
     /// A tenant's sends, newest first.
     async fn list_deliveries(&self, tenant: TenantId, limit: u32) -> StoreResult<Vec<Delivery>>;
+}
 
+/// The append-only audit log.
+#[async_trait]
+pub trait AuditStore: Send + Sync + 'static {
     /// Appends to the audit log.
     async fn append_audit(&self, entry: &AuditEntry) -> StoreResult<()>;
     /// The newest audit entries of a tenant.
     async fn list_audit(&self, tenant: TenantId, limit: u32) -> StoreResult<Vec<AuditRecord>>;
+}
 
+/// The durable job queue.
+#[async_trait]
+pub trait JobStore: Send + Sync + 'static {
     /// Queues a job; `None` when a job with its idempotency key exists already.
     async fn enqueue_job(&self, job: &NewJob) -> StoreResult<Option<i64>>;
     /// Takes up to `limit` jobs of `kinds` (any kind when empty) that are due at
@@ -320,6 +329,18 @@ pub trait Store: Send + Sync + 'static {
     async fn list_jobs(&self, tenant: Option<TenantId>, limit: u32) -> StoreResult<Vec<Job>>;
     /// The job with this idempotency key.
     async fn job_by_key(&self, key: &str) -> StoreResult<Option<Job>>;
+}
+
+/// Everything Quarterdeck keeps: every capability, as one object
+/// (`Arc<dyn Store>`). Code that needs one capability names its trait.
+pub trait Store:
+    TenantStore + RecordStore + AuthStore + DeliveryStore + AuditStore + JobStore
+{
+}
+
+impl<T> Store for T where
+    T: TenantStore + RecordStore + AuthStore + DeliveryStore + AuditStore + JobStore
+{
 }
 
 /// Keeps the last row for each key, in first-seen order, so that a batch that

@@ -96,11 +96,13 @@ async fn migrate(pool: &PgPool, migrations: &[Migration]) -> StoreResult<()> {
     result
 }
 
-crate::shared::store_impl!(PgStore, sqlx::PgConnection, PgRow, {
+crate::shared::store_impl!(PgStore, sqlx::PgConnection, PgRow,
+tenant: {
     fn backend(&self) -> &'static str {
         "postgres"
     }
-
+},
+records: {
     async fn upsert_records(
         &self,
         tenant: TenantId,
@@ -133,7 +135,8 @@ crate::shared::store_impl!(PgStore, sqlx::PgConnection, PgRow, {
         tx.commit().await?;
         Ok(version)
     }
-
+},
+jobs: {
     async fn claim_jobs(
         &self,
         worker: &str,
@@ -147,4 +150,5 @@ crate::shared::store_impl!(PgStore, sqlx::PgConnection, PgRow, {
         self.claim_jobs_locking("FOR UPDATE SKIP LOCKED", worker, kinds, limit, lease, now)
             .await
     }
-});
+}
+);

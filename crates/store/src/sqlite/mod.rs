@@ -120,11 +120,13 @@ fn upsert_sql(n: usize) -> String {
     sql
 }
 
-crate::shared::store_impl!(SqliteStore, sqlx::SqliteConnection, SqliteRow, {
+crate::shared::store_impl!(SqliteStore, sqlx::SqliteConnection, SqliteRow,
+tenant: {
     fn backend(&self) -> &'static str {
         "sqlite"
     }
-
+},
+records: {
     async fn upsert_records(
         &self,
         tenant: TenantId,
@@ -163,7 +165,8 @@ crate::shared::store_impl!(SqliteStore, sqlx::SqliteConnection, SqliteRow, {
         tx.commit().await?;
         Ok(version)
     }
-
+},
+jobs: {
     async fn claim_jobs(
         &self,
         worker: &str,
@@ -177,4 +180,5 @@ crate::shared::store_impl!(SqliteStore, sqlx::SqliteConnection, SqliteRow, {
         self.claim_jobs_locking("", worker, kinds, limit, lease, now)
             .await
     }
-});
+}
+);
