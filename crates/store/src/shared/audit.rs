@@ -21,6 +21,7 @@ macro_rules! audit_impl {
                 .await?;
                 Ok(())
             }
+
             async fn list_audit(
                 &self,
                 tenant: TenantId,

@@ -21,6 +21,7 @@ macro_rules! auth_impl {
                 .map_err(|e| StoreError::unique(e, "token"))?;
                 token_from(&row)
             }
+
             async fn token_by_hash(&self, secret_hash: &str) -> StoreResult<Option<ApiToken>> {
                 let row =
                     sqlx::query("SELECT * FROM api_tokens WHERE secret_hash = $1 AND revoked_at IS NULL")
@@ -29,6 +30,7 @@ macro_rules! auth_impl {
                         .await?;
                 row.as_ref().map(token_from).transpose()
             }
+
             async fn upsert_user_membership(&self, u: &NewUser) -> StoreResult<UserId> {
                 let mut tx = self.writer.begin().await?;
                 let now = Utc::now();
@@ -54,6 +56,7 @@ macro_rules! auth_impl {
                 tx.commit().await?;
                 Ok(id)
             }
+
             async fn list_tokens(&self, tenant: TenantId) -> StoreResult<Vec<ApiToken>> {
                 let rows = sqlx::query("SELECT * FROM api_tokens WHERE tenant_id = $1 ORDER BY id DESC")
                     .bind(tenant)
@@ -61,6 +64,7 @@ macro_rules! auth_impl {
                     .await?;
                 rows.iter().map(token_from).collect()
             }
+
             async fn revoke_token(&self, tenant: TenantId, id: i64) -> StoreResult<bool> {
                 let done = sqlx::query(
                     "UPDATE api_tokens SET revoked_at = $1 \
@@ -73,6 +77,7 @@ macro_rules! auth_impl {
                 .await?;
                 Ok(done.rows_affected() == 1)
             }
+
             async fn touch_token(&self, id: i64, at: chrono::DateTime<Utc>) -> StoreResult<()> {
                 sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
                     .bind(at)
@@ -81,6 +86,7 @@ macro_rules! auth_impl {
                     .await?;
                 Ok(())
             }
+
             async fn user_by_email(&self, email: &str) -> StoreResult<Option<UserAuth>> {
                 let row = sqlx::query("SELECT * FROM users WHERE email = $1")
                     .bind(email)
@@ -88,6 +94,7 @@ macro_rules! auth_impl {
                     .await?;
                 row.as_ref().map(user_from).transpose()
             }
+
             async fn user_by_id(&self, id: UserId) -> StoreResult<Option<UserAuth>> {
                 let row = sqlx::query("SELECT * FROM users WHERE id = $1")
                     .bind(id)
@@ -95,6 +102,7 @@ macro_rules! auth_impl {
                     .await?;
                 row.as_ref().map(user_from).transpose()
             }
+
             async fn membership(&self, tenant: TenantId, user: UserId) -> StoreResult<Option<Membership>> {
                 let row = sqlx::query(
                     "SELECT m.user_id, u.email, m.role, m.csm, u.totp_secret, m.created_at \
@@ -107,6 +115,7 @@ macro_rules! auth_impl {
                 .await?;
                 row.as_ref().map(membership_from).transpose()
             }
+
             async fn list_members(&self, tenant: TenantId) -> StoreResult<Vec<Membership>> {
                 let rows = sqlx::query(
                     "SELECT m.user_id, u.email, m.role, m.csm, u.totp_secret, m.created_at \
@@ -118,6 +127,7 @@ macro_rules! auth_impl {
                 .await?;
                 rows.iter().map(membership_from).collect()
             }
+
             async fn set_membership(
                 &self,
                 tenant: TenantId,
@@ -139,6 +149,7 @@ macro_rules! auth_impl {
                 .await?;
                 Ok(())
             }
+
             async fn claim_totp_step(&self, user: UserId, step: i64) -> StoreResult<bool> {
                 let done = sqlx::query(
                     "UPDATE users SET totp_last_step = $1 \
@@ -150,12 +161,14 @@ macro_rules! auth_impl {
                 .await?;
                 Ok(done.rows_affected() == 1)
             }
+
             async fn membership_count(&self, user: UserId) -> StoreResult<i64> {
                 Ok(sqlx::query_scalar("SELECT COUNT(*) FROM memberships WHERE user_id = $1")
                     .bind(user)
                     .fetch_one(&self.reader)
                     .await?)
             }
+
             async fn remove_membership(&self, tenant: TenantId, user: UserId) -> StoreResult<bool> {
                 let mut tx = self.writer.begin().await?;
                 let done = sqlx::query("DELETE FROM memberships WHERE tenant_id = $1 AND user_id = $2")
@@ -171,6 +184,7 @@ macro_rules! auth_impl {
                 tx.commit().await?;
                 Ok(done.rows_affected() == 1)
             }
+
             async fn create_user(&self, email: &str, password_hash: &str) -> StoreResult<UserId> {
                 sqlx::query_scalar(
                     "INSERT INTO users (email, password_hash, created_at) VALUES ($1, $2, $3) RETURNING id",
@@ -182,6 +196,7 @@ macro_rules! auth_impl {
                 .await
                 .map_err(|e| StoreError::unique(e, format!("user `{email}`")))
             }
+
             async fn set_password(&self, user: UserId, password_hash: &str) -> StoreResult<()> {
                 let mut tx = self.writer.begin().await?;
                 sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
@@ -196,6 +211,7 @@ macro_rules! auth_impl {
                 tx.commit().await?;
                 Ok(())
             }
+
             async fn set_mfa(
                 &self,
                 user: UserId,
@@ -224,6 +240,7 @@ macro_rules! auth_impl {
                 tx.commit().await?;
                 Ok(())
             }
+
             async fn use_recovery_code(&self, user: UserId, code_hash: &str) -> StoreResult<bool> {
                 let done = sqlx::query(
                     "UPDATE recovery_codes SET used_at = $1 \
@@ -236,6 +253,7 @@ macro_rules! auth_impl {
                 .await?;
                 Ok(done.rows_affected() == 1)
             }
+
             async fn recovery_codes_left(&self, user: UserId) -> StoreResult<i64> {
                 Ok(sqlx::query_scalar(
                     "SELECT COUNT(*) FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL",
@@ -244,6 +262,7 @@ macro_rules! auth_impl {
                 .fetch_one(&self.reader)
                 .await?)
             }
+
             async fn create_session(&self, s: &NewSession) -> StoreResult<()> {
                 let now = Utc::now();
                 sqlx::query(
@@ -261,6 +280,7 @@ macro_rules! auth_impl {
                 .await?;
                 Ok(())
             }
+
             async fn session_by_hash(&self, id_hash: &str) -> StoreResult<Option<Session>> {
                 let row = sqlx::query("SELECT * FROM sessions WHERE id_hash = $1")
                     .bind(id_hash)
@@ -268,6 +288,7 @@ macro_rules! auth_impl {
                     .await?;
                 row.as_ref().map(session_from).transpose()
             }
+
             async fn touch_session(&self, id_hash: &str, at: chrono::DateTime<Utc>) -> StoreResult<()> {
                 sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2")
                     .bind(at)
@@ -276,6 +297,7 @@ macro_rules! auth_impl {
                     .await?;
                 Ok(())
             }
+
             async fn delete_session(&self, id_hash: &str) -> StoreResult<()> {
                 sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
                     .bind(id_hash)
@@ -283,6 +305,7 @@ macro_rules! auth_impl {
                     .await?;
                 Ok(())
             }
+
             async fn create_user_link(&self, l: &UserLink) -> StoreResult<()> {
                 sqlx::query(
                     "INSERT INTO user_links (token_hash, tenant_id, kind, email, role, csm, created_by, \
@@ -301,6 +324,7 @@ macro_rules! auth_impl {
                 .await?;
                 Ok(())
             }
+
             async fn user_link(&self, token_hash: &str) -> StoreResult<Option<UserLink>> {
                 let row = sqlx::query("SELECT * FROM user_links WHERE token_hash = $1")
                     .bind(token_hash)
@@ -308,6 +332,7 @@ macro_rules! auth_impl {
                     .await?;
                 row.as_ref().map(link_from).transpose()
             }
+
             async fn spend_user_link(&self, token_hash: &str) -> StoreResult<bool> {
                 let done = sqlx::query(
                     "UPDATE user_links SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL",
@@ -318,6 +343,7 @@ macro_rules! auth_impl {
                 .await?;
                 Ok(done.rows_affected() == 1)
             }
+
             async fn create_share(&self, sh: &NewShareLink) -> StoreResult<ShareLink> {
                 let row = sqlx::query(
                     "INSERT INTO share_links (tenant_id, token_hash, prefix, view, password_hash, \
@@ -335,6 +361,7 @@ macro_rules! auth_impl {
                 .await?;
                 share_from(&row)
             }
+
             async fn share_by_hash(&self, token_hash: &str) -> StoreResult<Option<ShareLink>> {
                 let row = sqlx::query("SELECT * FROM share_links WHERE token_hash = $1")
                     .bind(token_hash)
@@ -342,6 +369,7 @@ macro_rules! auth_impl {
                     .await?;
                 row.as_ref().map(share_from).transpose()
             }
+
             async fn list_shares(&self, tenant: TenantId) -> StoreResult<Vec<ShareLink>> {
                 let rows = sqlx::query("SELECT * FROM share_links WHERE tenant_id = $1 ORDER BY id DESC")
                     .bind(tenant)
@@ -349,6 +377,7 @@ macro_rules! auth_impl {
                     .await?;
                 rows.iter().map(share_from).collect()
             }
+
             async fn revoke_share(&self, tenant: TenantId, id: i64) -> StoreResult<bool> {
                 let done = sqlx::query(
                     "UPDATE share_links SET revoked_at = $1 \
@@ -361,6 +390,7 @@ macro_rules! auth_impl {
                 .await?;
                 Ok(done.rows_affected() == 1)
             }
+
             async fn touch_share(&self, id: i64, at: chrono::DateTime<Utc>) -> StoreResult<()> {
                 sqlx::query("UPDATE share_links SET last_used_at = $1, uses = uses + 1 WHERE id = $2")
                     .bind(at)

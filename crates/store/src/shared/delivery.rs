@@ -12,6 +12,7 @@ macro_rules! delivery_impl {
                     .fetch_optional(&self.reader)
                     .await?)
             }
+
             async fn set_config(&self, tenant: TenantId, name: &str, value: &str) -> StoreResult<()> {
                 sqlx::query(
                     "INSERT INTO tenant_config (tenant_id, name, value, updated_at) VALUES ($1, $2, $3, $4) \
@@ -25,6 +26,7 @@ macro_rules! delivery_impl {
                 .await?;
                 Ok(())
             }
+
             async fn replace_config(
                 &self,
                 tenant: TenantId,
@@ -57,6 +59,7 @@ macro_rules! delivery_impl {
                 };
                 Ok(done.rows_affected() == 1)
             }
+
             async fn open_alert(&self, a: &NewAlert) -> StoreResult<Option<Alert>> {
                 let row = sqlx::query(
                     "INSERT INTO alerts (tenant_id, key, rule, severity, title, detail, state, opened_at) \
@@ -74,6 +77,7 @@ macro_rules! delivery_impl {
                 .await?;
                 row.as_ref().map(alert_from).transpose()
             }
+
             async fn list_alerts(&self, tenant: TenantId, open_only: bool, limit: u32) -> StoreResult<Vec<Alert>> {
                 let sql = if open_only {
                     "SELECT * FROM alerts WHERE tenant_id = $1 AND state <> 'resolved' ORDER BY id DESC LIMIT $2"
@@ -87,6 +91,7 @@ macro_rules! delivery_impl {
                     .await?;
                 rows.iter().map(alert_from).collect()
             }
+
             async fn alert(&self, tenant: TenantId, id: i64) -> StoreResult<Option<Alert>> {
                 let row = sqlx::query("SELECT * FROM alerts WHERE tenant_id = $1 AND id = $2")
                     .bind(tenant)
@@ -95,12 +100,14 @@ macro_rules! delivery_impl {
                     .await?;
                 row.as_ref().map(alert_from).transpose()
             }
+
             async fn count_open_alerts(&self, tenant: TenantId) -> StoreResult<i64> {
                 Ok(sqlx::query_scalar("SELECT COUNT(*) FROM alerts WHERE tenant_id = $1 AND state <> 'resolved'")
                     .bind(tenant)
                     .fetch_one(&self.reader)
                     .await?)
             }
+
             async fn top_open_alerts(&self, tenant: TenantId, limit: u32) -> StoreResult<Vec<Alert>> {
                 let rows = sqlx::query(
                     "SELECT * FROM alerts WHERE tenant_id = $1 AND state <> 'resolved' ORDER BY \
@@ -112,6 +119,7 @@ macro_rules! delivery_impl {
                 .await?;
                 rows.iter().map(alert_from).collect()
             }
+
             async fn set_alert_state(&self, tenant: TenantId, id: i64, state: &str, by: &str) -> StoreResult<bool> {
                 let now = Utc::now();
                 let done = if state == "acknowledged" {
@@ -138,6 +146,7 @@ macro_rules! delivery_impl {
                 };
                 Ok(done.rows_affected() == 1)
             }
+
             async fn resolve_alerts(&self, tenant: TenantId, keys: &[String]) -> StoreResult<u64> {
                 let mut n = 0;
                 for key in keys {
@@ -154,6 +163,7 @@ macro_rules! delivery_impl {
                 }
                 Ok(n)
             }
+
             async fn set_digest(&self, d: &DigestSubscription, unsubscribe_hash: &str) -> StoreResult<()> {
                 sqlx::query(
                     "INSERT INTO digest_subscriptions (tenant_id, user_id, cadence, weekday, monthday, hour, \
@@ -175,6 +185,7 @@ macro_rules! delivery_impl {
                 .await?;
                 Ok(())
             }
+
             async fn digest_for(&self, tenant: TenantId, user: UserId) -> StoreResult<Option<DigestSubscription>> {
                 let row = sqlx::query(
                     "SELECT d.*, u.email FROM digest_subscriptions d JOIN users u ON u.id = d.user_id \
@@ -186,6 +197,7 @@ macro_rules! delivery_impl {
                 .await?;
                 row.as_ref().map(digest_from).transpose()
             }
+
             async fn all_digests(&self) -> StoreResult<Vec<DigestSubscription>> {
                 let rows = sqlx::query(
                     "SELECT d.*, u.email FROM digest_subscriptions d JOIN users u ON u.id = d.user_id \
@@ -196,6 +208,7 @@ macro_rules! delivery_impl {
                 .await?;
                 rows.iter().map(digest_from).collect()
             }
+
             async fn delete_digest(&self, tenant: TenantId, user: UserId) -> StoreResult<bool> {
                 let done = sqlx::query("DELETE FROM digest_subscriptions WHERE tenant_id = $1 AND user_id = $2")
                     .bind(tenant)
@@ -204,6 +217,7 @@ macro_rules! delivery_impl {
                     .await?;
                 Ok(done.rows_affected() == 1)
             }
+
             async fn unsubscribe(&self, unsubscribe_hash: &str) -> StoreResult<bool> {
                 let done = sqlx::query("DELETE FROM digest_subscriptions WHERE unsubscribe_hash = $1")
                     .bind(unsubscribe_hash)
@@ -211,6 +225,7 @@ macro_rules! delivery_impl {
                     .await?;
                 Ok(done.rows_affected() == 1)
             }
+
             async fn record_delivery(&self, d: &NewDelivery) -> StoreResult<()> {
                 sqlx::query(
                     "INSERT INTO deliveries (tenant_id, kind, recipient, subject, message_id, outcome, error, at) \
@@ -228,6 +243,7 @@ macro_rules! delivery_impl {
                 .await?;
                 Ok(())
             }
+
             async fn list_deliveries(&self, tenant: TenantId, limit: u32) -> StoreResult<Vec<Delivery>> {
                 let rows = sqlx::query("SELECT * FROM deliveries WHERE tenant_id = $1 ORDER BY id DESC LIMIT $2")
                     .bind(tenant)

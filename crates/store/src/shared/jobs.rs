@@ -25,6 +25,7 @@ macro_rules! jobs_impl {
                 .fetch_optional(&self.writer)
                 .await?)
             }
+
             async fn complete_job(&self, id: i64, worker: &str) -> StoreResult<bool> {
                 let done = sqlx::query(
                     "UPDATE jobs SET state = 'done', locked_by = NULL, locked_until = NULL, \
@@ -38,6 +39,7 @@ macro_rules! jobs_impl {
                 .await?;
                 Ok(done.rows_affected() == 1)
             }
+
             async fn fail_job(
                 &self,
                 id: i64,
@@ -64,6 +66,7 @@ macro_rules! jobs_impl {
                 .await?;
                 Ok(done.rows_affected() == 1)
             }
+
             async fn list_jobs(&self, tenant: Option<TenantId>, limit: u32) -> StoreResult<Vec<Job>> {
                 let rows = match tenant {
                     Some(tenant) => {
@@ -80,6 +83,7 @@ macro_rules! jobs_impl {
                 };
                 rows.iter().map(job_from).collect()
             }
+
             async fn job_by_key(&self, key: &str) -> StoreResult<Option<Job>> {
                 let row = sqlx::query("SELECT * FROM jobs WHERE idempotency_key = $1")
                     .bind(key)

@@ -24,6 +24,7 @@ macro_rules! records_impl {
                 .await?;
                 row.as_ref().map(record_from).transpose()
             }
+
             async fn list_records(
                 &self,
                 tenant: TenantId,
@@ -43,6 +44,7 @@ macro_rules! records_impl {
                 .await?;
                 rows.iter().map(record_from).collect()
             }
+
             async fn delete_record(
                 &self,
                 tenant: TenantId,
@@ -65,6 +67,7 @@ macro_rules! records_impl {
                 tx.commit().await?;
                 Ok(Some(version))
             }
+
             async fn data_version(&self, tenant: TenantId) -> StoreResult<DataVersion> {
                 sqlx::query_scalar("SELECT data_version FROM tenants WHERE id = $1")
                     .bind(tenant)
@@ -72,6 +75,7 @@ macro_rules! records_impl {
                     .await?
                     .ok_or_else(|| StoreError::NotFound(format!("tenant {tenant}")))
             }
+
             async fn bodies_after(
                 &self,
                 tenant: TenantId,
@@ -90,6 +94,7 @@ macro_rules! records_impl {
                 .fetch_all(&self.reader)
                 .await?)
             }
+
             async fn delete_all_records(&self, tenant: TenantId) -> StoreResult<u64> {
                 let mut tx = self.writer.begin().await?;
                 let done = sqlx::query("DELETE FROM records WHERE tenant_id = $1")
@@ -100,6 +105,7 @@ macro_rules! records_impl {
                 tx.commit().await?;
                 Ok(done.rows_affected())
             }
+
             async fn count_records(&self, tenant: TenantId, collection: Collection) -> StoreResult<u64> {
                 let n: i64 = sqlx::query_scalar(
                     "SELECT COUNT(*) FROM records WHERE tenant_id = $1 AND collection = $2",

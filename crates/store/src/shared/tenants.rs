@@ -11,6 +11,7 @@ macro_rules! tenant_impl {
                 sqlx::query("SELECT 1").execute(&self.reader).await?;
                 Ok(())
             }
+
             async fn create_tenant(&self, t: &NewTenant) -> StoreResult<Tenant> {
                 let row = sqlx::query(
                     "INSERT INTO tenants (slug, name, currency, timezone, created_at) \
@@ -26,6 +27,7 @@ macro_rules! tenant_impl {
                 .map_err(|e| StoreError::unique(e, format!("tenant `{}`", t.slug)))?;
                 tenant_from(&row)
             }
+
             async fn tenant_by_slug(&self, slug: &str) -> StoreResult<Option<Tenant>> {
                 let row = sqlx::query("SELECT * FROM tenants WHERE slug = $1")
                     .bind(slug)
@@ -33,6 +35,7 @@ macro_rules! tenant_impl {
                     .await?;
                 row.as_ref().map(tenant_from).transpose()
             }
+
             async fn tenant_by_id(&self, id: TenantId) -> StoreResult<Option<Tenant>> {
                 let row = sqlx::query("SELECT * FROM tenants WHERE id = $1")
                     .bind(id)
@@ -40,6 +43,7 @@ macro_rules! tenant_impl {
                     .await?;
                 row.as_ref().map(tenant_from).transpose()
             }
+
             async fn update_tenant(&self, id: TenantId, u: &TenantUpdate) -> StoreResult<Tenant> {
                 let row = sqlx::query(
                     "UPDATE tenants SET name = $1, currency = $2, timezone = $3, fiscal_year_start = $4, \
@@ -56,12 +60,14 @@ macro_rules! tenant_impl {
                 .ok_or_else(|| StoreError::NotFound(format!("tenant {id}")))?;
                 tenant_from(&row)
             }
+
             async fn list_tenants(&self) -> StoreResult<Vec<Tenant>> {
                 let rows = sqlx::query("SELECT * FROM tenants ORDER BY id")
                     .fetch_all(&self.reader)
                     .await?;
                 rows.iter().map(tenant_from).collect()
             }
+
             async fn server_key(&self, name: &str, fresh: &str) -> StoreResult<String> {
                 sqlx::query("INSERT INTO server_keys (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
                     .bind(name)
