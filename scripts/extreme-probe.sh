@@ -12,16 +12,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 customers="${1:-100000}"
 port=18081
-dir="target/load-demo-$customers"
-cargo build --release -q -p quarterdeck
-bin="${CARGO_TARGET_DIR:-target}/release/quarterdeck"
-
-log="$(mktemp)"
-if [[ ! -f "$dir/quarterdeck.sqlite" ]]; then
-  "$bin" demo --customers "$customers" --data-dir "$dir" --no-serve | tee "$log"
-  grep 'Login:' "$log" | sed 's/.*\/ //' > "$dir/password"
-fi
-password="$(cat "$dir/password")"
+. scripts/demo-env.sh
+demo_binary
+demo_company "$customers"
 token="$("$bin" token create --tenant demo --scopes read --name probe --data-dir "$dir" | tail -n 1)"
 share() {
   "$bin" share create --tenant demo --view "$1" --expires 1d --data-dir "$dir" | tail -n 1 | sed 's|.*/s/|/s/|'
@@ -29,15 +22,9 @@ share() {
 shared_retention="$(share '/retention?from=1925-01-01&to=2025-12-31')"
 shared_revenue="$(share '/revenue?from=1900-01-01&to=2200-12-31&interval=day')"
 
-"$bin" serve --data-dir "$dir" --listen "127.0.0.1:$port" >/dev/null 2>&1 &
-server=$!
-trap 'kill $server 2>/dev/null || true' EXIT
-for _ in $(seq 1 600); do curl -fs "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.2; done
-base="http://127.0.0.1:$port"
-cookie="$(curl -s -o /dev/null -D - -X POST "$base/login" \
-  --data-urlencode tenant=demo --data-urlencode email=admin@example.com \
-  --data-urlencode "password=$password" | grep -i '^set-cookie: qd_session' | sed 's/^[Ss]et-[Cc]ookie: //; s/;.*//')"
-[[ -n "$cookie" ]] || { echo "could not sign in" >&2; exit 1; }
+trap 'kill ${server:-} 2>/dev/null || true' EXIT
+demo_serve "$port"
+demo_sign_in
 # The first read waits for the engine build; time the answers, not the build.
 curl -fs -o /dev/null -H "Authorization: Bearer $token" "$base/api/v1/metrics/summary"
 

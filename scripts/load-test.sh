@@ -6,33 +6,20 @@
 #
 # Builds the release binary, creates (or reuses) a demo company in
 # target/load-demo-<customers>, serves it, signs in, and hammers the pages.
+# QD_BIN=path measures another build (an older binary, for a before/after).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 customers="${1:-100000}"
 connections="${2:-200}"
 seconds="${3:-30}"
 port=18080
-dir="target/load-demo-$customers"
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
-cargo build --release -q -p quarterdeck
-bin="${CARGO_TARGET_DIR:-target}/release/quarterdeck"
-
-log="$(mktemp)"
-if [[ ! -f "$dir/quarterdeck.sqlite" ]]; then
-  "$bin" demo --customers "$customers" --data-dir "$dir" --no-serve | tee "$log"
-  grep 'Login:' "$log" | sed 's/.*\/ //' > "$dir/password"
-fi
-password="$(cat "$dir/password")"
-"$bin" serve --data-dir "$dir" --listen "127.0.0.1:$port" >/dev/null 2>&1 &
-server=$!
-trap 'kill $server 2>/dev/null' EXIT
-for _ in $(seq 1 600); do curl -fs "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.2; done
-
-cookie="$(curl -s -o /dev/null -D - -X POST "http://127.0.0.1:$port/login" \
-  --data-urlencode tenant=demo --data-urlencode email=admin@example.com \
-  --data-urlencode "password=$password" | grep -i '^set-cookie: qd_session' | sed 's/^[Ss]et-[Cc]ookie: //; s/;.*//')"
-[[ -n "$cookie" ]] || { echo "could not sign in" >&2; exit 1; }
-
+. scripts/demo-env.sh
+demo_binary
+demo_company "$customers"
+trap 'kill ${server:-} 2>/dev/null || true' EXIT
+demo_serve "$port"
+demo_sign_in
 # Warm the engine and the page once (the first request may wait for the build).
 curl -fs -o /dev/null -H "Cookie: $cookie" "http://127.0.0.1:$port/"
 curl -fs -o /dev/null -H "Cookie: $cookie" "http://127.0.0.1:$port/?range=last_12_months"

@@ -12,19 +12,10 @@ customers="${1:-100000}"
 connections="${2:-100}"
 seconds="${3:-30}"
 port=18082
-dir="target/load-demo-$customers"
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
-if [[ -z "${QD_BIN:-}" ]]; then
-  cargo build --release -q -p quarterdeck
-  QD_BIN="${CARGO_TARGET_DIR:-target}/release/quarterdeck"
-fi
-bin="$QD_BIN"
-log="$(mktemp)"
-if [[ ! -f "$dir/quarterdeck.sqlite" ]]; then
-  "$bin" demo --customers "$customers" --data-dir "$dir" --no-serve | tee "$log"
-  grep 'Login:' "$log" | sed 's/.*\/ //' > "$dir/password"
-fi
-password="$(cat "$dir/password")"
+. scripts/demo-env.sh
+demo_binary
+demo_company "$customers"
 token="$("$bin" token create --tenant demo --scopes ingest --name mixed-load --data-dir "$dir" | tail -n 1)"
 
 # 1,000 invoices of existing customers; each round changes their amounts.
@@ -39,16 +30,10 @@ print(json.dumps(rows))
 PY
 }
 
-"$bin" serve --data-dir "$dir" --listen "127.0.0.1:$port" >/dev/null 2>&1 &
-server=$!
 ingester=""
-trap 'kill $server ${ingester} 2>/dev/null || true' EXIT
-for _ in $(seq 1 600); do curl -fs "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.2; done
-base="http://127.0.0.1:$port"
-cookie="$(curl -s -o /dev/null -D - -X POST "$base/login" \
-  --data-urlencode tenant=demo --data-urlencode email=admin@example.com \
-  --data-urlencode "password=$password" | grep -i '^set-cookie: qd_session' | sed 's/^[Ss]et-[Cc]ookie: //; s/;.*//')"
-[[ -n "$cookie" ]] || { echo "could not sign in" >&2; exit 1; }
+trap 'kill ${server:-} ${ingester} 2>/dev/null || true' EXIT
+demo_serve "$port"
+demo_sign_in
 curl -fs -o /dev/null -H "Cookie: $cookie" "$base/"
 
 batches="$(mktemp)"
