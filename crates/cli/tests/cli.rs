@@ -1,10 +1,12 @@
 //! The `quarterdeck` binary end to end, on SQLite and PostgreSQL.
 
-use quarterdeck_store::StoreTarget;
+mod support;
+
 use quarterdeck_store::testing::TestStore;
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
+use support::{serve_child, store_flags};
 
 quarterdeck_store::backend_stories!(
     tenant_and_token_creation,
@@ -17,13 +19,6 @@ quarterdeck_store::backend_stories!(
     tenant_update_checks_and_applies_settings,
     a_job_killed_mid_run_completes_once_after_restart,
 );
-
-fn store_flags(target: &StoreTarget) -> Vec<String> {
-    match target {
-        StoreTarget::DataDir(d) => vec!["--data-dir".into(), d.display().to_string()],
-        StoreTarget::Url(u) => vec!["--database-url".into(), u.clone()],
-    }
-}
 
 fn qd(t: &TestStore, args: &[&str]) -> Output {
     qd_stdin(t, args, "")
@@ -365,19 +360,7 @@ async fn user_creation_checks_the_password(t: TestStore) {
 }
 
 async fn serve_answers_and_stops_gracefully(t: TestStore) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_quarterdeck"))
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .args(store_flags(&t.target))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line.trim().rsplit(' ').next().unwrap().to_string();
-    assert!(url.starts_with("http://127.0.0.1:"), "{line}");
+    let (mut child, url) = serve_child(&t);
     quarterdeck_server::install_crypto();
     let client = reqwest::Client::new();
     let deadline = Instant::now() + Duration::from_secs(20);

@@ -5,13 +5,14 @@
 //! kills the child if its memory ever passes a hard ceiling, so a regression
 //! fails this test instead of the machine.
 
-use quarterdeck_store::StoreTarget;
+mod support;
+
 use quarterdeck_store::testing::TestStore;
-use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
+use support::{serve_child, store_flags};
 
 quarterdeck_store::backend_stories!(extreme_ranges_are_refused_or_answered_quickly);
 
@@ -21,13 +22,6 @@ const PEAK_RSS_KB: u64 = 700 * 1024;
 const CEILING_KB: u64 = 2 * 1024 * 1024;
 /// Longest any one answer may take.
 const ANSWER_WITHIN: Duration = Duration::from_secs(5);
-
-fn store_flags(target: &StoreTarget) -> Vec<String> {
-    match target {
-        StoreTarget::DataDir(d) => vec!["--data-dir".into(), d.display().to_string()],
-        StoreTarget::Url(u) => vec!["--database-url".into(), u.clone()],
-    }
-}
 
 fn qd(t: &TestStore, args: &[&str]) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_quarterdeck"))
@@ -86,21 +80,7 @@ impl Drop for Server {
 }
 
 fn serve(t: &TestStore) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_quarterdeck"))
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .args(store_flags(&t.target))
-        .env_remove("QUARTERDECK_DATA_DIR")
-        .env_remove("QUARTERDECK_DATABASE_URL")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line.trim().rsplit(' ').next().unwrap().to_string();
-    assert!(url.starts_with("http://127.0.0.1:"), "{line}");
+    let (child, url) = serve_child(t);
     Server { child, url }
 }
 
