@@ -2,7 +2,7 @@
 
 use super::json;
 use super::limits::{self, Budget, grain_name};
-use super::result::rounded;
+use super::result::{period_json, rounded};
 use super::{MetricQuery, QueryError};
 use crate::engines::TenantEngine;
 use quarterdeck_engine::{CohortGrain, Filter, Grain, Ledger, MovementKind, Period};
@@ -138,10 +138,6 @@ fn figure(e: &TenantEngine, name: &str, period: Period, filter: &Filter) -> Opti
             }
         }
     }
-}
-
-fn period_json(p: Period) -> Value {
-    json!({"from": p.from.to_string(), "to": p.to.to_string()})
 }
 
 /// The summary of a query, typed (`GET /api/v1/metrics/summary` serialises it).

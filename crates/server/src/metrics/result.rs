@@ -103,7 +103,6 @@ impl Summary {
 
     /// The API's JSON (`GET /api/v1/metrics/summary`).
     pub fn to_json(&self) -> Value {
-        let period = |p: Period| json!({"from": p.from.to_string(), "to": p.to.to_string()});
         let mut metrics = Map::new();
         for (name, unit, f) in &self.metrics {
             metrics.insert(
@@ -116,8 +115,8 @@ impl Summary {
             );
         }
         json!({
-            "period": period(self.period),
-            "compare": self.compare.map(period),
+            "period": period_json(self.period),
+            "compare": self.compare.map(period_json),
             "currency": self.currency,
             "filters": self.filters,
             "metrics": metrics,
@@ -158,7 +157,8 @@ mod tests {
     }
 }
 
-fn period_json(p: Period) -> Value {
+/// A period as the API writes it.
+pub(super) fn period_json(p: Period) -> Value {
     json!({"from": p.from.to_string(), "to": p.to.to_string()})
 }
 
@@ -292,7 +292,7 @@ pub const AGING_BUCKETS: [(&str, &str); 5] = [
     ("d1_30", "1–30 days"),
     ("d31_60", "31–60 days"),
     ("d61_90", "61–90 days"),
-    ("d90_plus", "Over 90 days"),
+    ("d90_plus", "90+ days"),
 ];
 
 /// AR aging on a day (`GET /api/v1/metrics/ar-aging`), rounded to cents.

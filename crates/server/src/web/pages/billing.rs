@@ -121,13 +121,7 @@ pub async fn render(
         )
     })
     .collect();
-    let buckets = [
-        ("current", "Current", false),
-        ("d1_30", "1–30 days", true),
-        ("d31_60", "31–60 days", true),
-        ("d61_90", "61–90 days", true),
-        ("d90_plus", "90+ days", true),
-    ];
+    let buckets = crate::metrics::result::AGING_BUCKETS;
     let aging_svg = bar_chart(&BarChart {
         id: "ar-aging".into(),
         title: format!("AR aging on {}", c.aging.as_of),
@@ -136,11 +130,11 @@ pub async fn render(
         height: 240,
         bars: buckets
             .iter()
-            .map(|(k, label, overdue)| Bar {
+            .map(|(k, label)| Bar {
                 label: label.to_string(),
                 value: c.aging.bucket(k),
                 href: None,
-                emphasis: *overdue,
+                emphasis: *k != "current",
             })
             .collect(),
         format: ValueFormat::MoneyCompact {
@@ -150,7 +144,7 @@ pub async fn render(
     });
     let aging_rows = buckets
         .iter()
-        .map(|(k, label, _)| (label.to_string(), money(Some(c.aging.bucket(k)), &cur)))
+        .map(|(k, label)| (label.to_string(), money(Some(c.aging.bucket(k)), &cur)))
         .chain([("Total".to_string(), money(Some(c.aging.total), &cur))])
         .collect();
     let trend_svg = line_chart(&LineChart {

@@ -165,13 +165,7 @@ pub fn model(
         palette: Palette::print(),
     });
     let aging = answers::ar_aging_of(e, q)?;
-    let buckets = [
-        ("current", "Current"),
-        ("d1_30", "1–30 days"),
-        ("d31_60", "31–60 days"),
-        ("d61_90", "61–90 days"),
-        ("d90_plus", "90+ days"),
-    ];
+    let buckets = crate::metrics::result::AGING_BUCKETS;
     let aging_chart = bar_chart(&BarChart {
         id: "report-aging".into(),
         title: "AR aging".into(),
