@@ -114,7 +114,7 @@ async fn tenant_and_token_creation(t: TestStore) {
     assert!(last.starts_with("qd_") && last.len() == 51, "{out}");
     let found = t
         .store
-        .token_by_hash(&quarterdeck_server::credentials::hash_token(last))
+        .token_by_hash(&quarterdeck_app::credentials::hash_token(last))
         .await
         .unwrap();
     assert_eq!(found.unwrap().name, "etl");
@@ -361,7 +361,7 @@ async fn user_creation_checks_the_password(t: TestStore) {
 
 async fn serve_answers_and_stops_gracefully(t: TestStore) {
     let (mut child, url) = serve_child(&t);
-    quarterdeck_server::install_crypto();
+    quarterdeck_app::install_crypto();
     let client = reqwest::Client::new();
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {

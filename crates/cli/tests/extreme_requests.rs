@@ -119,7 +119,7 @@ async fn extreme_ranges_are_refused_or_answered_quickly(t: TestStore) {
     let pid = server.child.id();
     let stop = Arc::new(AtomicBool::new(false));
     let dog = watchdog(pid, stop.clone());
-    quarterdeck_server::install_crypto();
+    quarterdeck_app::install_crypto();
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
         .build()

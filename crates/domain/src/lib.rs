@@ -7,6 +7,7 @@
 pub mod access;
 pub mod collection;
 pub mod currency;
+pub mod delivery;
 pub mod error;
 pub mod examples;
 pub mod fields;
@@ -19,6 +20,7 @@ pub mod time;
 pub use access::Permission;
 pub use collection::Collection;
 pub use currency::Currency;
+pub use delivery::{AlertState, Cadence, DeliveryKind, DeliveryOutcome, Severity};
 pub use error::FieldError;
 pub use interval::BillingInterval;
 pub use records::{AnyRecord, ParsedRow, parse_record};

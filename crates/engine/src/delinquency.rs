@@ -7,8 +7,8 @@
 //! account lists, drill-downs) sees the adjusted values. With the setting off
 //! nothing here runs.
 
-use crate::billing::paid;
-use crate::movements::fixed;
+use crate::money::fixed;
+use crate::stored::paid;
 use crate::stored::{BillingRecords, InvoiceRec};
 use chrono::{Days, NaiveDate};
 use quarterdeck_domain::Currency;

@@ -3,7 +3,8 @@
 
 use crate::filter::Filter;
 use crate::ledger::Ledger;
-use crate::movements::{MovementKind, classify, fixed, unfixed};
+use crate::money::{fixed, unfixed};
+use crate::movements::{MovementKind, classify};
 use crate::period::{Grain, Period};
 use crate::subscription::subscriptions_on;
 use crate::timeline::{TimelineRef, is_paying};

@@ -1,6 +1,6 @@
 //! The per-tenant revenue ledger: customers, their events and MRR timelines.
 
-use crate::billing::BillingIndex;
+use crate::billing_index::BillingIndex;
 use crate::delinquency::DelinquentSpan;
 use crate::filter::{Attributes, CompiledFilter, Dictionaries, Filter};
 use crate::fx::FxTable;

@@ -6,6 +6,7 @@
 //! Choices the contract leaves open are written down in `docs/metric-choices.md`.
 
 pub mod billing;
+mod billing_index;
 pub mod catalogue;
 pub mod cohorts;
 pub mod delinquency;
@@ -24,8 +25,9 @@ pub mod settings;
 mod stored;
 pub mod subscription;
 pub mod timeline;
+pub mod warnings;
 
-pub use billing::{ArAging, ClientProfit, CustomerInvoice, OverdueInvoice};
+pub use billing::{ArAging, ClientProfit, CustomerInvoice, DEFAULT_GROSS_MARGIN, OverdueInvoice};
 pub use cohorts::{Cohort, CohortCell, CohortGrain};
 pub use delinquency::DelinquentSpan;
 pub use drilldown::AccountRow;
@@ -38,8 +40,8 @@ pub use movements::{MovementBucket, MovementKind, MovementSummary, Movements};
 pub use period::{Bucket, Grain, Period};
 pub use retention::{Retention, RevenueRetention, RevenueSummary};
 pub use settings::TenantSettings;
-pub use subscription::{Warning, WarningKind};
 pub use timeline::{Timeline, TimelineRef};
+pub use warnings::{Warning, WarningKind};
 
 #[cfg(test)]
 mod tests;

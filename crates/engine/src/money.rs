@@ -55,6 +55,29 @@ pub fn count_ratio(numerator: u64, denominator: u64) -> Option<Decimal> {
     ratio(Decimal::from(numerator), Decimal::from(denominator))
 }
 
+/// A fixed-scale value as an integer count of 10^-10 (every timeline value has that scale).
+#[inline]
+pub(crate) fn fixed(value: Decimal) -> i128 {
+    if value.scale() == INTERNAL_SCALE {
+        value.mantissa()
+    } else {
+        quantize(value).mantissa()
+    }
+}
+
+/// A fixed-point sum back as a `Decimal` of the internal scale (`ZERO` when nothing was added,
+/// as a `Decimal` sum starting from `ZERO` would give; saturating instead of overflowing).
+pub(crate) fn unfixed(sum: i128, touched: bool) -> Decimal {
+    if !touched {
+        return Decimal::ZERO;
+    }
+    Decimal::try_from_i128_with_scale(sum, INTERNAL_SCALE).unwrap_or(if sum < 0 {
+        Decimal::MIN
+    } else {
+        Decimal::MAX
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,6 +2,7 @@
 
 use crate::filter::Filter;
 use crate::ledger::Ledger;
+use crate::money::{fixed, unfixed};
 use crate::period::{Bucket, Grain, Period};
 use crate::timeline::{TimelineRef, is_paying};
 use chrono::NaiveDate;
@@ -183,29 +184,6 @@ struct SetState<'r> {
     paying_start: u64,
     cohort_end: i128,
     cohort_kept: i128,
-}
-
-/// A fixed-scale value as an integer count of 10^-10 (every timeline value has that scale).
-#[inline]
-pub(crate) fn fixed(value: Decimal) -> i128 {
-    if value.scale() == crate::money::INTERNAL_SCALE {
-        value.mantissa()
-    } else {
-        crate::money::quantize(value).mantissa()
-    }
-}
-
-/// A fixed-point sum back as a `Decimal` of the internal scale (`ZERO` when nothing was added,
-/// as a `Decimal` sum starting from `ZERO` would give; saturating instead of overflowing).
-pub(crate) fn unfixed(sum: i128, touched: bool) -> Decimal {
-    if !touched {
-        return Decimal::ZERO;
-    }
-    Decimal::try_from_i128_with_scale(sum, crate::money::INTERNAL_SCALE).unwrap_or(if sum < 0 {
-        Decimal::MIN
-    } else {
-        Decimal::MAX
-    })
 }
 
 /// `classify` on fixed-point values: the kind's index (new, reactivation, expansion, contraction, churn) and the positive amount.

@@ -8,8 +8,9 @@
 //! each id's text is held once. Payments name invoices that may not have
 //! arrived yet: each invoice number heads a list of the payments naming it.
 
+use crate::money::fixed;
 use crate::names::Names;
-use crate::subscription::Warning;
+use crate::warnings::Warning;
 use chrono::NaiveDate;
 use chrono_tz::Tz;
 use quarterdeck_domain::Currency;
@@ -511,4 +512,16 @@ impl BillingRecords {
         self.time_owner.shrink_to_fit();
         self.unassigned.shrink_to_fit();
     }
+}
+
+/// The payments of `inv` that count (succeeded and refunds; failed attempts
+/// never do) in the reporting currency, sorted by day.
+pub(crate) fn paid(records: &BillingRecords, inv: &InvoiceRec) -> Vec<(NaiveDate, i128)> {
+    let mut paid: Vec<(NaiveDate, i128)> = records
+        .payments_of(inv.id)
+        .filter(|p| p.status != PaymentStatus::Failed)
+        .map(|p| (p.day, fixed(p.converted)))
+        .collect();
+    paid.sort_by_key(|p| p.0);
+    paid
 }

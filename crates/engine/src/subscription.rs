@@ -3,12 +3,12 @@
 use crate::fx::{FxTable, RateLookup};
 use crate::money::{max_monthly_value, quantize};
 use crate::timeline::Timeline;
+pub use crate::warnings::{Warning, WarningKind};
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use quarterdeck_domain::Currency;
 use quarterdeck_domain::records::{SubscriptionEvent, SubscriptionEventType, SubscriptionState};
 use rust_decimal::Decimal;
-use serde::Serialize;
 
 /// A subscription event reduced to what the engine needs, with its tenant-local day.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,37 +37,6 @@ impl StoredEvent {
             trial_end: e.trial_ends_at.map(|t| t.local_date(tz)),
         }
     }
-}
-
-/// Something in a customer's data the engine had to decide about.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Warning {
-    /// The customer whose MRR it affects.
-    pub customer_id: String,
-    /// The subscription event that carried the amount.
-    pub event_id: String,
-    /// What happened.
-    pub kind: WarningKind,
-}
-
-/// The kinds of data problem the revenue engine records.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum WarningKind {
-    /// No rate on or before the event's day: the earliest later rate (of `rate_date`) was used.
-    FxRateFromLaterDate {
-        /// The amount's currency.
-        currency: Currency,
-        /// The date of the rate used instead.
-        rate_date: NaiveDate,
-    },
-    /// No rate at all for the currency: the amount counts as 0 until one arrives.
-    NoFxRate {
-        /// The amount's currency.
-        currency: Currency,
-    },
-    /// The monthly value is beyond the engine's range (or overflowed): it counts as 0.
-    AmountOutOfRange,
 }
 
 /// Builds a customer's timeline from all its events (any order), noting warnings.

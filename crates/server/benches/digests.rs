@@ -8,9 +8,9 @@
 #[allow(unused_imports)]
 mod support;
 
+use quarterdeck_app::jobs;
+use quarterdeck_app::mail::Mailer;
 use quarterdeck_domain::Role;
-use quarterdeck_server::jobs;
-use quarterdeck_server::mail::Mailer;
 use quarterdeck_store::DigestSubscription;
 use quarterdeck_store::testing::{Backend, fresh};
 use std::time::Instant;
@@ -43,7 +43,7 @@ async fn main() {
             tenant_id: app.tenant.id,
             user_id: id,
             email,
-            cadence: "weekly".into(),
+            cadence: quarterdeck_domain::Cadence::Weekly,
             weekday: 1,
             monthday: 1,
             hour: 8,
@@ -57,8 +57,12 @@ async fn main() {
         jobs::enqueue(
             s,
             Some(sub.tenant_id),
-            jobs::DIGEST,
-            serde_json::json!({"tenant": sub.tenant_id, "user": sub.user_id, "preview": false}),
+            &jobs::kinds::Digest {
+                tenant: sub.tenant_id,
+                user: sub.user_id,
+                day: None,
+                preview: false,
+            },
             &format!("bench-digest:{}:{}", sub.tenant_id, sub.user_id),
         )
         .await

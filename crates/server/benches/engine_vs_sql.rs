@@ -22,11 +22,11 @@
 //! a difference is printed loudly and the bench exits with status 1.
 
 use chrono::NaiveDate;
+use quarterdeck_app::metrics::answers::figures;
+use quarterdeck_app::{AppState, admin, ingest};
 use quarterdeck_demo::{DemoConfig, generate};
 use quarterdeck_domain::Collection;
 use quarterdeck_engine::{Filter, Ledger, Period, round_money};
-use quarterdeck_server::metrics::answers::figures;
-use quarterdeck_server::{AppState, admin, ingest};
 use quarterdeck_store::StoreTarget;
 use quarterdeck_store::testing::{Backend, fresh};
 use rust_decimal::Decimal;

@@ -7,8 +7,8 @@
 //! Baseline in the same run: the same rows written straight to the store
 //! (validated, no HTTP), so the HTTP figure can be read as a ratio.
 
+use quarterdeck_app::{AppState, admin, ingest};
 use quarterdeck_domain::{Collection, Scope};
-use quarterdeck_server::{AppState, admin, ingest};
 use quarterdeck_store::testing::{Backend, fresh};
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -45,7 +45,7 @@ fn env_usize(name: &str, default: usize) -> usize {
 
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
-    quarterdeck_server::install_crypto();
+    quarterdeck_app::install_crypto();
     let rows = env_usize("BENCH_ROWS", 200_000) / BATCH * BATCH;
     let clients = env_usize("BENCH_CLIENTS", 4);
     println!(
@@ -133,7 +133,7 @@ async fn http_rate(backend: Backend, rows: usize, clients: usize) -> Option<f64>
         &tenant,
         &[Scope::Ingest],
         "bench",
-        &quarterdeck_server::audit::Actor::cli(),
+        &quarterdeck_app::audit::Actor::cli(),
     )
     .await
     .unwrap();

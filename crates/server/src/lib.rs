@@ -1,30 +1,11 @@
-//! Quarterdeck's HTTP server and the services its edges share (ingestion,
-//! administration), so the CLI and the API take the same paths.
+//! Quarterdeck's server: composes the application (`quarterdeck-app`), the
+//! JSON API, the browser side and delivery into one router with its
+//! middleware, and runs the job worker and scheduler beside it.
 
-pub mod admin;
-pub mod alerts;
-pub mod api;
-pub mod audit;
-mod auth;
-pub mod clock;
-pub mod credentials;
-pub mod digest;
-pub mod engines;
-mod error;
-pub mod ingest;
-pub mod jobs;
-pub mod mail;
-pub mod metrics;
 mod serve;
-mod state;
-pub mod web;
 
-pub use error::ApiError;
-pub use serve::{router, serve, shutdown_signal};
-pub use state::AppState;
+pub use serve::{Served, job_registry, router, serve, shutdown_signal};
 
-/// Chooses ring as the TLS crypto provider (webhooks, SMTP), once per process.
-pub fn install_crypto() {
-    // An error means a provider is already installed, which is fine.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-}
+/// Checks that a view is a page a share link may show (the pages' to say),
+/// for share links made outside a browser (the CLI).
+pub use quarterdeck_web::share::check_view as check_share_view;

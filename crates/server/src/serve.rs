@@ -1,11 +1,15 @@
 //! The router, its middleware, and serving with graceful shutdown.
 
-use crate::{AppState, api};
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderName, Request, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::get;
+use quarterdeck_api::ApiError;
+use quarterdeck_app::AppState;
+use quarterdeck_app::jobs::JobRegistry;
+use quarterdeck_web::{SessionPolicy, WebApp, WebState};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -17,27 +21,58 @@ use tower_http::trace::TraceLayer;
 /// answers have their own 4 s budget, `metrics::limits`).
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// The whole application.
-pub fn router(state: AppState) -> Router {
+/// What one process serves: the application and the browser side's own state.
+pub struct Served {
+    /// Store, engines, clock, mail.
+    pub app: AppState,
+    /// Sign-in throttling, session lifetimes, the page memo.
+    pub web: WebState,
+}
+
+impl From<AppState> for Served {
+    fn from(app: AppState) -> Self {
+        Served {
+            app,
+            web: WebState::default(),
+        }
+    }
+}
+
+impl Served {
+    /// The same with other session lifetimes (tests use short ones).
+    pub fn with_session_policy(mut self, policy: SessionPolicy) -> Self {
+        self.web = WebState::with_policy(policy);
+        self
+    }
+}
+
+/// The whole application: health checks, the API, the pages, and the
+/// middleware every request passes.
+pub fn router(served: impl Into<Served>) -> Router {
+    let Served { app, web } = served.into();
+    let pages = WebApp::with_web(app.clone(), web);
     let request_id = HeaderName::from_static("x-request-id");
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
-        .merge(api::routes())
-        .merge(crate::web::routes())
+        .merge(quarterdeck_api::routes())
+        .merge(
+            quarterdeck_web::routes()
+                .layer(axum::middleware::from_fn_with_state(
+                    pages.clone(),
+                    quarterdeck_web::forget_principals_after_posts,
+                ))
+                .with_state(pages),
+        )
         .fallback(not_found)
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            crate::web::forget_principals_after_posts,
-        ))
-        .with_state(state)
-        .layer(axum::middleware::from_fn(crate::web::same_origin_only))
+        .with_state(app)
+        .layer(axum::middleware::from_fn(quarterdeck_web::same_origin_only))
         .layer(axum::middleware::from_fn(refuse_nul_bytes))
         .layer(axum::middleware::from_fn(security_headers))
         // Pages, CSV and JSON compress 5–10x; SSE and images are left alone by default.
         .layer(tower_http::compression::CompressionLayer::new().quality(tower_http::CompressionLevel::Fastest))
         // The ingestion handler enforces its own 10 MiB limit with a clear message.
-        .layer(DefaultBodyLimit::max(crate::ingest::MAX_BODY_BYTES + 1))
+        .layer(DefaultBodyLimit::max(quarterdeck_app::ingest::MAX_BODY_BYTES + 1))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
         .layer(CatchPanicLayer::new())
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
@@ -88,8 +123,7 @@ async fn refuse_nul_bytes(
     let has_nul = |s: &str| s.contains('\0') || s.contains("%00");
     let uri = req.uri();
     if has_nul(uri.path()) || uri.query().is_some_and(has_nul) {
-        return crate::ApiError::BadRequest("the URL contains a NUL byte (%00)".into())
-            .into_response();
+        return ApiError::BadRequest("the URL contains a NUL byte (%00)".into()).into_response();
     }
     let is_form = req
         .headers()
@@ -127,26 +161,42 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     }
 }
 
-async fn not_found() -> crate::ApiError {
-    crate::ApiError::NotFound("no such page or endpoint".into())
+async fn not_found() -> ApiError {
+    ApiError::NotFound("no such page or endpoint".into())
+}
+
+/// The job kinds this process runs: delivery's, and the test-only kind when
+/// `QUARTERDECK_TEST_JOBS` is set (the crash-recovery test).
+pub fn job_registry() -> JobRegistry {
+    let mut jobs = JobRegistry::new();
+    quarterdeck_delivery::register(&mut jobs);
+    if std::env::var("QUARTERDECK_TEST_JOBS").is_ok() {
+        jobs.with_test_jobs();
+    }
+    jobs
 }
 
 /// Serves until `shutdown` completes, then lets in-flight requests finish.
 pub async fn serve(
     listener: TcpListener,
-    state: AppState,
+    served: impl Into<Served>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let served = served.into();
+    let state = served.app.clone();
     // Serve at once; engines build in the background and a read that comes
     // first simply waits for (or does) its tenant's build.
-    crate::install_crypto();
+    quarterdeck_app::install_crypto();
     let engines = state.engines.clone();
     tokio::spawn(async move { engines.warm_up().await });
-    tokio::spawn(crate::jobs::run_worker(state.clone()));
-    tokio::spawn(crate::jobs::run_scheduler(state.clone()));
+    tokio::spawn(quarterdeck_app::jobs::run_worker(
+        state.clone(),
+        Arc::new(job_registry()),
+    ));
+    tokio::spawn(quarterdeck_delivery::run_scheduler(state));
     axum::serve(
         listener,
-        router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        router(served).into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown)
     .await

@@ -33,7 +33,7 @@ impl Drop for Driver {
 }
 
 async fn start_driver() -> Option<Driver> {
-    quarterdeck_server::install_crypto();
+    quarterdeck_app::install_crypto();
     if !std::path::Path::new(CHROMEDRIVER).exists() || !std::path::Path::new(CHROMIUM).exists() {
         quarterdeck_store::testing::skip_or_fail(
             "browser tests need Debian's chromium and chromium-driver (.ci/run installs them)",

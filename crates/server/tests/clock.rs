@@ -4,7 +4,7 @@
 mod support;
 
 use chrono::{DateTime, Duration, Utc};
-use quarterdeck_server::clock::Clock;
+use quarterdeck_app::clock::Clock;
 use quarterdeck_store::testing::TestStore;
 use support::{Browser, TestApp};
 
@@ -23,22 +23,14 @@ async fn defaults_and_expiry_follow_the_clock(store: TestStore) {
     assert_eq!(v["period"]["to"], "2026-03-17");
     assert_eq!(v["compare"]["to"], "2026-02-28");
 
-    let (_, token) = quarterdeck_server::web::share::create_share(
-        app.store.store.as_ref(),
-        &app.tenant,
-        "/revenue",
-        1,
-        None,
-        &quarterdeck_server::audit::Actor::cli(),
-    )
-    .await
-    .unwrap();
+    let (_, token) = app.share("/revenue", 1, None).await.unwrap();
     let mut anon = Browser::new(&app.base);
     let path = format!("/s/{token}");
-    // Made with the system clock (now): a day later by the app clock it is
-    // still open only while the app clock stands before its expiry.
-    clock.set(Utc::now());
+    // Made by the app clock (a one-day link): open until a day has passed
+    // on that clock, gone after.
     assert_eq!(anon.get(&path).await.status(), 200);
-    clock.set(Utc::now() + Duration::days(2));
+    clock.set(at + Duration::hours(23));
+    assert_eq!(anon.get(&path).await.status(), 200);
+    clock.set(at + Duration::days(2));
     assert_eq!(anon.get(&path).await.status(), 410);
 }

@@ -5,8 +5,8 @@
 
 mod support;
 
+use quarterdeck_delivery::alerts::service;
 use quarterdeck_domain::Role;
-use quarterdeck_server::alerts::service;
 use quarterdeck_store::testing::TestStore;
 use support::{Browser, TestApp};
 
@@ -159,11 +159,15 @@ async fn a_job_that_can_never_succeed_fails_once(store: TestStore) {
     app.user("a@acme.test", Role::Admin, None).await;
     let s = app.store.store.as_ref();
     let user = s.user_by_email("a@acme.test").await.unwrap().unwrap();
-    quarterdeck_server::jobs::enqueue(
+    quarterdeck_app::jobs::enqueue(
         s,
         Some(app.tenant.id),
-        quarterdeck_server::jobs::DIGEST,
-        serde_json::json!({"tenant": app.tenant.id, "user": user.id}),
+        &quarterdeck_app::jobs::kinds::Digest {
+            tenant: app.tenant.id,
+            user: user.id,
+            day: None,
+            preview: false,
+        },
         "digest:no-smtp",
     )
     .await

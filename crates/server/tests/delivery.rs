@@ -6,11 +6,11 @@ mod support;
 
 use base64::Engine as _;
 use chrono::{Duration, Utc};
+use quarterdeck_app::AppState;
+use quarterdeck_app::mail::Mailer;
+use quarterdeck_delivery::alerts::rules::{Op, Severity, ThresholdRule};
+use quarterdeck_delivery::alerts::service;
 use quarterdeck_domain::Role;
-use quarterdeck_server::AppState;
-use quarterdeck_server::alerts::rules::{Op, Severity, ThresholdRule};
-use quarterdeck_server::alerts::service;
-use quarterdeck_server::mail::Mailer;
 use quarterdeck_store::testing::TestStore;
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
@@ -292,7 +292,7 @@ async fn digest_preview_arrives_with_html_text_chart_and_pdf(store: TestStore) {
         .list_deliveries(app.tenant.id, 10)
         .await
         .unwrap();
-    assert_eq!(sent[0].outcome, "sent");
+    assert_eq!(sent[0].outcome, quarterdeck_domain::DeliveryOutcome::Sent);
     assert!(sent[0].message_id.is_some());
 }
 
@@ -315,7 +315,8 @@ async fn a_refused_send_is_retried_and_delivered_once(store: TestStore) {
         "refused once, then accepted"
     );
     assert!(!got[0].is_empty());
-    let outcomes: Vec<String> = app
+    use quarterdeck_domain::DeliveryOutcome::{Failed, Sent};
+    let outcomes: Vec<_> = app
         .store
         .store
         .list_deliveries(app.tenant.id, 10)
@@ -324,7 +325,7 @@ async fn a_refused_send_is_retried_and_delivered_once(store: TestStore) {
         .into_iter()
         .map(|d| d.outcome)
         .collect();
-    assert_eq!(outcomes, vec!["sent".to_string(), "failed".to_string()]);
+    assert_eq!(outcomes, vec![Sent, Failed]);
 }
 
 /// Ingests customers and subscription events through the API.
@@ -457,7 +458,7 @@ async fn threshold_rules_fire_once_and_resolve_when_clear(store: TestStore) {
     assert!(
         all.iter()
             .filter(|a| a.key.starts_with("threshold:"))
-            .all(|a| a.state == "resolved" && a.resolved_at.is_some())
+            .all(|a| a.state == quarterdeck_domain::AlertState::Resolved && a.resolved_at.is_some())
     );
 }
 
@@ -535,7 +536,7 @@ async fn event_rules_fire_on_crafted_scenarios(store: TestStore) {
             .contains("Big Co"),
         "critical alerts first"
     );
-    assert_eq!(big.severity, "critical");
+    assert_eq!(big.severity, Severity::Critical);
     let detail: Value = serde_json::from_str(&big.detail).unwrap();
     assert_eq!(
         detail["customer_id"], "big",

@@ -4,9 +4,9 @@
 
 mod support;
 
+use quarterdeck_app::admin;
+use quarterdeck_app::audit::Actor;
 use quarterdeck_domain::Role;
-use quarterdeck_server::admin;
-use quarterdeck_server::audit::Actor;
 use quarterdeck_store::testing::TestStore;
 use serde_json::json;
 use support::{Browser, PASSWORD, TestApp, between};
@@ -256,26 +256,12 @@ async fn sign_in_never_redirects_off_site(store: TestStore) {
 async fn share_link_passwords_are_throttled_and_long(store: TestStore) {
     let app = TestApp::spawn(store).await;
     let s = app.store.store.as_ref();
-    let short = quarterdeck_server::web::share::create_share(
-        s,
-        &app.tenant,
-        "/revenue",
-        7,
-        Some("eight888"),
-        &Actor::cli(),
-    )
-    .await;
+    let short = app.share("/revenue", 7, Some("eight888")).await;
     assert!(short.is_err(), "an 8-character password is too short");
-    let (_, token) = quarterdeck_server::web::share::create_share(
-        s,
-        &app.tenant,
-        "/revenue",
-        7,
-        Some("board-only-2026"),
-        &Actor::cli(),
-    )
-    .await
-    .unwrap();
+    let (_, token) = app
+        .share("/revenue", 7, Some("board-only-2026"))
+        .await
+        .unwrap();
     let path = format!("/s/{token}");
     let mut anon = Browser::new(&app.base);
     let mut statuses = Vec::new();

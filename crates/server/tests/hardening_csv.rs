@@ -6,9 +6,9 @@
 mod support;
 
 use chrono::{Duration, Utc};
+use quarterdeck_app::admin;
+use quarterdeck_app::audit::{self, Actor};
 use quarterdeck_domain::{Role, Scope};
-use quarterdeck_server::admin;
-use quarterdeck_server::audit::{self, Actor};
 use quarterdeck_store::testing::TestStore;
 use serde_json::json;
 use support::TestApp;

@@ -8,8 +8,8 @@
 mod support;
 
 use chrono::{Duration, Utc};
+use quarterdeck_delivery::alerts::service;
 use quarterdeck_domain::Role;
-use quarterdeck_server::alerts::service;
 use quarterdeck_store::testing::TestStore;
 use serde_json::json;
 use std::sync::{Arc, Mutex};
@@ -266,7 +266,7 @@ async fn loopback_targets_stored_anyway_are_refused_at_send_time(store: TestStor
             .await
             .unwrap()
             .into_iter()
-            .find(|d| d.kind == "webhook");
+            .find(|d| d.kind == quarterdeck_domain::DeliveryKind::Webhook);
         if let Some(d) = found {
             break d;
         }
@@ -276,7 +276,10 @@ async fn loopback_targets_stored_anyway_are_refused_at_send_time(store: TestStor
         );
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     };
-    assert_eq!(delivery.outcome, "failed");
+    assert_eq!(
+        delivery.outcome,
+        quarterdeck_domain::DeliveryOutcome::Failed
+    );
     assert!(
         delivery
             .error

@@ -274,15 +274,14 @@ async fn writes_by_another_process_are_seen(store: TestStore) {
     let q = "/api/v1/metrics/summary?from=2025-05-01&to=2025-05-31";
     assert_eq!(metric(&get(&app, q).await, "mrr")["value"], 150);
     // Another replica writes straight to the shared store.
-    let other = quarterdeck_server::AppState::new(
-        quarterdeck_store::open(&app.store.target).await.unwrap(),
-    );
-    let batch = quarterdeck_server::ingest::validate(
+    let other =
+        quarterdeck_app::AppState::new(quarterdeck_store::open(&app.store.target).await.unwrap());
+    let batch = quarterdeck_app::ingest::validate(
         quarterdeck_domain::Collection::SubscriptionEvents,
         &[json!({"id": "e9", "customer_id": "c3", "subscription_id": "s9", "type": "start", "effective_at": "2025-05-02", "amount": 10})],
     )
     .unwrap();
-    quarterdeck_server::ingest::commit(&other, app.tenant.id, &batch)
+    quarterdeck_app::ingest::commit(&other, app.tenant.id, &batch)
         .await
         .unwrap();
     assert_eq!(metric(&get(&app, q).await, "mrr")["value"], 160);
@@ -476,16 +475,16 @@ async fn settings_changes_are_seen_at_once(store: TestStore) {
             .collect()
     };
     assert_eq!(dates(&get(&app, q).await), vec!["2025-03-31", "2025-06-30"]);
-    let changes = quarterdeck_server::admin::TenantChanges {
+    let changes = quarterdeck_app::admin::TenantChanges {
         fiscal_year_start: Some(2),
         gross_margin: Some("0.5".into()),
         ..Default::default()
     };
-    quarterdeck_server::admin::update_tenant(
+    quarterdeck_app::admin::update_tenant(
         app.store.store.as_ref(),
         "acme",
         &changes,
-        &quarterdeck_server::audit::Actor::cli(),
+        &quarterdeck_app::audit::Actor::cli(),
     )
     .await
     .unwrap();
@@ -520,15 +519,15 @@ async fn delinquency_churns_and_payment_reactivates(store: TestStore) {
         }
     };
     assert_eq!(mrr_on("2025-04-30").await, 150, "off by default");
-    let changes = quarterdeck_server::admin::TenantChanges {
+    let changes = quarterdeck_app::admin::TenantChanges {
         delinquency_days: Some(Some(30)),
         ..Default::default()
     };
-    quarterdeck_server::admin::update_tenant(
+    quarterdeck_app::admin::update_tenant(
         app.store.store.as_ref(),
         "acme",
         &changes,
-        &quarterdeck_server::audit::Actor::cli(),
+        &quarterdeck_app::audit::Actor::cli(),
     )
     .await
     .unwrap();

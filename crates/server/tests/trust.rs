@@ -4,9 +4,9 @@
 mod support;
 
 use quarterdeck_domain::{Permission, Role};
-use quarterdeck_server::web::SessionPolicy;
-use quarterdeck_server::web::mfa;
 use quarterdeck_store::testing::TestStore;
+use quarterdeck_web::SessionPolicy;
+use quarterdeck_web::mfa;
 use serde_json::json;
 use support::{Browser, PASSWORD, TestApp, between};
 
@@ -301,7 +301,7 @@ async fn mfa_is_required_enrolled_and_recovery_codes_work_once(store: TestStore)
 
 async fn sessions_expire(store: TestStore) {
     let app = TestApp::spawn_with(store, |s| {
-        s.with_session_policy(SessionPolicy {
+        quarterdeck_server::Served::from(s).with_session_policy(SessionPolicy {
             idle: chrono::Duration::zero(),
             absolute: chrono::Duration::days(1),
         })
@@ -503,7 +503,7 @@ async fn share_links_show_one_view_until_revoked_or_expired(store: TestStore) {
     let s = app.store.store.as_ref();
     s.create_share(&quarterdeck_store::NewShareLink {
         tenant_id: app.tenant.id,
-        token_hash: quarterdeck_server::credentials::hash_token("qd_expired"),
+        token_hash: quarterdeck_app::credentials::hash_token("qd_expired"),
         prefix: "expire".into(),
         view: "/".into(),
         password_hash: None,
@@ -530,17 +530,14 @@ async fn share_links_show_one_view_until_revoked_or_expired(store: TestStore) {
 
 async fn password_protected_share_link(store: TestStore) {
     let app = TestApp::spawn(store).await;
-    let s = app.store.store.as_ref();
-    let (_, token) = quarterdeck_server::web::share::create_share(
-        s,
-        &app.tenant,
-        "/retention?range=last_12_months",
-        7,
-        Some("board-only-2026"),
-        &quarterdeck_server::audit::Actor::cli(),
-    )
-    .await
-    .unwrap();
+    let (_, token) = app
+        .share(
+            "/retention?range=last_12_months",
+            7,
+            Some("board-only-2026"),
+        )
+        .await
+        .unwrap();
     let path = format!("/s/{token}");
     let mut anon = Browser::new(&app.base);
     assert!(anon.page(&path).await.contains("protected by a password"));
@@ -781,16 +778,7 @@ async fn another_tenants_ids_are_404_everywhere(store: TestStore) {
     // Beta's token, share link and user are out of reach of acme's admin.
     let s = app.store.store.as_ref();
     let beta_token = s.list_tokens(other.id).await.unwrap()[0].id;
-    let (beta_share, _) = quarterdeck_server::web::share::create_share(
-        s,
-        &other,
-        "/",
-        7,
-        None,
-        &quarterdeck_server::audit::Actor::cli(),
-    )
-    .await
-    .unwrap();
+    let (beta_share, _) = app.share_for(&other, "/", 7, None).await.unwrap();
     let beta_user = s.create_user("b@beta.test", "x").await.unwrap();
     s.set_membership(other.id, beta_user, Role::Viewer, None)
         .await

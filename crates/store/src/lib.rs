@@ -19,7 +19,7 @@ pub use types::*;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use quarterdeck_domain::Role;
+use quarterdeck_domain::{AlertState, Role};
 use quarterdeck_domain::{Collection, ParsedRow};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -262,7 +262,7 @@ pub trait DeliveryStore: Send + Sync + 'static {
         &self,
         tenant: TenantId,
         id: i64,
-        state: &str,
+        state: AlertState,
         by: &str,
     ) -> StoreResult<bool>;
     /// Resolves the unresolved alerts with these keys; how many.
@@ -359,6 +359,13 @@ pub fn last_row_per_key(rows: &[ParsedRow]) -> Vec<&ParsedRow> {
         }
     }
     out
+}
+
+/// A stored name read back as its type; a name the type does not know means
+/// the database holds what no release wrote.
+#[doc(hidden)]
+pub fn named<T>(text: String, parse: fn(&str) -> Result<T, String>) -> StoreResult<T> {
+    parse(&text).map_err(|e| StoreError::Corrupt(format!("stored value: {e}")))
 }
 
 #[cfg(test)]

@@ -114,10 +114,13 @@ macro_rules! row_readers {
                 tenant_id: row.try_get("tenant_id")?,
                 key: row.try_get("key")?,
                 rule: row.try_get("rule")?,
-                severity: row.try_get("severity")?,
+                severity: $crate::named(
+                    row.try_get("severity")?,
+                    quarterdeck_domain::Severity::parse,
+                )?,
                 title: row.try_get("title")?,
                 detail: row.try_get("detail")?,
-                state: row.try_get("state")?,
+                state: $crate::named(row.try_get("state")?, quarterdeck_domain::AlertState::parse)?,
                 opened_at: row.try_get("opened_at")?,
                 acknowledged_at: row.try_get("acknowledged_at")?,
                 acknowledged_by: row.try_get("acknowledged_by")?,
@@ -130,7 +133,10 @@ macro_rules! row_readers {
                 tenant_id: row.try_get("tenant_id")?,
                 user_id: row.try_get("user_id")?,
                 email: row.try_get("email")?,
-                cadence: row.try_get("cadence")?,
+                cadence: $crate::named(
+                    row.try_get("cadence")?,
+                    quarterdeck_domain::Cadence::parse,
+                )?,
                 weekday: row.try_get("weekday")?,
                 monthday: row.try_get("monthday")?,
                 hour: row.try_get("hour")?,
@@ -141,11 +147,17 @@ macro_rules! row_readers {
         fn delivery_from(row: &$row) -> $crate::StoreResult<$crate::Delivery> {
             Ok($crate::Delivery {
                 id: row.try_get("id")?,
-                kind: row.try_get("kind")?,
+                kind: $crate::named(
+                    row.try_get("kind")?,
+                    quarterdeck_domain::DeliveryKind::parse,
+                )?,
                 recipient: row.try_get("recipient")?,
                 subject: row.try_get("subject")?,
                 message_id: row.try_get("message_id")?,
-                outcome: row.try_get("outcome")?,
+                outcome: $crate::named(
+                    row.try_get("outcome")?,
+                    quarterdeck_domain::DeliveryOutcome::parse,
+                )?,
                 error: row.try_get("error")?,
                 at: row.try_get("at")?,
             })

@@ -1,7 +1,10 @@
 //! Rows the store hands out and takes in.
 
 use chrono::{DateTime, Utc};
-use quarterdeck_domain::{Currency, Role, Scope, TenantOptions};
+use quarterdeck_domain::{
+    AlertState, Cadence, Currency, DeliveryKind, DeliveryOutcome, Role, Scope, Severity,
+    TenantOptions,
+};
 
 /// A tenant's database id.
 pub type TenantId = i64;
@@ -326,8 +329,7 @@ pub struct NewAlert {
     /// De-duplication key.
     pub key: String,
     pub rule: String,
-    /// `critical`, `warning` or `info`.
-    pub severity: String,
+    pub severity: Severity,
     pub title: String,
     /// What triggered it, as JSON.
     pub detail: String,
@@ -340,11 +342,10 @@ pub struct Alert {
     pub tenant_id: TenantId,
     pub key: String,
     pub rule: String,
-    pub severity: String,
+    pub severity: Severity,
     pub title: String,
     pub detail: String,
-    /// `open`, `acknowledged` or `resolved`.
-    pub state: String,
+    pub state: AlertState,
     pub opened_at: DateTime<Utc>,
     pub acknowledged_at: Option<DateTime<Utc>>,
     pub acknowledged_by: Option<String>,
@@ -358,8 +359,7 @@ pub struct DigestSubscription {
     pub user_id: UserId,
     /// The subscriber's email (filled in when read).
     pub email: String,
-    /// `daily`, `weekly` or `monthly`.
-    pub cadence: String,
+    pub cadence: Cadence,
     /// 1 = Monday … 7 = Sunday (weekly).
     pub weekday: i32,
     /// 1–28 (monthly).
@@ -374,13 +374,11 @@ pub struct DigestSubscription {
 #[derive(Debug, Clone)]
 pub struct NewDelivery {
     pub tenant_id: TenantId,
-    /// `email` or `webhook`.
-    pub kind: String,
+    pub kind: DeliveryKind,
     pub recipient: String,
     pub subject: String,
     pub message_id: Option<String>,
-    /// `sent` or `failed`.
-    pub outcome: String,
+    pub outcome: DeliveryOutcome,
     pub error: Option<String>,
 }
 
@@ -388,11 +386,11 @@ pub struct NewDelivery {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Delivery {
     pub id: i64,
-    pub kind: String,
+    pub kind: DeliveryKind,
     pub recipient: String,
     pub subject: String,
     pub message_id: Option<String>,
-    pub outcome: String,
+    pub outcome: DeliveryOutcome,
     pub error: Option<String>,
     pub at: DateTime<Utc>,
 }

@@ -993,7 +993,7 @@ fn alert(tenant_id: i64, key: &str) -> quarterdeck_store::NewAlert {
         tenant_id,
         key: key.into(),
         rule: "threshold:r1".into(),
-        severity: "warning".into(),
+        severity: quarterdeck_domain::Severity::Warning,
         title: "Churn above 3 %".into(),
         detail: "{}".into(),
     }
@@ -1031,13 +1031,23 @@ async fn alerts_deduplicate_and_resolve(t: TestStore) {
     );
     assert!(
         !store
-            .set_alert_state(b.id, first.id, "acknowledged", "x")
+            .set_alert_state(
+                b.id,
+                first.id,
+                quarterdeck_domain::AlertState::Acknowledged,
+                "x"
+            )
             .await
             .unwrap()
     );
     assert!(
         store
-            .set_alert_state(a.id, first.id, "acknowledged", "jo")
+            .set_alert_state(
+                a.id,
+                first.id,
+                quarterdeck_domain::AlertState::Acknowledged,
+                "jo"
+            )
             .await
             .unwrap()
     );
@@ -1050,7 +1060,7 @@ async fn alerts_deduplicate_and_resolve(t: TestStore) {
         "acknowledged still blocks"
     );
     let mut critical = alert(a.id, "k2");
-    critical.severity = "critical".into();
+    critical.severity = quarterdeck_domain::Severity::Critical;
     store.open_alert(&critical).await.unwrap().unwrap();
     assert_eq!(store.count_open_alerts(a.id).await.unwrap(), 2);
     assert_eq!(
@@ -1084,7 +1094,7 @@ async fn digests_config_and_deliveries(t: TestStore) {
         tenant_id: a.id,
         user_id: u,
         email: "jo@example.com".into(),
-        cadence: "weekly".into(),
+        cadence: quarterdeck_domain::Cadence::Weekly,
         weekday: 1,
         monthday: 1,
         hour: 8,
@@ -1153,11 +1163,11 @@ async fn digests_config_and_deliveries(t: TestStore) {
     store
         .record_delivery(&quarterdeck_store::NewDelivery {
             tenant_id: a.id,
-            kind: "email".into(),
+            kind: quarterdeck_domain::DeliveryKind::Email,
             recipient: "jo@example.com".into(),
             subject: "Weekly digest".into(),
             message_id: Some("<m1@q>".into()),
-            outcome: "sent".into(),
+            outcome: quarterdeck_domain::DeliveryOutcome::Sent,
             error: None,
         })
         .await

@@ -4,9 +4,9 @@ use crate::options::{
     ShareCreateArgs, StoreArgs, TenantCreateArgs, TenantUpdateArgs, TokenCreateArgs, UserCreateArgs,
 };
 use anyhow::Context;
+use quarterdeck_app::audit::Actor;
+use quarterdeck_app::{admin, credentials};
 use quarterdeck_domain::{Role, Scope};
-use quarterdeck_server::audit::Actor;
-use quarterdeck_server::{admin, credentials};
 use std::io::Read;
 
 /// Opens the store the flags name (migrating it), with a message naming it on failure.
@@ -130,20 +130,20 @@ pub async fn create_token(args: TokenCreateArgs) -> anyhow::Result<()> {
 
 /// `quarterdeck share create`: the URL alone on the last line.
 pub async fn create_share(args: ShareCreateArgs) -> anyhow::Result<()> {
-    use quarterdeck_server::web::share;
+    use quarterdeck_app::shares::{ShareRequest, create_share, parse_days};
     let store = open_store(&args.store).await?;
     let tenant = admin::tenant(store.as_ref(), &args.tenant).await?;
-    let days = share::parse_days(&args.expires).map_err(anyhow::Error::msg)?;
-    let (link, secret) = share::create_share(
-        store.as_ref(),
-        &tenant,
-        &args.view,
+    let days = parse_days(&args.expires).map_err(anyhow::Error::msg)?;
+    let view = quarterdeck_server::check_share_view(&args.view).map_err(anyhow::Error::msg)?;
+    let request = ShareRequest {
+        view: &view,
         days,
-        None,
-        &Actor::cli(),
-    )
-    .await
-    .map_err(|e| anyhow::anyhow!("{e}"))?;
+        password: None,
+    };
+    let state = quarterdeck_app::AppState::new(store.clone());
+    let (link, secret) = create_share(&state, &tenant, request, &Actor::cli())
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     println!(
         "share link to {} for {} (read-only, expires {} UTC; shown once):",
         link.view,

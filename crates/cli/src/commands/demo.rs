@@ -3,10 +3,10 @@
 use crate::options::DemoArgs;
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
+use quarterdeck_app::audit::Actor;
+use quarterdeck_app::{admin, credentials, ingest};
 use quarterdeck_demo::{DemoConfig, estimate_rows, generate};
 use quarterdeck_domain::{Role, Scope};
-use quarterdeck_server::audit::Actor;
-use quarterdeck_server::{admin, credentials, ingest};
 use std::time::Instant;
 
 /// The demo tenant's slug.
@@ -61,7 +61,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
                 .map_err(|_| "storage stopped".to_string())
         })
     });
-    let state = quarterdeck_server::AppState::new(store.clone());
+    let state = quarterdeck_app::AppState::new(store.clone());
     while let Some(batch) = rx.recv().await {
         bar.set_message(batch.collection.slug());
         ingest::commit(&state, tenant.id, &batch)

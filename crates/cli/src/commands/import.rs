@@ -3,8 +3,8 @@
 use crate::options::ImportArgs;
 use anyhow::{Context, bail};
 use indicatif::{ProgressBar, ProgressStyle};
+use quarterdeck_app::{admin, ingest};
 use quarterdeck_domain::Collection;
-use quarterdeck_server::{admin, ingest};
 use serde_json::{Map, Value};
 use std::path::Path;
 use std::time::Instant;
@@ -86,7 +86,7 @@ pub async fn run(args: ImportArgs) -> anyhow::Result<()> {
     };
     let spinner = progress(0, "storing");
     spinner.set_message(format!("storing {} rows", batch.len()));
-    let state = quarterdeck_server::AppState::new(store.clone());
+    let state = quarterdeck_app::AppState::new(store.clone());
     ingest::commit(&state, tenant.id, &batch)
         .await
         .context("could not store the rows; nothing was imported")?;

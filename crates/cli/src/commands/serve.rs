@@ -2,7 +2,7 @@
 
 use crate::options::{DeliveryArgs, ServeArgs};
 use anyhow::Context;
-use quarterdeck_server::AppState;
+use quarterdeck_app::AppState;
 
 /// Serves until SIGINT/SIGTERM.
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
@@ -20,7 +20,7 @@ pub async fn serve(
     delivery: &DeliveryArgs,
     announce: impl FnOnce(&str),
 ) -> anyhow::Result<()> {
-    quarterdeck_server::install_crypto();
+    quarterdeck_app::install_crypto();
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("could not listen on {listen} (is another server using it? try --listen 127.0.0.1:0)"))?;
@@ -39,16 +39,16 @@ pub async fn serve(
         tracing::warn!("webhooks may post to loopback, private and link-local addresses");
     }
     if let Some(host) = &delivery.smtp_host {
-        let config = quarterdeck_server::mail::SmtpConfig {
+        let config = quarterdeck_app::mail::SmtpConfig {
             host: host.clone(),
             port: delivery.smtp_port,
-            security: quarterdeck_server::mail::SmtpSecurity::parse(&delivery.smtp_security)
+            security: quarterdeck_app::mail::SmtpSecurity::parse(&delivery.smtp_security)
                 .map_err(|e| anyhow::anyhow!("--smtp-security: {e}"))?,
             username: delivery.smtp_username.clone(),
             password: delivery.smtp_password.clone(),
             from: delivery.smtp_from.clone(),
         };
-        let mailer = quarterdeck_server::mail::Mailer::new(&config).context("SMTP settings")?;
+        let mailer = quarterdeck_app::mail::Mailer::new(&config).context("SMTP settings")?;
         tracing::info!(smtp = %mailer.describe, "email enabled");
         state = state.with_mailer(mailer);
     }

@@ -2,9 +2,9 @@
 
 #![allow(dead_code)]
 
+use quarterdeck_app::audit::Actor;
+use quarterdeck_app::{AppState, admin};
 use quarterdeck_domain::Scope;
-use quarterdeck_server::audit::Actor;
-use quarterdeck_server::{AppState, admin};
 use quarterdeck_store::Tenant;
 use quarterdeck_store::testing::TestStore;
 use reqwest::{Client, Response};
@@ -22,6 +22,8 @@ pub struct TestApp {
     /// Token with `ingest` and `read`.
     pub token: String,
     pub store: TestStore,
+    /// The application state the server runs on (its clock, its store).
+    pub state: AppState,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
@@ -40,8 +42,11 @@ impl TestApp {
     }
 
     /// Like `spawn`, with the state adjusted first (e.g. session lifetimes).
-    pub async fn spawn_with(store: TestStore, adjust: impl FnOnce(AppState) -> AppState) -> Self {
-        quarterdeck_server::install_crypto();
+    pub async fn spawn_with<S: Into<quarterdeck_server::Served>>(
+        store: TestStore,
+        adjust: impl FnOnce(AppState) -> S,
+    ) -> Self {
+        quarterdeck_app::install_crypto();
         let s = store.store.as_ref();
         let tenant = admin::create_tenant(s, "acme", Some("Acme"), "USD", "UTC")
             .await
@@ -61,8 +66,9 @@ impl TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let state = adjust(AppState::new(store.store.clone()));
-        tokio::spawn(quarterdeck_server::serve(listener, state, async move {
+        let served: quarterdeck_server::Served = adjust(AppState::new(store.store.clone())).into();
+        let state = served.app.clone();
+        tokio::spawn(quarterdeck_server::serve(listener, served, async move {
             let _ = rx.await;
         }));
         Self {
@@ -73,8 +79,35 @@ impl TestApp {
             read_token,
             token,
             store,
+            state,
             shutdown: Some(tx),
         }
+    }
+
+    /// A share link of `view` for `tenant`, made as the CLI makes one.
+    pub async fn share_for(
+        &self,
+        tenant: &quarterdeck_store::Tenant,
+        view: &str,
+        days: i64,
+        password: Option<&str>,
+    ) -> Result<(quarterdeck_store::ShareLink, String), quarterdeck_app::shares::ShareError> {
+        let request = quarterdeck_app::shares::ShareRequest {
+            view,
+            days,
+            password,
+        };
+        quarterdeck_web::share::create_share(&self.state, tenant, request, &Actor::cli()).await
+    }
+
+    /// A share link of `view` for the test tenant.
+    pub async fn share(
+        &self,
+        view: &str,
+        days: i64,
+        password: Option<&str>,
+    ) -> Result<(quarterdeck_store::ShareLink, String), quarterdeck_app::shares::ShareError> {
+        self.share_for(&self.tenant, view, days, password).await
     }
 
     /// A second tenant with its own read+ingest token.
@@ -173,7 +206,7 @@ pub struct Browser {
 impl Browser {
     /// A fresh browser with no cookies.
     pub fn new(base: &str) -> Self {
-        quarterdeck_server::install_crypto();
+        quarterdeck_app::install_crypto();
         Self {
             base: base.to_string(),
             client: Client::builder()
@@ -317,7 +350,7 @@ impl TestApp {
 
     /// The demo company as it stands on `today` (fixed for golden answers).
     pub async fn load_demo_on(&self, customers: usize, today: chrono::NaiveDate) {
-        use quarterdeck_server::ingest;
+        use quarterdeck_app::ingest;
         let config = quarterdeck_demo::DemoConfig {
             customers,
             seed: 7,
@@ -412,11 +445,11 @@ impl SmtpSink {
     }
 
     /// The mailer configuration that sends here.
-    pub fn config(&self) -> quarterdeck_server::mail::SmtpConfig {
-        quarterdeck_server::mail::SmtpConfig {
+    pub fn config(&self) -> quarterdeck_app::mail::SmtpConfig {
+        quarterdeck_app::mail::SmtpConfig {
             host: "127.0.0.1".into(),
             port: self.port,
-            security: quarterdeck_server::mail::SmtpSecurity::None,
+            security: quarterdeck_app::mail::SmtpSecurity::None,
             username: None,
             password: None,
             from: "Quarterdeck <reports@acme.test>".into(),

@@ -69,7 +69,7 @@ macro_rules! delivery_impl {
                 .bind(a.tenant_id)
                 .bind(&a.key)
                 .bind(&a.rule)
-                .bind(&a.severity)
+                .bind(a.severity.as_str())
                 .bind(&a.title)
                 .bind(&a.detail)
                 .bind(Utc::now())
@@ -120,9 +120,9 @@ macro_rules! delivery_impl {
                 rows.iter().map(alert_from).collect()
             }
 
-            async fn set_alert_state(&self, tenant: TenantId, id: i64, state: &str, by: &str) -> StoreResult<bool> {
+            async fn set_alert_state(&self, tenant: TenantId, id: i64, state: quarterdeck_domain::AlertState, by: &str) -> StoreResult<bool> {
                 let now = Utc::now();
-                let done = if state == "acknowledged" {
+                let done = if state == quarterdeck_domain::AlertState::Acknowledged {
                     sqlx::query(
                         "UPDATE alerts SET state = 'acknowledged', acknowledged_at = $1, acknowledged_by = $2 \
                          WHERE tenant_id = $3 AND id = $4 AND state = 'open'",
@@ -174,7 +174,7 @@ macro_rules! delivery_impl {
                 )
                 .bind(d.tenant_id)
                 .bind(d.user_id)
-                .bind(&d.cadence)
+                .bind(d.cadence.as_str())
                 .bind(d.weekday)
                 .bind(d.monthday)
                 .bind(d.hour)
@@ -232,11 +232,11 @@ macro_rules! delivery_impl {
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
                 )
                 .bind(d.tenant_id)
-                .bind(&d.kind)
+                .bind(d.kind.as_str())
                 .bind(&d.recipient)
                 .bind(&d.subject)
                 .bind(&d.message_id)
-                .bind(&d.outcome)
+                .bind(d.outcome.as_str())
                 .bind(&d.error)
                 .bind(Utc::now())
                 .execute(&self.writer)

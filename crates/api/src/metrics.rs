@@ -1,0 +1,157 @@
+//! The metrics and accounts API: parse the query, read the engine, answer.
+
+use crate::ApiError;
+use crate::auth::ApiCaller;
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use quarterdeck_app::AppState;
+use quarterdeck_app::engines::{EngineRead, TenantEngine};
+use quarterdeck_app::metrics::{MetricQuery, QueryError, answers};
+use serde_json::Value;
+
+type Pairs = Query<Vec<(String, String)>>;
+
+/// The endpoint parameters each read endpoint accepts besides range, compare and filters.
+const SUMMARY: &[&str] = &[];
+const SERIES: &[&str] = &["metric", "interval"];
+const MOVEMENTS: &[&str] = &["interval"];
+const COHORTS: &[&str] = &["by", "measure"];
+const AR_AGING: &[&str] = &["as_of"];
+const ACCOUNTS: &[&str] = &["sort", "limit", "cursor", "health"];
+const ACCOUNT: &[&str] = &["interval"];
+
+impl From<QueryError> for ApiError {
+    fn from(e: QueryError) -> Self {
+        ApiError::BadParameter {
+            param: e.param,
+            message: e.message,
+        }
+    }
+}
+
+/// Authorises the caller, parses the query in the tenant's calendar and
+/// gets the tenant's current engine.
+async fn prepare(
+    state: &AppState,
+    caller: &ApiCaller,
+    pairs: &[(String, String)],
+    extra: &[&str],
+) -> Result<(EngineRead, MetricQuery), ApiError> {
+    let tenant_id = caller.can_read()?.0;
+    let tenant = state
+        .store
+        .tenant_by_id(tenant_id)
+        .await?
+        .ok_or_else(|| ApiError::Internal(format!("token of missing tenant {tenant_id}")))?;
+    let tz = quarterdeck_app::engines::settings_of(&tenant).time_zone;
+    let today = state.clock.today_in(tz);
+    let query = MetricQuery::parse(pairs, today, extra)?;
+    let engine = state.engines.read(&tenant).await?;
+    Ok((engine, query))
+}
+
+/// Runs an answer off the async threads (it may take tens of milliseconds).
+async fn answer<T: Send + 'static>(
+    engine: EngineRead,
+    query: MetricQuery,
+    f: impl FnOnce(&TenantEngine, &MetricQuery) -> Result<T, QueryError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(move || f(&engine, &query))
+        .await
+        .map_err(|e| ApiError::Internal(format!("metric computation crashed: {e}")))?
+        .map_err(ApiError::from)
+}
+
+/// `GET /api/v1/metrics/summary`.
+pub async fn summary(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Query(pairs): Pairs,
+) -> Result<Json<Value>, ApiError> {
+    let (engine, q) = prepare(&state, &caller, &pairs, SUMMARY).await?;
+    Ok(Json(
+        answer(engine, q, |l, q| Ok(answers::summary(l, q))).await?,
+    ))
+}
+
+/// `GET /api/v1/metrics/series`.
+pub async fn series(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Query(pairs): Pairs,
+) -> Result<Json<Value>, ApiError> {
+    let (engine, q) = prepare(&state, &caller, &pairs, SERIES).await?;
+    Ok(Json(answer(engine, q, answers::series).await?))
+}
+
+/// `GET /api/v1/metrics/movements`.
+pub async fn movements(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Query(pairs): Pairs,
+) -> Result<Json<Value>, ApiError> {
+    let (engine, q) = prepare(&state, &caller, &pairs, MOVEMENTS).await?;
+    Ok(Json(answer(engine, q, answers::movements).await?))
+}
+
+/// `GET /api/v1/metrics/movements/{date}/{kind}`.
+pub async fn movement_drilldown(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path((date, kind)): Path<(String, String)>,
+    Query(pairs): Pairs,
+) -> Result<Json<Value>, ApiError> {
+    let (engine, q) = prepare(&state, &caller, &pairs, MOVEMENTS).await?;
+    let date = quarterdeck_app::metrics::query::parse_date("date", &date)?;
+    let kind = answers::movement_kind(&kind)?;
+    Ok(Json(
+        answer(engine, q, move |l, q| {
+            answers::movement_drilldown(l, q, date, kind)
+        })
+        .await?,
+    ))
+}
+
+/// `GET /api/v1/metrics/cohorts`.
+pub async fn cohorts(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Query(pairs): Pairs,
+) -> Result<Json<Value>, ApiError> {
+    let (engine, q) = prepare(&state, &caller, &pairs, COHORTS).await?;
+    Ok(Json(answer(engine, q, answers::cohorts).await?))
+}
+
+/// `GET /api/v1/metrics/ar-aging`.
+pub async fn ar_aging(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Query(pairs): Pairs,
+) -> Result<Json<Value>, ApiError> {
+    let (engine, q) = prepare(&state, &caller, &pairs, AR_AGING).await?;
+    Ok(Json(answer(engine, q, answers::ar_aging).await?))
+}
+
+/// `GET /api/v1/accounts`.
+pub async fn accounts(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Query(pairs): Pairs,
+) -> Result<Json<Value>, ApiError> {
+    let (engine, q) = prepare(&state, &caller, &pairs, ACCOUNTS).await?;
+    Ok(Json(answer(engine, q, answers::accounts).await?))
+}
+
+/// `GET /api/v1/accounts/{id}`.
+pub async fn account(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+    Query(pairs): Pairs,
+) -> Result<Json<Value>, ApiError> {
+    let (engine, q) = prepare(&state, &caller, &pairs, ACCOUNT).await?;
+    let found = answer(engine, q, move |l, q| answers::account(l, q, &id)).await?;
+    found
+        .map(Json)
+        .ok_or_else(|| ApiError::NotFound("no such account".into()))
+}

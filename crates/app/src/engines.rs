@@ -1,0 +1,326 @@
+//! The per-tenant metric engines this process holds in memory.
+//!
+//! The store is the truth; an engine is a cache of it tagged with the tenant's
+//! data version. A read first asks the store for the version (one indexed
+//! lookup): if another process or replica changed the data, the engine is
+//! rebuilt before answering, so every read reflects every accepted write.
+//! Writes made here are applied incrementally when the engine is exactly one
+//! version behind; otherwise the next read rebuilds. A rebuild is done aside
+//! and swapped in whole, so no reader ever sees a half-built engine.
+
+use quarterdeck_domain::records::{
+    Cost, Customer, FxRate, Invoice, Payment, SubscriptionEvent, TimeEntry,
+};
+use quarterdeck_domain::{AnyRecord, Collection, TenantOptions};
+use quarterdeck_engine::{Ledger, LedgerBuilder, TenantSettings};
+use quarterdeck_store::{DataVersion, Store, StoreError, StoreResult, Tenant, TenantId};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use tokio::sync::{OwnedRwLockReadGuard, RwLock};
+
+/// A tenant's engine at one data version.
+pub struct TenantEngine {
+    /// The data version the ledger reflects.
+    pub version: DataVersion,
+    /// The metric engine.
+    pub ledger: Ledger,
+    /// The tenant's metric settings it was built with.
+    pub options: TenantOptions,
+}
+
+impl TenantEngine {
+    /// The gross margin to use while the tenant has no cost data.
+    pub fn gross_margin_setting(&self) -> rust_decimal::Decimal {
+        self.options
+            .gross_margin
+            .unwrap_or(quarterdeck_engine::DEFAULT_GROSS_MARGIN)
+    }
+}
+
+/// Shared read access to a current engine.
+pub type EngineRead = OwnedRwLockReadGuard<Option<TenantEngine>, TenantEngine>;
+
+#[derive(Default)]
+struct Slot {
+    engine: Arc<RwLock<Option<TenantEngine>>>,
+    /// Held while rebuilding, so concurrent readers wait for one rebuild.
+    rebuilding: tokio::sync::Mutex<()>,
+}
+
+/// Every tenant's engine, built on first use.
+pub struct Engines {
+    store: Arc<dyn Store>,
+    slots: Mutex<HashMap<TenantId, Arc<Slot>>>,
+}
+
+/// The engine's settings for a tenant.
+pub fn settings_of(tenant: &Tenant) -> TenantSettings {
+    TenantSettings {
+        currency: tenant.currency,
+        time_zone: tenant.timezone.parse().unwrap_or(chrono_tz::Tz::UTC),
+        fiscal_year_start_month: tenant.fiscal_year_start,
+        delinquency_days: tenant.options.delinquency_days,
+    }
+}
+
+/// The collections the engine reads.
+pub const ENGINE_COLLECTIONS: [Collection; 7] = [
+    Collection::Customers,
+    Collection::SubscriptionEvents,
+    Collection::FxRates,
+    Collection::Invoices,
+    Collection::Payments,
+    Collection::Costs,
+    Collection::TimeEntries,
+];
+
+impl Engines {
+    /// No engines yet; they are built from `store` on demand.
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        Self {
+            store,
+            slots: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn slot(&self, tenant: TenantId) -> Arc<Slot> {
+        self.slots
+            .lock()
+            .expect("slots lock")
+            .entry(tenant)
+            .or_default()
+            .clone()
+    }
+
+    /// The tenant's engine, at least as current as `tenant` (a row just read
+    /// from the store, whose `data_version` saves a second query per request).
+    pub async fn read(&self, tenant: &Tenant) -> StoreResult<EngineRead> {
+        let slot = self.slot(tenant.id);
+        let version = tenant.data_version;
+        if let Some(current) = current_at(&slot, version).await {
+            return Ok(current);
+        }
+        let _one_rebuild = slot.rebuilding.lock().await;
+        if let Some(current) = current_at(&slot, version).await {
+            return Ok(current);
+        }
+        let built = self.build(tenant).await?;
+        *slot.engine.write().await = Some(built);
+        current_at(&slot, version)
+            .await
+            .ok_or_else(|| StoreError::Corrupt("engine rebuilt at an older version".into()))
+    }
+
+    /// Builds a tenant's engine from the store, off the async threads.
+    pub async fn build(&self, tenant: &Tenant) -> StoreResult<TenantEngine> {
+        // Read the version first: writes landing during the load make the
+        // engine look older than it is, which costs a rebuild, never a stale read.
+        let version = self.store.data_version(tenant.id).await?;
+        let settings = settings_of(tenant);
+        let started = std::time::Instant::now();
+        // A page of stored text at a time, parsed off the async threads and
+        // handed to the builder, then dropped before the next is read: peak
+        // memory stays near the engine's own size.
+        let mut builder = LedgerBuilder::new(settings);
+        for c in ENGINE_COLLECTIONS {
+            let mut after = 0;
+            loop {
+                let page = self
+                    .store
+                    .bodies_after(tenant.id, c, after, LOAD_PAGE)
+                    .await?;
+                let Some(&(last, _)) = page.last() else { break };
+                after = last;
+                builder = tokio::task::spawn_blocking(move || {
+                    load(&mut builder, c, &page).map(|()| builder)
+                })
+                .await
+                .map_err(|e| StoreError::Corrupt(format!("engine load crashed: {e}")))??;
+            }
+        }
+        let ledger = tokio::task::spawn_blocking(move || builder.build())
+            .await
+            .map_err(|e| StoreError::Corrupt(format!("engine build crashed: {e}")))?;
+        tracing::info!(tenant = %tenant.slug, version, ms = started.elapsed().as_millis() as u64, "engine built");
+        Ok(TenantEngine {
+            version,
+            ledger,
+            options: tenant.options.clone(),
+        })
+    }
+
+    /// Builds every tenant's engine (at start-up, so first reads are fast).
+    /// Failures are logged: a tenant whose engine fails here is retried on its first read.
+    pub async fn warm_up(&self) {
+        let tenants = match self.store.list_tenants().await {
+            Ok(t) => t,
+            Err(e) => return tracing::warn!(error = %e, "could not list tenants to warm up"),
+        };
+        for tenant in tenants {
+            if let Err(e) = self.read(&tenant).await {
+                tracing::warn!(tenant = %tenant.slug, error = %e, "engine warm-up failed");
+            }
+        }
+    }
+
+    /// Applies a write this process just made (which produced `version`).
+    pub async fn apply_upsert(
+        &self,
+        tenant: TenantId,
+        version: DataVersion,
+        records: &[AnyRecord],
+    ) {
+        self.apply(tenant, version, |ledger| upsert(ledger, records))
+            .await;
+    }
+
+    /// Applies a delete this process just made.
+    pub async fn apply_delete(
+        &self,
+        tenant: TenantId,
+        version: DataVersion,
+        collection: Collection,
+        key: &str,
+    ) {
+        self.apply(tenant, version, |ledger| remove(ledger, collection, key))
+            .await;
+    }
+
+    async fn apply(
+        &self,
+        tenant: TenantId,
+        version: DataVersion,
+        change: impl FnOnce(&mut Ledger),
+    ) {
+        let slot = self.slot(tenant);
+        let mut guard = slot.engine.write().await;
+        // Only when exactly one version behind; otherwise another write landed
+        // in between (here or elsewhere) and the next read rebuilds.
+        if let Some(engine) = guard.as_mut().filter(|e| e.version + 1 == version) {
+            change(&mut engine.ledger);
+            engine.version = version;
+        }
+    }
+}
+
+async fn current_at(slot: &Slot, version: DataVersion) -> Option<EngineRead> {
+    let guard = slot.engine.clone().read_owned().await;
+    OwnedRwLockReadGuard::try_map(guard, |e| e.as_ref().filter(|e| e.version >= version)).ok()
+}
+
+/// Drops what no metric reads (free-form attributes, invoice lines, cost
+/// descriptions): most of a record's memory.
+trait Slim {
+    fn slim(&mut self);
+}
+
+macro_rules! slim_attributes {
+    ($($t:ty),*) => {$(impl Slim for $t {
+        fn slim(&mut self) {
+            self.attributes = Default::default();
+        }
+    })*};
+}
+slim_attributes!(Customer, SubscriptionEvent, Payment, TimeEntry);
+
+impl Slim for Invoice {
+    fn slim(&mut self) {
+        self.attributes = Default::default();
+        self.lines = Vec::new();
+    }
+}
+
+impl Slim for Cost {
+    fn slim(&mut self) {
+        self.attributes = Default::default();
+        self.description = None;
+    }
+}
+
+impl Slim for FxRate {
+    fn slim(&mut self) {}
+}
+
+/// Stored records read, parsed and handed to the builder at a time.
+const LOAD_PAGE: u32 = 10_000;
+
+/// Parses a page of stored bodies of `collection` into `builder`.
+fn load(
+    builder: &mut LedgerBuilder,
+    collection: Collection,
+    page: &[(i64, String)],
+) -> StoreResult<()> {
+    fn each<T: serde::de::DeserializeOwned + Slim>(
+        page: &[(i64, String)],
+        add: impl FnOnce(&[T]),
+    ) -> StoreResult<()> {
+        let records = page
+            .iter()
+            .map(|(_, b)| {
+                let mut record: T = serde_json::from_str(b)
+                    .map_err(|e| StoreError::Corrupt(format!("stored record: {e}")))?;
+                record.slim();
+                Ok(record)
+            })
+            .collect::<StoreResult<Vec<T>>>()?;
+        add(&records);
+        Ok(())
+    }
+    match collection {
+        Collection::Customers => each(page, |r| builder.customers(r)),
+        Collection::SubscriptionEvents => each(page, |r| builder.subscription_events(r)),
+        Collection::FxRates => each(page, |r| builder.fx_rates(r)),
+        Collection::Invoices => each(page, |r| builder.invoices(r)),
+        Collection::Payments => each(page, |r| builder.payments(r)),
+        Collection::Costs => each(page, |r| builder.costs(r)),
+        Collection::TimeEntries => each(page, |r| builder.time_entries(r)),
+        _ => Ok(()),
+    }
+}
+
+/// Collects the records of one variant out of a mixed slice.
+macro_rules! of_kind {
+    ($records:expr, $variant:ident) => {
+        $records
+            .iter()
+            .filter_map(|r| match r {
+                AnyRecord::$variant(x) => {
+                    let mut x = x.clone();
+                    x.slim();
+                    Some(x)
+                }
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+    };
+}
+
+fn upsert(ledger: &mut Ledger, records: &[AnyRecord]) {
+    let Some(first) = records.first() else { return };
+    match first.collection() {
+        Collection::Customers => ledger.upsert_customers(&of_kind!(records, Customer)),
+        Collection::SubscriptionEvents => {
+            ledger.upsert_subscription_events(&of_kind!(records, SubscriptionEvent))
+        }
+        Collection::FxRates => ledger.upsert_fx_rates(&of_kind!(records, FxRate)),
+        Collection::Invoices => ledger.upsert_invoices(&of_kind!(records, Invoice)),
+        Collection::Payments => ledger.upsert_payments(&of_kind!(records, Payment)),
+        Collection::Costs => ledger.upsert_costs(&of_kind!(records, Cost)),
+        Collection::TimeEntries => ledger.upsert_time_entries(&of_kind!(records, TimeEntry)),
+        _ => {}
+    }
+}
+
+fn remove(ledger: &mut Ledger, collection: Collection, key: &str) {
+    let keys = [key];
+    match collection {
+        Collection::Customers => ledger.remove_customers(keys),
+        Collection::SubscriptionEvents => ledger.remove_subscription_events(keys),
+        Collection::FxRates => ledger.remove_fx_rates(keys),
+        Collection::Invoices => ledger.remove_invoices(keys),
+        Collection::Payments => ledger.remove_payments(keys),
+        Collection::Costs => ledger.remove_costs(keys),
+        Collection::TimeEntries => ledger.remove_time_entries(keys),
+        _ => {}
+    }
+}

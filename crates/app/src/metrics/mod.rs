@@ -1,0 +1,11 @@
+//! Metric queries: parsed once from a URL (`MetricQuery`), answered from a
+//! tenant's engine, rendered as JSON. Pure: no I/O here.
+
+pub mod answers;
+pub mod display;
+pub mod json;
+pub mod limits;
+pub mod query;
+pub mod result;
+
+pub use query::{Compare, MetricQuery, QueryError};

@@ -1,0 +1,217 @@
+//! Tenant settings: naming, currency, zone, fiscal year, metric options, MFA rule.
+
+use crate::WebApp;
+use crate::{Chrome, PageError, Viewer};
+use askama::Template;
+use axum::Router;
+use axum::extract::{Form, State};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::get;
+use quarterdeck_app::admin::{self, AdminError, TenantChanges};
+use quarterdeck_domain::{Permission, Role};
+use std::collections::HashMap;
+
+pub(super) fn routes() -> Router<WebApp> {
+    Router::new()
+        .route("/admin/settings", get(show).post(save))
+        .route("/admin/settings/targets", axum::routing::post(save_targets))
+}
+
+/// KPIs that take a target, with how their values are written.
+const TARGET_METRICS: [(&str, &str); 9] = [
+    ("mrr", "MRR (money)"),
+    ("net_new_mrr", "Net new MRR (money)"),
+    (
+        "customer_churn_rate",
+        "Customer churn rate (fraction, lower is better)",
+    ),
+    ("nrr", "NRR, 12 months (fraction)"),
+    ("grr", "GRR, 12 months (fraction)"),
+    ("gross_margin", "Gross margin (fraction)"),
+    ("quick_ratio", "Quick ratio"),
+    ("ltv", "LTV (money)"),
+    ("ar_overdue", "AR overdue (money, lower is better)"),
+];
+
+#[derive(Template)]
+#[template(path = "admin_settings.html")]
+struct SettingsPage {
+    chrome: Chrome,
+    name: String,
+    currency: String,
+    timezone: String,
+    fiscal_year_start: u32,
+    delinquency_days: String,
+    gross_margin: String,
+    mfa_roles: Vec<(&'static str, bool)>,
+    /// (metric, label, good, bad) for the targets form.
+    targets: Vec<(&'static str, &'static str, String, String)>,
+    message: Option<String>,
+}
+
+async fn page(
+    state: &WebApp,
+    viewer: &Viewer,
+    message: Option<String>,
+) -> Result<Response, PageError> {
+    let grant = viewer.grant(Permission::ManageSettings)?;
+    let own = crate::pages::targets_of(state, grant.tenant().id).await?;
+    let targets = TARGET_METRICS
+        .iter()
+        .map(|(m, label)| {
+            let t = own
+                .get(*m)
+                .copied()
+                .or_else(|| quarterdeck_engine::catalogue::metric(m).and_then(|d| d.target()));
+            (
+                *m,
+                *label,
+                t.map(|t| t.good.to_string()).unwrap_or_default(),
+                t.map(|t| t.bad.to_string()).unwrap_or_default(),
+            )
+        })
+        .collect();
+    let t = grant.tenant();
+    let mut chrome = Chrome::new(viewer, "Settings", "/admin/settings", "");
+    if message.is_none() {
+        chrome.flash = None;
+    }
+    let page = SettingsPage {
+        chrome,
+        name: t.name.clone(),
+        currency: t.currency.code().to_string(),
+        timezone: t.timezone.clone(),
+        fiscal_year_start: t.fiscal_year_start,
+        delinquency_days: t
+            .options
+            .delinquency_days
+            .map(|d| d.to_string())
+            .unwrap_or_default(),
+        gross_margin: t
+            .options
+            .gross_margin
+            .map(|m| m.to_string())
+            .unwrap_or_default(),
+        targets,
+        mfa_roles: Role::ALL
+            .iter()
+            .map(|r| (r.as_str(), t.options.mfa_required_for(*r)))
+            .collect(),
+        message,
+    };
+    Ok(Html(page.render()?).into_response())
+}
+
+async fn show(State(state): State<WebApp>, viewer: Viewer) -> Result<Response, PageError> {
+    page(&state, &viewer, None).await
+}
+
+async fn save(
+    State(state): State<WebApp>,
+    viewer: Viewer,
+    Form(form): Form<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    let grant = viewer.grant(Permission::ManageSettings)?;
+    viewer.check_csrf(form.get("csrf").map_or("", String::as_str))?;
+    let field = |k: &str| form.get(k).map(|v| v.trim().to_string());
+    let delinquency_days = match field("delinquency_days").as_deref() {
+        None | Some("") | Some("off") => None,
+        Some(d) => match d.parse::<u32>() {
+            Ok(d) => Some(d),
+            Err(_) => {
+                return page(
+                    &state,
+                    &viewer,
+                    Some(format!(
+                        "Delinquency days must be a whole number of days, not `{d}`."
+                    )),
+                )
+                .await;
+            }
+        },
+    };
+    let fiscal_year_start = match field("fiscal_year_start").map(|v| v.parse::<u32>()) {
+        Some(Ok(m)) => Some(m),
+        Some(Err(_)) => {
+            return page(
+                &state,
+                &viewer,
+                Some("The fiscal year start is a month from 1 to 12.".into()),
+            )
+            .await;
+        }
+        None => None,
+    };
+    let changes = TenantChanges {
+        name: field("name"),
+        currency: field("currency").map(|c| c.to_ascii_uppercase()),
+        timezone: field("timezone"),
+        fiscal_year_start,
+        delinquency_days: Some(delinquency_days),
+        gross_margin: field("gross_margin").filter(|m| !m.is_empty()),
+        mfa_roles: Some(
+            Role::ALL
+                .into_iter()
+                .filter(|r| form.contains_key(&format!("mfa_{}", r.as_str())))
+                .collect(),
+        ),
+    };
+    match admin::update_tenant(
+        state.store.as_ref(),
+        &grant.tenant().slug,
+        &changes,
+        &viewer.actor(),
+    )
+    .await
+    {
+        Ok(_) => Ok(Redirect::to("/admin/settings").into_response()),
+        Err(AdminError::Invalid(m)) => page(&state, &viewer, Some(m)).await,
+        Err(AdminError::Store(e)) => Err(e.into()),
+    }
+}
+
+async fn save_targets(
+    State(state): State<WebApp>,
+    viewer: Viewer,
+    Form(form): Form<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    let grant = viewer.grant(Permission::ManageSettings)?;
+    viewer.check_csrf(form.get("csrf").map_or("", String::as_str))?;
+    let mut targets = std::collections::BTreeMap::new();
+    for (m, label) in TARGET_METRICS {
+        let get = |k: &str| {
+            form.get(&format!("{m}_{k}"))
+                .map(|v| v.trim().to_string())
+                .unwrap_or_default()
+        };
+        let (good, bad) = (get("good"), get("bad"));
+        if good.is_empty() && bad.is_empty() {
+            continue;
+        }
+        let (Ok(good), Ok(bad)) = (good.parse(), bad.parse()) else {
+            return page(&state, &viewer, Some(format!("{label}: give both the on-target and the off-target value as numbers, or neither."))).await;
+        };
+        if good == bad {
+            return page(&state, &viewer, Some(format!("{label}: the two values must differ (which one is higher says which way is good)."))).await;
+        }
+        targets.insert(
+            m.to_string(),
+            quarterdeck_domain::tenancy::Target { good, bad },
+        );
+    }
+    let json = serde_json::to_string(&targets).expect("targets serialise");
+    state
+        .store
+        .set_config(grant.tenant().id, crate::pages::TARGETS, &json)
+        .await?;
+    quarterdeck_app::audit::record(
+        state.store.as_ref(),
+        Some(grant.tenant().id),
+        &viewer.actor(),
+        "settings.targets",
+        None,
+        Some(json),
+    )
+    .await?;
+    Ok(Redirect::to("/admin/settings").into_response())
+}

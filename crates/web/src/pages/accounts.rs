@@ -1,0 +1,368 @@
+//! Accounts: a sortable, filterable list, and one account's page with its
+//! MRR history and movements.
+
+use super::Pairs;
+use super::export::{self, Table};
+use super::frame::Frame;
+use super::numbers::money;
+use super::view::{Audience, PageSpec, View};
+use crate::WebApp;
+use crate::{Chrome, PageError, Viewer};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::{Html, IntoResponse, Response};
+use chrono::NaiveDate;
+use quarterdeck_app::metrics::answers;
+use quarterdeck_domain::Permission;
+use quarterdeck_render::{LineChart, Palette, ValueFormat, line_chart};
+use rust_decimal::Decimal;
+
+/// The accounts list.
+pub const SPEC: PageSpec = PageSpec {
+    path: "/accounts",
+    title: "Accounts",
+    nav: "Accounts",
+    permission: Permission::ViewAccounts,
+    extra: &["sort", "cursor", "limit"],
+    twin: "/accounts",
+};
+
+/// One account (under the accounts list in the navigation).
+pub const ACCOUNT: PageSpec = PageSpec {
+    path: "/accounts",
+    title: "Account",
+    nav: "",
+    permission: Permission::ViewAccounts,
+    extra: &["interval"],
+    twin: "",
+};
+const COLUMNS: [(&str, &str, bool); 7] = [
+    ("name", "Account", false),
+    ("segment", "Segment", false),
+    ("csm", "CSM", false),
+    ("plan", "Plan", false),
+    ("region", "Region", false),
+    ("mrr", "MRR", true),
+    ("arr", "ARR", true),
+];
+
+struct Row {
+    name: String,
+    href: Option<String>,
+    cells: Vec<String>,
+    mrr: String,
+    arr: String,
+}
+
+#[derive(Template)]
+#[template(path = "page_accounts.html")]
+struct AccountsPage {
+    chrome: Chrome,
+    frame: Frame,
+    headers: Vec<(String, String, &'static str, bool)>,
+    rows: Vec<Row>,
+    total: u64,
+    shown_from: usize,
+    shown_to: usize,
+    next: Option<String>,
+    first: Option<String>,
+}
+
+/// Renders the accounts list for any audience.
+pub async fn render_list(
+    state: &WebApp,
+    audience: Audience,
+    pairs: Vec<(String, String)>,
+) -> Result<Response, PageError> {
+    let view = View::open(state, audience, &SPEC, pairs).await?;
+    let (view, a) = super::cached(state, view, "accounts", |v| {
+        answers::accounts_of(v.engine(), &v.query)
+    })
+    .await?;
+    let a = a
+        .as_ref()
+        .as_ref()
+        .map_err(|e| quarterdeck_api::ApiError::from(e.clone()))?;
+    let cur = view.currency.clone();
+    let sort = view.query.extra("sort").unwrap_or("-mrr").to_string();
+    let headers = COLUMNS
+        .iter()
+        .map(|(key, label, numeric)| {
+            let (current, desc) = (sort.trim_start_matches('-') == *key, sort.starts_with('-'));
+            let next_sort = if current && !desc || (!current && *numeric) {
+                format!("-{key}")
+            } else {
+                key.to_string()
+            };
+            let aria = match (current, desc) {
+                (false, _) => "none",
+                (true, true) => "descending",
+                (true, false) => "ascending",
+            };
+            (
+                label.to_string(),
+                view.controls
+                    .href_same_page(
+                        "/accounts",
+                        &[("sort", next_sort), ("cursor", String::new())],
+                    )
+                    .replace("&cursor=", ""),
+                aria,
+                *numeric,
+            )
+        })
+        .collect();
+    let rows = a
+        .data
+        .iter()
+        .map(|r| Row {
+            name: r.name.clone().unwrap_or_else(|| r.id.clone()),
+            href: view.link(&format!("/accounts/{}", urlencoding::encode(&r.id)), &[]),
+            cells: ["segment", "csm", "plan", "region"]
+                .iter()
+                .map(|k| r.text(k).unwrap_or("—").to_string())
+                .collect(),
+            mrr: money(Some(r.mrr), &cur),
+            arr: money(Some(r.arr), &cur),
+        })
+        .collect::<Vec<_>>();
+    let offset: usize = view
+        .query
+        .extra("cursor")
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let next = a.next_cursor.as_deref().map(|c| {
+        view.controls
+            .href_same_page("/accounts", &[("cursor", c.to_string())])
+    });
+    let first = (offset > 0).then(|| {
+        view.controls
+            .href_same_page("/accounts", &[("cursor", "0".into())])
+    });
+    let mut frame = Frame::new(&view, "Accounts", "/accounts");
+    frame.controls.extra.retain(|(k, _)| k != "cursor");
+    let page = AccountsPage {
+        chrome: view.chrome.clone(),
+        frame,
+        headers,
+        total: a.total as u64,
+        shown_from: if rows.is_empty() { 0 } else { offset + 1 },
+        shown_to: offset + rows.len(),
+        rows,
+        next,
+        first,
+    };
+    Ok(Html(page.render()?).into_response())
+}
+
+/// `GET /accounts.json`: the same answer as `/api/v1/accounts`.
+pub async fn json(
+    state: &WebApp,
+    viewer: Viewer,
+    pairs: Vec<(String, String)>,
+) -> Result<Response, PageError> {
+    let view = View::open(state, Audience::Member(viewer), &SPEC, pairs).await?;
+    let (_, a) = super::blocking(view, |v| answers::accounts(v.engine(), &v.query)).await?;
+    Ok(export::json(a.map_err(quarterdeck_api::ApiError::from)?))
+}
+
+/// `GET /accounts.csv`: every account the filters select, in the chosen order.
+pub async fn csv(
+    state: &WebApp,
+    viewer: Viewer,
+    mut pairs: Vec<(String, String)>,
+) -> Result<Response, PageError> {
+    pairs.retain(|(k, _)| k != "cursor" && k != "limit");
+    let view = View::open(state, Audience::Member(viewer), &SPEC, pairs).await?;
+    let (view, rows) = super::blocking(view, |v| {
+        answers::sorted_accounts(v.engine(), &v.query, true)
+    })
+    .await?;
+    let rows = rows?;
+    let opt = |o: &Option<String>| o.clone().unwrap_or_default();
+    let rows = rows
+        .iter()
+        .map(|a| {
+            vec![
+                a.customer_id.clone(),
+                opt(&a.name),
+                opt(&a.segment),
+                opt(&a.csm),
+                opt(&a.plan),
+                opt(&a.region),
+                // Cents, as the JSON twin and the API write them.
+                quarterdeck_app::metrics::json::money(a.mrr).to_string(),
+                quarterdeck_app::metrics::json::money(a.arr).to_string(),
+            ]
+        })
+        .collect();
+    let columns = [
+        "id", "name", "segment", "csm", "plan", "region", "mrr", "arr",
+    ]
+    .map(String::from)
+    .to_vec();
+    export::csv(
+        state,
+        &view,
+        Table {
+            name: "accounts",
+            columns,
+            rows,
+        },
+    )
+    .await
+}
+
+#[derive(Template)]
+#[template(path = "page_account.html")]
+struct AccountPage {
+    chrome: Chrome,
+    frame: Frame,
+    facts: Vec<(String, String)>,
+    history_svg: String,
+    movements: Vec<(String, String, String)>,
+    /// (id, issued, due, total, paid, open on the last day).
+    invoices: Vec<(String, String, String, String, String, String)>,
+    /// (id, plan, MRR, state) on the last day.
+    subscriptions: Vec<(String, String, String, &'static str)>,
+}
+
+/// Renders one account for any audience.
+pub async fn render_one(
+    state: &WebApp,
+    audience: Audience,
+    id: &str,
+    pairs: Vec<(String, String)>,
+) -> Result<Response, PageError> {
+    let view = View::open(state, audience, &ACCOUNT, pairs).await?;
+    let id_owned = id.to_string();
+    let (view, a) = super::blocking(view, move |v| {
+        // The history shows at least a year for context, whatever range led here.
+        let mut q = v.query.clone();
+        let year = quarterdeck_app::metrics::answers::last_twelve_months(q.period.to);
+        if year.from < q.period.from {
+            q.period = year;
+        }
+        let invoices = v
+            .engine()
+            .ledger
+            .customer_invoices(&id_owned, v.query.period.to);
+        let subscriptions = v
+            .engine()
+            .ledger
+            .customer_subscriptions(&id_owned, v.query.period.to);
+        (
+            answers::account_of(v.engine(), &q, &id_owned),
+            (invoices, subscriptions),
+        )
+    })
+    .await?;
+    let (a, (invoices, subscriptions)) = a;
+    let subscriptions: Vec<(String, String, String, &'static str)> = subscriptions
+        .into_iter()
+        .map(|(id, plan, value, active)| {
+            let state = if active { "active" } else { "ended" };
+            (
+                id,
+                plan.unwrap_or_else(|| "—".into()),
+                money(Some(value), &view.currency),
+                state,
+            )
+        })
+        .collect();
+    let a = a
+        .map_err(quarterdeck_api::ApiError::from)?
+        .ok_or_else(|| PageError::NotFound("There is no such account.".into()))?;
+    if let Some(csm) = &view.only_csm
+        && a.line.csm.as_deref() != Some(csm.as_str())
+    {
+        // Row-level access: another CSM's account does not exist for this viewer.
+        return Err(PageError::NotFound("There is no such account.".into()));
+    }
+    let cur = view.currency.clone();
+    let name = a.line.name.clone().unwrap_or_else(|| id.to_string());
+    let text = |k: &str| a.line.text(k).unwrap_or("—").to_string();
+    let facts = vec![
+        ("MRR".to_string(), money(Some(a.line.mrr), &cur)),
+        ("ARR".to_string(), money(Some(a.line.arr), &cur)),
+        ("Plan".to_string(), text("plan")),
+        ("Segment".to_string(), text("segment")),
+        ("CSM".to_string(), text("csm")),
+        ("Region".to_string(), text("region")),
+        ("Health".to_string(), "— (not scored yet)".to_string()),
+        ("Customer id".to_string(), id.to_string()),
+    ];
+    let points: Vec<(NaiveDate, Decimal)> = a.history.clone();
+    let history_svg = line_chart(&LineChart {
+        id: "account-mrr".into(),
+        title: format!("MRR of {name}"),
+        description: "MRR by month, at least the last twelve months".to_string(),
+        width: 960,
+        height: 240,
+        points,
+        forecast: Vec::new(),
+        format: ValueFormat::MoneyCompact {
+            currency: cur.clone(),
+        },
+        palette: Palette::light(),
+    });
+    let movements = a
+        .movements
+        .iter()
+        .map(|(date, kind, amount)| (date.to_string(), kind.clone(), money(Some(*amount), &cur)))
+        .collect();
+    let mut frame = Frame::new(&view, &name, "/accounts");
+    frame.actions.retain(|(l, _)| l == "Share");
+    frame.view_path = format!("/accounts/{}", urlencoding::encode(id));
+    frame.crumbs = vec![
+        ("Accounts".into(), view.link("/accounts", &[])),
+        (name, None),
+    ];
+    let invoices = invoices
+        .iter()
+        .take(100)
+        .map(|i| {
+            let paid: rust_decimal::Decimal = i.payments.iter().map(|p| p.1).sum();
+            let last_payment = i.payments.last().map_or(String::new(), |p| p.0.to_string());
+            (
+                i.invoice_id.clone(),
+                i.issued.to_string(),
+                i.due.to_string(),
+                money(Some(i.total), &cur),
+                format!(
+                    "{}{}",
+                    money(Some(paid), &cur),
+                    if last_payment.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" (last {last_payment})")
+                    }
+                ),
+                i.open
+                    .map_or_else(|| "void".to_string(), |o| money(Some(o), &cur)),
+            )
+        })
+        .collect();
+    let page = AccountPage {
+        chrome: view.chrome.clone(),
+        frame,
+        facts,
+        history_svg,
+        movements,
+        invoices,
+        subscriptions,
+    };
+    Ok(Html(page.render()?).into_response())
+}
+
+/// `GET /accounts/{id}`.
+pub async fn one(
+    State(state): State<WebApp>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    Query(pairs): Pairs,
+) -> Result<Response, PageError> {
+    render_one(&state, Audience::Member(viewer), &id, pairs).await
+}
+
+dashboard_page!(SPEC, render_list);

@@ -1,0 +1,106 @@
+//! KPI cards: value, change with an arrow and words, sparkline, and a
+//! green/yellow/red status against the tenant's target.
+
+use super::numbers::{format_of, lower_is_better, show, why_undefined};
+use quarterdeck_app::metrics::result::Summary;
+use quarterdeck_domain::tenancy::Target;
+use quarterdeck_render::{Palette, format, sparkline};
+use rust_decimal::Decimal;
+
+/// One card as the template draws it.
+#[derive(Debug, Clone)]
+pub struct Kpi {
+    /// The metric's API name (also the element id, for live updates).
+    pub metric: String,
+    pub label: String,
+    pub value: String,
+    /// Hover text: the exact value, or why it is undefined.
+    pub title: String,
+    pub undefined: bool,
+    /// e.g. "▲ 3.2%".
+    pub change: String,
+    /// `up`, `down` or `flat`, plus ` inverse` when down is good.
+    pub change_class: String,
+    /// e.g. "vs $1.2M in the previous period".
+    pub previous: String,
+    pub sub: String,
+    pub sparkline: String,
+    /// `good`, `warn`, `bad` or empty.
+    pub status_class: &'static str,
+    /// "On target", "Watch", "Off target" (never colour alone).
+    pub status: &'static str,
+    pub href: Option<String>,
+}
+
+/// What every card of a page shares: the summary answer and how to word it.
+#[derive(Debug, Clone, Copy)]
+pub struct Cards<'a> {
+    /// The summary answer (typed; the API serialises the same).
+    pub summary: &'a Summary,
+    /// The reporting currency.
+    pub currency: &'a str,
+    /// How the comparison reads after "vs $x", e.g. "before" or "last year".
+    pub compare: &'a str,
+}
+
+/// Builds a card for `metric` from a summary answer.
+pub fn card(
+    cards: &Cards<'_>,
+    metric: &str,
+    label: &str,
+    spark: &[Decimal],
+    target: Option<&Target>,
+    href: Option<String>,
+) -> Kpi {
+    let (currency, compare_label) = (cards.currency, cards.compare);
+    let m = cards.summary.get(metric);
+    let f = format_of(metric, currency);
+    let (value, previous, change) = (m.value, m.previous, m.change);
+    let inverse = lower_is_better(metric);
+    let (arrow, dir) = match change {
+        Some(c) if c > Decimal::ZERO => ("▲", "up"),
+        Some(c) if c < Decimal::ZERO => ("▼", "down"),
+        Some(_) => ("▬", "flat"),
+        None => ("", "flat"),
+    };
+    let change_text = match change {
+        Some(c) => format!(
+            "{arrow} {}",
+            format::signed_change(c).trim_start_matches(['+', '−'])
+        ),
+        None if previous.is_some() => "new".to_string(),
+        None => String::new(),
+    };
+    let (status_class, status) = match (value, target) {
+        (Some(v), Some(t)) => t.judge(v),
+        _ => ("", ""),
+    };
+    Kpi {
+        metric: metric.to_string(),
+        label: label.to_string(),
+        value: show(value, &f),
+        title: value.map_or_else(|| why_undefined(metric).to_string(), |v| f.detail(v)),
+        undefined: value.is_none(),
+        change: change_text,
+        change_class: format!("{dir}{}", if inverse { " inverse" } else { "" }),
+        previous: previous.map_or_else(String::new, |p| {
+            format!("vs {} {compare_label}", f.apply(p))
+        }),
+        sub: String::new(),
+        sparkline: if spark.len() > 1 {
+            sparkline(
+                &format!("spark-{metric}"),
+                &format!("{label}, last 12 months"),
+                spark,
+                180,
+                32,
+                &Palette::light(),
+            )
+        } else {
+            String::new()
+        },
+        status_class,
+        status,
+        href,
+    }
+}

@@ -1,0 +1,223 @@
+//! What every dashboard page is built from: who is looking (a member or a
+//! share link), the parsed `MetricQuery`, the controls, and the engine.
+
+use super::controls::Controls;
+use crate::WebApp;
+use crate::{Chrome, PageError, Viewer};
+use chrono::NaiveDate;
+use quarterdeck_app::engines::{EngineRead, TenantEngine, settings_of};
+use quarterdeck_app::metrics::MetricQuery;
+use quarterdeck_domain::Permission;
+use quarterdeck_domain::tenancy::Target;
+use quarterdeck_store::Tenant;
+use std::collections::BTreeSet;
+
+/// What a view declares once: where it lives, what it is called, who may
+/// open it and which query parameters of its own it takes. Routes, the
+/// navigation, share-link dispatch, permission checks and the `.json` /
+/// `.csv` twins come from it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageSpec {
+    /// The page's path, e.g. `/revenue`.
+    pub path: &'static str,
+    /// The window title.
+    pub title: &'static str,
+    /// Its label in the navigation.
+    pub nav: &'static str,
+    /// Who may open it.
+    pub permission: Permission,
+    /// Its own query parameters, besides range, compare and filters.
+    pub extra: &'static [&'static str],
+    /// The path its `.json` and `.csv` twins extend (`/summary` for `/`).
+    pub twin: &'static str,
+}
+
+/// Who is looking at a page.
+#[derive(Debug, Clone)]
+pub enum Audience {
+    /// A signed-in member (their role decides what they may open).
+    Member(Viewer),
+    /// Anyone holding a share link, until `expires`.
+    Shared { tenant: Tenant, expires: String },
+}
+
+/// A page's inputs, ready to render.
+pub struct View {
+    pub tenant: Tenant,
+    pub chrome: Chrome,
+    pub query: MetricQuery,
+    pub controls: Controls,
+    /// The tenant's engine, held only while the page computes (`engine()`);
+    /// `blocking` lets go of it so an ingest never waits for a render.
+    engine: Option<EngineRead>,
+    /// The data version the page's numbers come from.
+    pub version: quarterdeck_store::DataVersion,
+    /// Whether numbers link to the rows behind them (not on share links).
+    pub links: bool,
+    /// The reporting currency code.
+    pub currency: String,
+    /// Today in the tenant's zone.
+    pub today: NaiveDate,
+    /// The page's path, e.g. `/revenue`.
+    pub path: &'static str,
+    /// The CSM whose accounts alone this viewer may see, if restricted.
+    pub only_csm: Option<String>,
+    /// Whether downloads are offered (members whose role allows exports).
+    pub may_export: bool,
+    /// Whether a "Share" action is offered.
+    pub may_share: bool,
+    /// Who is looking, for the audit log of exports.
+    pub actor: quarterdeck_app::audit::Actor,
+    /// KPI targets set in Settings (others fall back to the built-in ones).
+    pub targets: std::collections::BTreeMap<String, Target>,
+}
+
+impl View {
+    /// Builds the view for `path` after checking `permission`; `extra` names
+    /// the page's own query parameters.
+    pub async fn open(
+        state: &WebApp,
+        audience: Audience,
+        spec: &PageSpec,
+        pairs: Vec<(String, String)>,
+    ) -> Result<View, PageError> {
+        let PageSpec {
+            path,
+            title,
+            permission,
+            extra,
+            ..
+        } = *spec;
+        let (may_export, may_share, actor) = match &audience {
+            Audience::Member(v) => (
+                v.may(Permission::Export),
+                v.may(Permission::ShareViews),
+                v.actor(),
+            ),
+            Audience::Shared { .. } => (
+                false,
+                false,
+                quarterdeck_app::audit::Actor {
+                    name: "share".into(),
+                    ip: None,
+                },
+            ),
+        };
+        let (tenant, only_csm) = match &audience {
+            Audience::Member(viewer) => {
+                viewer.grant(permission)?;
+                (
+                    viewer.tenant.clone(),
+                    viewer.own_accounts_only().map(str::to_string),
+                )
+            }
+            Audience::Shared { tenant, .. } => (tenant.clone(), None),
+        };
+        let settings = settings_of(&tenant);
+        let today = state.clock.today_in(settings.time_zone);
+        let controls = Controls::parse(&pairs, today, settings.fiscal_year_start_month, extra)?;
+        let mut query = MetricQuery::parse(&controls.query_pairs(), today, extra)?;
+        if let Some(csm) = &only_csm {
+            // Row-level access: a CSM's every number covers their own accounts only.
+            query.filter.csm = Some(BTreeSet::from([csm.clone()]));
+        }
+        // Store reads first: the engine's read lock is taken last and held briefly.
+        let targets = targets_of(state, tenant.id).await?;
+        let open_alerts =
+            usize::try_from(state.store.count_open_alerts(tenant.id).await?).unwrap_or(0);
+        let engine = state.engines.read(&tenant).await?;
+        let controls = controls.with_values(engine.ledger.filter_values(), only_csm.is_some());
+        let qs = controls.query_string();
+        let (chrome, links) = match &audience {
+            Audience::Member(viewer) => {
+                let mut chrome = Chrome::new(viewer, title, path, &qs);
+                chrome.set_open_alerts(open_alerts);
+                (chrome, true)
+            }
+            Audience::Shared { expires, .. } => {
+                let mut chrome = Chrome::new(&shared_signed_in(&tenant), title, path, &qs);
+                chrome.shared = Some(expires.clone());
+                chrome.nav.clear();
+                chrome.admin_nav.clear();
+                chrome.live = "0";
+                (chrome, false)
+            }
+        };
+        Ok(View {
+            currency: tenant.currency.code().to_string(),
+            tenant,
+            chrome,
+            query,
+            controls,
+            version: engine.version,
+            engine: Some(engine),
+            links,
+            today,
+            path,
+            only_csm,
+            may_export,
+            may_share,
+            actor,
+            targets,
+        })
+    }
+
+    /// The tenant's engine while the page computes.
+    ///
+    /// # Panics
+    /// After `release_engine` (a page reading numbers after it computed them).
+    pub fn engine(&self) -> &TenantEngine {
+        self.engine
+            .as_deref()
+            .expect("the engine is read only while the page computes")
+    }
+
+    /// Lets go of the engine's read lock (the page has what it needs).
+    pub fn release_engine(&mut self) {
+        self.engine = None;
+    }
+
+    /// The target of a KPI: the tenant's own, else the built-in one.
+    pub fn target(&self, metric: &str) -> Option<Target> {
+        self.targets
+            .get(metric)
+            .copied()
+            .or_else(|| quarterdeck_engine::catalogue::metric(metric).and_then(|m| m.target()))
+    }
+
+    /// `href` with the view's query kept, or `None` on a share link.
+    pub fn link(&self, path: &str, extra: &[(&str, String)]) -> Option<String> {
+        self.links.then(|| self.controls.href(path, extra))
+    }
+}
+
+/// A stand-in for the frame of a shared page (no person, no actions).
+fn shared_signed_in(tenant: &Tenant) -> crate::SignedIn {
+    crate::SignedIn {
+        tenant: tenant.clone(),
+        user_id: 0,
+        email: String::new(),
+        role: quarterdeck_domain::Role::Viewer,
+        csm: None,
+        mfa_enabled: true,
+        csrf: String::new(),
+        session_hash: String::new(),
+        ip: String::new(),
+    }
+}
+
+/// Config name of the KPI targets (not a metric setting: no engine rebuild).
+pub const TARGETS: &str = "kpi_targets";
+
+/// The tenant's KPI targets.
+pub async fn targets_of(
+    state: &WebApp,
+    tenant: quarterdeck_store::TenantId,
+) -> Result<std::collections::BTreeMap<String, Target>, PageError> {
+    Ok(state
+        .store
+        .get_config(tenant, TARGETS)
+        .await?
+        .and_then(|v| serde_json::from_str(&v).ok())
+        .unwrap_or_default())
+}
