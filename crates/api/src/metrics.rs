@@ -43,9 +43,7 @@ async fn prepare(
         .tenant_by_id(tenant_id)
         .await?
         .ok_or_else(|| ApiError::Internal(format!("token of missing tenant {tenant_id}")))?;
-    let tz = quarterdeck_app::engines::settings_of(&tenant).time_zone;
-    let today = state.clock.today_in(tz);
-    let query = MetricQuery::parse(pairs, today, extra)?;
+    let query = MetricQuery::parse(pairs, state.calendar_of(&tenant), extra)?;
     let engine = state.engines.read(&tenant).await?;
     Ok((engine, query))
 }
@@ -71,6 +69,18 @@ pub async fn summary(
     let (engine, q) = prepare(&state, &caller, &pairs, SUMMARY).await?;
     Ok(Json(
         answer(engine, q, |l, q| Ok(answers::summary(l, q))).await?,
+    ))
+}
+
+/// `GET /api/v1/metrics/forecast`.
+pub async fn forecast(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Query(pairs): Pairs,
+) -> Result<Json<Value>, ApiError> {
+    let (engine, q) = prepare(&state, &caller, &pairs, SUMMARY).await?;
+    Ok(Json(
+        answer(engine, q, |l, q| Ok(answers::forecast(l, q))).await?,
     ))
 }
 

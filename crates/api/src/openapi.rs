@@ -40,6 +40,16 @@ const DATE_PATTERN: &str =
 fn conditionally_required(c: Collection) -> &'static [(&'static str, &'static str)] {
     match c {
         Collection::SubscriptionEvents => &[("amount", "required unless `type` is `cancel`")],
+        Collection::Costs => &[
+            (
+                "service_from",
+                "with `service_to`: the first day of the service paid for; the cost is spread evenly over those days",
+            ),
+            (
+                "service_to",
+                "with `service_from`: the last day of that service, inclusive",
+            ),
+        ],
         _ => &[],
     }
 }
@@ -325,32 +335,36 @@ fn shared_schemas(metric_names: &[&str]) -> Map<String, Value> {
         "Currency".into(),
         json!({"type": "string", "pattern": "^[A-Z]{3}$", "description": "ISO 4217 code of the reporting currency"}),
     );
+    let partial = json!({"type": "boolean", "description": "true when the period (or day) asked ends after today"});
+    let partial_point =
+        json!({"const": true, "description": "present when the bucket ends after today"});
     let metric_props: Map<String, Value> = METRICS
         .iter()
         .map(|m| {
             let v = value_schema(m.unit);
-            (
-                m.name.to_string(),
-                object(
-                    &["value", "previous", "change"],
-                    json!({
-                        "value": v,
-                        "previous": v,
-                        "change": {"type": ["number", "null"], "description": "(value − previous) ÷ |previous|; null when undefined"},
-                    }),
-                ),
-            )
+            let mut props = json!({
+                "value": v,
+                "previous": v,
+                "change": {"type": ["number", "null"], "description": "(value − previous) ÷ |previous|; null when undefined"},
+            });
+            let mut required = vec!["value", "previous", "change"];
+            if m.unit == Unit::Ratio {
+                props["change_pp"] = json!({"type": ["number", "null"], "description": "value − previous (a ratio's change in points of the fraction); null when undefined"});
+                required.push("change_pp");
+            }
+            (m.name.to_string(), object(&required, props))
         })
         .collect();
     s.insert(
         "Summary".into(),
         object(
-            &["period", "compare", "currency", "filters", "metrics"],
+            &["period", "compare", "currency", "filters", "partial", "metrics"],
             json!({
                 "period": schema_ref("Period"),
                 "compare": {"oneOf": [schema_ref("Period"), {"type": "null"}]},
                 "currency": schema_ref("Currency"),
                 "filters": schema_ref("Filters"),
+                "partial": partial,
                 "metrics": {"type": "object", "required": metric_names, "properties": metric_props, "additionalProperties": false},
             }),
         ),
@@ -358,16 +372,18 @@ fn shared_schemas(metric_names: &[&str]) -> Map<String, Value> {
     s.insert(
         "Series".into(),
         object(
-            &["metric", "interval", "period", "currency", "filters", "points"],
+            &["metric", "interval", "period", "currency", "filters", "partial", "points"],
             json!({
                 "metric": enum_schema(metric_names),
                 "interval": enum_schema(&INTERVALS),
                 "period": schema_ref("Period"),
                 "currency": schema_ref("Currency"),
                 "filters": schema_ref("Filters"),
+                "partial": partial,
                 "points": {"type": "array", "items": object(&["date", "value"], json!({
                     "date": date,
                     "value": {"type": ["number", "null"], "description": "null when undefined in the bucket"},
+                    "partial": partial_point,
                 }))},
             }),
         ),
@@ -375,12 +391,13 @@ fn shared_schemas(metric_names: &[&str]) -> Map<String, Value> {
     s.insert(
         "Movements".into(),
         object(
-            &["interval", "period", "currency", "filters", "buckets"],
+            &["interval", "period", "currency", "filters", "partial", "buckets"],
             json!({
                 "interval": enum_schema(&INTERVALS),
                 "period": schema_ref("Period"),
                 "currency": schema_ref("Currency"),
                 "filters": schema_ref("Filters"),
+                "partial": partial,
                 "buckets": {"type": "array", "items": object(
                     &["date", "from", "new", "expansion", "contraction", "churn", "reactivation", "net_new",
                       "mrr_start", "mrr_end", "new_customers", "reactivated_customers", "churned_customers"],
@@ -389,6 +406,7 @@ fn shared_schemas(metric_names: &[&str]) -> Map<String, Value> {
                         "new": money, "expansion": money, "contraction": money, "churn": money,
                         "reactivation": money, "net_new": money, "mrr_start": money, "mrr_end": money,
                         "new_customers": count, "reactivated_customers": count, "churned_customers": count,
+                        "partial": partial_point,
                     }),
                 )},
             }),
@@ -420,12 +438,13 @@ fn shared_schemas(metric_names: &[&str]) -> Map<String, Value> {
     s.insert(
         "Cohorts".into(),
         object(
-            &["by", "measure", "period", "filters", "cohorts"],
+            &["by", "measure", "period", "filters", "partial", "cohorts"],
             json!({
                 "by": enum_schema(&["month", "quarter"]),
                 "measure": enum_schema(&["logos", "mrr"]),
                 "period": schema_ref("Period"),
                 "filters": schema_ref("Filters"),
+                "partial": partial,
                 "cohorts": {"type": "array", "items": object(&["cohort", "start", "size", "values"], json!({
                     "cohort": {"type": "string", "description": "2025-01 or 2025-Q1"},
                     "start": date,
@@ -438,11 +457,12 @@ fn shared_schemas(metric_names: &[&str]) -> Map<String, Value> {
     s.insert(
         "ArAging".into(),
         object(
-            &["as_of", "currency", "filters", "buckets", "total", "overdue"],
+            &["as_of", "currency", "filters", "partial", "buckets", "total", "overdue"],
             json!({
                 "as_of": date,
                 "currency": schema_ref("Currency"),
                 "filters": schema_ref("Filters"),
+                "partial": partial,
                 "buckets": object(&["current", "d1_30", "d31_60", "d61_90", "d90_plus"], json!({
                     "current": money, "d1_30": money, "d31_60": money, "d61_90": money, "d90_plus": money,
                 })),
@@ -478,11 +498,12 @@ fn shared_schemas(metric_names: &[&str]) -> Map<String, Value> {
     s.insert(
         "Accounts".into(),
         object(
-            &["as_of", "currency", "filters", "total", "data", "next_cursor"],
+            &["as_of", "currency", "filters", "partial", "total", "data", "next_cursor"],
             json!({
                 "as_of": date,
                 "currency": schema_ref("Currency"),
                 "filters": schema_ref("Filters"),
+                "partial": partial,
                 "total": count,
                 "data": {"type": "array", "items": schema_ref("Account")},
                 "next_cursor": {"type": ["string", "null"], "description": "pass as `cursor` for the next page; null on the last"},
@@ -492,6 +513,7 @@ fn shared_schemas(metric_names: &[&str]) -> Map<String, Value> {
     let mut detail = account_props.as_object().cloned().unwrap_or_default();
     detail.insert("currency".into(), schema_ref("Currency"));
     detail.insert("period".into(), schema_ref("Period"));
+    detail.insert("partial".into(), partial.clone());
     detail.insert(
         "history".into(),
         json!({"type": "array", "items": object(&["date", "mrr"], json!({"date": date, "mrr": money}))}),
@@ -503,7 +525,36 @@ fn shared_schemas(metric_names: &[&str]) -> Map<String, Value> {
         }))}),
     );
     let mut detail_required: Vec<&str> = account_fields.to_vec();
-    detail_required.extend(["currency", "period", "history", "movements"]);
+    detail_required.extend(["currency", "period", "partial", "history", "movements"]);
+    let errors = object(
+        &["mape", "mase"],
+        json!({
+            "mape": {"type": ["number", "null"], "description": "mean absolute percentage error of the held-out months"},
+            "mase": {"type": ["number", "null"], "description": "mean absolute error ÷ the in-sample one-step naive forecast's"},
+        }),
+    );
+    s.insert(
+        "Forecast".into(),
+        object(
+            &["period", "currency", "filters", "partial", "method", "history", "points", "backtest"],
+            json!({
+                "period": schema_ref("Period"),
+                "currency": schema_ref("Currency"),
+                "filters": schema_ref("Filters"),
+                "partial": partial,
+                "method": {"type": "string"},
+                "history": {"type": "array", "items": object(&["date", "value"], json!({"date": date, "value": money}))},
+                "points": {"type": "array", "items": object(&["date", "value", "low", "high"], json!({
+                    "date": date, "value": money, "low": money, "high": money,
+                }))},
+                "backtest": object(&["months", "method", "naive"], json!({
+                    "months": count,
+                    "method": errors,
+                    "naive": errors,
+                })),
+            }),
+        ),
+    );
     s.insert(
         "AccountDetail".into(),
         object(&detail_required, Value::Object(detail)),
@@ -770,6 +821,16 @@ pub fn document() -> Value {
                 param("measure", enum_schema(&["logos", "mrr"]), "what is retained (default logos)"),
             ]),
             ok("one row per cohort starting in the period", "Cohorts"),
+            None,
+        )}),
+    );
+    paths.insert(
+        "/api/v1/metrics/forecast".into(),
+        json!({"get": read_op(
+            "metrics_forecast",
+            "Six-month MRR forecast with its rolling-origin backtest beside the naive forecast's",
+            view_params(vec![]),
+            ok("the forecast from the twelve whole months ending by `to`", "Forecast"),
             None,
         )}),
     );

@@ -12,6 +12,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/openapi.json", get(openapi::serve))
         .route("/api/v1/metrics/summary", get(metrics::summary))
         .route("/api/v1/metrics/series", get(metrics::series))
+        .route("/api/v1/metrics/forecast", get(metrics::forecast))
         .route("/api/v1/metrics/movements", get(metrics::movements))
         .route(
             "/api/v1/metrics/movements/{date}/{kind}",

@@ -4,7 +4,7 @@
 
 use crate::engines::TenantEngine;
 use crate::metrics::answers::{last_twelve_months, monthly_series};
-use crate::metrics::display::{format_of, show};
+use crate::metrics::display::{change_of, format_of, show};
 use crate::metrics::result::Summary;
 use crate::metrics::{MetricQuery, QueryError, answers};
 use quarterdeck_engine::MovementKind as EngineKind;
@@ -43,19 +43,7 @@ pub fn kpis(summary: &Summary, currency: &str, metrics: &[(&str, &str)]) -> Vec<
         .map(|(m, label)| {
             let k = summary.get(m);
             let f = format_of(m, currency);
-            let change = k.change.map_or(String::new(), |c| {
-                let arrow = if c > Decimal::ZERO {
-                    "▲"
-                } else if c < Decimal::ZERO {
-                    "▼"
-                } else {
-                    "▬"
-                };
-                format!(
-                    "{arrow} {}",
-                    quarterdeck_render::format::percent(c.abs(), 1)
-                )
-            });
+            let (_, change) = change_of(m, &k);
             ReportKpi {
                 label: label.to_string(),
                 value: show(k.value, &f),
@@ -77,7 +65,7 @@ pub fn mrr_chart(e: &TenantEngine, q: &MetricQuery, currency: &str, palette: Pal
         .collect();
     line_chart(&LineChart {
         id: "report-mrr".into(),
-        title: "MRR, last twelve months".into(),
+        title: "MRR, last twelve months, and six-month forecast".into(),
         description: format!(
             "MRR at each month end from {}",
             last_twelve_months(q.period.to).from.format("%b %Y")
@@ -85,7 +73,16 @@ pub fn mrr_chart(e: &TenantEngine, q: &MetricQuery, currency: &str, palette: Pal
         width: 720,
         height: 260,
         points,
-        forecast: Vec::new(),
+        forecast: answers::forecast_of(e, q)
+            .steps
+            .into_iter()
+            .map(|(date, f)| quarterdeck_render::ForecastPoint {
+                date,
+                value: f.value,
+                low: f.low,
+                high: f.high,
+            })
+            .collect(),
         format: ValueFormat::MoneyCompact {
             currency: currency.to_string(),
         },

@@ -45,6 +45,18 @@ impl AppState {
         }
     }
 
+    /// The tenant's calendar today: its local date and fiscal year start.
+    pub fn calendar_of(
+        &self,
+        tenant: &quarterdeck_store::Tenant,
+    ) -> crate::metrics::query::Calendar {
+        let settings = crate::engines::settings_of(tenant);
+        crate::metrics::query::Calendar {
+            today: self.clock.today_in(settings.time_zone),
+            fiscal_start: settings.fiscal_year_start_month,
+        }
+    }
+
     /// The server's signing key, created in the store by the first process to
     /// need it, so every replica signs alike.
     pub async fn signing_key(&self) -> StoreResult<&[u8]> {

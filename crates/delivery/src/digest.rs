@@ -116,15 +116,15 @@ pub async fn send(
         .ok_or(JobError::Never("not a member any more".into()))?;
     let sub = store.digest_for(tenant.id, user).await.map_err(fail)?;
     let cadence = sub.as_ref().map_or(Cadence::Weekly, |s| s.cadence);
-    let tz = quarterdeck_app::engines::settings_of(tenant).time_zone;
-    let today = state.clock.today_in(tz);
+    let calendar = state.calendar_of(tenant);
+    let today = calendar.today;
     let period = period_for(cadence, today);
     let mut query = quarterdeck_app::metrics::MetricQuery::parse(
         &[
             ("from".into(), period.from.to_string()),
             ("to".into(), period.to.to_string()),
         ],
-        today,
+        calendar,
         &[],
     )
     .map_err(|e| e.to_string())?;

@@ -172,6 +172,9 @@ pub(crate) fn emit_company(
                     "category": category,
                     "cost_of_service": cos,
                     "description": what,
+                    // A month's running costs pay for that month: spread over it.
+                    "service_from": date(day),
+                    "service_to": date(span.month_end(m)),
                 }),
             )?;
         }

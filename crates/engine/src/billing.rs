@@ -290,12 +290,12 @@ impl Ledger {
             .filter_map(|(id, c)| {
                 let (revenue, any_invoice) = revenue_of(c, period);
                 let revenue = unfixed(revenue, any_invoice);
-                let costs: Vec<_> = c.costs.iter().filter(|x| in_period(x.day)).collect();
+                let costs: Vec<_> = c.costs.iter().filter(|x| x.touches(period)).collect();
                 let time: Vec<_> = c.time.iter().filter(|t| in_period(t.day)).collect();
                 if !any_invoice && costs.is_empty() && time.is_empty() {
                     return None;
                 }
-                let direct_costs: Decimal = costs.iter().map(|x| x.converted).sum();
+                let direct_costs: Decimal = costs.iter().map(|x| x.in_period(period)).sum();
                 let labour_cost: Decimal = time.iter().map(|t| t.cost()).sum();
                 let hours: Decimal = time.iter().map(|t| t.hours).sum();
                 let profit = revenue - direct_costs - labour_cost;
@@ -446,8 +446,8 @@ impl Ledger {
                 .records
                 .unassigned
                 .iter()
-                .filter(|x| x.cost_of_service && period.contains(x.day))
-                .map(|x| x.converted)
+                .filter(|x| x.cost_of_service)
+                .map(|x| x.in_period(period))
                 .sum::<Decimal>();
         }
         total

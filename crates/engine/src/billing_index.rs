@@ -444,7 +444,9 @@ pub(crate) struct Totals {
 impl Totals {
     pub(crate) fn cost_line(&mut self, c: &CostRec, sign: i64) {
         if c.cost_of_service {
-            self.cost_value(c.day, c.converted, sign);
+            for (day, share) in c.shares() {
+                self.cost_value(day, share, sign);
+            }
             self.cost_data += sign;
         }
     }
@@ -477,7 +479,9 @@ impl Totals {
         for x in &c.costs {
             self.cost_line(x, 1);
             if x.cost_of_service {
-                self.cost_by_day.add(x.day, tag(fixed(x.converted)));
+                for (day, share) in x.shares() {
+                    self.cost_by_day.add(day, tag(fixed(share)));
+                }
             }
         }
         for t in &c.time {
@@ -499,8 +503,10 @@ impl Totals {
         for x in &c.costs {
             self.cost_line(x, -1);
             if x.cost_of_service {
-                self.cost_by_day.retire(x.day);
-                days.insert(x.day);
+                for (day, _) in x.shares() {
+                    self.cost_by_day.retire(day);
+                    days.insert(day);
+                }
             }
         }
         for t in &c.time {
@@ -731,8 +737,8 @@ pub(crate) fn cost_of(c: &CustomerBilling, period: Period) -> Decimal {
     let lines: Decimal = c
         .costs
         .iter()
-        .filter(|x| x.cost_of_service && period.contains(x.day))
-        .map(|x| x.converted)
+        .filter(|x| x.cost_of_service)
+        .map(|x| x.in_period(period))
         .sum();
     let hours: Decimal = c
         .time
@@ -748,7 +754,7 @@ pub(crate) fn unassigned_cost(b: &BillingIndex, period: Period) -> Decimal {
     b.records
         .unassigned
         .iter()
-        .filter(|x| x.cost_of_service && period.contains(x.day))
-        .map(|x| x.converted)
+        .filter(|x| x.cost_of_service)
+        .map(|x| x.in_period(period))
         .sum()
 }

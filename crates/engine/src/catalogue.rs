@@ -87,6 +87,9 @@ const ALWAYS: &str = "Not defined for this period and filter.";
 const NO_START_CUSTOMERS: &str =
     "No paying customers at the start of the period, so a churn rate is undefined.";
 const NO_START_MRR: &str = "No MRR at the start of the period, so a churn rate is undefined.";
+const NO_MONTH_CUSTOMERS: &str = "No month of the period had paying customers at its start, so an average churn rate is undefined.";
+const NO_MONTH_MRR: &str =
+    "No month of the period had MRR at its start, so an average churn rate is undefined.";
 const NO_WINDOW_MRR: &str = "No MRR at the start of the window, so retention is undefined.";
 
 #[allow(clippy::too_many_arguments)]
@@ -295,6 +298,39 @@ pub const METRICS: &[MetricDef] = &[
         NO_START_MRR,
         None,
         "Ledger::retention",
+    ),
+    def(
+        "avg_monthly_customer_churn_rate",
+        "Customer churn rate, average per month",
+        "Customer churn / month",
+        Ratio,
+        Lower,
+        Retention,
+        NO_MONTH_CUSTOMERS,
+        None,
+        "Ledger::revenue_summary (MonthlyAverages)",
+    ),
+    def(
+        "avg_monthly_gross_mrr_churn_rate",
+        "Gross MRR churn rate, average per month",
+        "Gross MRR churn / month",
+        Ratio,
+        Lower,
+        Retention,
+        NO_MONTH_MRR,
+        None,
+        "Ledger::revenue_summary (MonthlyAverages)",
+    ),
+    def(
+        "avg_monthly_net_mrr_churn_rate",
+        "Net MRR churn rate, average per month",
+        "Net MRR churn / month",
+        Ratio,
+        Lower,
+        Retention,
+        NO_MONTH_MRR,
+        None,
+        "Ledger::revenue_summary (MonthlyAverages)",
     ),
     def(
         "grr",

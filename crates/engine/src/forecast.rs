@@ -1,7 +1,8 @@
 //! A six-month MRR forecast: a least-squares linear trend over the recent
 //! monthly MRR, with a 95 % band from the spread of its residuals that widens
 //! with the horizon. Deliberately simple and explained on the page; the
-//! backtest error (`mape`) says how far to trust it.
+//! rolling-origin backtest (`backtest`) sets its errors beside the naive
+//! forecast's, so a reader sees whether it earns its place.
 
 use rust_decimal::Decimal;
 use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
@@ -14,13 +15,15 @@ pub struct ForecastStep {
     pub high: Decimal,
 }
 
-/// A forecast and how well the same model did on the last months it could have predicted.
+/// A forecast.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Forecast {
+    /// The months after the history, nearest first.
     pub steps: Vec<ForecastStep>,
-    /// Mean absolute percentage error of one-month-ahead backtests (None if too little history).
-    pub mape: Option<Decimal>,
 }
+
+/// What the method is, in words (the page and the API say it).
+pub const METHOD: &str = "Least-squares straight line through the monthly MRR of the last whole months, continued six months; the band is ±1.96 standard deviations of the fit's residuals, widening with the horizon.";
 
 fn fit(ys: &[f64]) -> Option<(f64, f64, f64)> {
     let n = ys.len();
@@ -55,10 +58,7 @@ fn money(v: f64) -> Decimal {
 pub fn forecast_mrr(history: &[Decimal], horizon: usize) -> Forecast {
     let ys: Vec<f64> = history.iter().filter_map(|d| d.to_f64()).collect();
     let Some((intercept, slope, sigma)) = fit(&ys) else {
-        return Forecast {
-            steps: Vec::new(),
-            mape: None,
-        };
+        return Forecast { steps: Vec::new() };
     };
     let n = ys.len() as f64;
     let steps = (1..=horizon)
@@ -73,19 +73,89 @@ pub fn forecast_mrr(history: &[Decimal], horizon: usize) -> Forecast {
             }
         })
         .collect();
-    // Backtest: predict each of the last months from the months before it.
-    let errors: Vec<f64> = (6..ys.len())
-        .filter_map(|k| {
-            let (a, b, _) = fit(&ys[..k])?;
-            let predicted = a + b * k as f64;
-            (ys[k] != 0.0).then(|| ((predicted - ys[k]) / ys[k]).abs())
-        })
+    Forecast { steps }
+}
+
+/// How a forecasting method did when it could have been used: for each of
+/// the last `HELD_OUT` months, the one-month-ahead forecast made from the
+/// months before it (a rolling origin), against what happened.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BacktestError {
+    /// Mean absolute percentage error (months whose actual MRR is 0 left out).
+    pub mape: Option<Decimal>,
+    /// Mean absolute error scaled by the in-sample one-step naive forecast's
+    /// (below 1: better than "MRR stays as it is" was on the training months).
+    pub mase: Option<Decimal>,
+}
+
+/// The backtest of the forecast beside the naive one (MRR stays as it is).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Backtest {
+    /// Months held out (six when the history allows).
+    pub months: usize,
+    /// The trend method's errors.
+    pub method: BacktestError,
+    /// The naive forecast's errors.
+    pub naive: BacktestError,
+}
+
+/// Months held out in the backtest (metrics.md, Forecast).
+pub const HELD_OUT: usize = 6;
+
+/// Fewest months the trend is fitted to.
+const MIN_FIT: usize = 3;
+
+/// The errors of `predicted` against `actual`, scaled by `scale` (the
+/// training months' mean one-step change).
+fn errors(pairs: &[(Decimal, Decimal)], scale: Option<Decimal>) -> BacktestError {
+    let mean = |xs: Vec<Decimal>| {
+        (!xs.is_empty()).then(|| xs.iter().sum::<Decimal>() / Decimal::from(xs.len()))
+    };
+    let ape: Vec<Decimal> = pairs
+        .iter()
+        .filter(|(_, actual)| !actual.is_zero())
+        .map(|(p, a)| ((p - a) / a).abs())
         .collect();
-    let mape = (!errors.is_empty())
-        .then(|| Decimal::from_f64(errors.iter().sum::<f64>() / errors.len() as f64))
-        .flatten()
-        .map(|d| d.round_dp(4));
-    Forecast { steps, mape }
+    let mae = mean(pairs.iter().map(|(p, a)| (p - a).abs()).collect());
+    BacktestError {
+        mape: mean(ape).map(|d| d.round_dp(6)),
+        mase: match (mae, scale) {
+            (Some(e), Some(s)) if !s.is_zero() => Some((e / s).round_dp(6)),
+            _ => None,
+        },
+    }
+}
+
+/// The rolling-origin backtest of the trend method and of the naive
+/// forecast over the last `HELD_OUT` months of `history` (monthly MRR, oldest
+/// first). MASE's scale is the mean absolute one-step change over the months
+/// before the first held-out month.
+pub fn backtest(history: &[Decimal]) -> Backtest {
+    let n = history.len();
+    // Held out: as many of the last six months as leave enough to fit.
+    let months = HELD_OUT.min(n.saturating_sub(MIN_FIT));
+    if months == 0 {
+        return Backtest::default();
+    }
+    let first = n - months;
+    let train = &history[..first];
+    let steps: Vec<Decimal> = train.windows(2).map(|w| (w[1] - w[0]).abs()).collect();
+    let scale =
+        (!steps.is_empty()).then(|| steps.iter().sum::<Decimal>() / Decimal::from(steps.len()));
+    let mut method = Vec::new();
+    let mut naive = Vec::new();
+    for k in first..n {
+        let actual = history[k];
+        naive.push((history[k - 1], actual));
+        if let Some(step) = forecast_mrr(&history[..k], 1).steps.first() {
+            method.push((step.value, actual));
+        }
+    }
+    Backtest {
+        months,
+        method: errors(&method, scale),
+        naive: errors(&naive, scale),
+    }
 }
 
 #[cfg(test)]
@@ -100,7 +170,33 @@ mod tests {
         assert_eq!(f.steps[0].value, Decimal::from(2200));
         assert_eq!(f.steps[5].value, Decimal::from(2700));
         assert!(f.steps[0].high - f.steps[0].low < Decimal::ONE);
-        assert_eq!(f.mape, Some(Decimal::ZERO));
+        // A line is predicted exactly; the naive forecast misses by one step.
+        let b = backtest(&history);
+        assert_eq!(b.months, 6);
+        assert_eq!(b.method.mape, Some(Decimal::ZERO));
+        assert_eq!(b.method.mase, Some(Decimal::ZERO));
+        assert_eq!(b.naive.mase, Some(Decimal::ONE));
+    }
+
+    #[test]
+    fn the_naive_forecast_wins_on_a_flat_line_with_a_jump() {
+        // Flat at 100, then a jump to 200 held: the trend overshoots.
+        let mut history = vec![Decimal::from(100); 8];
+        history.extend(vec![Decimal::from(200); 4]);
+        let b = backtest(&history);
+        assert_eq!(b.months, 6);
+        // Naive: wrong once by 100 (of 200) in six months.
+        assert_eq!(b.naive.mape, Some(Decimal::new(83333, 6)));
+        assert!(b.method.mape.unwrap() > b.naive.mape.unwrap());
+        // Training months never changed: no scale, no MASE.
+        assert_eq!(b.naive.mase, None);
+    }
+
+    #[test]
+    fn a_short_history_holds_out_fewer_months() {
+        let history: Vec<Decimal> = (1..=5).map(Decimal::from).collect();
+        assert_eq!(backtest(&history).months, 2);
+        assert_eq!(backtest(&history[..3]).months, 0);
     }
 
     #[test]

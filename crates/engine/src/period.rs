@@ -79,6 +79,55 @@ impl Period {
         Self { from, to }
     }
 
+    /// The number of whole calendar months the period is made of, if it is
+    /// made of whole months (from a month's first day to a month's last).
+    pub fn whole_months(&self) -> Option<u32> {
+        let whole = self.from.day() == 1 && day_after(self.to).day() == 1;
+        whole.then(|| {
+            let months = |d: NaiveDate| d.year() * 12 + d.month0() as i32;
+            (months(self.to) - months(self.from) + 1) as u32
+        })
+    }
+
+    /// The smallest calendar unit (month, then fiscal quarter, then fiscal
+    /// year) that starts on `from` and holds `to`: the period is that unit to date.
+    pub fn to_date_unit(&self, fiscal_start: u32) -> Option<Grain> {
+        [Grain::Month, Grain::Quarter, Grain::Year]
+            .into_iter()
+            .find(|g| {
+                g.bucket_start(self.from, fiscal_start) == self.from
+                    && self.to < g.next_start(self.from)
+            })
+    }
+
+    /// The comparison period by the calendar (metrics.md, Time): N whole
+    /// months compare with the N months before; a month, quarter or year to
+    /// date with as many days from the start of the unit before, clipped to
+    /// that unit's end; anything else with the period of equal length ending
+    /// the day before `from`.
+    pub fn previous_calendar(&self, fiscal_start: u32) -> Self {
+        if let Some(n) = self.whole_months() {
+            return Self {
+                from: months_before(self.from, n),
+                to: day_before(self.from),
+            };
+        }
+        if let Some(unit) = self.to_date_unit(fiscal_start) {
+            let start = unit.bucket_start(day_before(self.from), fiscal_start);
+            let unit_end = day_before(self.from);
+            let to = start
+                .checked_add_days(Days::new(self.days() as u64 - 1))
+                .map_or(unit_end, |d| d.min(unit_end));
+            return Self { from: start, to };
+        }
+        self.previous_period()
+    }
+
+    /// Whether the period ends after `today` (its last days have not happened).
+    pub fn is_partial(&self, today: NaiveDate) -> bool {
+        self.to > today
+    }
+
     /// The same dates one year earlier (Feb 29 → Feb 28).
     pub fn previous_year(&self) -> Self {
         Self {
@@ -203,6 +252,122 @@ mod tests {
 
     fn d(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    fn p(from: &str, to: &str) -> Period {
+        Period::new(d(from), d(to)).unwrap()
+    }
+
+    /// metrics.md, Time: the examples of calendar comparisons.
+    #[test]
+    fn calendar_comparisons_of_metrics_md() {
+        let prev = |from: &str, to: &str, fiscal: u32| p(from, to).previous_calendar(fiscal);
+        assert_eq!(
+            prev("2026-11-01", "2026-11-30", 1),
+            p("2026-10-01", "2026-10-31")
+        );
+        assert_eq!(
+            prev("2026-03-01", "2026-03-30", 1),
+            p("2026-02-01", "2026-02-28")
+        );
+        assert_eq!(
+            prev("2026-12-01", "2026-12-02", 1),
+            p("2026-11-01", "2026-11-02")
+        );
+        assert_eq!(
+            prev("2026-07-01", "2026-08-14", 1),
+            p("2026-04-01", "2026-05-15")
+        );
+        assert_eq!(
+            prev("2026-01-01", "2026-06-15", 1),
+            p("2025-01-01", "2025-06-15")
+        );
+        // Q2 → Q1; a half year → the half year before; a year → the year before.
+        assert_eq!(
+            prev("2026-04-01", "2026-06-30", 1),
+            p("2026-01-01", "2026-03-31")
+        );
+        assert_eq!(
+            prev("2026-01-01", "2026-06-30", 1),
+            p("2025-07-01", "2025-12-31")
+        );
+        assert_eq!(
+            prev("2025-01-01", "2025-12-31", 1),
+            p("2024-01-01", "2024-12-31")
+        );
+        // Jan 1–20 is a month to date, not a quarter or year to date.
+        assert_eq!(
+            prev("2026-01-01", "2026-01-20", 1),
+            p("2025-12-01", "2025-12-20")
+        );
+        // A fiscal year from April: Apr 1–May 10 is a fiscal quarter to date,
+        // Apr 1–Aug 10 a fiscal year to date.
+        assert_eq!(
+            prev("2026-04-01", "2026-05-10", 4),
+            p("2026-01-01", "2026-02-09")
+        );
+        assert_eq!(
+            prev("2026-04-01", "2026-08-10", 4),
+            p("2025-04-01", "2025-08-10")
+        );
+        // Anything else: equal length just before.
+        assert_eq!(
+            prev("2026-03-10", "2026-03-19", 1),
+            p("2026-02-28", "2026-03-09")
+        );
+        // February is a whole month: it compares with all of January.
+        assert_eq!(
+            prev("2026-02-01", "2026-02-28", 1),
+            p("2026-01-01", "2026-01-31")
+        );
+        assert_eq!(
+            prev("2024-03-01", "2024-03-30", 1),
+            p("2024-02-01", "2024-02-29")
+        );
+    }
+
+    fn whole_or_to_date() -> impl proptest::strategy::Strategy<Value = Period> {
+        use proptest::prelude::*;
+        (1990i32..2100, 1u32..=12, 0u32..40, 0u32..400).prop_map(|(y, m, len, days)| {
+            let from = NaiveDate::from_ymd_opt(y, m, 1).unwrap();
+            if days % 2 == 0 {
+                // Whole months.
+                let to = day_before(months_after(from, len % 30 + 1));
+                Period { from, to }
+            } else {
+                Period {
+                    from,
+                    to: from + Days::new(u64::from(days % 370)),
+                }
+            }
+        })
+    }
+
+    proptest::proptest! {
+        /// The previous period of N whole months is N whole months, ending the
+        /// day before; a to-date period compares with as many days unless clipped.
+        #[test]
+        fn previous_periods_follow_the_calendar(
+            fiscal in 1u32..=12,
+            period in whole_or_to_date(),
+        ) {
+            let prev = period.previous_calendar(fiscal);
+            proptest::prop_assert!(prev.to < period.from);
+            if let Some(n) = period.whole_months() {
+                proptest::prop_assert_eq!(prev.whole_months(), Some(n));
+                proptest::prop_assert_eq!(prev.to, day_before(period.from));
+            } else if let Some(unit) = period.to_date_unit(fiscal) {
+                proptest::prop_assert_eq!(unit.bucket_start(prev.from, fiscal), prev.from);
+                proptest::prop_assert!(prev.days() <= period.days());
+                if prev.days() < period.days() {
+                    // Clipped: it runs to the end of the unit before.
+                    proptest::prop_assert_eq!(unit.next_start(prev.from), period.from);
+                }
+            } else {
+                proptest::prop_assert_eq!(prev.days(), period.days());
+                proptest::prop_assert_eq!(prev.to, day_before(period.from));
+            }
+        }
     }
 
     #[test]

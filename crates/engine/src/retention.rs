@@ -62,6 +62,59 @@ impl RevenueRetention {
     }
 }
 
+/// Churn rates averaged over the whole calendar months of a period (each
+/// month with its own start state; months with a zero denominator left out);
+/// a period with no whole month has its own rates.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct MonthlyAverages {
+    /// Mean monthly customer (logo) churn rate.
+    pub customer_churn_rate: Option<Decimal>,
+    /// Mean monthly gross MRR churn rate.
+    pub gross_mrr_churn_rate: Option<Decimal>,
+    /// Mean monthly net MRR churn rate.
+    pub net_mrr_churn_rate: Option<Decimal>,
+}
+
+/// The mean of the defined values (`None` when none is).
+pub fn mean_of_defined(values: impl IntoIterator<Item = Option<Decimal>>) -> Option<Decimal> {
+    let defined: Vec<Decimal> = values.into_iter().flatten().collect();
+    ratio(defined.iter().sum(), Decimal::from(defined.len()))
+}
+
+impl MonthlyAverages {
+    /// The averages over `months` (each month's own figures).
+    pub fn of_months(months: &[MovementSummary]) -> Self {
+        let each =
+            |f: fn(&MovementSummary) -> Option<Decimal>| mean_of_defined(months.iter().map(f));
+        Self {
+            customer_churn_rate: each(|m| {
+                customer_churn_rate(m.movements.churned_customers, m.paying_start)
+            }),
+            gross_mrr_churn_rate: each(|m| gross_mrr_churn_rate(&m.movements, m.mrr_start)),
+            net_mrr_churn_rate: each(|m| net_mrr_churn_rate(&m.movements, m.mrr_start)),
+        }
+    }
+
+    /// A period's own rates (when it covers no whole month).
+    fn own(r: &Retention) -> Self {
+        Self {
+            customer_churn_rate: r.customer_churn_rate,
+            gross_mrr_churn_rate: r.gross_mrr_churn_rate,
+            net_mrr_churn_rate: r.net_mrr_churn_rate,
+        }
+    }
+}
+
+/// The calendar months lying wholly inside `period`, oldest first.
+pub fn whole_months(period: Period) -> Vec<Period> {
+    crate::period::Grain::Month
+        .buckets(period, 1)
+        .into_iter()
+        .map(|b| b.period)
+        .filter(|p| p.whole_months() == Some(1))
+        .collect()
+}
+
 /// Churn and retention figures of one period.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Retention {
@@ -90,6 +143,8 @@ pub struct RevenueSummary {
     pub arpa: Option<Decimal>,
     /// Mean of the monthly customer churn rates over the twelve months ending on `to`.
     pub average_monthly_customer_churn_rate: Option<Decimal>,
+    /// The period's churn rates as averages per whole calendar month.
+    pub per_month: MonthlyAverages,
     /// ARPA × gross margin ÷ average monthly customer churn rate.
     pub ltv: Option<Decimal>,
 }
@@ -122,11 +177,7 @@ pub fn trailing_months(end: NaiveDate) -> Vec<Period> {
 
 /// Mean of the defined monthly customer churn rates among `months` (`None` if none is defined).
 fn mean_churn_rate(months: &[MovementSummary]) -> Option<Decimal> {
-    let rates: Vec<Decimal> = months
-        .iter()
-        .filter_map(|m| customer_churn_rate(m.movements.churned_customers, m.paying_start))
-        .collect();
-    ratio(rates.iter().sum(), Decimal::from(rates.len()))
+    MonthlyAverages::of_months(months).customer_churn_rate
 }
 
 impl Ledger {
@@ -170,10 +221,19 @@ impl Ledger {
         // which give both the monthly churn rates and, from their first start
         // state to their last end state, TTM NRR / GRR.
         let windows = trailing_months(period.to);
-        let mut scans = scan_many(self.covered(filter), &[&[period], &windows]);
+        let whole = whole_months(period);
+        // `scan_many` skips an empty set, so the whole months go last and only when there are any.
+        let own = [period];
+        let sets: Vec<&[Period]> = if whole.is_empty() {
+            vec![&own, &windows]
+        } else {
+            vec![&own, &windows, &whole]
+        };
+        let mut scans = scan_many(self.covered(filter), &sets);
+        let whole_scan = if whole.is_empty() { None } else { scans.pop() };
         let months = scans.pop().expect("two scans");
-        let mut own = scans.pop().expect("two scans");
-        let retention = retention_of(own.ranges.pop().expect("one range"), &own.cohort);
+        let mut own_scan = scans.pop().expect("two scans");
+        let retention = retention_of(own_scan.ranges.pop().expect("one range"), &own_scan.cohort);
         let ttm_movements = months
             .ranges
             .iter()
@@ -199,7 +259,12 @@ impl Ledger {
             retention.summary.mrr_end,
             Decimal::from(retention.summary.paying_end),
         );
+        let per_month = match &whole_scan {
+            Some(w) => MonthlyAverages::of_months(&w.ranges),
+            None => MonthlyAverages::own(&retention),
+        };
         RevenueSummary {
+            per_month,
             trailing_twelve_months: retention_of(ttm_summary, &months.cohort),
             ltv: ltv(arpa, gross_margin, average),
             arpa,
@@ -243,6 +308,37 @@ mod tests {
             m[0].from,
             Period::trailing_twelve_months(d("2025-03-31")).from
         );
+    }
+
+    /// metrics.md: monthly customer churn 2 %, 4 %, 3 % in the three whole
+    /// months of a quarter → 3 % per month on average.
+    #[test]
+    fn average_monthly_rate_of_a_quarter() {
+        assert_eq!(
+            mean_of_defined([Some(dec!(0.02)), Some(dec!(0.04)), Some(dec!(0.03))]),
+            Some(dec!(0.03))
+        );
+        // A month with a zero denominator is left out, not counted as 0.
+        assert_eq!(
+            mean_of_defined([Some(dec!(0.02)), None, Some(dec!(0.04))]),
+            Some(dec!(0.03))
+        );
+        assert_eq!(mean_of_defined([None, None]), None);
+    }
+
+    #[test]
+    fn whole_months_inside_a_period() {
+        let p = |a: &str, b: &str| Period::new(d(a), d(b)).unwrap();
+        assert_eq!(
+            whole_months(p("2025-01-15", "2025-04-30")),
+            vec![
+                p("2025-02-01", "2025-02-28"),
+                p("2025-03-01", "2025-03-31"),
+                p("2025-04-01", "2025-04-30")
+            ]
+        );
+        assert!(whole_months(p("2025-01-02", "2025-01-31")).is_empty());
+        assert_eq!(whole_months(p("2025-01-01", "2025-01-31")).len(), 1);
     }
 
     #[test]

@@ -111,8 +111,11 @@ impl PaymentRec {
 pub(crate) struct CostRec {
     /// Its number in `BillingRecords::cost_ids`.
     pub id: u32,
-    /// Tenant-local day.
+    /// Tenant-local day it was booked (its exchange rate is that day's).
     pub day: NaiveDate,
+    /// The days it is spread over: its service period, or its day alone.
+    pub first: NaiveDate,
+    pub last: NaiveDate,
     pub currency: Currency,
     pub cost_of_service: bool,
     /// As sent.
@@ -123,14 +126,73 @@ pub(crate) struct CostRec {
 
 impl CostRec {
     fn new(id: u32, c: &Cost, tz: Tz) -> Self {
+        let day = c.date.local_date(tz);
+        let (first, last) = match (&c.service_from, &c.service_to) {
+            (Some(a), Some(b)) => {
+                let (a, b) = (a.local_date(tz), b.local_date(tz));
+                (a.min(b), a.max(b))
+            }
+            _ => (day, day),
+        };
         Self {
             id,
-            day: c.date.local_date(tz),
+            day,
+            first,
+            last,
             currency: c.currency,
             cost_of_service: c.cost_of_service,
             amount: c.amount,
             converted: Decimal::ZERO,
         }
+    }
+}
+
+impl CostRec {
+    /// How many days it is spread over (at least 1).
+    fn span(&self) -> i64 {
+        (self.last - self.first).num_days() + 1
+    }
+
+    /// Each day's share of the converted value: the value ÷ days, cut to the
+    /// internal scale, with the remainder on the last day, so the shares of
+    /// all its days sum to the value exactly (metrics.md, Costs).
+    fn per_day(&self) -> (Decimal, Decimal) {
+        let n = self.span();
+        if n == 1 {
+            return (self.converted, self.converted);
+        }
+        let share = (self.converted / Decimal::from(n)).round_dp_with_strategy(
+            crate::money::INTERNAL_SCALE,
+            rust_decimal::RoundingStrategy::ToZero,
+        );
+        (share, self.converted - share * Decimal::from(n - 1))
+    }
+
+    /// The days it falls on, each with its share.
+    pub fn shares(&self) -> impl Iterator<Item = (NaiveDate, Decimal)> + '_ {
+        let (share, last_share) = self.per_day();
+        self.first
+            .iter_days()
+            .take_while(move |d| *d <= self.last)
+            .map(move |d| (d, if d == self.last { last_share } else { share }))
+    }
+
+    /// Whether any of its days is in `period`.
+    pub fn touches(&self, period: crate::period::Period) -> bool {
+        self.first <= period.to && self.last >= period.from
+    }
+
+    /// The sum of its shares on the days of `period`.
+    pub fn in_period(&self, period: crate::period::Period) -> Decimal {
+        if !self.touches(period) {
+            return Decimal::ZERO;
+        }
+        let (share, last_share) = self.per_day();
+        let from = self.first.max(period.from);
+        let to = self.last.min(period.to);
+        let with_last = to == self.last;
+        let plain_days = (to - from).num_days() + 1 - i64::from(with_last);
+        share * Decimal::from(plain_days) + if with_last { last_share } else { Decimal::ZERO }
     }
 }
 

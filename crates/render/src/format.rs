@@ -171,6 +171,12 @@ pub fn signed_change(ratio: Decimal) -> String {
     with_plus(ratio, percent(ratio, 1))
 }
 
+/// A change of a ratio in percentage points, signed: "+1.2 pp", "−0.4 pp".
+pub fn signed_points(change: Decimal) -> String {
+    let points = round(change * Decimal::ONE_HUNDRED, 1);
+    with_plus(change, format!("{} pp", number(points, 1)))
+}
+
 /// Whole days, e.g. "1 day", "42 days".
 pub fn days(value: Decimal) -> String {
     let rounded = round(value, 0);
@@ -458,6 +464,13 @@ mod tests {
         assert_eq!(ValueFormat::Days.apply(dec!(42.4)), "42 days");
         assert_eq!(ValueFormat::Days.apply(dec!(1)), "1 day");
         assert_eq!(ValueFormat::Days.apply(dec!(-1)), "−1 day");
+    }
+
+    #[test]
+    fn points_are_signed() {
+        assert_eq!(signed_points(dec!(0.012)), "+1.2 pp");
+        assert_eq!(signed_points(dec!(-0.004)), "−0.4 pp");
+        assert_eq!(signed_points(dec!(0.0001)), "0.0 pp");
     }
 
     #[test]

@@ -218,14 +218,8 @@ async fn dashboard_journeys_in_chromium() {
     println!("paint timings of /accounts: {fcp}");
 
     lap("pages");
-    // Changing the date range changes a KPI to exactly the API's value.
+    // The summary opens on the last complete month, with the API's value.
     c.goto(&format!("{}/", app.base)).await.unwrap();
-    let select = c.find(Locator::Css("select[name=range]")).await.unwrap();
-    select.select_by_value("last_month").await.unwrap();
-    eventually("the last-month view", || async {
-        path_and_query(&c).await.contains("range=last_month")
-    })
-    .await;
     let today = Utc::now().date_naive();
     let first = today.with_day(1).unwrap();
     let (from, to) = (
@@ -233,6 +227,15 @@ async fn dashboard_journeys_in_chromium() {
         first.pred_opt().unwrap(),
     );
     let expected = api_mrr(&app, &format!("from={from}&to={to}")).await;
+    assert_eq!(text(&c, "#kpi-mrr .value").await, expected);
+    // Changing the date range changes a KPI to exactly the API's value.
+    let select = c.find(Locator::Css("select[name=range]")).await.unwrap();
+    select.select_by_value("this_month").await.unwrap();
+    eventually("the month-to-date view", || async {
+        path_and_query(&c).await.contains("range=this_month")
+    })
+    .await;
+    let expected = api_mrr(&app, &format!("from={first}&to={today}")).await;
     assert_eq!(text(&c, "#kpi-mrr .value").await, expected);
 
     lap("date range");
@@ -337,7 +340,9 @@ async fn dashboard_journeys_in_chromium() {
 
     lap("phone width");
     // Live: new data arrives while the page is open; the number changes without a reload.
-    c.goto(&format!("{}/", app.base)).await.unwrap();
+    c.goto(&format!("{}/?range=this_month", app.base))
+        .await
+        .unwrap();
     eventually("the live stream to connect", || async {
         text(&c, "#live").await.contains("Live")
     })

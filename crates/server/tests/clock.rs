@@ -21,7 +21,10 @@ async fn defaults_and_expiry_follow_the_clock(store: TestStore) {
     let v: serde_json::Value = r.json().await.unwrap();
     assert_eq!(v["period"]["from"], "2026-03-01");
     assert_eq!(v["period"]["to"], "2026-03-17");
-    assert_eq!(v["compare"]["to"], "2026-02-28");
+    // A month to date compares with the same days of the month before.
+    assert_eq!(v["compare"]["from"], "2026-02-01");
+    assert_eq!(v["compare"]["to"], "2026-02-17");
+    assert_eq!(v["partial"], false);
 
     let (_, token) = app.share("/revenue", 1, None).await.unwrap();
     let mut anon = Browser::new(&app.base);

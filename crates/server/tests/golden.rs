@@ -69,6 +69,11 @@ fn api_queries() -> Vec<(&'static str, String)> {
         ),
         ("ar_aging", format!("{m}/ar-aging?{year}")),
         ("ar_aging_as_of", format!("{m}/ar-aging?as_of=2026-01-31")),
+        ("forecast", format!("{m}/forecast?{year}")),
+        (
+            "forecast_mid_month",
+            format!("{m}/forecast?from=2026-03-01&to=2026-03-17"),
+        ),
         ("accounts", "/api/v1/accounts?to=2026-05-31".to_string()),
         (
             "accounts_by_name",

@@ -20,7 +20,89 @@ quarterdeck_store::backend_stories!(
     openapi_document_is_served,
     settings_changes_are_seen_at_once,
     delinquency_churns_and_payment_reactivates,
+    forecast_states_its_backtest_beside_the_naive_one,
+    partial_periods_and_buckets_say_so,
 );
+
+/// Twelve customers, one more each month of 2025 at $100: MRR grows in a
+/// straight line, which the trend predicts exactly and "flat" misses by $100.
+async fn forecast_states_its_backtest_beside_the_naive_one(store: TestStore) {
+    let app = TestApp::spawn(store).await;
+    let events: Vec<Value> = (1..=12)
+        .map(|m| json!({"id": format!("e{m}"), "customer_id": format!("c{m}"), "subscription_id": format!("s{m}"),
+            "type": "start", "effective_at": format!("2025-{m:02}-01"), "amount": 100}))
+        .collect();
+    let r = app
+        .post("subscription-events", &app.token, &Value::Array(events))
+        .await;
+    assert_eq!(r.status(), 200);
+    let f = get(
+        &app,
+        "/api/v1/metrics/forecast?from=2025-12-01&to=2025-12-31",
+    )
+    .await;
+    assert_eq!(f["history"].as_array().unwrap().len(), 12);
+    assert_eq!(
+        f["history"][11],
+        json!({"date": "2025-12-31", "value": 1200})
+    );
+    assert_eq!(f["points"][0]["date"], "2026-01-31");
+    assert_eq!(f["points"][0]["value"], 1300);
+    assert_eq!(f["points"][5]["date"], "2026-06-30");
+    assert_eq!(f["points"][5]["value"], 1800);
+    let b = &f["backtest"];
+    assert_eq!(b["months"], 6);
+    assert_eq!(b["method"], json!({"mape": 0, "mase": 0}));
+    // Flat MRR misses each of Jul–Dec by $100: MASE 1; MAPE the mean of 100/700 … 100/1200.
+    assert_eq!(b["naive"]["mase"], 1);
+    assert_eq!(b["naive"]["mape"], 0.108868);
+    // Mid-month: the history ends with the last whole month.
+    let f = get(
+        &app,
+        "/api/v1/metrics/forecast?from=2025-12-01&to=2025-12-15",
+    )
+    .await;
+    assert_eq!(f["history"][11]["date"], "2025-11-30");
+}
+
+/// A period or bucket ending after today is partial (metrics.md, Time).
+async fn partial_periods_and_buckets_say_so(store: TestStore) {
+    let app = TestApp::spawn(store).await;
+    scenario(&app).await;
+    let today = chrono::Utc::now().date_naive();
+    let next_month = today + chrono::Duration::days(40);
+    let s = get(
+        &app,
+        &format!("/api/v1/metrics/summary?from={today}&to={next_month}"),
+    )
+    .await;
+    assert_eq!(s["partial"], true);
+    let s = get(
+        &app,
+        "/api/v1/metrics/summary?from=2025-01-01&to=2025-03-31",
+    )
+    .await;
+    assert_eq!(s["partial"], false);
+    let series = get(
+        &app,
+        &format!(
+            "/api/v1/metrics/series?metric=mrr&interval=month&from=2025-01-01&to={next_month}"
+        ),
+    )
+    .await;
+    let points = series["points"].as_array().unwrap();
+    assert_eq!(points[0].get("partial"), None, "January 2025 is over");
+    assert_eq!(points.last().unwrap()["partial"], true);
+    let m = get(
+        &app,
+        &format!("/api/v1/metrics/movements?interval=month&from=2025-01-01&to={next_month}"),
+    )
+    .await;
+    assert_eq!(
+        m["buckets"].as_array().unwrap().last().unwrap()["partial"],
+        true
+    );
+}
 
 /// c1 (smb): $100/month from Jan 1 2025, $150 from Mar 1 (expansion 50).
 /// c2 (enterprise): $1,200/year from Jan 15 (MRR 100), cancelled Apr 1 (churn 100).
@@ -77,11 +159,13 @@ async fn summary_matches_the_worked_scenario(store: TestStore) {
         s["period"],
         json!({"from": "2025-03-01", "to": "2025-03-31"})
     );
+    // A whole month compares with the whole month before (metrics.md, Time).
     assert_eq!(
         s["compare"],
-        json!({"from": "2025-01-29", "to": "2025-02-28"})
+        json!({"from": "2025-02-01", "to": "2025-02-28"})
     );
     assert_eq!(s["currency"], "USD");
+    assert_eq!(s["partial"], false);
     assert_eq!(
         metric(&s, "mrr"),
         &json!({"value": 250, "previous": 200, "change": 0.25})
@@ -96,6 +180,14 @@ async fn summary_matches_the_worked_scenario(store: TestStore) {
     assert_eq!(metric(&s, "nrr_period")["value"], 1.25);
     assert_eq!(metric(&s, "grr_period")["value"], 1);
     assert_eq!(metric(&s, "customer_churn_rate")["value"], 0);
+    // One whole month: its average monthly rate is its own rate.
+    assert_eq!(metric(&s, "avg_monthly_customer_churn_rate")["value"], 0);
+    // Ratios carry their change in points: GRR 1 now, 1 in February.
+    assert_eq!(metric(&s, "grr_period")["change_pp"], 0);
+    assert!(
+        metric(&s, "mrr").get("change_pp").is_none(),
+        "money has no pp"
+    );
     assert!(
         metric(&s, "quick_ratio")["value"].is_null(),
         "no losses: undefined"

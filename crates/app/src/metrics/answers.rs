@@ -86,6 +86,18 @@ pub fn figures_with(
         ("customer_churn_rate", p.customer_churn_rate),
         ("gross_mrr_churn_rate", p.gross_mrr_churn_rate),
         ("net_mrr_churn_rate", p.net_mrr_churn_rate),
+        (
+            "avg_monthly_customer_churn_rate",
+            s.per_month.customer_churn_rate,
+        ),
+        (
+            "avg_monthly_gross_mrr_churn_rate",
+            s.per_month.gross_mrr_churn_rate,
+        ),
+        (
+            "avg_monthly_net_mrr_churn_rate",
+            s.per_month.net_mrr_churn_rate,
+        ),
         ("grr", s.trailing_twelve_months.revenue_retention.grr),
         ("nrr", s.trailing_twelve_months.revenue_retention.nrr),
         ("grr_period", p.revenue_retention.grr),
@@ -122,9 +134,22 @@ fn figure(e: &TenantEngine, name: &str, period: Period, filter: &Filter) -> Opti
             if name == "grr" { r.grr } else { r.nrr }
         }
         "arr_at_risk" => None,
-        "ltv" => figures_with(ledger, period, filter, e.gross_margin_setting())
-            .remove("ltv")
-            .flatten(),
+        "ltv"
+        | "avg_monthly_customer_churn_rate"
+        | "avg_monthly_gross_mrr_churn_rate"
+        | "avg_monthly_net_mrr_churn_rate" => {
+            // The same margin as the summary's LTV: of the twelve months ending `to`.
+            let setting = e.gross_margin_setting();
+            let ttm = Period::trailing_twelve_months(period.to);
+            let margin = gross_margin(ledger, ttm, filter, setting).unwrap_or(setting);
+            let s = ledger.revenue_summary(period, margin, filter);
+            match name {
+                "ltv" => s.ltv,
+                "avg_monthly_customer_churn_rate" => s.per_month.customer_churn_rate,
+                "avg_monthly_gross_mrr_churn_rate" => s.per_month.gross_mrr_churn_rate,
+                _ => s.per_month.net_mrr_churn_rate,
+            }
+        }
         _ => {
             let r = ledger.retention(period, filter);
             match name {
@@ -148,13 +173,14 @@ pub fn summary_of(e: &TenantEngine, q: &MetricQuery) -> super::result::Summary {
     let before = q
         .comparison()
         .map(|c| figures_with(ledger, c, &q.filter, margin));
-    super::result::Summary::from_values(
+    super::result::Summary::from_values_on(
         q.period,
         q.comparison(),
         ledger.settings().currency.code().to_string(),
         q.filters_json(),
         |name| now.get(name).copied().flatten(),
         |name| before.as_ref().and_then(|b| b.get(name).copied().flatten()),
+        q.partial(),
     )
 }
 
@@ -240,6 +266,7 @@ pub fn series_of(e: &TenantEngine, q: &MetricQuery) -> Result<super::result::Ser
         currency: ledger.settings().currency.code().to_string(),
         filters: q.filters_json(),
         points,
+        today: q.calendar.today,
     })
 }
 
@@ -286,6 +313,7 @@ pub fn movements_of(
         currency: ledger.settings().currency.code().to_string(),
         filters: q.filters_json(),
         buckets,
+        today: q.calendar.today,
     })
 }
 
@@ -426,6 +454,7 @@ pub fn cohorts_of(
         period: q.period,
         filters: q.filters_json(),
         cohorts,
+        partial: q.partial(),
     })
 }
 
@@ -450,6 +479,7 @@ pub fn ar_aging_of(e: &TenantEngine, q: &MetricQuery) -> Result<super::result::A
         buckets: [a.current, a.d1_30, a.d31_60, a.d61_90, a.d90_plus].map(money),
         total: money(a.total),
         overdue: money(a.overdue()),
+        partial: as_of > q.calendar.today,
     })
 }
 
@@ -574,6 +604,7 @@ pub fn accounts_of(
         total,
         data: page,
         next_cursor: (next < total).then(|| next.to_string()),
+        partial: q.partial(),
     })
 }
 
@@ -610,6 +641,7 @@ pub fn account_of(
         period: q.period,
         history,
         movements,
+        partial: q.partial(),
     }))
 }
 
@@ -635,4 +667,64 @@ pub fn monthly_series(
         ("interval".to_string(), "month".to_string()),
     ]);
     series_of(e, &q12).map(|s| s.points).unwrap_or_default()
+}
+
+/// Whole months of history a forecast is fitted to.
+const FORECAST_HISTORY: u32 = 12;
+
+/// The six-month MRR forecast from the last twelve whole months ending on or
+/// before `q`'s `to`, with its rolling-origin backtest.
+pub fn forecast_of(e: &TenantEngine, q: &MetricQuery) -> super::result::ForecastAnswer {
+    let ledger = &e.ledger;
+    let to = q.period.to;
+    let month_start = to.with_day(1).unwrap_or(to);
+    // The last whole month: `to`'s own when `to` is its last day.
+    let last_end = match to.succ_opt() {
+        Some(next) if next.day() == 1 => to,
+        _ => month_start.pred_opt().unwrap_or(to),
+    };
+    let first = last_end
+        .with_day(1)
+        .and_then(|d| d.checked_sub_months(Months::new(FORECAST_HISTORY - 1)))
+        .unwrap_or(last_end);
+    let history: Vec<(NaiveDate, Decimal)> = Period::new(first, last_end)
+        .map(|p| {
+            ledger
+                .movement_series(p, Grain::Month, &q.filter)
+                .into_iter()
+                .map(|b| (b.summary.period.to, b.summary.mrr_end))
+                .collect()
+        })
+        .unwrap_or_default();
+    let values: Vec<Decimal> = history.iter().map(|(_, v)| *v).collect();
+    let forecast = quarterdeck_engine::forecast_mrr(&values, 6);
+    let steps = forecast
+        .steps
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, f)| {
+            let end = last_end
+                .with_day(1)?
+                .checked_add_months(Months::new(i as u32 + 2))?
+                .pred_opt()?;
+            Some((end, f))
+        })
+        .collect();
+    super::result::ForecastAnswer {
+        period: q.period,
+        currency: ledger.settings().currency.code().to_string(),
+        filters: q.filters_json(),
+        partial: q.partial(),
+        history: history
+            .into_iter()
+            .map(|(d, v)| (d, json::round_money(v)))
+            .collect(),
+        steps,
+        backtest: quarterdeck_engine::backtest(&values),
+    }
+}
+
+/// `GET /api/v1/metrics/forecast`.
+pub fn forecast(e: &TenantEngine, q: &MetricQuery) -> Value {
+    forecast_of(e, q).to_json()
 }

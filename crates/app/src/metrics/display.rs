@@ -60,6 +60,33 @@ pub fn period_label_of(p: quarterdeck_engine::Period) -> String {
     period_label(p.from, p.to)
 }
 
+/// Which way a figure moved and how the move reads: "▲ 3.2%", or for a
+/// ratio in percentage points, "▲ 1.2 pp"; `("flat", "")` when there is no
+/// change to tell. The direction is `up`, `down` or `flat`.
+pub fn change_of(metric: &str, f: &crate::metrics::result::Figure) -> (&'static str, String) {
+    let points = catalogue::metric(metric).is_some_and(|d| d.unit == CatalogueUnit::Ratio);
+    let change = if points { f.change_pp } else { f.change };
+    let Some(c) = change else {
+        return ("flat", String::new());
+    };
+    let (arrow, dir) = if c > Decimal::ZERO {
+        ("▲", "up")
+    } else if c < Decimal::ZERO {
+        ("▼", "down")
+    } else {
+        ("▬", "flat")
+    };
+    let text = if points {
+        format::signed_points(c)
+    } else {
+        format::signed_change(c)
+    };
+    (
+        dir,
+        format!("{arrow} {}", text.trim_start_matches(['+', '−'])),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -69,5 +96,21 @@ mod tests {
         assert_eq!(show(None, &ValueFormat::Percent), "—");
         assert_eq!(format_of("dso", "USD"), ValueFormat::Days);
         assert!(lower_is_better("customer_churn_rate") && !lower_is_better("mrr"));
+        use crate::metrics::result::Figure;
+        let f = Figure {
+            value: Some(Decimal::new(5, 2)),
+            previous: Some(Decimal::new(4, 2)),
+            change: Some(Decimal::new(25, 2)),
+            change_pp: Some(Decimal::new(1, 2)),
+        };
+        assert_eq!(
+            change_of("customer_churn_rate", &f),
+            ("up", "▲ 1.0 pp".into())
+        );
+        assert_eq!(change_of("mrr", &f), ("up", "▲ 25.0%".into()));
+        assert_eq!(
+            change_of("mrr", &Figure::default()),
+            ("flat", String::new())
+        );
     }
 }

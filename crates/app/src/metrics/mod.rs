@@ -8,4 +8,4 @@ pub mod limits;
 pub mod query;
 pub mod result;
 
-pub use query::{Compare, MetricQuery, QueryError};
+pub use query::{Calendar, Compare, MetricQuery, QueryError};

@@ -1,13 +1,15 @@
 //! `MetricQuery`: the date range, comparison, interval and filters of a view.
 
-use chrono::{Datelike, NaiveDate};
+use chrono::{Datelike, Months, NaiveDate};
 use quarterdeck_engine::{Filter, Grain, Period};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Which period a view is compared with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Compare {
-    /// The period of equal length ending the day before `from` (default).
+    /// The period before by the calendar (default): N whole months → the N
+    /// months before; a month, quarter or year to date → as many days of the
+    /// unit before; else the equal length ending the day before `from`.
     PreviousPeriod,
     /// The same dates one year earlier (Feb 29 → Feb 28).
     PreviousYear,
@@ -37,6 +39,28 @@ pub struct MetricQuery {
     pub filter: Filter,
     /// Parameters particular to one endpoint (e.g. `metric`, `interval`), by name.
     pub extra: BTreeMap<String, String>,
+    /// The tenant's today and fiscal year: what "partial" and calendar
+    /// comparisons are read against.
+    pub calendar: Calendar,
+}
+
+/// The tenant's calendar on the day a query is asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Calendar {
+    /// Today in the tenant's time zone.
+    pub today: NaiveDate,
+    /// The month (1–12) the fiscal year starts in.
+    pub fiscal_start: u32,
+}
+
+impl Calendar {
+    /// A calendar year starting in January (tests, callers without a tenant).
+    pub fn plain(today: NaiveDate) -> Self {
+        Self {
+            today,
+            fiscal_start: 1,
+        }
+    }
 }
 
 /// A bad query parameter: which one and why.
@@ -72,13 +96,14 @@ pub fn parse_date(param: &str, value: &str) -> Result<NaiveDate, QueryError> {
 }
 
 impl MetricQuery {
-    /// Parses URL query pairs. `today` is the tenant-local date (default range:
-    /// the current month to date); `extra` names the endpoint's own parameters.
+    /// Parses URL query pairs on the tenant's `calendar` (default range: the
+    /// current month to date); `extra` names the endpoint's own parameters.
     pub fn parse(
         pairs: &[(String, String)],
-        today: NaiveDate,
+        calendar: Calendar,
         extra: &[&str],
     ) -> Result<Self, QueryError> {
+        let today = calendar.today;
         let mut from = None;
         let mut to = None;
         let mut compare = Compare::PreviousPeriod;
@@ -145,13 +170,21 @@ impl MetricQuery {
             compare,
             filter,
             extra: extras,
+            calendar,
         })
+    }
+
+    /// Whether the period ends after today (its last days have not happened).
+    pub fn partial(&self) -> bool {
+        self.period.is_partial(self.calendar.today)
     }
 
     /// The comparison period, if any.
     pub fn comparison(&self) -> Option<Period> {
         match self.compare {
-            Compare::PreviousPeriod => Some(self.period.previous_period()),
+            Compare::PreviousPeriod => {
+                Some(self.period.previous_calendar(self.calendar.fiscal_start))
+            }
             Compare::PreviousYear => Some(self.period.previous_year()),
             Compare::None => None,
         }
@@ -188,14 +221,48 @@ impl MetricQuery {
 }
 
 /// The date-range presets, as (URL name, label).
-pub const PRESETS: [(&str, &str); 6] = [
-    ("this_month", "This month"),
+pub const PRESETS: [(&str, &str); 7] = [
+    ("this_month", "This month to date"),
     ("last_month", "Last month"),
-    ("this_quarter", "This quarter"),
+    ("this_quarter", "This quarter to date"),
     ("last_quarter", "Last quarter"),
     ("year_to_date", "Year to date"),
-    ("last_12_months", "Last 12 months"),
+    ("last_12_months", "Last 12 whole months"),
+    ("last_12_months_to_date", "Last 12 months to date"),
 ];
+
+/// The preset a page opens on: the last complete month.
+pub const DEFAULT_PRESET: &str = "last_month";
+
+/// The days a preset stands for on `calendar.today` (quarters and years fiscal).
+pub fn preset_range(name: &str, calendar: Calendar) -> Option<Period> {
+    let (today, fiscal) = (calendar.today, calendar.fiscal_start);
+    let start_of = |g: Grain| g.bucket_start(today, fiscal);
+    // The whole unit before the one holding today.
+    let previous = |g: Grain| {
+        let end = start_of(g).pred_opt()?;
+        Period::new(g.bucket_start(end, fiscal), end)
+    };
+    match name {
+        "this_month" => Period::new(start_of(Grain::Month), today),
+        "last_month" => previous(Grain::Month),
+        "this_quarter" => Period::new(start_of(Grain::Quarter), today),
+        "last_quarter" => previous(Grain::Quarter),
+        "year_to_date" => Period::new(start_of(Grain::Year), today),
+        "last_12_months" => {
+            let end = start_of(Grain::Month).pred_opt()?;
+            Period::new(
+                start_of(Grain::Month).checked_sub_months(Months::new(12))?,
+                end,
+            )
+        }
+        "last_12_months_to_date" => Period::new(
+            start_of(Grain::Month).checked_sub_months(Months::new(11))?,
+            today,
+        ),
+        _ => None,
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -213,15 +280,70 @@ mod tests {
 
     #[test]
     fn defaults_to_the_month_to_date_and_previous_period() {
-        let q = MetricQuery::parse(&[], day("2025-03-17"), &[]).unwrap();
+        let q = MetricQuery::parse(&[], Calendar::plain(day("2025-03-17")), &[]).unwrap();
         assert_eq!(
             q.period,
             Period::new(day("2025-03-01"), day("2025-03-17")).unwrap()
         );
         assert_eq!(q.compare, Compare::PreviousPeriod);
+        // A month to date compares with the same days of the month before.
         let c = q.comparison().unwrap();
-        assert_eq!((c.from, c.to), (day("2025-02-12"), day("2025-02-28")));
+        assert_eq!((c.from, c.to), (day("2025-02-01"), day("2025-02-17")));
+        assert!(!q.partial());
         assert!(q.filter.is_all());
+    }
+
+    #[test]
+    fn a_period_ending_after_today_is_partial_and_quarters_follow_the_fiscal_year() {
+        let calendar = Calendar {
+            today: day("2025-05-10"),
+            fiscal_start: 4,
+        };
+        let q = MetricQuery::parse(
+            &pairs(&[("from", "2025-04-01"), ("to", "2025-06-30")]),
+            calendar,
+            &[],
+        )
+        .unwrap();
+        assert!(q.partial());
+        let c = q.comparison().unwrap();
+        assert_eq!((c.from, c.to), (day("2025-01-01"), day("2025-03-31")));
+    }
+
+    #[test]
+    fn presets_are_calendar_periods() {
+        let on = |today: &str, fiscal_start: u32| Calendar {
+            today: day(today),
+            fiscal_start,
+        };
+        let range = |name: &str, c: Calendar| {
+            let p = preset_range(name, c).unwrap();
+            (p.from.to_string(), p.to.to_string())
+        };
+        let c = on("2026-12-02", 1);
+        let r = |a: &str, b: &str| (a.to_string(), b.to_string());
+        assert_eq!(range("this_month", c), r("2026-12-01", "2026-12-02"));
+        assert_eq!(range("last_month", c), r("2026-11-01", "2026-11-30"));
+        assert_eq!(range("this_quarter", c), r("2026-10-01", "2026-12-02"));
+        assert_eq!(range("last_quarter", c), r("2026-07-01", "2026-09-30"));
+        assert_eq!(range("year_to_date", c), r("2026-01-01", "2026-12-02"));
+        assert_eq!(range("last_12_months", c), r("2025-12-01", "2026-11-30"));
+        assert_eq!(
+            range("last_12_months_to_date", c),
+            r("2026-01-01", "2026-12-02")
+        );
+        // A fiscal year from April moves quarters and the year.
+        let f = on("2026-12-02", 4);
+        assert_eq!(range("this_quarter", f), r("2026-10-01", "2026-12-02"));
+        assert_eq!(range("year_to_date", f), r("2026-04-01", "2026-12-02"));
+        let f = on("2026-05-20", 2);
+        assert_eq!(range("this_quarter", f), r("2026-05-01", "2026-05-20"));
+        assert_eq!(range("last_quarter", f), r("2026-02-01", "2026-04-30"));
+        assert!(preset_range("yesterday", c).is_none());
+        // Every preset compares with the calendar period before it.
+        let last = preset_range("last_month", c).unwrap();
+        let prev = last.previous_calendar(1);
+        assert_eq!((prev.from, prev.to), (day("2026-10-01"), day("2026-10-31")));
     }
 
     #[test]
@@ -233,7 +355,7 @@ mod tests {
                 ("csm", "ana"),
                 ("compare", "previous_year"),
             ]),
-            day("2025-03-17"),
+            Calendar::plain(day("2025-03-17")),
             &[],
         )
         .unwrap();
@@ -244,7 +366,7 @@ mod tests {
 
     #[test]
     fn bad_parameters_are_named() {
-        let today = day("2025-03-17");
+        let today = Calendar::plain(day("2025-03-17"));
         let err = |q: &[(&str, &str)]| {
             MetricQuery::parse(&pairs(q), today, &["metric"])
                 .unwrap_err()

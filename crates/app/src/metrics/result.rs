@@ -17,6 +17,8 @@ pub struct Figure {
     pub previous: Option<Decimal>,
     /// Relative change, `None` when previous is zero or either is undefined.
     pub change: Option<Decimal>,
+    /// For a ratio: value − previous in points of the fraction (0.012 = 1.2 pp).
+    pub change_pp: Option<Decimal>,
 }
 
 /// Every summary metric for a period and its comparison.
@@ -32,6 +34,8 @@ pub struct Summary {
     pub filters: Value,
     /// Each metric in display order, with its unit.
     pub metrics: Vec<(&'static str, Unit, Figure)>,
+    /// Whether the period ends after today.
+    pub partial: bool,
 }
 
 /// A value rounded as the API writes a metric of `unit`.
@@ -65,6 +69,19 @@ impl Summary {
         now: impl Fn(&str) -> Option<Decimal>,
         before: impl Fn(&str) -> Option<Decimal>,
     ) -> Self {
+        Self::from_values_on(period, compare, currency, filters, now, before, false)
+    }
+
+    /// The same, saying whether the period ends after today.
+    pub fn from_values_on(
+        period: Period,
+        compare: Option<Period>,
+        currency: String,
+        filters: Value,
+        now: impl Fn(&str) -> Option<Decimal>,
+        before: impl Fn(&str) -> Option<Decimal>,
+        partial: bool,
+    ) -> Self {
         let metrics = METRICS
             .iter()
             .map(|m| {
@@ -74,6 +91,10 @@ impl Summary {
                     previous: rounded(m.unit, p),
                     // From the exact values, rounded as a ratio.
                     change: change(v, p).map(round_ratio),
+                    change_pp: match (m.unit, v, p) {
+                        (Unit::Ratio, Some(v), Some(p)) => Some(round_ratio(v - p)),
+                        _ => None,
+                    },
                 };
                 (m.name, m.unit, figure)
             })
@@ -84,6 +105,7 @@ impl Summary {
             currency,
             filters,
             metrics,
+            partial,
         }
     }
 
@@ -105,21 +127,68 @@ impl Summary {
     pub fn to_json(&self) -> Value {
         let mut metrics = Map::new();
         for (name, unit, f) in &self.metrics {
-            metrics.insert(
-                (*name).to_string(),
-                json!({
-                    "value": write(*unit, f.value),
-                    "previous": write(*unit, f.previous),
-                    "change": json::ratio(f.change),
-                }),
-            );
+            let mut figure = json!({
+                "value": write(*unit, f.value),
+                "previous": write(*unit, f.previous),
+                "change": json::ratio(f.change),
+            });
+            if *unit == Unit::Ratio {
+                figure["change_pp"] = json::ratio(f.change_pp);
+            }
+            metrics.insert((*name).to_string(), figure);
         }
         json!({
             "period": period_json(self.period),
             "compare": self.compare.map(period_json),
             "currency": self.currency,
             "filters": self.filters,
+            "partial": self.partial,
             "metrics": metrics,
+        })
+    }
+}
+
+/// The six-month MRR forecast with its backtest (`GET /api/v1/metrics/forecast`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ForecastAnswer {
+    /// The selected days (the history ends with the last whole month in them).
+    pub period: Period,
+    /// The reporting currency code.
+    pub currency: String,
+    /// The filters as the API writes them.
+    pub filters: Value,
+    /// Whether the period ends after today.
+    pub partial: bool,
+    /// MRR at each whole month's end the forecast is fitted to, oldest first.
+    pub history: Vec<(chrono::NaiveDate, Decimal)>,
+    /// The forecast month ends with value and 95 % band, rounded to cents.
+    pub steps: Vec<(chrono::NaiveDate, quarterdeck_engine::ForecastStep)>,
+    /// The rolling-origin backtest beside the naive forecast's.
+    pub backtest: quarterdeck_engine::Backtest,
+}
+
+impl ForecastAnswer {
+    /// The API's JSON.
+    pub fn to_json(&self) -> Value {
+        let errors = |e: &quarterdeck_engine::BacktestError| json!({"mape": json::ratio(e.mape), "mase": json::ratio(e.mase)});
+        json!({
+            "period": period_json(self.period),
+            "currency": self.currency,
+            "filters": self.filters,
+            "partial": self.partial,
+            "method": quarterdeck_engine::FORECAST_METHOD,
+            "history": self.history.iter().map(|(d, v)| json!({"date": d.to_string(), "value": json::money(*v)})).collect::<Vec<_>>(),
+            "points": self.steps.iter().map(|(d, f)| json!({
+                "date": d.to_string(),
+                "value": json::money(f.value),
+                "low": json::money(f.low),
+                "high": json::money(f.high),
+            })).collect::<Vec<_>>(),
+            "backtest": {
+                "months": self.backtest.months,
+                "method": errors(&self.backtest.method),
+                "naive": errors(&self.backtest.naive),
+            },
         })
     }
 }
@@ -179,6 +248,8 @@ pub struct Series {
     pub filters: Value,
     /// Each bucket's last day (clipped to the period) and value, rounded.
     pub points: Vec<(chrono::NaiveDate, Option<Decimal>)>,
+    /// Today: a point dated after it is partial.
+    pub today: chrono::NaiveDate,
 }
 
 impl Series {
@@ -187,7 +258,13 @@ impl Series {
         let points: Vec<Value> = self
             .points
             .iter()
-            .map(|(d, v)| json!({"date": d.to_string(), "value": write(self.unit, *v)}))
+            .map(|(d, v)| {
+                let mut point = json!({"date": d.to_string(), "value": write(self.unit, *v)});
+                if *d > self.today {
+                    point["partial"] = Value::Bool(true);
+                }
+                point
+            })
             .collect();
         json!({
             "metric": self.metric,
@@ -195,6 +272,7 @@ impl Series {
             "period": period_json(self.period),
             "currency": self.currency,
             "filters": self.filters,
+            "partial": self.period.is_partial(self.today),
             "points": points,
         })
     }
@@ -250,6 +328,8 @@ pub struct MovementTable {
     pub filters: Value,
     /// The buckets, oldest first.
     pub buckets: Vec<MovementRow>,
+    /// Today: a bucket ending after it is partial.
+    pub today: chrono::NaiveDate,
 }
 
 impl MovementTable {
@@ -259,7 +339,7 @@ impl MovementTable {
             .buckets
             .iter()
             .map(|b| {
-                json!({
+                let mut row = json!({
                     "date": b.to.to_string(),
                     "from": b.from.to_string(),
                     "new": json::money(b.new),
@@ -273,7 +353,11 @@ impl MovementTable {
                     "new_customers": b.new_customers,
                     "reactivated_customers": b.reactivated_customers,
                     "churned_customers": b.churned_customers,
-                })
+                });
+                if b.to > self.today {
+                    row["partial"] = Value::Bool(true);
+                }
+                row
             })
             .collect();
         json!({
@@ -281,6 +365,7 @@ impl MovementTable {
             "period": period_json(self.period),
             "currency": self.currency,
             "filters": self.filters,
+            "partial": self.period.is_partial(self.today),
             "buckets": buckets,
         })
     }
@@ -310,6 +395,8 @@ pub struct Aging {
     pub total: Decimal,
     /// Past due.
     pub overdue: Decimal,
+    /// Whether the period (or the day) asked ends after today.
+    pub partial: bool,
 }
 
 impl Aging {
@@ -331,6 +418,7 @@ impl Aging {
             "as_of": self.as_of.to_string(),
             "currency": self.currency,
             "filters": self.filters,
+            "partial": self.partial,
             "buckets": buckets,
             "total": json::money(self.total),
             "overdue": json::money(self.overdue),
@@ -364,6 +452,8 @@ pub struct CohortTable {
     pub filters: Value,
     /// The cohorts, oldest first.
     pub cohorts: Vec<CohortRow>,
+    /// Whether the period (or the day) asked ends after today.
+    pub partial: bool,
 }
 
 impl CohortTable {
@@ -382,6 +472,7 @@ impl CohortTable {
             "measure": self.measure,
             "period": period_json(self.period),
             "filters": self.filters,
+            "partial": self.partial,
             "cohorts": cohorts,
         })
     }
@@ -443,6 +534,8 @@ pub struct AccountList {
     pub data: Vec<AccountLine>,
     /// The cursor of the next page, if any.
     pub next_cursor: Option<String>,
+    /// Whether the period (or the day) asked ends after today.
+    pub partial: bool,
 }
 
 impl AccountList {
@@ -457,6 +550,7 @@ impl AccountList {
             "as_of": self.as_of.to_string(),
             "currency": self.currency,
             "filters": self.filters,
+            "partial": self.partial,
             "total": self.total,
             "data": data,
             "next_cursor": self.next_cursor,
@@ -477,6 +571,8 @@ pub struct AccountDetail {
     pub history: Vec<(chrono::NaiveDate, Decimal)>,
     /// Its movements: day, kind (`new`, `churn`, …) and amount.
     pub movements: Vec<(chrono::NaiveDate, String, Decimal)>,
+    /// Whether the period (or the day) asked ends after today.
+    pub partial: bool,
 }
 
 impl AccountDetail {
@@ -484,6 +580,7 @@ impl AccountDetail {
     pub fn to_json(&self) -> Value {
         let mut m = self.line.json_fields();
         m.insert("currency".into(), json!(self.currency));
+        m.insert("partial".into(), json!(self.partial));
         m.insert("period".into(), period_json(self.period));
         m.insert(
             "history".into(),

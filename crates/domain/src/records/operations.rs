@@ -21,9 +21,19 @@ pub struct Cost {
     pub cost_of_service: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// First day of the service the cost pays for (with `service_to`): the
+    /// cost is spread evenly over those days instead of falling on `date`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_from: Option<TimePoint>,
+    /// Last day of that service, inclusive.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_to: Option<TimePoint>,
     #[serde(default, skip_serializing_if = "Map::is_empty")]
     pub attributes: Map<String, Value>,
 }
+
+/// Longest service period a cost may be spread over (three years of days).
+pub const MAX_SERVICE_DAYS: i64 = 1096;
 
 impl Record for Cost {
     const COLLECTION: Collection = Collection::Costs;
@@ -36,6 +46,8 @@ impl Record for Cost {
         "customer_id",
         "cost_of_service",
         "description",
+        "service_from",
+        "service_to",
         "attributes",
     ];
 
@@ -43,6 +55,28 @@ impl Record for Cost {
         let mut f = Fields::new(row, Self::FIELDS)?;
         let id = f.req("id", fields::id);
         let date = f.req("date", fields::time_point);
+        let service_from = f.opt("service_from", fields::time_point);
+        let service_to = f.opt("service_to", fields::time_point);
+        match (&service_from, &service_to) {
+            (Some(a), Some(b)) => {
+                // Compared as UTC dates: the tenant's zone moves both alike.
+                let (a, b) = (a.approx_utc().date_naive(), b.approx_utc().date_naive());
+                if b < a {
+                    f.fail(
+                        "service_to",
+                        format!("must not be before service_from ({a})"),
+                    );
+                } else if (b - a).num_days() >= MAX_SERVICE_DAYS {
+                    f.fail(
+                        "service_to",
+                        format!("a service period is at most {MAX_SERVICE_DAYS} days"),
+                    );
+                }
+            }
+            (Some(_), None) => f.fail("service_to", "is required with service_from"),
+            (None, Some(_)) => f.fail("service_from", "is required with service_to"),
+            (None, None) => {}
+        }
         let amount = f.req("amount", fields::non_negative);
         let currency = f.req("currency", fields::currency);
         let category = f.req("category", fields::text(128));
@@ -61,6 +95,8 @@ impl Record for Cost {
             customer_id,
             cost_of_service,
             description,
+            service_from,
+            service_to,
             attributes,
         })
     }

@@ -133,6 +133,40 @@ fn csv_style_strings_are_accepted() {
 }
 
 #[test]
+fn a_service_period_goes_in_pairs_and_in_order() {
+    let row = |extra: serde_json::Value| {
+        let mut r = json!({"id": "k", "date": "2025-06-01", "amount": 300, "currency": "USD",
+            "category": "hosting"});
+        for (k, v) in extra.as_object().unwrap() {
+            r[k] = v.clone();
+        }
+        Cost::parse(&r)
+    };
+    let ok = row(json!({"service_from": "2025-06-01", "service_to": "2025-06-30"})).unwrap();
+    assert!(ok.service_from.is_some() && ok.service_to.is_some());
+    assert_eq!(
+        fields_of(&row(json!({"service_from": "2025-06-01"})).unwrap_err()),
+        vec!["service_to"]
+    );
+    assert_eq!(
+        fields_of(&row(json!({"service_to": "2025-06-30"})).unwrap_err()),
+        vec!["service_from"]
+    );
+    assert_eq!(
+        fields_of(
+            &row(json!({"service_from": "2025-06-30", "service_to": "2025-06-01"})).unwrap_err()
+        ),
+        vec!["service_to"]
+    );
+    assert_eq!(
+        fields_of(
+            &row(json!({"service_from": "2025-01-01", "service_to": "2029-01-01"})).unwrap_err()
+        ),
+        vec!["service_to"]
+    );
+}
+
+#[test]
 fn non_objects_are_rejected() {
     assert_eq!(
         fields_of(&Customer::parse(&json!([1, 2])).unwrap_err()),

@@ -2,8 +2,8 @@
 
 use super::support::*;
 use crate::{ArAging, Filter, Grain, MovementKind, WarningKind};
-use quarterdeck_domain::Currency;
 use quarterdeck_domain::records::{InvoiceStatus, PaymentStatus};
+use quarterdeck_domain::{Currency, TimePoint};
 use rust_decimal::{Decimal, dec};
 
 use PaymentStatus::{Failed, Refunded, Succeeded};
@@ -451,5 +451,45 @@ fn account_list() {
         l.account("y", d("2025-01-20")),
         None,
         "no record and no MRR"
+    );
+}
+
+/// metrics.md, Costs: a cost with a service period is spread evenly over its
+/// days (a month's hosting booked on the 1st counts 1/30 per day of June).
+#[test]
+fn costs_spread_over_their_service_period() {
+    let customers = [customer("a", "smb")];
+    let invoices = [invoice("i1", "a", "2025-06-01", "2025-06-30", dec!(1000))];
+    let mut hosting = cost("k1", Some("a"), "2025-06-01", dec!(300), true);
+    hosting.service_from = Some(TimePoint::parse("2025-06-01").unwrap());
+    hosting.service_to = Some(TimePoint::parse("2025-06-30").unwrap());
+    // 100 over three days: 33.3333333333 twice, the remainder on the last day.
+    let mut odd = cost("k2", None, "2025-07-01", dec!(100), true);
+    odd.service_from = Some(TimePoint::parse("2025-07-01").unwrap());
+    odd.service_to = Some(TimePoint::parse("2025-07-03").unwrap());
+    let l = billing_ledger(&customers, &[], &invoices, &[], &[hosting, odd], &[], &[]);
+    let first_ten = period("2025-06-01", "2025-06-10");
+    assert_eq!(l.cost_of_service(first_ten, &all()), dec!(100));
+    assert_eq!(l.gross_margin(first_ten, &all()), Some(dec!(0.9)));
+    let june = period("2025-06-01", "2025-06-30");
+    assert_eq!(l.cost_of_service(june, &all()), dec!(300));
+    assert_eq!(l.gross_margin(june, &all()), Some(dec!(0.7)));
+    // The same through a customer filter (the per-customer path).
+    let smb = Filter::segments(["smb"]);
+    assert_eq!(l.cost_of_service(first_ten, &smb), dec!(100));
+    let profit = l.client_profitability(first_ten, &all());
+    assert_eq!(profit[0].direct_costs, dec!(100));
+    // Shares sum exactly over the whole period; a part is its days' shares.
+    assert_eq!(
+        l.cost_of_service(period("2025-07-01", "2025-07-03"), &all()),
+        dec!(100)
+    );
+    assert_eq!(
+        l.cost_of_service(period("2025-07-01", "2025-07-02"), &all()),
+        dec!(66.6666666666)
+    );
+    assert_eq!(
+        l.cost_of_service(period("2025-06-20", "2025-07-01"), &all()),
+        dec!(143.3333333333)
     );
 }

@@ -943,6 +943,9 @@ fn cost_records(b: &Built, (costs, hours): &GenCosts) -> (Vec<Cost>, Vec<TimeEnt
             customer_id: c.map(|c| owner(b, c)),
             cost_of_service: cos,
             description: None,
+            // Every third line pays for 30 days of service around its day.
+            service_from: (i % 3 == 1).then(|| at(day.saturating_sub(5), 0)),
+            service_to: (i % 3 == 1).then(|| at(day.saturating_add(24), 0)),
             attributes: Default::default(),
         })
         .collect();

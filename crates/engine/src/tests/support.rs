@@ -222,6 +222,8 @@ pub fn cost(
         customer_id: customer.map(Into::into),
         cost_of_service,
         description: None,
+        service_from: None,
+        service_to: None,
         attributes: Default::default(),
     }
 }

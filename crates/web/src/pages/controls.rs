@@ -3,47 +3,12 @@
 //! drill-downs, exports and share links all keep them.
 
 use crate::PageError;
-use chrono::{Datelike, Months, NaiveDate};
+use chrono::{Datelike, NaiveDate};
 use quarterdeck_app::metrics::query::{FILTERS, parse_date};
 use quarterdeck_engine::FilterValues;
 
-pub use quarterdeck_app::metrics::query::PRESETS;
-
-/// The range a preset stands for on `today` (fiscal year for year to date).
-pub fn preset_range(
-    name: &str,
-    today: NaiveDate,
-    fiscal_start: u32,
-) -> Option<(NaiveDate, NaiveDate)> {
-    let month_start = today.with_day(1)?;
-    let quarter_start = NaiveDate::from_ymd_opt(today.year(), (today.month0() / 3) * 3 + 1, 1)?;
-    Some(match name {
-        "this_month" => (month_start, today),
-        "last_month" => (
-            month_start.checked_sub_months(Months::new(1))?,
-            month_start.pred_opt()?,
-        ),
-        "this_quarter" => (quarter_start, today),
-        "last_quarter" => (
-            quarter_start.checked_sub_months(Months::new(3))?,
-            quarter_start.pred_opt()?,
-        ),
-        "year_to_date" => {
-            let fy = NaiveDate::from_ymd_opt(today.year(), fiscal_start.clamp(1, 12), 1)?;
-            let start = if fy > today {
-                fy.checked_sub_months(Months::new(12))?
-            } else {
-                fy
-            };
-            (start, today)
-        }
-        "last_12_months" => (
-            today.checked_sub_months(Months::new(12))?.succ_opt()?,
-            today,
-        ),
-        _ => return None,
-    })
-}
+use quarterdeck_app::metrics::Calendar;
+pub use quarterdeck_app::metrics::query::{DEFAULT_PRESET, PRESETS, preset_range};
 
 /// One choice in a filter picker.
 #[derive(Debug, Clone)]
@@ -105,8 +70,18 @@ impl Controls {
                 .map_err(|e| bad(e.to_string()))
         };
         let (given_from, given_to) = (date("from")?, date("to")?);
-        let (mut from, mut to) = match range.as_deref() {
-            Some(r) => preset_range(r, today, fiscal_start)
+        let calendar = Calendar {
+            today,
+            fiscal_start,
+        };
+        // A page with no dates opens on the last complete month.
+        let range = match (&range, given_from, given_to) {
+            (None, None, None) => Some(DEFAULT_PRESET.to_string()),
+            _ => range,
+        };
+        let (from, to) = match range.as_deref() {
+            Some(r) => preset_range(r, calendar)
+                .map(|p| (p.from, p.to))
                 .ok_or_else(|| bad(format!("range: `{r}` is not a preset")))?,
             None => {
                 let to = given_to.unwrap_or(today);
@@ -115,7 +90,9 @@ impl Controls {
             }
         };
         if from > to {
-            std::mem::swap(&mut from, &mut to);
+            return Err(bad(format!(
+                "The start date ({from}) is after the end date ({to}); choose a start on or before the end."
+            )));
         }
         let filters = FILTERS
             .iter()
@@ -306,36 +283,24 @@ mod tests {
     }
 
     #[test]
-    fn presets_cover_the_expected_days() {
-        let today = d("2026-11-22");
-        assert_eq!(
-            preset_range("this_month", today, 1),
-            Some((d("2026-11-01"), today))
-        );
-        assert_eq!(
-            preset_range("last_month", today, 1),
-            Some((d("2026-10-01"), d("2026-10-31")))
-        );
-        assert_eq!(
-            preset_range("this_quarter", today, 1),
-            Some((d("2026-10-01"), today))
-        );
-        assert_eq!(
-            preset_range("last_quarter", today, 1),
-            Some((d("2026-07-01"), d("2026-09-30")))
-        );
-        assert_eq!(
-            preset_range("year_to_date", today, 1),
-            Some((d("2026-01-01"), today))
-        );
-        assert_eq!(
-            preset_range("year_to_date", today, 12),
-            Some((d("2025-12-01"), today))
-        );
-        assert_eq!(
-            preset_range("last_12_months", today, 1),
-            Some((d("2025-11-23"), today))
-        );
+    fn pages_open_on_the_last_complete_month_and_refuse_reversed_dates() {
+        let c = Controls::parse(&[], d("2026-12-02"), 1, &[]).unwrap();
+        assert_eq!((c.from, c.to), (d("2026-11-01"), d("2026-11-30")));
+        assert_eq!(c.range.as_deref(), Some("last_month"));
+        let pairs = |from: &str, to: &str| {
+            vec![
+                ("from".to_string(), from.to_string()),
+                ("to".to_string(), to.to_string()),
+            ]
+        };
+        let c = Controls::parse(&pairs("2026-03-01", "2026-03-31"), d("2026-12-02"), 1, &[]);
+        assert_eq!(c.unwrap().range, None);
+        let err = Controls::parse(&pairs("2026-03-31", "2026-03-01"), d("2026-12-02"), 1, &[]);
+        assert!(err.unwrap_err().to_string().contains("after the end date"));
+        // Year to date of a fiscal year starting in December.
+        let ytd = vec![("range".to_string(), "year_to_date".to_string())];
+        let c = Controls::parse(&ytd, d("2026-11-22"), 12, &[]).unwrap();
+        assert_eq!((c.from, c.to), (d("2025-12-01"), d("2026-11-22")));
     }
 
     #[test]

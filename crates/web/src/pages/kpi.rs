@@ -1,10 +1,10 @@
 //! KPI cards: value, change with an arrow and words, sparkline, and a
 //! green/yellow/red status against the tenant's target.
 
-use super::numbers::{format_of, lower_is_better, show, why_undefined};
+use super::numbers::{change_of, format_of, lower_is_better, show, why_undefined};
 use quarterdeck_app::metrics::result::Summary;
 use quarterdeck_domain::tenancy::Target;
-use quarterdeck_render::{Palette, format, sparkline};
+use quarterdeck_render::{Palette, sparkline};
 use rust_decimal::Decimal;
 
 /// One card as the template draws it.
@@ -55,21 +55,14 @@ pub fn card(
     let (currency, compare_label) = (cards.currency, cards.compare);
     let m = cards.summary.get(metric);
     let f = format_of(metric, currency);
-    let (value, previous, change) = (m.value, m.previous, m.change);
+    let (value, previous) = (m.value, m.previous);
+    // A ratio's change is told in percentage points, never as a percentage of a percentage.
+    let (dir, change_text) = change_of(metric, &m);
     let inverse = lower_is_better(metric);
-    let (arrow, dir) = match change {
-        Some(c) if c > Decimal::ZERO => ("▲", "up"),
-        Some(c) if c < Decimal::ZERO => ("▼", "down"),
-        Some(_) => ("▬", "flat"),
-        None => ("", "flat"),
-    };
-    let change_text = match change {
-        Some(c) => format!(
-            "{arrow} {}",
-            format::signed_change(c).trim_start_matches(['+', '−'])
-        ),
-        None if previous.is_some() => "new".to_string(),
-        None => String::new(),
+    let change_text = if change_text.is_empty() && previous.is_some() && value.is_some() {
+        "new".to_string()
+    } else {
+        change_text
     };
     let (status_class, status) = match (value, target) {
         (Some(v), Some(t)) => t.judge(v),

@@ -10,11 +10,11 @@ use crate::WebApp;
 use crate::{Chrome, PageError, Viewer};
 use askama::Template;
 use axum::response::{Html, IntoResponse, Response};
-use chrono::{Datelike, Months, NaiveDate};
+use chrono::NaiveDate;
+use quarterdeck_app::metrics::result::ForecastAnswer;
 use quarterdeck_app::metrics::result::Summary;
 use quarterdeck_app::metrics::{MetricQuery, answers};
 use quarterdeck_domain::Permission;
-use quarterdeck_engine::{Forecast, forecast_mrr};
 use quarterdeck_render::{
     ForecastPoint, LineChart, MovementKind, Palette, ValueFormat, Waterfall, WaterfallStep,
     line_chart, waterfall,
@@ -45,7 +45,7 @@ struct Computed {
     summary: Summary,
     sparks: BTreeMap<&'static str, Vec<Decimal>>,
     trend: Vec<(NaiveDate, Decimal)>,
-    forecast: Forecast,
+    forecast: ForecastAnswer,
 }
 
 fn compute(e: &quarterdeck_app::engines::TenantEngine, q: &MetricQuery) -> Computed {
@@ -62,13 +62,8 @@ fn compute(e: &quarterdeck_app::engines::TenantEngine, q: &MetricQuery) -> Compu
         }
         sparks.insert(*metric, series.into_iter().filter_map(|(_, v)| v).collect());
     }
-    // Forecast from whole months only; a month in progress would drag the trend.
-    let whole: Vec<Decimal> = trend
-        .iter()
-        .filter(|(d, _)| d.succ_opt().is_some_and(|n| n.day() == 1))
-        .map(|(_, v)| *v)
-        .collect();
-    let forecast = forecast_mrr(&whole, 6);
+    // Fitted to whole months only; a month in progress would drag the trend.
+    let forecast = answers::forecast_of(e, q);
     Computed {
         summary,
         sparks,
@@ -136,6 +131,35 @@ pub async fn render(
     Ok(Html(page.render()?).into_response())
 }
 
+/// What the page says of the forecast: its method and how it did against
+/// "MRR stays as it is" over the held-out months.
+fn forecast_note(b: &quarterdeck_engine::Backtest) -> String {
+    let pct =
+        |d: Option<Decimal>| d.map_or("—".into(), |d| quarterdeck_render::format::percent(d, 1));
+    let ratio = |d: Option<Decimal>| d.map_or("—".into(), |d| d.round_dp(2).to_string());
+    if b.months == 0 {
+        return "Not enough whole months of history for a forecast yet.".into();
+    }
+    let verdict = match (b.method.mape, b.naive.mape) {
+        (Some(m), Some(n)) if m < n => "better than assuming MRR stays flat",
+        (Some(m), Some(n)) if m > n => "worse than assuming MRR stays flat: read it with care",
+        _ => "as good as assuming MRR stays flat",
+    };
+    format!(
+        "Forecast: straight-line trend of the last twelve whole months with a 95% band. Backtest over the last {} months (each forecast from the months before): error {} (MASE {}) against {} (MASE {}) for flat MRR, {verdict}.",
+        b.months,
+        pct(b.method.mape),
+        ratio(b.method.mase),
+        pct(b.naive.mape),
+        ratio(b.naive.mase),
+    )
+}
+
+/// Whether a period is longer than one calendar month (rates then read per month).
+fn longer_than_a_month(p: quarterdeck_engine::Period) -> bool {
+    p.whole_months().map_or(p.days() > 31, |n| n > 1)
+}
+
 /// What the summary shows, drawn (everything but the frame).
 struct Parts {
     kpis: Vec<Kpi>,
@@ -155,9 +179,15 @@ fn parts(view: &View, c: &Computed) -> Parts {
     };
     let s = &c.summary;
     let link = |path: &str, extra: &[(&str, String)]| view.link(path, extra);
+    // Over more than a month, churn reads as an average month (metrics.md).
+    let per_month = longer_than_a_month(view.query.period);
     let mut kpis: Vec<Kpi> = CARDS
         .iter()
         .map(|(metric, label)| {
+            let shown = match *metric {
+                "customer_churn_rate" if per_month => "avg_monthly_customer_churn_rate",
+                m => m,
+            };
             let href = match *metric {
                 "mrr" => link("/accounts", &[]),
                 "customer_churn_rate" => link("/movements", &[("kind", "churn".into())]),
@@ -171,7 +201,7 @@ fn parts(view: &View, c: &Computed) -> Parts {
                     currency: &cur,
                     compare: compare_words,
                 },
-                metric,
+                shown,
                 label,
                 &c.sparks[metric],
                 target.as_ref(),
@@ -182,6 +212,10 @@ fn parts(view: &View, c: &Computed) -> Parts {
             };
             k.sub = match *metric {
                 "mrr" => sub("arr", "ARR"),
+                "customer_churn_rate" if per_month => format!(
+                    "per month · {}",
+                    sub("avg_monthly_gross_mrr_churn_rate", "MRR churn")
+                ),
                 "customer_churn_rate" => sub("gross_mrr_churn_rate", "MRR churn"),
                 "nrr" => sub("grr", "GRR"),
                 "ltv" => sub("arpa", "ARPA"),
@@ -232,28 +266,17 @@ fn parts(view: &View, c: &Computed) -> Parts {
     let money = ValueFormat::Money {
         currency: cur.clone(),
     };
-    let last = c.trend.last().map(|(d, _)| *d);
-    let forecast: Vec<ForecastPoint> = last
-        .map(|last| {
-            c.forecast
-                .steps
-                .iter()
-                .enumerate()
-                .filter_map(|(i, f)| {
-                    let month_end = last
-                        .with_day(1)?
-                        .checked_add_months(Months::new(i as u32 + 2))?
-                        .pred_opt()?;
-                    Some(ForecastPoint {
-                        date: month_end,
-                        value: f.value,
-                        low: f.low,
-                        high: f.high,
-                    })
-                })
-                .collect()
+    let forecast: Vec<ForecastPoint> = c
+        .forecast
+        .steps
+        .iter()
+        .map(|(date, f)| ForecastPoint {
+            date: *date,
+            value: f.value,
+            low: f.low,
+            high: f.high,
         })
-        .unwrap_or_default();
+        .collect();
     let trend_svg = line_chart(&LineChart {
         id: "mrr-trend".into(),
         title: "MRR trend and six-month forecast".into(),
@@ -288,13 +311,7 @@ fn parts(view: &View, c: &Computed) -> Parts {
             ),
         )
     }));
-    let forecast_note = match c.forecast.mape {
-        Some(m) => format!(
-            "Forecast: straight-line trend of the last whole months with a 95% band; one-month-ahead backtest error {}.",
-            quarterdeck_render::format::percent(m, 1)
-        ),
-        None => "Not enough whole months of history for a forecast yet.".into(),
-    };
+    let forecast_note = forecast_note(&c.forecast.backtest);
 
     let m = |k: &str| s.value(k).unwrap_or_default();
     let end = m("mrr");

@@ -6,7 +6,7 @@ use crate::WebApp;
 use crate::{Chrome, PageError, Viewer};
 use chrono::NaiveDate;
 use quarterdeck_app::engines::{EngineRead, TenantEngine, settings_of};
-use quarterdeck_app::metrics::MetricQuery;
+use quarterdeck_app::metrics::{Calendar, MetricQuery};
 use quarterdeck_domain::Permission;
 use quarterdeck_domain::tenancy::Target;
 use quarterdeck_store::Tenant;
@@ -116,7 +116,11 @@ impl View {
         let settings = settings_of(&tenant);
         let today = state.clock.today_in(settings.time_zone);
         let controls = Controls::parse(&pairs, today, settings.fiscal_year_start_month, extra)?;
-        let mut query = MetricQuery::parse(&controls.query_pairs(), today, extra)?;
+        let calendar = Calendar {
+            today,
+            fiscal_start: settings.fiscal_year_start_month,
+        };
+        let mut query = MetricQuery::parse(&controls.query_pairs(), calendar, extra)?;
         if let Some(csm) = &only_csm {
             // Row-level access: a CSM's every number covers their own accounts only.
             query.filter.csm = Some(BTreeSet::from([csm.clone()]));
