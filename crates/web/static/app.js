@@ -2,6 +2,11 @@
 (function () {
   "use strict";
 
+  // Phones: the menu and the controls start folded, so the numbers come first.
+  if (window.matchMedia && window.matchMedia("(max-width: 760px)").matches) {
+    document.querySelectorAll("details.fold").forEach(function (d) { d.open = false; });
+  }
+
   // Date range: choosing a preset clears the custom dates and applies at once;
   // typing a custom date switches the preset to "Custom".
   document.querySelectorAll("form.controls").forEach(function (form) {

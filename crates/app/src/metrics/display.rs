@@ -20,6 +20,15 @@ pub fn format_of(metric: &str, currency: &str) -> ValueFormat {
     }
 }
 
+/// The format of a metric on a card: money briefly ($1.15M), the rest as
+/// `format_of` (the exact figure goes in the hover text and the tables).
+pub fn brief_format_of(metric: &str, currency: &str) -> ValueFormat {
+    match format_of(metric, currency) {
+        ValueFormat::Money { currency } => ValueFormat::MoneyCompact { currency },
+        other => other,
+    }
+}
+
 /// A value for a table cell or card, "—" when undefined.
 pub fn show(v: Option<Decimal>, f: &ValueFormat) -> String {
     v.map_or_else(|| "—".to_string(), |v| f.apply(v))

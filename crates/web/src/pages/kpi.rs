@@ -1,7 +1,7 @@
 //! KPI cards: value, change with an arrow and words, sparkline, and a
 //! green/yellow/red status against the tenant's target.
 
-use super::numbers::{change_of, format_of, lower_is_better, show, why_undefined};
+use super::numbers::{brief_format_of, change_of, format_of, lower_is_better, show, why_undefined};
 use quarterdeck_app::metrics::result::Summary;
 use quarterdeck_domain::tenancy::Target;
 use quarterdeck_render::{Palette, sparkline};
@@ -68,16 +68,18 @@ pub fn card(
         (Some(v), Some(t)) => t.judge(v),
         _ => ("", ""),
     };
+    // Cards show money briefly ($1.15M); the exact figure is on hover and in the tables.
+    let brief = brief_format_of(metric, currency);
     Kpi {
         metric: metric.to_string(),
         label: label.to_string(),
-        value: show(value, &f),
+        value: show(value, &brief),
         title: value.map_or_else(|| why_undefined(metric).to_string(), |v| f.detail(v)),
         undefined: value.is_none(),
         change: change_text,
         change_class: format!("{dir}{}", if inverse { " inverse" } else { "" }),
         previous: previous.map_or_else(String::new, |p| {
-            format!("vs {} {compare_label}", f.apply(p))
+            format!("vs {} {compare_label}", brief.apply(p))
         }),
         sub: String::new(),
         sparkline: if spark.len() > 1 {

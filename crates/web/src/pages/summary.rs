@@ -4,7 +4,7 @@
 use super::export::{self, Table};
 use super::frame::Frame;
 use super::kpi::{Cards, Kpi, card};
-use super::numbers::{format_of, show};
+use super::numbers::{brief_format_of, show};
 use super::view::{Audience, PageSpec, View};
 use crate::WebApp;
 use crate::{Chrome, PageError, Viewer};
@@ -36,9 +36,9 @@ pub const SPEC: PageSpec = PageSpec {
 const CARDS: [(&str, &str); 5] = [
     ("mrr", "MRR"),
     ("customer_churn_rate", "Customer churn"),
-    ("nrr", "Net revenue retention"),
+    ("nrr", "NRR, 12 months"),
     ("gross_margin", "Gross margin"),
-    ("ltv", "Customer lifetime value"),
+    ("ltv", "Lifetime value"),
 ];
 
 struct Computed {
@@ -208,14 +208,17 @@ fn parts(view: &View, c: &Computed) -> Parts {
                 href,
             );
             let sub = |m: &str, prefix: &str| {
-                format!("{prefix} {}", show(s.value(m), &format_of(m, &cur)))
+                format!("{prefix} {}", show(s.value(m), &brief_format_of(m, &cur)))
             };
             k.sub = match *metric {
                 "mrr" => sub("arr", "ARR"),
-                "customer_churn_rate" if per_month => format!(
-                    "per month · {}",
-                    sub("avg_monthly_gross_mrr_churn_rate", "MRR churn")
-                ),
+                "customer_churn_rate" if per_month => {
+                    k.label = "Churn per month".to_string();
+                    format!(
+                        "{} a month on average",
+                        sub("avg_monthly_gross_mrr_churn_rate", "MRR churn")
+                    )
+                }
                 "customer_churn_rate" => sub("gross_mrr_churn_rate", "MRR churn"),
                 "nrr" => sub("grr", "GRR"),
                 "ltv" => sub("arpa", "ARPA"),
@@ -244,7 +247,7 @@ fn parts(view: &View, c: &Computed) -> Parts {
         );
         k.sub = format!(
             "of {} open",
-            show(s.value("ar_total"), &format_of("ar_total", &cur))
+            show(s.value("ar_total"), &brief_format_of("ar_total", &cur))
         );
         kpis.push(k);
     }
