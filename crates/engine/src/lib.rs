@@ -5,6 +5,7 @@
 //!
 //! Choices the contract leaves open are written down in `docs/metric-choices.md`.
 
+pub mod benchmarks;
 pub mod billing;
 mod billing_index;
 pub mod catalogue;

@@ -9,6 +9,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use quarterdeck_app::admin::{self, AdminError, TenantChanges};
 use quarterdeck_domain::{Permission, Role};
+use quarterdeck_engine::benchmarks::PeerGroup;
 use std::collections::HashMap;
 
 pub(super) fn routes() -> Router<WebApp> {
@@ -46,6 +47,10 @@ struct SettingsPage {
     mfa_roles: Vec<(&'static str, bool)>,
     /// (metric, label, good, bad) for the targets form.
     targets: Vec<(&'static str, &'static str, String, String)>,
+    /// (key, label, chosen) of each benchmark peer group, after "by ACV".
+    peer_groups: Vec<(&'static str, &'static str, bool)>,
+    /// Whether no peer group is chosen (by the tenant's ACV).
+    peer_group_auto: bool,
     message: Option<String>,
 }
 
@@ -59,10 +64,8 @@ async fn page(
     let targets = TARGET_METRICS
         .iter()
         .map(|(m, label)| {
-            let t = own
-                .get(*m)
-                .copied()
-                .or_else(|| quarterdeck_engine::catalogue::metric(m).and_then(|d| d.target()));
+            // Only the tenant's own: an empty row means "benchmark or built-in".
+            let t = own.get(*m).copied();
             (
                 *m,
                 *label,
@@ -71,6 +74,7 @@ async fn page(
             )
         })
         .collect();
+    let chosen = crate::pages::peer_group_of(state, grant.tenant().id).await?;
     let t = grant.tenant();
     let mut chrome = Chrome::new(viewer, "Settings", "/admin/settings", "");
     if message.is_none() {
@@ -93,6 +97,11 @@ async fn page(
             .map(|m| m.to_string())
             .unwrap_or_default(),
         targets,
+        peer_groups: PeerGroup::ALL
+            .iter()
+            .map(|g| (g.key(), g.label(), chosen == Some(*g)))
+            .collect(),
+        peer_group_auto: chosen.is_none(),
         mfa_roles: Role::ALL
             .iter()
             .map(|r| (r.as_str(), t.options.mfa_required_for(*r)))
@@ -203,6 +212,20 @@ async fn save_targets(
     state
         .store
         .set_config(grant.tenant().id, crate::pages::TARGETS, &json)
+        .await?;
+    // The benchmark peer group: one of the shipped ones, or "" for by ACV.
+    let group = form.get("peer_group").map(|v| v.trim()).unwrap_or_default();
+    if !group.is_empty() && PeerGroup::parse(group).is_none() {
+        return page(
+            &state,
+            &viewer,
+            Some(format!("`{group}` is not a benchmark peer group.")),
+        )
+        .await;
+    }
+    state
+        .store
+        .set_config(grant.tenant().id, crate::pages::PEER_GROUP, group)
         .await?;
     quarterdeck_app::audit::record(
         state.store.as_ref(),

@@ -112,6 +112,7 @@ pub async fn render(
                 summary: &c.summary,
                 currency: &cur,
                 compare: "before",
+                peer_group: view.peer_group,
             },
             m,
             l,

@@ -87,6 +87,7 @@ pub async fn render(
                 summary,
                 currency: &cur,
                 compare: "before",
+                peer_group: view.peer_group,
             },
             m,
             l,

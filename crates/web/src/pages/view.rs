@@ -9,6 +9,7 @@ use quarterdeck_app::engines::{EngineRead, TenantEngine, settings_of};
 use quarterdeck_app::metrics::{Calendar, MetricQuery};
 use quarterdeck_domain::Permission;
 use quarterdeck_domain::tenancy::Target;
+use quarterdeck_engine::benchmarks::PeerGroup;
 use quarterdeck_store::Tenant;
 use std::collections::BTreeSet;
 
@@ -68,8 +69,10 @@ pub struct View {
     pub may_share: bool,
     /// Who is looking, for the audit log of exports.
     pub actor: quarterdeck_app::audit::Actor,
-    /// KPI targets set in Settings (others fall back to the built-in ones).
+    /// KPI targets set in Settings (cards fall back to benchmarks, then built-in ones).
     pub targets: std::collections::BTreeMap<String, Target>,
+    /// The benchmark peer group chosen in Settings (else by the tenant's ACV).
+    pub peer_group: Option<PeerGroup>,
 }
 
 impl View {
@@ -127,6 +130,7 @@ impl View {
         }
         // Store reads first: the engine's read lock is taken last and held briefly.
         let targets = targets_of(state, tenant.id).await?;
+        let peer_group = peer_group_of(state, tenant.id).await?;
         let open_alerts =
             usize::try_from(state.store.count_open_alerts(tenant.id).await?).unwrap_or(0);
         let engine = state.engines.read(&tenant).await?;
@@ -163,6 +167,7 @@ impl View {
             may_share,
             actor,
             targets,
+            peer_group,
         })
     }
 
@@ -181,12 +186,9 @@ impl View {
         self.engine = None;
     }
 
-    /// The target of a KPI: the tenant's own, else the built-in one.
+    /// The tenant's own target of a KPI (cards fall back to benchmarks, then built-in ones).
     pub fn target(&self, metric: &str) -> Option<Target> {
-        self.targets
-            .get(metric)
-            .copied()
-            .or_else(|| quarterdeck_engine::catalogue::metric(metric).and_then(|m| m.target()))
+        self.targets.get(metric).copied()
     }
 
     /// `href` with the view's query kept, or `None` on a share link.
@@ -212,6 +214,21 @@ fn shared_signed_in(tenant: &Tenant) -> crate::SignedIn {
 
 /// Config name of the KPI targets (not a metric setting: no engine rebuild).
 pub const TARGETS: &str = "kpi_targets";
+
+/// Config name of the benchmark peer group chosen in Settings.
+pub const PEER_GROUP: &str = "benchmark_peer_group";
+
+/// The benchmark peer group the tenant chose, if any.
+pub async fn peer_group_of(
+    state: &WebApp,
+    tenant: quarterdeck_store::TenantId,
+) -> Result<Option<PeerGroup>, PageError> {
+    Ok(state
+        .store
+        .get_config(tenant, PEER_GROUP)
+        .await?
+        .and_then(|v| PeerGroup::parse(&v)))
+}
 
 /// The tenant's KPI targets.
 pub async fn targets_of(
