@@ -17,7 +17,7 @@ const SERIES: &[&str] = &["metric", "interval"];
 const MOVEMENTS: &[&str] = &["interval"];
 const COHORTS: &[&str] = &["by", "measure"];
 const AR_AGING: &[&str] = &["as_of"];
-const ACCOUNTS: &[&str] = &["sort", "limit", "cursor", "health"];
+const ACCOUNTS: &[&str] = &["sort", "limit", "cursor", "health", "search", "paying"];
 const ACCOUNT: &[&str] = &["interval"];
 
 impl From<QueryError> for ApiError {

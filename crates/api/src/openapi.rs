@@ -859,6 +859,8 @@ pub fn document() -> Value {
                 param("limit", json!({"type": "integer", "minimum": 1, "maximum": 1000}), "page size (default 50)"),
                 param("cursor", json!({"type": "string"}), "`next_cursor` of the previous page"),
                 param("health", enum_schema(&HEALTH_BANDS), "only accounts of this health band"),
+                param("search", json!({"type": "string", "maxLength": quarterdeck_app::metrics::answers::MAX_SEARCH}), "only accounts whose name or id contains this (any case)"),
+                param("paying", enum_schema(&["only", "all"]), "`only`: accounts with MRR on `to`; `all` (default): every account"),
             ]),
             ok("one page of accounts as of `to`", "Accounts"),
             None,

@@ -485,6 +485,14 @@ impl Ledger {
         self.customers.iter().flat_map(|c| c.warnings.iter())
     }
 
+    /// The first day any customer's MRR changed: where the revenue data starts.
+    pub fn data_starts(&self) -> Option<chrono::NaiveDate> {
+        self.timelines
+            .iter()
+            .filter_map(|t| t.points().first().map(|p| p.0))
+            .min()
+    }
+
     /// The timelines of the customers a filter covers.
     pub(crate) fn covered<'a>(&'a self, filter: &Filter) -> impl Iterator<Item = TimelineRef<'a>> {
         self.covered_slots(filter).map(|(_, t)| t)

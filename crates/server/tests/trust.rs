@@ -11,6 +11,7 @@ use serde_json::json;
 use support::{Browser, PASSWORD, TestApp, between};
 
 quarterdeck_store::backend_stories!(
+    pages_say_when_the_range_lies_outside_the_data,
     anonymous_visitors_go_to_login,
     login_sets_a_safe_cookie_and_logout_ends_it,
     failures_never_say_which_field_was_wrong,
@@ -431,12 +432,21 @@ async fn csm_sees_only_their_own_accounts(store: TestStore) {
     app.user("dana@acme.test", Role::Csm, Some("Dana")).await;
     let mut b = app.browser("dana@acme.test").await;
     assert_eq!(b.get("/").await.headers()["location"], "/accounts");
-    let list = b.page("/accounts?range=last_12_months").await;
+    // Neither has MRR: paying accounts alone are listed unless asked.
+    let paying = b.page("/accounts?range=last_12_months").await;
+    assert!(!paying.contains("Dana&#39;s Client"), "{paying}");
+    assert!(paying.contains("0 paying accounts"), "{paying}");
+    let list = b.page("/accounts?range=last_12_months&paying=all").await;
     assert!(
         list.contains("Dana&#39;s Client") || list.contains("Dana's Client"),
         "{list}"
     );
     assert!(!list.contains("Someone Else"));
+    // Search by a piece of the name, any case.
+    let found = b.page("/accounts?paying=all&search=DANA").await;
+    assert!(found.contains("1 account on"), "{found}");
+    let none = b.page("/accounts?paying=all&search=nobody").await;
+    assert!(none.contains("0 accounts on"), "{none}");
     // Asking for Lee's accounts by filter changes nothing.
     let list = b.page("/accounts?csm=Lee").await;
     assert!(!list.contains("Someone Else"));
@@ -920,4 +930,59 @@ async fn kpi_targets_set_in_settings_colour_the_cards(store: TestStore) {
     assert!(bad.text().await.unwrap().contains("as numbers"));
     let audit = app.store.store.list_audit(app.tenant.id, 50).await.unwrap();
     assert!(audit.iter().any(|e| e.action == "settings.targets"));
+}
+
+/// A range before the data, or running past today, is said in words; the
+/// demo's sign-in page says two-factor sign-in is off there only.
+async fn pages_say_when_the_range_lies_outside_the_data(store: TestStore) {
+    let app = TestApp::spawn_with(store, |s| {
+        let mut served = quarterdeck_server::Served::from(s);
+        served.web.demo = true;
+        served
+    })
+    .await;
+    let login = app
+        .client
+        .get(format!("{}/login", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        login
+            .text()
+            .await
+            .unwrap()
+            .contains("two-factor sign-in is switched off here only")
+    );
+    app.no_mfa_rule().await;
+    app.user("jo@acme.test", Role::Executive, None).await;
+    let mut b = app.browser("jo@acme.test").await;
+    let empty = b.page("/revenue").await;
+    assert!(empty.contains("No revenue data yet"), "{empty}");
+    let r = app
+        .post(
+            "subscription-events",
+            &app.token,
+            &serde_json::json!([{"id": "e1", "customer_id": "c1", "subscription_id": "s1", "type": "start",
+                "effective_at": "2025-03-04", "amount": 100}]),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let before = b.page("/revenue?from=2024-01-01&to=2024-12-31").await;
+    assert!(
+        before.contains("ends before the data starts (Mar 4, 2025)"),
+        "{before}"
+    );
+    let straddle = b.page("/revenue?from=2025-01-01&to=2025-06-30").await;
+    assert!(
+        straddle.contains("The data starts Mar 4, 2025"),
+        "{straddle}"
+    );
+    let future = b.page("/revenue?range=this_month").await;
+    assert!(!future.contains("runs past today"));
+    let ahead = chrono::Utc::now().date_naive() + chrono::Duration::days(40);
+    let future = b
+        .page(&format!("/revenue?from=2025-06-01&to={ahead}"))
+        .await;
+    assert!(future.contains("runs past today"), "{future}");
 }

@@ -43,6 +43,9 @@ pub struct WebState {
     pub principals: session::PrincipalCache,
     /// Computed page data by view and data version.
     pub memo: pages::PageMemo,
+    /// Serving the demo company (`quarterdeck demo`): the sign-in page says
+    /// that two-factor sign-in is off there only.
+    pub demo: bool,
 }
 
 impl WebState {

@@ -43,6 +43,8 @@ struct LoginPage<'a> {
     next: &'a str,
     message: Option<&'a str>,
     notice: Option<&'a str>,
+    /// Say that two-factor sign-in is off in the demo only.
+    demo: bool,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -55,7 +57,10 @@ struct LoginQuery {
     done: String,
 }
 
-async fn show(Query(q): Query<LoginQuery>) -> Result<Response, PageError> {
+async fn show(
+    State(state): State<WebApp>,
+    Query(q): Query<LoginQuery>,
+) -> Result<Response, PageError> {
     let notice = match q.done.as_str() {
         "logout" => Some("You are signed out."),
         "password" => Some("Your password is set. Sign in with it."),
@@ -68,6 +73,7 @@ async fn show(Query(q): Query<LoginQuery>) -> Result<Response, PageError> {
         next: safe_next(&q.next).unwrap_or("/"),
         message: None,
         notice,
+        demo: state.web.demo,
     };
     Ok(no_store(Html(page.render()?)).into_response())
 }
@@ -94,6 +100,7 @@ fn refuse(form: &LoginForm, status: StatusCode, message: &str) -> Result<Respons
         next: safe_next(&form.next).unwrap_or("/"),
         message: Some(message),
         notice: None,
+        demo: false,
     };
     Ok((status, no_store(Html(page.render()?))).into_response())
 }

@@ -483,6 +483,9 @@ pub fn ar_aging_of(e: &TenantEngine, q: &MetricQuery) -> Result<super::result::A
     })
 }
 
+/// Longest account search (characters).
+pub const MAX_SEARCH: usize = 200;
+
 /// Largest page of accounts.
 const MAX_ACCOUNTS_PAGE: usize = 1000;
 
@@ -502,6 +505,32 @@ pub fn sorted_accounts(
     } else {
         ledger.accounts_without_plans(q.period.to, &q.filter)
     };
+    // `search`: a piece of the name or id, any case.
+    if let Some(needle) = q.extra("search").map(str::to_lowercase) {
+        if needle.chars().count() > MAX_SEARCH {
+            return Err(QueryError {
+                param: "search".into(),
+                message: format!("is at most {MAX_SEARCH} characters"),
+            });
+        }
+        rows.retain(|a| {
+            a.customer_id.to_lowercase().contains(&needle)
+                || a.name
+                    .as_deref()
+                    .is_some_and(|n| n.to_lowercase().contains(&needle))
+        });
+    }
+    // `paying`: `only` keeps accounts with MRR on the day (the pages' default), `all` every one.
+    match q.extra("paying") {
+        None | Some("all") => {}
+        Some("only") => rows.retain(|a| a.mrr > Decimal::ZERO),
+        Some(other) => {
+            return Err(QueryError {
+                param: "paying".into(),
+                message: format!("`{other}` is not only or all"),
+            });
+        }
+    }
     if let Some(health) = q.extra("health") {
         // Health scores arrive with the risk engine; no account has a band yet.
         if !["healthy", "at_risk", "critical"].contains(&health) {

@@ -112,5 +112,12 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         println!("  (not serving: start it with `quarterdeck serve`)");
         return Ok(());
     }
-    super::serve::serve(store.clone(), args.listen, &args.delivery, print_logins).await
+    super::serve::serve(
+        store.clone(),
+        args.listen,
+        &args.delivery,
+        true,
+        print_logins,
+    )
+    .await
 }

@@ -7,17 +7,19 @@ use quarterdeck_app::AppState;
 /// Serves until SIGINT/SIGTERM.
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let store = super::admin::open_store(&args.store).await?;
-    serve(store, args.listen, &args.delivery, |url| {
+    serve(store, args.listen, &args.delivery, false, |url| {
         println!("Quarterdeck is serving on {url}")
     })
     .await
 }
 
-/// Binds `listen`, announces the URL, and serves `store` until a shutdown signal.
+/// Binds `listen`, announces the URL, and serves `store` until a shutdown
+/// signal; `demo` says the demo company is served (its sign-in page says so).
 pub async fn serve(
     store: std::sync::Arc<dyn quarterdeck_store::Store>,
     listen: std::net::SocketAddr,
     delivery: &DeliveryArgs,
+    demo: bool,
     announce: impl FnOnce(&str),
 ) -> anyhow::Result<()> {
     quarterdeck_app::install_crypto();
@@ -52,7 +54,9 @@ pub async fn serve(
         tracing::info!(smtp = %mailer.describe, "email enabled");
         state = state.with_mailer(mailer);
     }
-    quarterdeck_server::serve(listener, state, quarterdeck_server::shutdown_signal())
+    let mut served = quarterdeck_server::Served::from(state);
+    served.web.demo = demo;
+    quarterdeck_server::serve(listener, served, quarterdeck_server::shutdown_signal())
         .await
         .context("server failed")?;
     tracing::info!("stopped");

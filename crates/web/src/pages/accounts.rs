@@ -23,7 +23,7 @@ pub const SPEC: PageSpec = PageSpec {
     title: "Accounts",
     nav: "Accounts",
     permission: Permission::ViewAccounts,
-    extra: &["sort", "cursor", "limit"],
+    extra: &["sort", "cursor", "limit", "search", "paying"],
     twin: "/accounts",
 };
 
@@ -66,6 +66,39 @@ struct AccountsPage {
     shown_to: usize,
     next: Option<String>,
     first: Option<String>,
+    /// What was searched for.
+    search: String,
+    /// Whether accounts without MRR are left out.
+    paying_only: bool,
+    /// The view's parameters the search form carries along.
+    keep: Vec<(String, String)>,
+}
+
+/// The list shows paying accounts unless `paying=all` is asked for.
+fn paying_by_default(mut pairs: Vec<(String, String)>) -> Vec<(String, String)> {
+    if !pairs.iter().any(|(k, v)| k == "paying" && !v.is_empty()) {
+        pairs.push(("paying".into(), "only".into()));
+    }
+    pairs
+}
+
+/// A stored code as people read it: `mid_market` → "Mid-market", `smb` →
+/// "SMB"; other values (names, plans) as they are.
+pub fn human(code: &str) -> String {
+    match code {
+        "smb" => "SMB".into(),
+        "mid_market" => "Mid-market".into(),
+        "enterprise" => "Enterprise".into(),
+        c if c.contains('_') && c.chars().all(|ch| ch.is_ascii_lowercase() || ch == '_') => {
+            let words = c.replace('_', " ");
+            let mut chars = words.chars();
+            chars
+                .next()
+                .map(|f| f.to_uppercase().collect::<String>() + chars.as_str())
+                .unwrap_or_default()
+        }
+        c => c.to_string(),
+    }
 }
 
 /// Renders the accounts list for any audience.
@@ -74,7 +107,7 @@ pub async fn render_list(
     audience: Audience,
     pairs: Vec<(String, String)>,
 ) -> Result<Response, PageError> {
-    let view = View::open(state, audience, &SPEC, pairs).await?;
+    let view = View::open(state, audience, &SPEC, paying_by_default(pairs)).await?;
     let (view, a) = super::cached(state, view, "accounts", |v| {
         answers::accounts_of(v.engine(), &v.query)
     })
@@ -120,7 +153,7 @@ pub async fn render_list(
             href: view.link(&format!("/accounts/{}", urlencoding::encode(&r.id)), &[]),
             cells: ["segment", "csm", "plan", "region"]
                 .iter()
-                .map(|k| r.text(k).unwrap_or("—").to_string())
+                .map(|k| r.text(k).map_or("—".to_string(), human))
                 .collect(),
             mrr: money(Some(r.mrr), &cur),
             arr: money(Some(r.arr), &cur),
@@ -141,6 +174,10 @@ pub async fn render_list(
     });
     let mut frame = Frame::new(&view, "Accounts", "/accounts");
     frame.controls.extra.retain(|(k, _)| k != "cursor");
+    let search = view.query.extra("search").unwrap_or_default().to_string();
+    let paying_only = view.query.extra("paying") != Some("all");
+    let mut keep = view.controls.query_pairs();
+    keep.retain(|(k, _)| !["search", "paying", "cursor"].contains(&k.as_str()));
     let page = AccountsPage {
         chrome: view.chrome.clone(),
         frame,
@@ -151,6 +188,9 @@ pub async fn render_list(
         rows,
         next,
         first,
+        search,
+        paying_only,
+        keep,
     };
     Ok(Html(page.render()?).into_response())
 }
@@ -173,6 +213,7 @@ pub async fn csv(
     mut pairs: Vec<(String, String)>,
 ) -> Result<Response, PageError> {
     pairs.retain(|(k, _)| k != "cursor" && k != "limit");
+    let pairs = paying_by_default(pairs);
     let view = View::open(state, Audience::Member(viewer), &SPEC, pairs).await?;
     let (view, rows) = super::blocking(view, |v| {
         answers::sorted_accounts(v.engine(), &v.query, true)

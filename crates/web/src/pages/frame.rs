@@ -16,6 +16,8 @@ pub struct Frame {
     pub compare_label: Option<String>,
     /// (label, link) buttons: downloads, JSON, share.
     pub actions: Vec<(String, String)>,
+    /// Said above the numbers when the range lies outside the data.
+    pub notice: Option<String>,
 }
 
 impl Frame {
@@ -54,6 +56,7 @@ impl Frame {
             only_csm: view.only_csm.clone(),
             compare_label,
             actions,
+            notice: view.range_notice(),
         }
     }
 }

@@ -73,6 +73,8 @@ pub struct View {
     pub targets: std::collections::BTreeMap<String, Target>,
     /// The benchmark peer group chosen in Settings (else by the tenant's ACV).
     pub peer_group: Option<PeerGroup>,
+    /// The first day of revenue data, if there is any.
+    pub data_starts: Option<NaiveDate>,
 }
 
 impl View {
@@ -134,6 +136,7 @@ impl View {
         let open_alerts =
             usize::try_from(state.store.count_open_alerts(tenant.id).await?).unwrap_or(0);
         let engine = state.engines.read(&tenant).await?;
+        let data_starts = engine.ledger.data_starts();
         let controls = controls.with_values(engine.ledger.filter_values(), only_csm.is_some());
         let qs = controls.query_string();
         let (chrome, links) = match &audience {
@@ -168,7 +171,31 @@ impl View {
             actor,
             targets,
             peer_group,
+            data_starts,
         })
+    }
+
+    /// What the page says when its range lies outside the data: before the
+    /// data starts, or running past today.
+    pub fn range_notice(&self) -> Option<String> {
+        let p = self.query.period;
+        let starts = |d: NaiveDate| d.format("%b %-d, %Y").to_string();
+        match self.data_starts {
+            None => Some("No revenue data yet: send subscription events (API or CSV import) and the numbers appear here.".into()),
+            Some(first) if p.to < first => Some(format!(
+                "This range ends before the data starts ({}): there is nothing to show for it.",
+                starts(first)
+            )),
+            Some(first) if p.from < first => Some(format!(
+                "The data starts {}: the days before it count as no revenue.",
+                starts(first)
+            )),
+            _ if p.to > self.today => Some(format!(
+                "This range runs past today ({}): its last days have not happened, so its figures are partial.",
+                starts(self.today)
+            )),
+            _ => None,
+        }
     }
 
     /// The tenant's engine while the page computes.
