@@ -66,6 +66,8 @@ struct AccountsPage {
     shown_to: usize,
     next: Option<String>,
     first: Option<String>,
+    /// The day the list is read on, in words.
+    as_of: String,
     /// What was searched for.
     search: String,
     /// Whether accounts without MRR are left out.
@@ -82,22 +84,26 @@ fn paying_by_default(mut pairs: Vec<(String, String)>) -> Vec<(String, String)> 
     pairs
 }
 
-/// A stored code as people read it: `mid_market` → "Mid-market", `smb` →
-/// "SMB"; other values (names, plans) as they are.
-pub fn human(code: &str) -> String {
-    match code {
-        "smb" => "SMB".into(),
-        "mid_market" => "Mid-market".into(),
-        "enterprise" => "Enterprise".into(),
-        c if c.contains('_') && c.chars().all(|ch| ch.is_ascii_lowercase() || ch == '_') => {
-            let words = c.replace('_', " ");
-            let mut chars = words.chars();
-            chars
-                .next()
-                .map(|f| f.to_uppercase().collect::<String>() + chars.as_str())
-                .unwrap_or_default()
-        }
-        c => c.to_string(),
+/// A stored value as people read it, by column: segments and regions in
+/// words (`mid_market` → "Mid-market", `emea` → "EMEA"), plans and CSM
+/// names capitalised (`ana` → "Ana"); anything else as it is.
+pub fn human(field: &str, value: &str) -> String {
+    let capitalised = |v: &str| {
+        let words = v.replace('_', " ");
+        let mut chars = words.chars();
+        chars
+            .next()
+            .map(|f| f.to_uppercase().collect::<String>() + chars.as_str())
+            .unwrap_or_default()
+    };
+    let code = value.chars().all(|c| c.is_ascii_lowercase() || c == '_');
+    match (field, value) {
+        ("segment", "smb") => "SMB".into(),
+        ("segment", "mid_market") => "Mid-market".into(),
+        ("region", "na") => "North America".into(),
+        ("region", "emea" | "apac" | "latam") => value.to_uppercase(),
+        ("segment" | "region" | "plan" | "csm", v) if code => capitalised(v),
+        (_, v) => v.to_string(),
     }
 }
 
@@ -153,7 +159,7 @@ pub async fn render_list(
             href: view.link(&format!("/accounts/{}", urlencoding::encode(&r.id)), &[]),
             cells: ["segment", "csm", "plan", "region"]
                 .iter()
-                .map(|k| r.text(k).map_or("—".to_string(), human))
+                .map(|k| r.text(k).map_or("—".to_string(), |v| human(k, v)))
                 .collect(),
             mrr: money(Some(r.mrr), &cur),
             arr: money(Some(r.arr), &cur),
@@ -188,6 +194,7 @@ pub async fn render_list(
         rows,
         next,
         first,
+        as_of: view.query.period.to.format("%b %-d, %Y").to_string(),
         search,
         paying_only,
         keep,
@@ -407,3 +414,19 @@ pub async fn one(
 }
 
 dashboard_page!(SPEC, render_list);
+
+#[cfg(test)]
+mod tests {
+    use super::human;
+
+    #[test]
+    fn codes_read_as_words() {
+        assert_eq!(human("segment", "mid_market"), "Mid-market");
+        assert_eq!(human("segment", "smb"), "SMB");
+        assert_eq!(human("region", "emea"), "EMEA");
+        assert_eq!(human("region", "na"), "North America");
+        assert_eq!(human("csm", "ana"), "Ana");
+        assert_eq!(human("plan", "business"), "Business");
+        assert_eq!(human("csm", "Dana Lee"), "Dana Lee");
+    }
+}
