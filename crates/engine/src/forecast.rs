@@ -1,6 +1,7 @@
-//! A six-month MRR forecast: a least-squares linear trend over the recent
-//! monthly MRR, with a 95 % band from the spread of its residuals that widens
-//! with the horizon. Deliberately simple and explained on the page; the
+//! A six-month MRR forecast: the least-squares slope of the recent monthly
+//! MRR continued from the last month (trend from where MRR is, not from
+//! where the line says it should be), with a 95 % band from the spread of the
+//! fit's residuals that widens with the horizon. Deliberately simple and explained on the page; the
 //! rolling-origin backtest (`backtest`) sets its errors beside the naive
 //! forecast's, so a reader sees whether it earns its place.
 
@@ -23,7 +24,7 @@ pub struct Forecast {
 }
 
 /// What the method is, in words (the page and the API say it).
-pub const METHOD: &str = "Least-squares straight line through the monthly MRR of the last whole months, continued six months; the band is ±1.96 standard deviations of the fit's residuals, widening with the horizon.";
+pub const METHOD: &str = "The least-squares slope of the monthly MRR of the last whole months, continued six months from the last month's MRR; the band is ±1.96 standard deviations of the fit's residuals, widening with the horizon.";
 
 fn fit(ys: &[f64]) -> Option<(f64, f64, f64)> {
     let n = ys.len();
@@ -57,14 +58,14 @@ fn money(v: f64) -> Decimal {
 /// Forecasts `horizon` months after the monthly values `history` (oldest first).
 pub fn forecast_mrr(history: &[Decimal], horizon: usize) -> Forecast {
     let ys: Vec<f64> = history.iter().filter_map(|d| d.to_f64()).collect();
-    let Some((intercept, slope, sigma)) = fit(&ys) else {
+    let Some((_, slope, sigma)) = fit(&ys) else {
         return Forecast { steps: Vec::new() };
     };
     let n = ys.len() as f64;
+    let last = ys.last().copied().unwrap_or_default();
     let steps = (1..=horizon)
         .map(|h| {
-            let x = n - 1.0 + h as f64;
-            let value = (intercept + slope * x).max(0.0);
+            let value = (last + slope * h as f64).max(0.0);
             let spread = 1.96 * sigma * (1.0 + h as f64 / n).sqrt();
             ForecastStep {
                 value: money(value),

@@ -66,8 +66,9 @@ pub fn executive_pdf(model: &ReportModel) -> Result<Vec<u8>, String> {
         .collect::<Result<Vec<_>, _>>()?;
 
     let mut layout = Layout::new(faces);
+    // The first page carries the key numbers under the title, not a bare cover.
     cover(&mut layout, model);
-    if !model.kpis.is_empty() || !model.charts.is_empty() || !model.tables.is_empty() {
+    if model.kpis.is_empty() && (!model.charts.is_empty() || !model.tables.is_empty()) {
         layout.new_page();
     }
     if !model.kpis.is_empty() {
@@ -309,7 +310,7 @@ fn cover(l: &mut Layout, m: &ReportModel) {
         CONTENT_W,
     );
 
-    let mut y = 290.0;
+    let mut y = 110.0;
     // Long names are set smaller rather than cut.
     let (tenant, lines) = [30.0, 26.0, 22.0]
         .into_iter()
@@ -358,6 +359,8 @@ fn cover(l: &mut Layout, m: &ReportModel) {
             l.text(MARGIN_X, y, detail, &line, CONTENT_W);
         }
     }
+    // What follows (the key metrics) starts below the title block.
+    l.y = l.y.max(y + 34.0);
 
     if !m.generated_at.trim().is_empty() {
         let small = style(9.0, Weight::Regular, MUTED);

@@ -146,7 +146,7 @@ fn forecast_note(b: &quarterdeck_engine::Backtest) -> String {
         _ => "as good as assuming MRR stays flat",
     };
     format!(
-        "Forecast: straight-line trend of the last twelve whole months with a 95% band. Backtest over the last {} months (each forecast from the months before): error {} (MASE {}) against {} (MASE {}) for flat MRR, {verdict}.",
+        "Forecast: the trend of the last twelve whole months, continued from the latest month, with a 95% band. Backtest over the last {} months (each forecast from the months before): error {} (MASE {}) against {} (MASE {}) for flat MRR, {verdict}.",
         b.months,
         pct(b.method.mape),
         ratio(b.method.mase),
