@@ -6,6 +6,7 @@ use crate::engines::TenantEngine;
 use crate::metrics::answers::{last_twelve_months, monthly_series};
 use crate::metrics::display::{change_of, format_of, show};
 use crate::metrics::result::Summary;
+use crate::metrics::targets::{self, TenantTargets};
 use crate::metrics::{MetricQuery, QueryError, answers};
 use quarterdeck_engine::MovementKind as EngineKind;
 use quarterdeck_render::report::{CellValue, ReportChart, ReportKpi, ReportModel, ReportTable};
@@ -36,8 +37,14 @@ pub struct Labels {
     pub filters: String,
 }
 
-/// KPI cards as the report and the digest word them.
-pub fn kpis(summary: &Summary, currency: &str, metrics: &[(&str, &str)]) -> Vec<ReportKpi> {
+/// KPI cards as the report and the digest word them, each with the status
+/// the pages give it (`targets::aim`).
+pub fn kpis(
+    summary: &Summary,
+    currency: &str,
+    metrics: &[(&str, &str)],
+    targets: &TenantTargets,
+) -> Vec<ReportKpi> {
     metrics
         .iter()
         .map(|(m, label)| {
@@ -51,7 +58,12 @@ pub fn kpis(summary: &Summary, currency: &str, metrics: &[(&str, &str)]) -> Vec<
                 previous: k
                     .previous
                     .map_or(String::new(), |p| format!("vs {}", f.apply(p))),
-                status: String::new(),
+                status: {
+                    let aim = targets::aim(targets, m, summary, currency);
+                    targets::status(k.value, aim.as_ref(), summary.partial)
+                        .1
+                        .to_string()
+                },
             }
         })
         .collect()
@@ -97,6 +109,7 @@ pub fn model(
     currency: &str,
     q: &MetricQuery,
     labels: Labels,
+    targets: &TenantTargets,
 ) -> Result<ReportModel, QueryError> {
     let summary = answers::summary_of(e, q);
     let m = |k: &str| summary.value(k).unwrap_or_default();
@@ -281,7 +294,7 @@ pub fn model(
         filters: labels.filters,
         currency: currency.to_string(),
         generated_at: chrono::Utc::now().format("%Y-%m-%d %H:%M UTC").to_string(),
-        kpis: kpis(&summary, currency, &KPIS),
+        kpis: kpis(&summary, currency, &KPIS, targets),
         charts: vec![
             ReportChart {
                 title: "MRR trend".into(),

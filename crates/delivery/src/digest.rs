@@ -131,13 +131,16 @@ pub async fn send(
     if member.role.only_own_accounts() {
         query.filter.csm = Some([member.csm.clone().unwrap_or_default()].into());
     }
+    let targets = quarterdeck_app::metrics::targets::TenantTargets::load(store, tenant.id)
+        .await
+        .map_err(fail)?;
     let engine = state.engines.read(tenant).await.map_err(fail)?;
     let name = tenant.name.clone();
     let currency = tenant.currency.code().to_string();
     // Everyone with the same cadence (and row-level restriction) gets the same
     // numbers, chart and PDF: compose them once per data version.
     let memo_key = format!(
-        "{}:{}:{cadence}:{period:?}:{:?}",
+        "{}:{}:{cadence}:{period:?}:{:?}:{targets:?}",
         tenant.id, engine.version, query.filter.csm
     );
     let cached = DIGEST_MEMO
@@ -150,7 +153,7 @@ pub async fn send(
         None => {
             let content = tokio::task::spawn_blocking(move || {
                 let summary = quarterdeck_app::metrics::answers::summary_of(&engine, &query);
-                let kpis = report::kpis(&summary, &currency, &KPIS);
+                let kpis = report::kpis(&summary, &currency, &KPIS, &targets);
                 let chart = report::mrr_chart(
                     &engine,
                     &query,
@@ -175,6 +178,7 @@ pub async fn send(
                         comparison: Some(labels.1.clone()),
                         filters: query.filter.label(),
                     },
+                    &targets,
                 )
                 .map_err(|e| e.to_string())?;
                 let pdf = quarterdeck_render::pdf::executive_pdf(&model);

@@ -7,5 +7,6 @@ pub mod json;
 pub mod limits;
 pub mod query;
 pub mod result;
+pub mod targets;
 
 pub use query::{Calendar, Compare, MetricQuery, QueryError};

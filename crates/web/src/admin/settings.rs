@@ -8,6 +8,7 @@ use axum::extract::{Form, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use quarterdeck_app::admin::{self, AdminError, TenantChanges};
+use quarterdeck_app::metrics::targets::{self, TenantTargets};
 use quarterdeck_domain::{Permission, Role};
 use quarterdeck_engine::benchmarks::PeerGroup;
 use std::collections::HashMap;
@@ -60,7 +61,8 @@ async fn page(
     message: Option<String>,
 ) -> Result<Response, PageError> {
     let grant = viewer.grant(Permission::ManageSettings)?;
-    let own = crate::pages::targets_of(state, grant.tenant().id).await?;
+    let set = TenantTargets::load(state.store.as_ref(), grant.tenant().id).await?;
+    let own = &set.own;
     let targets = TARGET_METRICS
         .iter()
         .map(|(m, label)| {
@@ -74,7 +76,7 @@ async fn page(
             )
         })
         .collect();
-    let chosen = crate::pages::peer_group_of(state, grant.tenant().id).await?;
+    let chosen = set.peer_group;
     let t = grant.tenant();
     let mut chrome = Chrome::new(viewer, "Settings", "/admin/settings", "");
     if message.is_none() {
@@ -211,7 +213,7 @@ async fn save_targets(
     let json = serde_json::to_string(&targets).expect("targets serialise");
     state
         .store
-        .set_config(grant.tenant().id, crate::pages::TARGETS, &json)
+        .set_config(grant.tenant().id, targets::TARGETS, &json)
         .await?;
     // The benchmark peer group: one of the shipped ones, or "" for by ACV.
     let group = form.get("peer_group").map(|v| v.trim()).unwrap_or_default();
@@ -225,7 +227,7 @@ async fn save_targets(
     }
     state
         .store
-        .set_config(grant.tenant().id, crate::pages::PEER_GROUP, group)
+        .set_config(grant.tenant().id, targets::PEER_GROUP, group)
         .await?;
     quarterdeck_app::audit::record(
         state.store.as_ref(),

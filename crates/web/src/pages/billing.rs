@@ -112,12 +112,12 @@ pub async fn render(
                 summary: &c.summary,
                 currency: &cur,
                 compare: "before",
-                peer_group: view.peer_group,
+                targets: &view.targets,
             },
             m,
             l,
             &[],
-            view.target(m).as_ref(),
+            None,
             None,
         )
     })

@@ -3,9 +3,7 @@
 
 use super::numbers::{brief_format_of, change_of, format_of, lower_is_better, show, why_undefined};
 use quarterdeck_app::metrics::result::Summary;
-use quarterdeck_domain::tenancy::Target;
-use quarterdeck_engine::benchmarks::{self, PeerGroup};
-use quarterdeck_engine::catalogue;
+use quarterdeck_app::metrics::targets::{self, TenantTargets};
 use quarterdeck_render::{Palette, sparkline};
 use rust_decimal::Decimal;
 
@@ -47,61 +45,8 @@ pub struct Cards<'a> {
     pub currency: &'a str,
     /// How the comparison reads after "vs $x", e.g. "before" or "last year".
     pub compare: &'a str,
-    /// The peer group the tenant chose for benchmarks (else by its ACV).
-    pub peer_group: Option<PeerGroup>,
-}
-
-/// A card's target and where it comes from.
-struct Aim {
-    target: Target,
-    /// e.g. "benchmark: median of B2B SaaS, ACV $12k–$25k (SaaS Capital, 2023 B2B SaaS Retention Benchmarks, 2023)".
-    why: String,
-    /// e.g. "benchmark 102%".
-    short: String,
-}
-
-/// The tenant's own target, else the peer group's benchmark, else the built-in one.
-fn aim(cards: &Cards<'_>, metric: &str, own: Option<&Target>) -> Option<Aim> {
-    let f = format_of(metric, cards.currency);
-    if let Some(t) = own {
-        return Some(Aim {
-            target: *t,
-            why: format!(
-                "your target: on target at {}, off target past {}",
-                f.apply(t.good),
-                f.apply(t.bad)
-            ),
-            short: format!("target {}", f.apply(t.good)),
-        });
-    }
-    let group = cards.peer_group.or_else(|| {
-        let arpa = cards.summary.value("arpa")?;
-        Some(PeerGroup::for_acv(arpa * Decimal::from(12)))
-    });
-    if let Some(b) = group.and_then(|g| benchmarks::benchmark(metric, g)) {
-        return Some(Aim {
-            target: b.target(),
-            why: format!(
-                "benchmark: {} {} of {} ({}, data of {}); set your own in Settings",
-                b.kind,
-                f.apply(b.value()),
-                b.peer_group.label(),
-                b.source,
-                b.year
-            ),
-            short: format!("benchmark {}", f.apply(b.value())),
-        });
-    }
-    let t = catalogue::metric(metric)?.target()?;
-    Some(Aim {
-        target: t,
-        why: format!(
-            "built-in target: on target at {}, off target past {}; set your own in Settings",
-            f.apply(t.good),
-            f.apply(t.bad)
-        ),
-        short: format!("target {}", f.apply(t.good)),
-    })
+    /// The tenant's own targets and benchmark peer group.
+    pub targets: &'a TenantTargets,
 }
 
 /// Builds a card for `metric` from a summary answer.
@@ -110,7 +55,7 @@ pub fn card(
     metric: &str,
     label: &str,
     spark: &[Decimal],
-    target: Option<&Target>,
+    judged_as: Option<&str>,
     href: Option<String>,
 ) -> Kpi {
     let (currency, compare_label) = (cards.currency, cards.compare);
@@ -125,13 +70,14 @@ pub fn card(
     } else {
         change_text
     };
-    let aim = aim(cards, metric, target);
-    // No status on days that have not happened: a partial period is not judged.
-    let (status_class, status) = match (value, &aim) {
-        (Some(v), Some(a)) if !cards.summary.partial => a.target.judge(v),
-        (Some(_), Some(_)) => ("", "Period in progress"),
-        _ => ("", ""),
-    };
+    // A card may show a variant (churn per month) judged by its metric's target.
+    let aim = targets::aim(
+        cards.targets,
+        judged_as.unwrap_or(metric),
+        cards.summary,
+        currency,
+    );
+    let (status_class, status) = targets::status(value, aim.as_ref(), cards.summary.partial);
     let (target_short, target_why) =
         aim.map_or((String::new(), String::new()), |a| (a.short, a.why));
     // Cards show money briefly ($1.15M); the exact figure is on hover and in the tables.

@@ -62,7 +62,7 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use quarterdeck_store::{ShareLink, Tenant};
-pub use view::{Audience, PEER_GROUP, PageSpec, TARGETS, View, peer_group_of, targets_of};
+pub use view::{Audience, PageSpec, View};
 
 type Pairs = Query<Vec<(String, String)>>;
 

@@ -44,8 +44,15 @@ pub enum Kind {
 async fn document(state: &WebApp, view: View, kind: Kind) -> Result<Response, PageError> {
     let labels = labels_of(&view.controls, &view.query);
     let (view, bytes) = super::blocking(view, move |v| {
-        let model = model(v.engine(), &v.tenant.name, &v.currency, &v.query, labels)
-            .map_err(PageError::from)?;
+        let model = model(
+            v.engine(),
+            &v.tenant.name,
+            &v.currency,
+            &v.query,
+            labels,
+            &v.targets,
+        )
+        .map_err(PageError::from)?;
         match kind {
             Kind::Pdf => quarterdeck_render::pdf::executive_pdf(&model),
             Kind::Xlsx => quarterdeck_render::xlsx::workbook(&model),

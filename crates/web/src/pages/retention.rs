@@ -77,7 +77,6 @@ pub async fn render(
     ]
     .iter()
     .map(|(m, l)| {
-        let target = view.target(m);
         let href = m
             .contains("churn")
             .then(|| view.link("/movements", &[("kind", "churn".into())]))
@@ -87,12 +86,12 @@ pub async fn render(
                 summary,
                 currency: &cur,
                 compare: "before",
-                peer_group: view.peer_group,
+                targets: &view.targets,
             },
             m,
             l,
             &[],
-            target.as_ref(),
+            None,
             href,
         )
     })

@@ -198,7 +198,7 @@ fn parts(view: &View, c: &Computed) -> Parts {
                 summary: &c.summary,
                 currency: &cur,
                 compare: "before",
-                peer_group: view.peer_group,
+                targets: &view.targets,
             },
             m,
             l,

@@ -194,18 +194,17 @@ fn parts(view: &View, c: &Computed) -> Parts {
                 "nrr" | "ltv" => link("/retention", &[]),
                 _ => link("/billing", &[]),
             };
-            let target = view.target(metric);
             let mut k = card(
                 &Cards {
                     summary: s,
                     currency: &cur,
                     compare: compare_words,
-                    peer_group: view.peer_group,
+                    targets: &view.targets,
                 },
                 shown,
                 label,
                 &c.sparks[metric],
-                target.as_ref(),
+                Some(metric),
                 href,
             );
             let sub = |m: &str, prefix: &str| {
@@ -232,19 +231,18 @@ fn parts(view: &View, c: &Computed) -> Parts {
         .iter()
         .any(|m| s.value(m).is_some_and(|v| !v.is_zero()));
     if has_billing {
-        let target = view.target("ar_overdue");
         let href = link("/billing", &[]);
         let mut k = card(
             &Cards {
                 summary: s,
                 currency: &cur,
                 compare: compare_words,
-                peer_group: view.peer_group,
+                targets: &view.targets,
             },
             "ar_overdue",
             "AR overdue",
             &c.sparks["ar_overdue"],
-            target.as_ref(),
+            None,
             href,
         );
         k.sub = format!(
@@ -259,7 +257,7 @@ fn parts(view: &View, c: &Computed) -> Parts {
                 summary: s,
                 currency: &cur,
                 compare: compare_words,
-                peer_group: view.peer_group,
+                targets: &view.targets,
             },
             "arr_at_risk",
             "ARR at risk",

@@ -6,10 +6,9 @@ use crate::WebApp;
 use crate::{Chrome, PageError, Viewer};
 use chrono::NaiveDate;
 use quarterdeck_app::engines::{EngineRead, TenantEngine, settings_of};
+use quarterdeck_app::metrics::targets::TenantTargets;
 use quarterdeck_app::metrics::{Calendar, MetricQuery};
 use quarterdeck_domain::Permission;
-use quarterdeck_domain::tenancy::Target;
-use quarterdeck_engine::benchmarks::PeerGroup;
 use quarterdeck_store::Tenant;
 use std::collections::BTreeSet;
 
@@ -69,10 +68,8 @@ pub struct View {
     pub may_share: bool,
     /// Who is looking, for the audit log of exports.
     pub actor: quarterdeck_app::audit::Actor,
-    /// KPI targets set in Settings (cards fall back to benchmarks, then built-in ones).
-    pub targets: std::collections::BTreeMap<String, Target>,
-    /// The benchmark peer group chosen in Settings (else by the tenant's ACV).
-    pub peer_group: Option<PeerGroup>,
+    /// KPI targets and the benchmark peer group set in Settings.
+    pub targets: TenantTargets,
     /// The first day of revenue data, if there is any.
     pub data_starts: Option<NaiveDate>,
 }
@@ -131,8 +128,7 @@ impl View {
             query.filter.csm = Some(BTreeSet::from([csm.clone()]));
         }
         // Store reads first: the engine's read lock is taken last and held briefly.
-        let targets = targets_of(state, tenant.id).await?;
-        let peer_group = peer_group_of(state, tenant.id).await?;
+        let targets = TenantTargets::load(state.store.as_ref(), tenant.id).await?;
         let open_alerts =
             usize::try_from(state.store.count_open_alerts(tenant.id).await?).unwrap_or(0);
         let engine = state.engines.read(&tenant).await?;
@@ -170,7 +166,6 @@ impl View {
             may_share,
             actor,
             targets,
-            peer_group,
             data_starts,
         })
     }
@@ -213,11 +208,6 @@ impl View {
         self.engine = None;
     }
 
-    /// The tenant's own target of a KPI (cards fall back to benchmarks, then built-in ones).
-    pub fn target(&self, metric: &str) -> Option<Target> {
-        self.targets.get(metric).copied()
-    }
-
     /// `href` with the view's query kept, or `None` on a share link.
     pub fn link(&self, path: &str, extra: &[(&str, String)]) -> Option<String> {
         self.links.then(|| self.controls.href(path, extra))
@@ -237,35 +227,4 @@ fn shared_signed_in(tenant: &Tenant) -> crate::SignedIn {
         session_hash: String::new(),
         ip: String::new(),
     }
-}
-
-/// Config name of the KPI targets (not a metric setting: no engine rebuild).
-pub const TARGETS: &str = "kpi_targets";
-
-/// Config name of the benchmark peer group chosen in Settings.
-pub const PEER_GROUP: &str = "benchmark_peer_group";
-
-/// The benchmark peer group the tenant chose, if any.
-pub async fn peer_group_of(
-    state: &WebApp,
-    tenant: quarterdeck_store::TenantId,
-) -> Result<Option<PeerGroup>, PageError> {
-    Ok(state
-        .store
-        .get_config(tenant, PEER_GROUP)
-        .await?
-        .and_then(|v| PeerGroup::parse(&v)))
-}
-
-/// The tenant's KPI targets.
-pub async fn targets_of(
-    state: &WebApp,
-    tenant: quarterdeck_store::TenantId,
-) -> Result<std::collections::BTreeMap<String, Target>, PageError> {
-    Ok(state
-        .store
-        .get_config(tenant, TARGETS)
-        .await?
-        .and_then(|v| serde_json::from_str(&v).ok())
-        .unwrap_or_default())
 }
