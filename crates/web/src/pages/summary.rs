@@ -10,7 +10,7 @@ use crate::WebApp;
 use crate::{Chrome, PageError, Viewer};
 use askama::Template;
 use axum::response::{Html, IntoResponse, Response};
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use quarterdeck_app::metrics::result::ForecastAnswer;
 use quarterdeck_app::metrics::result::Summary;
 use quarterdeck_app::metrics::{MetricQuery, answers};
@@ -60,7 +60,16 @@ fn compute(e: &quarterdeck_app::engines::TenantEngine, q: &MetricQuery) -> Compu
                 .filter_map(|(d, v)| Some((*d, (*v)?)))
                 .collect();
         }
-        sparks.insert(*metric, series.into_iter().filter_map(|(_, v)| v).collect());
+        // Sparklines show whole months: a month in progress would read as a drop.
+        let whole_month = |d: &NaiveDate| d.succ_opt().is_some_and(|n| n.day() == 1);
+        sparks.insert(
+            *metric,
+            series
+                .into_iter()
+                .filter(|(d, _)| whole_month(d))
+                .filter_map(|(_, v)| v)
+                .collect(),
+        );
     }
     // Fitted to whole months only; a month in progress would drag the trend.
     let forecast = answers::forecast_of(e, q);
