@@ -26,9 +26,17 @@ pub struct TenantEngine {
     pub ledger: Ledger,
     /// The tenant's metric settings it was built with.
     pub options: TenantOptions,
+    /// Where the revenue data starts, found once per data version (pages
+    /// read it on every view; finding it walks every timeline).
+    data_starts: std::sync::OnceLock<Option<chrono::NaiveDate>>,
 }
 
 impl TenantEngine {
+    /// The first day any customer's MRR changed, if any.
+    pub fn data_starts(&self) -> Option<chrono::NaiveDate> {
+        *self.data_starts.get_or_init(|| self.ledger.data_starts())
+    }
+
     /// The gross margin to use while the tenant has no cost data.
     pub fn gross_margin_setting(&self) -> rust_decimal::Decimal {
         self.options
@@ -146,6 +154,7 @@ impl Engines {
             version,
             ledger,
             options: tenant.options.clone(),
+            data_starts: std::sync::OnceLock::new(),
         })
     }
 
@@ -199,6 +208,7 @@ impl Engines {
         if let Some(engine) = guard.as_mut().filter(|e| e.version + 1 == version) {
             change(&mut engine.ledger);
             engine.version = version;
+            engine.data_starts = std::sync::OnceLock::new();
         }
     }
 }

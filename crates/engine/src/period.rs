@@ -22,6 +22,11 @@ pub fn day_after(d: NaiveDate) -> NaiveDate {
     d.succ_opt().unwrap_or(d)
 }
 
+/// Whether `d` is the last day of its month.
+pub fn is_month_end(d: NaiveDate) -> bool {
+    d.succ_opt().is_none_or(|next| next.day() == 1)
+}
+
 /// `d` moved back `n` calendar months, clamped to the month's end (Mar 31 → Feb 28).
 pub fn months_before(d: NaiveDate, n: u32) -> NaiveDate {
     d.checked_sub_months(Months::new(n)).unwrap_or(d)
@@ -32,7 +37,7 @@ pub fn months_before(d: NaiveDate, n: u32) -> NaiveDate {
 /// Used for trailing windows, so that twelve months ending on a month end are
 /// twelve calendar months.
 pub fn months_before_anchored(d: NaiveDate, n: u32) -> NaiveDate {
-    if day_after(d).day() == 1 {
+    if is_month_end(d) {
         day_before(months_before(day_after(d), n))
     } else {
         months_before(d, n)
@@ -82,7 +87,7 @@ impl Period {
     /// The number of whole calendar months the period is made of, if it is
     /// made of whole months (from a month's first day to a month's last).
     pub fn whole_months(&self) -> Option<u32> {
-        let whole = self.from.day() == 1 && day_after(self.to).day() == 1;
+        let whole = self.from.day() == 1 && is_month_end(self.to);
         whole.then(|| {
             let months = |d: NaiveDate| d.year() * 12 + d.month0() as i32;
             (months(self.to) - months(self.from) + 1) as u32

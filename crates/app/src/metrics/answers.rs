@@ -6,6 +6,7 @@ use super::result::{period_json, rounded};
 use super::{MetricQuery, QueryError};
 use crate::engines::TenantEngine;
 use chrono::{Datelike, Months, NaiveDate};
+use quarterdeck_engine::period::{day_before, is_month_end};
 use quarterdeck_engine::{CohortGrain, Filter, Grain, Ledger, MovementKind, Period};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
@@ -706,11 +707,11 @@ const FORECAST_HISTORY: u32 = 12;
 pub fn forecast_of(e: &TenantEngine, q: &MetricQuery) -> super::result::ForecastAnswer {
     let ledger = &e.ledger;
     let to = q.period.to;
-    let month_start = to.with_day(1).unwrap_or(to);
     // The last whole month: `to`'s own when `to` is its last day.
-    let last_end = match to.succ_opt() {
-        Some(next) if next.day() == 1 => to,
-        _ => month_start.pred_opt().unwrap_or(to),
+    let last_end = if is_month_end(to) {
+        to
+    } else {
+        day_before(to.with_day(1).unwrap_or(to))
     };
     let first = last_end
         .with_day(1)

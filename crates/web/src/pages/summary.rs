@@ -10,11 +10,12 @@ use crate::WebApp;
 use crate::{Chrome, PageError, Viewer};
 use askama::Template;
 use axum::response::{Html, IntoResponse, Response};
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use quarterdeck_app::metrics::result::ForecastAnswer;
 use quarterdeck_app::metrics::result::Summary;
 use quarterdeck_app::metrics::{MetricQuery, answers};
 use quarterdeck_domain::Permission;
+use quarterdeck_engine::period::is_month_end;
 use quarterdeck_render::{
     ForecastPoint, LineChart, MovementKind, Palette, ValueFormat, Waterfall, WaterfallStep,
     line_chart, waterfall,
@@ -61,12 +62,11 @@ fn compute(e: &quarterdeck_app::engines::TenantEngine, q: &MetricQuery) -> Compu
                 .collect();
         }
         // Sparklines show whole months: a month in progress would read as a drop.
-        let whole_month = |d: &NaiveDate| d.succ_opt().is_some_and(|n| n.day() == 1);
         sparks.insert(
             *metric,
             series
                 .into_iter()
-                .filter(|(d, _)| whole_month(d))
+                .filter(|(d, _)| is_month_end(*d))
                 .filter_map(|(_, v)| v)
                 .collect(),
         );

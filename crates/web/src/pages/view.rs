@@ -132,7 +132,7 @@ impl View {
         let open_alerts =
             usize::try_from(state.store.count_open_alerts(tenant.id).await?).unwrap_or(0);
         let engine = state.engines.read(&tenant).await?;
-        let data_starts = engine.ledger.data_starts();
+        let data_starts = engine.data_starts();
         let controls = controls.with_values(engine.ledger.filter_values(), only_csm.is_some());
         let qs = controls.query_string();
         let (chrome, links) = match &audience {
