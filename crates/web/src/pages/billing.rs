@@ -118,7 +118,6 @@ pub async fn render(
             l,
             &[],
             None,
-            None,
         )
     })
     .collect();

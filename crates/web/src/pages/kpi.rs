@@ -49,15 +49,39 @@ pub struct Cards<'a> {
     pub targets: &'a TenantTargets,
 }
 
-/// Builds a card for `metric` from a summary answer.
+/// Whether a period is longer than one calendar month (churn then reads per month).
+pub fn longer_than_a_month(p: quarterdeck_engine::Period) -> bool {
+    p.whole_months().map_or(p.days() > 31, |n| n > 1)
+}
+
+/// The average-month variant of a churn rate (metrics.md: over more than a
+/// month, cards show the average monthly rate, labelled "per month").
+fn per_month(metric: &str) -> Option<&'static str> {
+    match metric {
+        "customer_churn_rate" => Some("avg_monthly_customer_churn_rate"),
+        "gross_mrr_churn_rate" => Some("avg_monthly_gross_mrr_churn_rate"),
+        "net_mrr_churn_rate" => Some("avg_monthly_net_mrr_churn_rate"),
+        _ => None,
+    }
+}
+
+/// Builds a card for `metric` from a summary answer; over more than a month
+/// a churn rate shows its average month, judged by the rate's own target.
 pub fn card(
     cards: &Cards<'_>,
     metric: &str,
     label: &str,
     spark: &[Decimal],
-    judged_as: Option<&str>,
     href: Option<String>,
 ) -> Kpi {
+    let judged_as = metric;
+    let (metric, label) = match per_month(metric) {
+        Some(avg) if longer_than_a_month(cards.summary.period) => {
+            (avg, format!("{label} per month"))
+        }
+        _ => (metric, label.to_string()),
+    };
+    let label = label.as_str();
     let (currency, compare_label) = (cards.currency, cards.compare);
     let m = cards.summary.get(metric);
     let f = format_of(metric, currency);
@@ -70,13 +94,7 @@ pub fn card(
     } else {
         change_text
     };
-    // A card may show a variant (churn per month) judged by its metric's target.
-    let aim = targets::aim(
-        cards.targets,
-        judged_as.unwrap_or(metric),
-        cards.summary,
-        currency,
-    );
+    let aim = targets::aim(cards.targets, judged_as, cards.summary, currency);
     let (status_class, status) = targets::status(value, aim.as_ref(), cards.summary.partial);
     let (target_short, target_why) =
         aim.map_or((String::new(), String::new()), |a| (a.short, a.why));

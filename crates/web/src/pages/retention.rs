@@ -91,7 +91,6 @@ pub async fn render(
             m,
             l,
             &[],
-            None,
             href,
         )
     })

@@ -203,7 +203,6 @@ fn parts(view: &View, c: &Computed) -> Parts {
             m,
             l,
             &[],
-            None,
             href,
         )
     })

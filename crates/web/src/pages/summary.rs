@@ -3,7 +3,7 @@
 
 use super::export::{self, Table};
 use super::frame::Frame;
-use super::kpi::{Cards, Kpi, card};
+use super::kpi::{Cards, Kpi, card, longer_than_a_month};
 use super::numbers::{brief_format_of, show};
 use super::view::{Audience, PageSpec, View};
 use crate::WebApp;
@@ -164,11 +164,6 @@ fn forecast_note(b: &quarterdeck_engine::Backtest) -> String {
     )
 }
 
-/// Whether a period is longer than one calendar month (rates then read per month).
-fn longer_than_a_month(p: quarterdeck_engine::Period) -> bool {
-    p.whole_months().map_or(p.days() > 31, |n| n > 1)
-}
-
 /// What the summary shows, drawn (everything but the frame).
 struct Parts {
     kpis: Vec<Kpi>,
@@ -188,15 +183,10 @@ fn parts(view: &View, c: &Computed) -> Parts {
     };
     let s = &c.summary;
     let link = |path: &str, extra: &[(&str, String)]| view.link(path, extra);
-    // Over more than a month, churn reads as an average month (metrics.md).
     let per_month = longer_than_a_month(view.query.period);
     let mut kpis: Vec<Kpi> = CARDS
         .iter()
         .map(|(metric, label)| {
-            let shown = match *metric {
-                "customer_churn_rate" if per_month => "avg_monthly_customer_churn_rate",
-                m => m,
-            };
             let href = match *metric {
                 "mrr" => link("/accounts", &[]),
                 "customer_churn_rate" => link("/movements", &[("kind", "churn".into())]),
@@ -210,10 +200,9 @@ fn parts(view: &View, c: &Computed) -> Parts {
                     compare: compare_words,
                     targets: &view.targets,
                 },
-                shown,
+                metric,
                 label,
                 &c.sparks[metric],
-                Some(metric),
                 href,
             );
             let sub = |m: &str, prefix: &str| {
@@ -221,13 +210,10 @@ fn parts(view: &View, c: &Computed) -> Parts {
             };
             k.sub = match *metric {
                 "mrr" => sub("arr", "ARR"),
-                "customer_churn_rate" if per_month => {
-                    k.label = "Churn per month".to_string();
-                    format!(
-                        "{} a month on average",
-                        sub("avg_monthly_gross_mrr_churn_rate", "MRR churn")
-                    )
-                }
+                "customer_churn_rate" if per_month => format!(
+                    "{} a month on average",
+                    sub("avg_monthly_gross_mrr_churn_rate", "MRR churn")
+                ),
                 "customer_churn_rate" => sub("gross_mrr_churn_rate", "MRR churn"),
                 "nrr" => sub("grr", "GRR"),
                 "ltv" => sub("arpa", "ARPA"),
@@ -251,7 +237,6 @@ fn parts(view: &View, c: &Computed) -> Parts {
             "ar_overdue",
             "AR overdue",
             &c.sparks["ar_overdue"],
-            None,
             href,
         );
         k.sub = format!(
@@ -271,7 +256,6 @@ fn parts(view: &View, c: &Computed) -> Parts {
             "arr_at_risk",
             "ARR at risk",
             &[],
-            None,
             link("/accounts", &[]),
         ));
     }
