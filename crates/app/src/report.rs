@@ -11,8 +11,8 @@ use crate::metrics::{MetricQuery, QueryError, answers};
 use quarterdeck_engine::MovementKind as EngineKind;
 use quarterdeck_render::report::{CellValue, ReportChart, ReportKpi, ReportModel, ReportTable};
 use quarterdeck_render::{
-    Bar, BarChart, LineChart, MovementKind, Palette, ValueFormat, Waterfall, WaterfallStep,
-    bar_chart, line_chart, waterfall,
+    Bar, BarChart, DateAxis, LineChart, MovementKind, Palette, ValueFormat, Waterfall,
+    WaterfallStep, bar_chart, line_chart, waterfall,
 };
 use rust_decimal::Decimal;
 
@@ -99,6 +99,8 @@ pub fn mrr_chart(e: &TenantEngine, q: &MetricQuery, currency: &str, palette: Pal
             currency: currency.to_string(),
         },
         palette,
+        axis: DateAxis::Months,
+        in_progress_from: Some(q.calendar.today),
     })
 }
 

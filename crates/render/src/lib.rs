@@ -19,9 +19,9 @@ pub mod svg;
 pub mod xlsx;
 
 pub use charts::{
-    Bar, BarBucket, BarChart, BarSegment, ForecastPoint, LineChart, StackedBars, Waterfall,
-    WaterfallStep, bar_chart, heat_cell_style, line_chart, nice_ticks, sparkline, stacked_bars,
-    waterfall,
+    Bar, BarBucket, BarChart, BarSegment, Chart, DateAxis, ForecastPoint, LineChart, StackedBars,
+    Waterfall, WaterfallStep, bar_chart, heat_cell_style, line_chart, nice_ticks, sparkline,
+    stacked_bars, waterfall,
 };
 pub use format::ValueFormat;
 pub use movement::MovementKind;

@@ -5,8 +5,8 @@ mod common;
 
 use common::*;
 use quarterdeck_render::{
-    BarBucket, BarSegment, MovementKind, Palette, bar_chart, line_chart, sparkline, stacked_bars,
-    waterfall,
+    BarBucket, BarSegment, DateAxis, MovementKind, Palette, bar_chart, line_chart, sparkline,
+    stacked_bars, waterfall,
 };
 use roxmltree::{Document, Node};
 use rust_decimal::Decimal;
@@ -106,6 +106,59 @@ fn line_chart_basics() {
     );
     // Axis labels are compact money.
     assert!(text.contains("$1.00M"), "{text}");
+}
+
+#[test]
+fn line_chart_draws_periods_in_progress_apart() {
+    let mut chart = mrr_line(6, 0);
+    // The last point (Jun 2024) is dated "today": it is a month in progress.
+    chart.in_progress_from = Some(nth_month(5));
+    let svg = line_chart(&chart);
+    let doc = check(&svg);
+    let text = all_text(&doc);
+    assert!(text.contains("Jun 2024 (to date):"), "{text}");
+    assert!(
+        text.contains("To date"),
+        "the legend explains the dotted part"
+    );
+    assert!(!text.contains("May 2024 (to date)"), "{text}");
+    let dotted = elements(&doc, "path")
+        .into_iter()
+        .filter(|p| p.attribute("class") == Some("qd-line qd-partial"))
+        .count();
+    assert_eq!(dotted, 1);
+    let hollow: Vec<_> = elements(&doc, "circle")
+        .into_iter()
+        .filter(|c| c.attribute("class") == Some("qd-line qd-marker qd-partial"))
+        .collect();
+    assert_eq!(hollow.len(), 1);
+    assert_eq!(hollow[0].attribute("fill"), Some("#ffffff"));
+    // Nothing in progress: one solid line, no legend entry.
+    chart.in_progress_from = Some(nth_month(6));
+    let doc_svg = line_chart(&chart);
+    let doc = check(&doc_svg);
+    assert!(!all_text(&doc).contains("To date"));
+}
+
+#[test]
+fn line_chart_names_quarters() {
+    let mut chart = mrr_line(0, 0);
+    chart.points = [(2025, 12, 31), (2026, 3, 31), (2026, 6, 30)]
+        .iter()
+        .map(|(y, m, d)| {
+            (
+                chrono::NaiveDate::from_ymd_opt(*y, *m, *d).unwrap(),
+                dec!(1000),
+            )
+        })
+        .collect();
+    chart.axis = DateAxis::Quarters;
+    let svg = line_chart(&chart);
+    let text = all_text(&check(&svg));
+    for q in ["Q4 2025", "Q1 2026", "Q2 2026"] {
+        assert!(text.contains(q), "{q} in {text}");
+    }
+    assert!(!text.contains("Mar 2026"), "{text}");
 }
 
 #[test]
@@ -266,6 +319,32 @@ fn stacked_rects_match_nonzero_segments() {
 }
 
 #[test]
+fn stacked_bars_hatch_a_period_in_progress() {
+    let mut chart = movements(3);
+    chart.buckets[2].partial = true;
+    let svg = stacked_bars(&chart);
+    let doc = check(&svg);
+    let text = all_text(&doc);
+    assert!(text.contains("Mar 2024 (part) · New:"), "{text}");
+    assert!(!text.contains("Feb 2024 (part)"), "{text}");
+    assert!(
+        text.contains("Part of a period"),
+        "the legend explains the hatching"
+    );
+    let segments = chart.buckets[2]
+        .segments
+        .iter()
+        .filter(|s| !s.value.is_zero())
+        .count();
+    let hatches = elements(&doc, "path")
+        .into_iter()
+        .filter(|p| p.attribute("class") == Some("qd-hatch"))
+        .count();
+    // One per segment of the partial bar, one in the legend.
+    assert_eq!(hatches, segments + 1);
+}
+
+#[test]
 fn stacked_bars_thin_labels_when_crowded() {
     let chart = movements(36);
     let svg = stacked_bars(&chart);
@@ -300,6 +379,7 @@ fn stacked_bars_degenerate_inputs() {
     chart.buckets = vec![BarBucket {
         label: "Mar 2026".into(),
         segments: vec![],
+        partial: false,
     }];
     let svg = stacked_bars(&chart);
     assert_eq!(elements(&check(&svg), "rect").len(), 0);

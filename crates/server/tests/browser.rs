@@ -391,3 +391,196 @@ async fn dashboard_journeys_in_chromium() {
     lap("live update");
     c.close().await.unwrap();
 }
+
+/// Signs in through the form and waits for the landing page.
+async fn sign_in(c: &Client, app: &TestApp, email: &str) {
+    c.goto(&format!("{}/login", app.base)).await.unwrap();
+    for (name, value) in [("tenant", "acme"), ("email", email), ("password", PASSWORD)] {
+        c.find(Locator::Css(&format!("input[name={name}]")))
+            .await
+            .unwrap()
+            .send_keys(value)
+            .await
+            .unwrap();
+    }
+    c.find(Locator::Css("button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    eventually("a page after sign-in", || async {
+        !path_and_query(c).await.starts_with("/login")
+    })
+    .await;
+}
+
+/// What does not fit on the page as laid out: sideways scrolling of the whole
+/// page, text that leaves its box (outside the boxes meant to scroll, such as
+/// wide tables), and chart text drawn smaller than `min_chart_px`.
+const LAYOUT_PROBLEMS: &str = r#"
+const minChartPx = arguments[0];
+const problems = [];
+const sideways = document.documentElement.scrollWidth - window.innerWidth;
+const scrolls = el => {
+  for (let p = el.parentElement; p; p = p.parentElement) {
+    const o = getComputedStyle(p).overflowX;
+    if (o === 'auto' || o === 'scroll') return true;
+  }
+  return false;
+};
+const name = el => `${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''}${el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\s+/).join('.') : ''} "${el.textContent.trim().slice(0, 40)}"`;
+if (sideways > 0) {
+  // Name the widest thing outside a scrolling box: that is what to fix.
+  let widest = null;
+  for (const el of document.body.querySelectorAll('*')) {
+    if (el.closest('svg') || scrolls(el)) continue;
+    const r = el.getBoundingClientRect().right;
+    if (!widest || r >= widest[1]) widest = [el, r];
+  }
+  problems.push(`the page scrolls sideways by ${sideways}px (widest: ${widest ? name(widest[0]) : '?'})`);
+}
+for (const el of document.body.querySelectorAll('*')) {
+  if (el.closest('svg, script, style, template, option, select')) continue;
+  const rect = el.getBoundingClientRect();
+  if (rect.width === 0 && rect.height === 0) continue;
+  if (el.closest('details:not([open])') && !el.closest('summary')) continue;
+  const text = [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
+  if (!text || scrolls(el)) continue;
+  const cs = getComputedStyle(el);
+  if (cs.display !== 'inline' && el.scrollWidth > el.clientWidth + 1 && cs.overflowX === 'visible') {
+    problems.push(`text overflows ${name(el)} by ${el.scrollWidth - el.clientWidth}px`);
+  }
+  const box = el.parentElement && el.parentElement.closest('.kpi, .panel, td, th, button, .button, nav, header');
+  if (box) {
+    const b = box.getBoundingClientRect();
+    if (rect.right > b.right + 1 || rect.left < b.left - 1) {
+      problems.push(`${name(el)} leaves its ${box.tagName.toLowerCase()}.${box.className} (${Math.round(rect.left)}–${Math.round(rect.right)} in ${Math.round(b.left)}–${Math.round(b.right)})`);
+    }
+  }
+}
+for (const svg of document.querySelectorAll('.chart svg')) {
+  const vb = svg.viewBox.baseVal;
+  if (!vb || !vb.width) continue;
+  const shown = svg.getBoundingClientRect().width;
+  if (!shown) continue; // the copy drawn for another screen width
+  const scale = shown / vb.width;
+  for (const t of svg.querySelectorAll('text')) {
+    const size = parseFloat(getComputedStyle(t).fontSize) * scale;
+    if (size < minChartPx) {
+      problems.push(`chart ${svg.id || svg.getAttribute('aria-labelledby')} draws "${t.textContent.trim().slice(0, 30)}" at ${size.toFixed(1)}px`);
+      break;
+    }
+  }
+}
+return problems;
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_page_fits_every_width() {
+    let Some(driver) = start_driver().await else {
+        return;
+    };
+    let store = fresh(Backend::Sqlite).await.unwrap().unwrap();
+    let app = TestApp::spawn(store).await;
+    app.no_mfa_rule().await;
+    app.load_demo(300).await;
+    app.user("admin@acme.test", Role::Admin, None).await;
+    let c = open_browser(&driver).await;
+    sign_in(&c, &app, "admin@acme.test").await;
+
+    let account: Value = app
+        .get("/api/v1/customers?limit=1", Some(&app.token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let account = account["data"][0]["id"].as_str().unwrap().to_string();
+    let pages = [
+        ("summary", "/".to_string()),
+        ("revenue", "/revenue".to_string()),
+        (
+            "revenue-to-date",
+            "/revenue?range=last_12_months_to_date".to_string(),
+        ),
+        (
+            "revenue-quarters",
+            "/revenue?range=year_to_date&interval=quarter".to_string(),
+        ),
+        ("retention", "/retention".to_string()),
+        ("billing", "/billing".to_string()),
+        ("accounts", "/accounts".to_string()),
+        (
+            "account",
+            format!("/accounts/{}", urlencoding::encode(&account)),
+        ),
+        (
+            "movements",
+            "/movements?kind=new&range=last_12_months".to_string(),
+        ),
+        ("alerts", "/alerts".to_string()),
+        ("alert-rules", "/admin/alerts".to_string()),
+        ("digest", "/account/digest".to_string()),
+        ("users", "/admin/users".to_string()),
+        ("tokens", "/admin/tokens".to_string()),
+        ("shares", "/admin/shares".to_string()),
+        ("settings", "/admin/settings".to_string()),
+        ("audit", "/admin/audit".to_string()),
+        ("mfa", "/account/mfa".to_string()),
+    ];
+    let mut problems = Vec::new();
+    for width in [320u32, 390, 768, 1440, 2560] {
+        c.set_window_size(width, 900).await.unwrap();
+        let inner: Value = c
+            .execute("return window.innerWidth;", vec![])
+            .await
+            .unwrap();
+        assert_eq!(
+            inner.as_u64(),
+            Some(u64::from(width)),
+            "the viewport is {width}px wide"
+        );
+        for (name, path) in &pages {
+            c.goto(&format!("{}{path}", app.base)).await.unwrap();
+            // Chart text is at least 11 px, except in the narrowest 320 px column.
+            let min_chart_px = if width > 320 { 11.0 } else { 8.5 };
+            let found: Value = c
+                .execute(LAYOUT_PROBLEMS, vec![json!(min_chart_px)])
+                .await
+                .unwrap();
+            for p in found.as_array().unwrap() {
+                problems.push(format!("{path} at {width}px: {}", p.as_str().unwrap()));
+            }
+            if matches!(width, 390 | 1440) {
+                full_page_shot(&c, width, &format!("w{width}-{name}")).await;
+            }
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "layout problems:\n{}",
+        problems.join("\n")
+    );
+    c.close().await.unwrap();
+}
+
+/// A screenshot of the whole page, not only the first screen.
+async fn full_page_shot(c: &Client, width: u32, name: &str) {
+    let height: Value = c
+        .execute("return document.documentElement.scrollHeight;", vec![])
+        .await
+        .unwrap();
+    let height = height.as_u64().unwrap_or(900).clamp(400, 6000) as u32;
+    c.set_window_size(width, height).await.unwrap();
+    // The window's frame takes some of its height: grow it until the page fits.
+    let inner: Value = c
+        .execute("return window.innerHeight;", vec![])
+        .await
+        .unwrap();
+    let frame = height.saturating_sub(inner.as_u64().unwrap_or(u64::from(height)) as u32);
+    if frame > 0 {
+        c.set_window_size(width, height + frame).await.unwrap();
+    }
+    shot(c, name).await;
+    c.set_window_size(width, 900).await.unwrap();
+}

@@ -22,6 +22,10 @@ pub(crate) enum Swatch {
         stroke: String,
         class: String,
     },
+    /// A dotted line, for a period still in progress.
+    Dotted { stroke: String, class: String },
+    /// A block crossed by white stripes, for bars of a period still in progress.
+    Hatched { fill: String, class: String },
     /// A short dark dash with a dot, for net markers.
     Marker { stroke: String, class: String },
 }
@@ -77,6 +81,12 @@ pub(crate) fn draw(
                 svg.empty("path", &[("class", class), ("d", &d), ("fill", fill)]);
             }
             Swatch::Line { stroke, class } => line(svg, class, stroke, x, mid, None),
+            Swatch::Dotted { stroke, class } => line(svg, class, stroke, x, mid, Some("2 3")),
+            Swatch::Hatched { fill, class } => {
+                let d = format!("M{} {}h12v12h-12z", px(x + 1.0), px(y));
+                svg.empty("path", &[("class", class), ("d", &d), ("fill", fill)]);
+                super::hatch::stripes(svg, (x + 1.0, y, 12.0, 12.0));
+            }
             Swatch::Band {
                 fill,
                 stroke,

@@ -31,6 +31,26 @@ pub struct LineChart {
     pub format: ValueFormat,
     /// Colours.
     pub palette: Palette,
+    /// What a point stands for, which sets the date labels.
+    pub axis: DateAxis,
+    /// Points dated on or after this day (normally today) end periods still in
+    /// progress: drawn apart (dotted, hollow) and labelled "to date", so a month
+    /// in progress does not read as a drop.
+    pub in_progress_from: Option<NaiveDate>,
+}
+
+/// What each point of a line stands for, so its label names the bucket.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum DateAxis {
+    /// Months when no two points share a month, else days.
+    #[default]
+    Auto,
+    /// Each point is a day.
+    Days,
+    /// Each point ends a month: "Mar 2026".
+    Months,
+    /// Each point ends a quarter: "Q1 2026".
+    Quarters,
 }
 
 /// One forecast value with its likely range.
@@ -58,6 +78,11 @@ fn month_label(d: NaiveDate) -> String {
 /// "3 Mar 2026", for series finer than a month.
 fn day_label(d: NaiveDate) -> String {
     format!("{} {} {}", d.day(), MONTHS[d.month0() as usize], d.year())
+}
+
+/// "Q1 2026".
+fn quarter_label(d: NaiveDate) -> String {
+    format!("Q{} {}", d.month0() / 3 + 1, d.year())
 }
 
 /// Renders the chart as a standalone SVG document.
@@ -90,21 +115,36 @@ pub fn line_chart(chart: &LineChart) -> String {
         .map(|(d, _)| *d)
         .chain(forecast.iter().map(|f| f.date))
         .collect();
-    // Month labels unless two points share a month (daily or weekly series).
-    let monthly = dates
-        .windows(2)
-        .all(|w| (w[0].year(), w[0].month()) != (w[1].year(), w[1].month()));
-    let label_of = |d: NaiveDate| {
-        if monthly {
-            month_label(d)
+    // Auto: month labels unless two points share a month (daily or weekly series).
+    let axis = match chart.axis {
+        DateAxis::Auto
+            if dates
+                .windows(2)
+                .all(|w| (w[0].year(), w[0].month()) != (w[1].year(), w[1].month())) =>
+        {
+            DateAxis::Months
+        }
+        DateAxis::Auto => DateAxis::Days,
+        other => other,
+    };
+    let partial = |d: NaiveDate| chart.in_progress_from.is_some_and(|t| d >= t);
+    let label_of = |d: NaiveDate| match axis {
+        DateAxis::Quarters => quarter_label(d),
+        DateAxis::Months => month_label(d),
+        _ => day_label(d),
+    };
+    let tip_of = |d: NaiveDate| {
+        if partial(d) {
+            format!("{} (to date)", label_of(d))
         } else {
-            day_label(d)
+            label_of(d)
         }
     };
     let labels: Vec<String> = dates.iter().map(|d| label_of(*d)).collect();
     let widths: Vec<f64> = labels.iter().map(|l| text_width(l, 12.0)).collect();
 
-    let legend_items = if forecast.is_empty() {
+    let any_partial = points.iter().any(|(d, _)| partial(*d));
+    let mut legend_items = if forecast.is_empty() && !any_partial {
         Vec::new()
     } else {
         vec![
@@ -125,6 +165,18 @@ pub fn line_chart(chart: &LineChart) -> String {
             },
         ]
     };
+    if forecast.is_empty() {
+        legend_items.retain(|i| i.label != "Forecast");
+    }
+    if any_partial {
+        legend_items.push(Item {
+            swatch: Swatch::Dotted {
+                stroke: p.accent.clone(),
+                class: "qd-partial".into(),
+            },
+            label: "To date".into(),
+        });
+    }
     let domain = domain_with_zero(
         points
             .iter()
@@ -188,19 +240,39 @@ pub fn line_chart(chart: &LineChart) -> String {
     }
     frame.draw_zero_line(&mut svg, p);
 
-    let solid: Vec<String> = points.iter().map(|(d, v)| at(*d, *v)).collect();
-    svg.empty(
-        "path",
-        &[
-            ("class", "qd-line"),
-            ("d", &format!("M{}", solid.join("L"))),
-            ("fill", "none"),
-            ("stroke", &p.accent),
-            ("stroke-width", "2"),
-            ("stroke-linejoin", "round"),
-            ("stroke-linecap", "round"),
-        ],
-    );
+    // Whole periods are one solid line; the periods in progress continue it dotted.
+    let complete = points.iter().take_while(|(d, _)| !partial(*d)).count();
+    let solid: Vec<String> = points[..complete].iter().map(|(d, v)| at(*d, *v)).collect();
+    if !solid.is_empty() {
+        svg.empty(
+            "path",
+            &[
+                ("class", "qd-line"),
+                ("d", &format!("M{}", solid.join("L"))),
+                ("fill", "none"),
+                ("stroke", &p.accent),
+                ("stroke-width", "2"),
+                ("stroke-linejoin", "round"),
+                ("stroke-linecap", "round"),
+            ],
+        );
+    }
+    if complete < points.len() {
+        let from = complete.saturating_sub(1);
+        let dotted: Vec<String> = points[from..].iter().map(|(d, v)| at(*d, *v)).collect();
+        svg.empty(
+            "path",
+            &[
+                ("class", "qd-line qd-partial"),
+                ("d", &format!("M{}", dotted.join("L"))),
+                ("fill", "none"),
+                ("stroke", &p.accent),
+                ("stroke-width", "2"),
+                ("stroke-dasharray", "2 3"),
+                ("stroke-linecap", "round"),
+            ],
+        );
+    }
 
     // Markers shrink, then turn into invisible hover targets, as points crowd.
     let spacing = (x1 - x0) / (dates.len().max(2) - 1) as f64;
@@ -212,17 +284,23 @@ pub fn line_chart(chart: &LineChart) -> String {
     };
     svg.open("g", &[("class", "qd-markers")]);
     for (d, v) in &points {
-        let tip = format!("{}: {}", label_of(*d), chart.format.detail(*v));
+        let tip = format!("{}: {}", tip_of(*d), chart.format.detail(*v));
+        // A period in progress is a hollow marker, like the forecast's.
+        let (class, fill, stroke) = if partial(*d) {
+            ("qd-line qd-marker qd-partial", &p.background, &p.accent)
+        } else {
+            ("qd-line qd-marker", &p.accent, &p.background)
+        };
         svg.titled(
             "circle",
             &[
-                ("class", "qd-line qd-marker"),
+                ("class", class),
                 ("cx", &px(x(*d))),
                 ("cy", &px(frame.y(*v))),
                 ("r", radius),
-                ("fill", &p.accent),
+                ("fill", fill),
                 ("fill-opacity", opacity),
-                ("stroke", &p.background),
+                ("stroke", stroke),
                 ("stroke-opacity", opacity),
                 ("stroke-width", "1"),
             ],

@@ -41,6 +41,10 @@ pub struct BarBucket {
     pub label: String,
     /// Its movements; zero values are skipped.
     pub segments: Vec<BarSegment>,
+    /// The bucket is only part of its period (the one in progress, or one cut by
+    /// the range): its bar is hatched and its tooltips say so, so a short period
+    /// does not read as a slump.
+    pub partial: bool,
 }
 
 /// One movement within a period.
@@ -109,6 +113,15 @@ pub fn stacked_bars(chart: &StackedBars) -> String {
             label: k.label().into(),
         })
         .collect();
+    if chart.buckets.iter().any(|b| b.partial) {
+        legend_items.push(Item {
+            swatch: Swatch::Hatched {
+                fill: p.total.clone(),
+                class: "qd-partial".into(),
+            },
+            label: "Part of a period".into(),
+        });
+    }
     if chart.net_line {
         legend_items.push(Item {
             swatch: Swatch::Marker {
@@ -131,6 +144,7 @@ pub fn stacked_bars(chart: &StackedBars) -> String {
 
     svg.open("g", &[("class", "qd-bars")]);
     for (i, (bucket, segs)) in chart.buckets.iter().zip(&stacks).enumerate() {
+        let name = bucket_name(bucket);
         let (mut up, mut down) = (Decimal::ZERO, Decimal::ZERO);
         for s in segs {
             let base = if s.value.is_sign_positive() {
@@ -140,12 +154,7 @@ pub fn stacked_bars(chart: &StackedBars) -> String {
             };
             let (ya, yb) = (frame.y(*base), frame.y(*base + s.value));
             *base += s.value;
-            let tip = format!(
-                "{} · {}: {}",
-                bucket.label,
-                s.kind.label(),
-                f.detail(s.value)
-            );
+            let tip = format!("{name} · {}: {}", s.kind.label(), f.detail(s.value));
             let linked = svg.open_link(s.href.as_deref());
             svg.titled(
                 "rect",
@@ -162,6 +171,10 @@ pub fn stacked_bars(chart: &StackedBars) -> String {
                 ],
                 &tip,
             );
+            if bucket.partial {
+                let rect = (cols.bar_left(i), ya.min(yb), cols.bar, (ya - yb).abs());
+                super::hatch::stripes(&mut svg, rect);
+            }
             svg.close_link(linked);
         }
     }
@@ -181,7 +194,11 @@ pub fn stacked_bars(chart: &StackedBars) -> String {
             svg.text(
                 "title",
                 &[],
-                &format!("{} · Net: {}", bucket.label, with_plus(net, f.detail(net))),
+                &format!(
+                    "{} · Net: {}",
+                    bucket_name(bucket),
+                    with_plus(net, f.detail(net))
+                ),
             );
             svg.empty(
                 "line",
@@ -238,4 +255,13 @@ pub fn stacked_bars(chart: &StackedBars) -> String {
         p,
     );
     svg.finish()
+}
+
+/// The bucket's label for tooltips, "Dec 2026 (part)" when it is only part of it.
+fn bucket_name(bucket: &BarBucket) -> String {
+    if bucket.partial {
+        format!("{} (part)", bucket.label)
+    } else {
+        bucket.label.clone()
+    }
 }

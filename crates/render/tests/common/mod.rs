@@ -3,8 +3,8 @@
 
 use chrono::NaiveDate;
 use quarterdeck_render::{
-    Bar, BarBucket, BarChart, BarSegment, ForecastPoint, LineChart, MovementKind, Palette,
-    StackedBars, ValueFormat, Waterfall, WaterfallStep,
+    Bar, BarBucket, BarChart, BarSegment, DateAxis, ForecastPoint, LineChart, MovementKind,
+    Palette, StackedBars, ValueFormat, Waterfall, WaterfallStep,
 };
 use rust_decimal::Decimal;
 use rust_decimal::dec;
@@ -46,6 +46,8 @@ pub fn mrr_line(months: u32, forecast: u32) -> LineChart {
             .collect(),
         format: usd(),
         palette: Palette::light(),
+        axis: DateAxis::Auto,
+        in_progress_from: None,
     }
 }
 
@@ -119,6 +121,7 @@ pub fn movements(months: u32) -> StackedBars {
                 let d = nth_month(i);
                 BarBucket {
                     label: format!("{} {}", d.format("%b"), d.format("%Y")),
+                    partial: false,
                     segments: vec![
                         seg(
                             MovementKind::New,

@@ -14,7 +14,7 @@ use axum::response::{Html, IntoResponse, Response};
 use chrono::NaiveDate;
 use quarterdeck_app::metrics::answers;
 use quarterdeck_domain::Permission;
-use quarterdeck_render::{LineChart, Palette, ValueFormat, line_chart};
+use quarterdeck_render::{DateAxis, LineChart, Palette, ValueFormat};
 use rust_decimal::Decimal;
 
 /// The accounts list.
@@ -341,11 +341,11 @@ pub async fn render_one(
         ("Customer id".to_string(), id.to_string()),
     ];
     let points: Vec<(NaiveDate, Decimal)> = a.history.clone();
-    let history_svg = line_chart(&LineChart {
+    let history_svg = super::screens::for_screens(&LineChart {
         id: "account-mrr".into(),
         title: format!("MRR of {name}"),
         description: "MRR by month, at least the last twelve months".to_string(),
-        width: 960,
+        width: 760,
         height: 240,
         points,
         forecast: Vec::new(),
@@ -353,6 +353,8 @@ pub async fn render_one(
             currency: cur.clone(),
         },
         palette: Palette::light(),
+        axis: DateAxis::Auto,
+        in_progress_from: Some(view.today),
     });
     let movements = a
         .movements

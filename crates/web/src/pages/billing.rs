@@ -16,7 +16,7 @@ use quarterdeck_app::metrics::result::Summary;
 use quarterdeck_app::metrics::{MetricQuery, answers};
 use quarterdeck_domain::Permission;
 use quarterdeck_engine::OverdueInvoice;
-use quarterdeck_render::{Bar, BarChart, LineChart, Palette, ValueFormat, bar_chart, line_chart};
+use quarterdeck_render::{Bar, BarChart, DateAxis, LineChart, Palette, ValueFormat};
 use rust_decimal::Decimal;
 use serde_json::Value;
 
@@ -122,11 +122,11 @@ pub async fn render(
     })
     .collect();
     let buckets = quarterdeck_app::metrics::result::AGING_BUCKETS;
-    let aging_svg = bar_chart(&BarChart {
+    let aging_svg = super::screens::for_screens(&BarChart {
         id: "ar-aging".into(),
         title: format!("AR aging on {}", c.aging.as_of),
         description: "Open invoice balances by days past due".into(),
-        width: 640,
+        width: 520,
         height: 240,
         bars: buckets
             .iter()
@@ -147,11 +147,11 @@ pub async fn render(
         .map(|(k, label)| (label.to_string(), money(Some(c.aging.bucket(k)), &cur)))
         .chain([("Total".to_string(), money(Some(c.aging.total), &cur))])
         .collect();
-    let trend_svg = line_chart(&LineChart {
+    let trend_svg = super::screens::for_screens(&LineChart {
         id: "ar-overdue-trend".into(),
         title: "AR overdue by month".into(),
         description: "Overdue balance at each month end, last twelve months".into(),
-        width: 640,
+        width: 520,
         height: 240,
         points: c
             .trend
@@ -163,6 +163,8 @@ pub async fn render(
             currency: cur.clone(),
         },
         palette: Palette::light(),
+        axis: DateAxis::Auto,
+        in_progress_from: Some(view.today),
     });
     let names = &c.overdue_names;
     let overdue = c

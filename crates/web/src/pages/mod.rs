@@ -50,6 +50,7 @@ use quarterdeck_app::metrics::display as numbers;
 pub mod report;
 mod retention;
 mod revenue;
+mod screens;
 mod summary;
 mod view;
 

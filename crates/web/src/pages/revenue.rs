@@ -15,12 +15,11 @@ use axum::response::{Html, IntoResponse, Response};
 use chrono::NaiveDate;
 use quarterdeck_app::metrics::result::Summary;
 use quarterdeck_app::metrics::result::{MovementRow, MovementTable, Series};
-use quarterdeck_app::metrics::{MetricQuery, answers};
+use quarterdeck_app::metrics::{Calendar, MetricQuery, answers};
 use quarterdeck_domain::Permission;
-use quarterdeck_engine::Period;
+use quarterdeck_engine::{Grain, Period};
 use quarterdeck_render::{
-    BarBucket, BarSegment, LineChart, MovementKind, Palette, StackedBars, ValueFormat, line_chart,
-    stacked_bars,
+    BarBucket, BarSegment, DateAxis, LineChart, MovementKind, Palette, StackedBars, ValueFormat,
 };
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
@@ -129,6 +128,22 @@ fn bucket_label(from: NaiveDate, to: NaiveDate, interval: &str) -> String {
     }
 }
 
+/// Whether a movements bucket is only part of its period: the one in progress
+/// (it ends today or later), or one the range cuts at either end.
+fn part_of_period(from: NaiveDate, to: NaiveDate, grain: Grain, calendar: Calendar) -> bool {
+    let start = grain.bucket_start(from, calendar.fiscal_start);
+    to >= calendar.today || start != from || grain.next_start(start).pred_opt() != Some(to)
+}
+
+/// What a point of the MRR series stands for, so its axis names the bucket.
+fn date_axis(interval: &str) -> DateAxis {
+    match interval {
+        "quarter" => DateAxis::Quarters,
+        "month" => DateAxis::Months,
+        _ => DateAxis::Days,
+    }
+}
+
 /// Renders the revenue page for any audience.
 pub async fn render(
     state: &WebApp,
@@ -213,14 +228,14 @@ fn parts(view: &View, c: &Computed) -> Parts {
         .iter()
         .filter_map(|(d, v)| Some((*d, (*v)?)))
         .collect();
-    let series_svg = line_chart(&LineChart {
+    let series_svg = super::screens::for_screens(&LineChart {
         id: "mrr-series".into(),
         title: format!("MRR by {interval}"),
         description: format!(
             "MRR at the end of each {interval}, {}",
             view.controls.period_label()
         ),
-        width: 960,
+        width: 760,
         height: 260,
         points,
         forecast: Vec::new(),
@@ -228,21 +243,25 @@ fn parts(view: &View, c: &Computed) -> Parts {
             currency: cur.clone(),
         },
         palette: Palette::light(),
+        axis: date_axis(&interval),
+        in_progress_from: Some(view.today),
     });
     let buckets = &c.movements.buckets;
     let drill = |b: &MovementRow, kind: &str| -> Option<String> {
         view.links.then(|| drill_href(view, b.from, b.to, kind))
     };
+    let grain = view.query.interval(Grain::Month).unwrap_or(Grain::Month);
     let bars = StackedBars {
         id: "movements".into(),
         title: format!("MRR movements by {interval}"),
         description: "New, expansion and reactivation above the line; contraction and churn below. Select a bar for its customers.".into(),
-        width: 960,
+        width: 760,
         height: 300,
         buckets: buckets
             .iter()
             .map(|b| BarBucket {
                 label: bucket_label(b.from, b.to, &interval),
+                partial: part_of_period(b.from, b.to, grain, view.query.calendar),
                 segments: KINDS
                     .iter()
                     .map(|(kind, name)| {
@@ -260,7 +279,7 @@ fn parts(view: &View, c: &Computed) -> Parts {
         palette: Palette::light(),
         net_line: true,
     };
-    let bars_svg = stacked_bars(&bars);
+    let bars_svg = super::screens::for_screens(&bars);
     let rows = buckets
         .iter()
         .map(|b| BucketRow {

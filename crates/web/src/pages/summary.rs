@@ -17,8 +17,8 @@ use quarterdeck_app::metrics::{MetricQuery, answers};
 use quarterdeck_domain::Permission;
 use quarterdeck_engine::period::is_month_end;
 use quarterdeck_render::{
-    ForecastPoint, LineChart, MovementKind, Palette, ValueFormat, Waterfall, WaterfallStep,
-    line_chart, waterfall,
+    DateAxis, ForecastPoint, LineChart, MovementKind, Palette, ValueFormat, Waterfall,
+    WaterfallStep,
 };
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
@@ -274,7 +274,7 @@ fn parts(view: &View, c: &Computed) -> Parts {
             high: f.high,
         })
         .collect();
-    let trend_svg = line_chart(&LineChart {
+    let trend_svg = super::screens::for_screens(&LineChart {
         id: "mrr-trend".into(),
         title: "MRR trend and six-month forecast".into(),
         description: format!(
@@ -283,7 +283,7 @@ fn parts(view: &View, c: &Computed) -> Parts {
                 .from
                 .format("%b %Y")
         ),
-        width: 720,
+        width: 520,
         height: 260,
         points: c.trend.clone(),
         forecast: forecast.clone(),
@@ -291,6 +291,8 @@ fn parts(view: &View, c: &Computed) -> Parts {
             currency: cur.clone(),
         },
         palette: Palette::light(),
+        axis: DateAxis::Months,
+        in_progress_from: Some(view.today),
     });
     let mut trend_rows: Vec<(String, String)> = c
         .trend
@@ -328,14 +330,14 @@ fn parts(view: &View, c: &Computed) -> Parts {
         ),
         (MovementKind::Churn, "churn", -m("churned_mrr")),
     ];
-    let bridge_svg = waterfall(&Waterfall {
+    let bridge_svg = super::screens::for_screens(&Waterfall {
         id: "mrr-bridge".into(),
         title: "MRR movements in the period".into(),
         description: format!(
             "From MRR at the start of {} to MRR at its end",
             view.controls.period_label()
         ),
-        width: 720,
+        width: 520,
         height: 280,
         start: ("Start".into(), start),
         steps: steps
