@@ -4,7 +4,7 @@
 
 use crate::engines::TenantEngine;
 use crate::metrics::answers::{last_twelve_months, monthly_series};
-use crate::metrics::display::{change_of, format_of, show};
+use crate::metrics::display::{self, change_of, format_of, show};
 use crate::metrics::result::Summary;
 use crate::metrics::targets::{self, TenantTargets};
 use crate::metrics::{MetricQuery, QueryError, answers};
@@ -50,11 +50,15 @@ pub fn kpis(
         .map(|(m, label)| {
             let k = summary.get(m);
             let f = format_of(m, currency);
-            let (_, change) = change_of(m, &k);
+            let (dir, change) = change_of(m, &k);
             ReportKpi {
                 label: label.to_string(),
                 value: show(k.value, &f),
                 change,
+                tone: display::tone_of(m, dir),
+                value_cell: display::cell_of(m, k.value),
+                change_cell: display::change_cell_of(m, &k),
+                previous_cell: display::cell_of(m, k.previous),
                 previous: k
                     .previous
                     .map_or(String::new(), |p| format!("vs {}", f.apply(p))),

@@ -69,18 +69,32 @@ impl Ledger {
         kind: MovementKind,
         filter: &Filter,
     ) -> Vec<(String, Decimal)> {
-        let mut out: Vec<(String, Decimal)> = self
+        self.movement_contributors_dated(period, kind, filter)
+            .into_iter()
+            .map(|(id, amount, _)| (id, amount))
+            .collect()
+    }
+
+    /// `movement_contributors` with the day of each customer's latest movement
+    /// of the kind in the period (for drill-down lists).
+    pub fn movement_contributors_dated(
+        &self,
+        period: Period,
+        kind: MovementKind,
+        filter: &Filter,
+    ) -> Vec<(String, Decimal, NaiveDate)> {
+        let mut out: Vec<(String, Decimal, NaiveDate)> = self
             .covered_slots(filter)
             .filter_map(|(slot, t)| {
-                let mut touched = false;
+                let mut last = None;
                 let sum: i128 = movements_in(t, period)
                     .filter(|m| m.1 == kind)
                     .map(|m| {
-                        touched = true;
+                        last = Some(m.0);
                         fixed(m.2)
                     })
                     .sum();
-                touched.then(|| (self.entry(slot).0.to_string(), unfixed(sum, true)))
+                last.map(|day| (self.entry(slot).0.to_string(), unfixed(sum, true), day))
             })
             .collect();
         out.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));

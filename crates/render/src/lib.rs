@@ -28,5 +28,5 @@ pub use movement::MovementKind;
 pub use palette::Palette;
 pub use pdf::executive_pdf;
 pub use png::svg_to_png;
-pub use report::{CellValue, ReportChart, ReportKpi, ReportModel, ReportTable};
+pub use report::{CellValue, ReportChart, ReportKpi, ReportModel, ReportTable, Tone};
 pub use xlsx::workbook;

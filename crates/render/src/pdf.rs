@@ -20,7 +20,7 @@ use krilla_svg::{SurfaceExt, SvgSettings};
 use resvg::usvg;
 
 use crate::fonts::{self, Faces, Shaped, Weight};
-use crate::report::{CellValue, ReportKpi, ReportModel, ReportTable};
+use crate::report::{CellValue, ReportKpi, ReportModel, ReportTable, Tone};
 
 /// A4 width in points.
 const PAGE_W: f32 = 595.28;
@@ -55,6 +55,15 @@ const ACCENT: Rgb = (0x1d, 0x4e, 0xd8);
 const GOOD: Rgb = (0x04, 0x78, 0x57);
 const WATCH: Rgb = (0xa1, 0x4a, 0x04);
 const BAD: Rgb = (0xb9, 0x1c, 0x1c);
+
+/// The colour of a change: good, bad, or muted when there is no news.
+fn tone_color(tone: Tone) -> Rgb {
+    match tone {
+        Tone::Good => GOOD,
+        Tone::Bad => BAD,
+        Tone::Neutral => MUTED,
+    }
+}
 
 /// Renders the report as PDF bytes.
 pub fn executive_pdf(model: &ReportModel) -> Result<Vec<u8>, String> {
@@ -353,6 +362,11 @@ fn cover(l: &mut Layout, m: &ReportModel) {
     if !m.currency.trim().is_empty() {
         details.push(format!("Amounts in {}", m.currency.trim().to_uppercase()));
     }
+    // With the other details, not pinned to the page's foot, where a table
+    // that follows the key metrics would run over it.
+    if !m.generated_at.trim().is_empty() {
+        details.push(format!("Generated {}", m.generated_at));
+    }
     for d in details {
         for line in l.wrap(&d, detail, CONTENT_W, 3) {
             y += 16.0;
@@ -361,12 +375,6 @@ fn cover(l: &mut Layout, m: &ReportModel) {
     }
     // What follows (the key metrics) starts below the title block.
     l.y = l.y.max(y + 34.0);
-
-    if !m.generated_at.trim().is_empty() {
-        let small = style(9.0, Weight::Regular, MUTED);
-        let text = format!("Generated {}", m.generated_at);
-        l.text(MARGIN_X, BOTTOM - 4.0, small, &text, CONTENT_W);
-    }
 }
 
 /// A section heading with a short accent rule under it.
@@ -429,7 +437,12 @@ impl Card {
             _ => BODY,
         };
         let items = [
-            (kpi.change.trim(), style(8.5, Weight::Bold, INK)),
+            // The arrow's colour says whether the move was good news; the status
+            // beside it says where the value stands against its target.
+            (
+                kpi.change.trim(),
+                style(8.5, Weight::Bold, tone_color(kpi.tone)),
+            ),
             (kpi.previous.trim(), style(8.5, Weight::Regular, MUTED)),
             (kpi.status.trim(), style(8.5, Weight::Bold, status_color)),
         ];

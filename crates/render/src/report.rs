@@ -22,6 +22,38 @@ pub struct ReportKpi {
     pub previous: String,
     /// "On target", "Watch", "Off target", or "" when the metric has no target.
     pub status: String,
+    /// Whether the change was good or bad news by the metric's direction (the
+    /// arrow's colour; the status against the target is a separate signal).
+    pub tone: Tone,
+    /// The value, typed (for the workbook's numeric cells).
+    pub value_cell: CellValue,
+    /// The change, typed: relative (a ratio) or, for ratios, in points.
+    pub change_cell: CellValue,
+    /// The comparison value, typed.
+    pub previous_cell: CellValue,
+}
+
+/// Whether a change is good news, bad news or neither.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Tone {
+    /// The metric moved the way it should (up for MRR, down for churn).
+    Good,
+    /// The metric moved the wrong way.
+    Bad,
+    /// No change, or no comparison.
+    #[default]
+    Neutral,
+}
+
+impl Tone {
+    /// The colour a change in this tone is printed in (the page's good/bad colours).
+    pub fn hex(self) -> &'static str {
+        match self {
+            Tone::Good => "#0b6e35",
+            Tone::Bad => "#b42318",
+            Tone::Neutral => "#576170",
+        }
+    }
 }
 
 /// A chart to place in the report.
@@ -34,7 +66,7 @@ pub struct ReportChart {
 }
 
 /// One typed table cell.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum CellValue {
     /// Free text, e.g. a customer name.
     Text(String),
@@ -46,9 +78,12 @@ pub enum CellValue {
     Count(i64),
     /// Any other number, e.g. a quick ratio.
     Number(Decimal),
+    /// A change of a ratio in percentage points: 0.012 is +1.2 pp.
+    Points(Decimal),
     /// A calendar date.
     Date(NaiveDate),
     /// No value.
+    #[default]
     Empty,
 }
 
@@ -57,7 +92,11 @@ impl CellValue {
     pub fn is_numeric(&self) -> bool {
         matches!(
             self,
-            CellValue::Money(_) | CellValue::Ratio(_) | CellValue::Count(_) | CellValue::Number(_)
+            CellValue::Money(_)
+                | CellValue::Ratio(_)
+                | CellValue::Count(_)
+                | CellValue::Number(_)
+                | CellValue::Points(_)
         )
     }
 
@@ -71,6 +110,7 @@ impl CellValue {
             CellValue::Ratio(v) => format::percent(*v, 1),
             CellValue::Count(n) => format::count(Decimal::from(*n)),
             CellValue::Number(v) => format::number(*v, 2),
+            CellValue::Points(v) => format::signed_points(*v),
             CellValue::Date(d) => d.format("%Y-%m-%d").to_string(),
             CellValue::Empty => String::new(),
         }

@@ -32,6 +32,8 @@ struct Formats {
     ratio: Format,
     count: Format,
     number: Format,
+    points: Format,
+    change: Format,
     date: Format,
 }
 
@@ -48,6 +50,9 @@ impl Formats {
             ratio: Format::new().set_num_format("0.00%"),
             count: Format::new().set_num_format("#,##0"),
             number: Format::new().set_num_format("#,##0.00"),
+            // Points are stored as points (1.2), so the format only adds the unit.
+            points: Format::new().set_num_format("+0.0\" pp\";-0.0\" pp\";0.0\" pp\""),
+            change: Format::new().set_num_format("+0.0%;-0.0%;0.0%"),
             date: Format::new().set_num_format("yyyy-mm-dd"),
         }
     }
@@ -112,13 +117,28 @@ fn build(model: &ReportModel) -> Result<Vec<u8>, XlsxError> {
     }
     for (r, k) in model.kpis.iter().enumerate() {
         let r = r as u32 + 1;
-        for (c, v) in [&k.label, &k.value, &k.change, &k.previous, &k.status]
-            .into_iter()
-            .enumerate()
-        {
-            write_text(kpis, r, c as u16, v, &formats.text)?;
-            widths.see(c, v);
+        write_text(kpis, r, 0, &k.label, &formats.text)?;
+        widths.see(0, &k.label);
+        // Numbers as numbers; a value with no number ("—") stays as its text.
+        let cells = [
+            (&k.value_cell, &k.value, &formats.text),
+            (&k.change_cell, &k.change, &formats.change),
+            (&k.previous_cell, &k.previous, &formats.text),
+        ];
+        for (c, (cell, text, relative)) in cells.into_iter().enumerate() {
+            let col = c as u16 + 1;
+            match cell {
+                CellValue::Empty => write_text(kpis, r, col, text, &formats.text)?,
+                // A relative change is a ratio shown with its sign.
+                CellValue::Ratio(v) if c == 1 => {
+                    kpis.write_number_with_format(r, col, to_f64(*v), relative)?;
+                }
+                cell => write_cell(kpis, r, col, cell, &formats)?,
+            }
+            widths.see(c + 1, text);
         }
+        write_text(kpis, r, 4, &k.status, &formats.text)?;
+        widths.see(4, &k.status);
     }
     kpis.set_freeze_panes(1, 0)?;
     widths.apply(kpis)?;
@@ -153,42 +173,58 @@ fn write_table(
     for (r, row) in table.rows.iter().enumerate() {
         let r = u32::try_from(r + 1).unwrap_or(u32::MAX);
         for (c, cell) in row.iter().enumerate().take(ncols) {
-            let col = c as u16;
-            match cell {
-                CellValue::Text(t) => write_text(sheet, r, col, t, &formats.text)?,
-                CellValue::Money(v) => {
-                    sheet.write_number_with_format(r, col, to_f64(*v), &formats.money)?;
-                }
-                CellValue::Ratio(v) => {
-                    sheet.write_number_with_format(r, col, to_f64(*v), &formats.ratio)?;
-                }
-                CellValue::Count(n) => {
-                    sheet.write_number_with_format(r, col, *n as f64, &formats.count)?;
-                }
-                CellValue::Number(v) => {
-                    sheet.write_number_with_format(r, col, to_f64(*v), &formats.number)?;
-                }
-                CellValue::Date(d) => {
-                    match excel_date(*d) {
-                        Some(date) => {
-                            sheet.write_datetime_with_format(r, col, &date, &formats.date)?
-                        }
-                        // Excel has no dates before 1900: keep the text.
-                        None => sheet.write_string_with_format(
-                            r,
-                            col,
-                            d.format("%Y-%m-%d").to_string(),
-                            &formats.text,
-                        )?,
-                    };
-                }
-                CellValue::Empty => continue,
+            if *cell == CellValue::Empty {
+                continue;
             }
+            write_cell(sheet, r, c as u16, cell, formats)?;
             widths.see(c, &cell.display(currency));
         }
     }
     sheet.set_freeze_panes(1, 0)?;
     widths.apply(sheet)
+}
+
+/// Writes one typed cell with its number format.
+fn write_cell(
+    sheet: &mut Worksheet,
+    r: u32,
+    col: u16,
+    cell: &CellValue,
+    formats: &Formats,
+) -> Result<(), XlsxError> {
+    match cell {
+        CellValue::Text(t) => write_text(sheet, r, col, t, &formats.text)?,
+        CellValue::Money(v) => {
+            sheet.write_number_with_format(r, col, to_f64(*v), &formats.money)?;
+        }
+        CellValue::Ratio(v) => {
+            sheet.write_number_with_format(r, col, to_f64(*v), &formats.ratio)?;
+        }
+        CellValue::Count(n) => {
+            sheet.write_number_with_format(r, col, *n as f64, &formats.count)?;
+        }
+        CellValue::Number(v) => {
+            sheet.write_number_with_format(r, col, to_f64(*v), &formats.number)?;
+        }
+        CellValue::Points(v) => {
+            let points = to_f64(*v * Decimal::ONE_HUNDRED);
+            sheet.write_number_with_format(r, col, points, &formats.points)?;
+        }
+        CellValue::Date(d) => {
+            match excel_date(*d) {
+                Some(date) => sheet.write_datetime_with_format(r, col, &date, &formats.date)?,
+                // Excel has no dates before 1900: keep the text.
+                None => sheet.write_string_with_format(
+                    r,
+                    col,
+                    d.format("%Y-%m-%d").to_string(),
+                    &formats.text,
+                )?,
+            };
+        }
+        CellValue::Empty => {}
+    }
+    Ok(())
 }
 
 /// Writes text, cut to Excel's per-cell limit.

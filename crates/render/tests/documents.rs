@@ -14,6 +14,7 @@ use quarterdeck_render::{
 };
 use resvg::tiny_skia::Pixmap;
 use rust_decimal::Decimal;
+use rust_decimal::dec;
 use rust_decimal::prelude::ToPrimitive;
 
 /// Runs a poppler tool on `pdf`, or None (after saying so) if it is not installed.
@@ -275,6 +276,11 @@ fn workbook_round_trips_through_calamine() {
                         assert_eq!(got, &Data::Float(v.to_f64().unwrap()), "{at}");
                         assert_eq!(format, "#,##0.00", "{at}");
                     }
+                    CellValue::Points(v) => {
+                        let points = (*v * Decimal::ONE_HUNDRED).to_f64().unwrap();
+                        assert_eq!(got, &Data::Float(points), "{at}");
+                        assert!(format.contains("pp"), "{at}: {format}");
+                    }
                     CellValue::Date(d) => {
                         let Data::DateTime(dt) = got else {
                             panic!("{at}: not a date: {got:?}")
@@ -305,6 +311,29 @@ fn workbook_round_trips_through_calamine() {
         );
         assert!(xml.contains("<col "), "sheet {n} has fitted column widths");
     }
+}
+
+#[test]
+fn workbook_kpis_are_numbers_with_formats() {
+    let mut model = report_model();
+    model.kpis[0].value_cell = CellValue::Money(dec!(1234567.89));
+    model.kpis[0].change_cell = CellValue::Ratio(dec!(0.032));
+    model.kpis[0].previous_cell = CellValue::Money(dec!(1196286.72));
+    model.kpis[1].value_cell = CellValue::Ratio(dec!(0.025));
+    model.kpis[1].change_cell = CellValue::Points(dec!(-0.004));
+    let bytes = workbook(&model).unwrap();
+    let mut book = Xlsx::new(Cursor::new(bytes)).unwrap();
+    let kpis = book.worksheet_range("KPIs").unwrap();
+    let styles = book.worksheet_style("KPIs").unwrap();
+    assert_eq!(kpis.get((1, 1)), Some(&Data::Float(1234567.89)));
+    assert_eq!(number_format(&styles, 1, 1), "\"$\"#,##0.00");
+    assert_eq!(kpis.get((1, 2)), Some(&Data::Float(0.032)));
+    assert_eq!(number_format(&styles, 1, 2), "+0.0%;-0.0%;0.0%");
+    assert_eq!(kpis.get((1, 3)), Some(&Data::Float(1196286.72)));
+    assert_eq!(kpis.get((2, 1)), Some(&Data::Float(0.025)));
+    assert_eq!(number_format(&styles, 2, 1), "0.00%");
+    assert_eq!(kpis.get((2, 2)), Some(&Data::Float(-0.4)));
+    assert!(number_format(&styles, 2, 2).contains("pp"));
 }
 
 #[test]

@@ -18,6 +18,7 @@ use support::{Browser, SmtpSink, TestApp, between};
 
 quarterdeck_store::backend_stories!(
     pdf_and_workbook_state_what_the_api_says,
+    every_page_downloads_itself,
     digest_preview_arrives_with_html_text_chart_and_pdf,
     a_refused_send_is_retried_and_delivered_once,
     threshold_rules_fire_once_and_resolve_when_clear,
@@ -112,11 +113,16 @@ async fn pdf_and_workbook_state_what_the_api_says(store: TestStore) {
     let names = wb.sheet_names();
     assert_eq!(names[0], "About");
     let kpis = wb.worksheet_range("KPIs").unwrap();
-    let cells: Vec<String> = kpis
+    // The KPI values are numbers (with number formats), the API's to the cent.
+    let api_mrr: f64 = summary["metrics"]["mrr"]["value"].to_string().parse().unwrap();
+    let mrr_row = kpis
         .rows()
-        .flat_map(|r| r.iter().map(|c| c.to_string()))
-        .collect();
-    assert!(cells.contains(&mrr), "KPIs sheet has MRR {mrr}: {cells:?}");
+        .find(|r| r[0].to_string() == "MRR")
+        .expect("an MRR row");
+    assert!(
+        (mrr_row[1].get_float().unwrap() - api_mrr).abs() < 0.005,
+        "KPIs sheet has MRR {mrr}: {mrr_row:?}"
+    );
     let movements = wb.worksheet_range(&names[2]).unwrap();
     let api: Value = app
         .get(
@@ -155,6 +161,121 @@ async fn pdf_and_workbook_state_what_the_api_says(store: TestStore) {
         audit.iter().any(|e| e.action == "export.pdf")
             && audit.iter().any(|e| e.action == "export.xlsx")
     );
+}
+
+/// Each page's "Download PDF" and "Excel" give that page (its cards and its
+/// table), not the executive report; drill-down lists download with a total.
+async fn every_page_downloads_itself(store: TestStore) {
+    let app = TestApp::spawn(store).await;
+    app.no_mfa_rule().await;
+    app.load_demo(150).await;
+    app.user("exec@acme.test", Role::Executive, None).await;
+    let mut b = app.browser("exec@acme.test").await;
+    let q = "range=last_12_months";
+    let api = api_summary(&app, &format!("from={}&to={}", last_12().0, last_12().1)).await;
+    let mrr: f64 = api["metrics"]["mrr"]["value"].to_string().parse().unwrap();
+    for (page, title) in [
+        ("/revenue", "Revenue"),
+        ("/retention", "Retention"),
+        ("/billing", "Billing"),
+        ("/accounts", "Accounts"),
+        ("/movements", "Movements"),
+    ] {
+        let q = if page == "/movements" {
+            format!("{q}&kind=new")
+        } else {
+            q.to_string()
+        };
+        let html = b.get(&format!("{page}?{q}")).await.text().await.unwrap();
+        assert!(
+            html.contains(&format!("href=\"{page}.pdf?")),
+            "{page} offers its own PDF: {}",
+            html.find("Download PDF")
+                .map_or("no download", |i| &html[i.saturating_sub(120)..i])
+        );
+        let r = b.get(&format!("{page}.pdf?{q}")).await;
+        assert_eq!(r.status(), 200, "{page}.pdf");
+        assert_eq!(r.headers()["content-type"], "application/pdf");
+        let pdf = r.bytes().await.unwrap();
+        assert!(pdf.starts_with(b"%PDF"));
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("page.pdf");
+        std::fs::write(&path, &pdf).unwrap();
+        match run("pdftotext", &["-layout", path.to_str().unwrap(), "-"]) {
+            Some(out) => {
+                let text = String::from_utf8_lossy(&out.stdout);
+                assert!(text.contains(title), "{page}: {text}");
+                assert!(!text.contains("Executive report"), "{page}");
+            }
+            None => quarterdeck_store::testing::skip_or_fail("pdftotext is not installed"),
+        }
+        if page == "/revenue" || page == "/movements" {
+            let artifacts = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("../../target/report-artifacts");
+            std::fs::create_dir_all(&artifacts).unwrap();
+            let stem = artifacts.join(format!("page{}", page.replace('/', "-")));
+            let _ = run(
+                "pdftoppm",
+                &[
+                    "-r",
+                    "60",
+                    "-png",
+                    "-l",
+                    "1",
+                    path.to_str().unwrap(),
+                    stem.to_str().unwrap(),
+                ],
+            );
+        }
+
+        let r = b.get(&format!("{page}.xlsx?{q}")).await;
+        assert_eq!(r.status(), 200, "{page}.xlsx");
+        let xlsx = r.bytes().await.unwrap();
+        use calamine::{Data, DataType, Reader, Xlsx};
+        let mut wb: Xlsx<_> = Xlsx::new(std::io::Cursor::new(xlsx.to_vec())).unwrap();
+        let names = wb.sheet_names();
+        assert_eq!(
+            names[..2],
+            ["About".to_string(), "KPIs".to_string()],
+            "{page}"
+        );
+        let table = wb.worksheet_range(&names[2]).unwrap();
+        assert!(table.height() > 1, "{page}: the table has rows");
+        if page == "/revenue" {
+            let kpis = wb.worksheet_range("KPIs").unwrap();
+            assert_eq!(kpis.get((1, 0)), Some(&Data::String("MRR".into())));
+            let Some(Data::Float(v)) = kpis.get((1, 1)) else {
+                panic!("MRR is a number: {:?}", kpis.get((1, 1)));
+            };
+            assert!((v - mrr).abs() < 0.005, "{v} vs {mrr}");
+        }
+        if page == "/movements" {
+            let last = table.rows().next_back().unwrap();
+            assert_eq!(last[0], Data::String("Total".into()));
+            let total = last[5].as_f64().unwrap();
+            let sum: f64 = table
+                .rows()
+                .skip(1)
+                .take(table.height() - 2)
+                .map(|r| r[5].as_f64().unwrap())
+                .sum();
+            assert!((total - sum).abs() < 0.005, "{total} vs {sum}");
+            let csv = b.get(&format!("/movements.csv?{q}")).await;
+            assert_eq!(csv.status(), 200);
+            let csv = csv.text().await.unwrap();
+            assert!(
+                csv.contains("customer_id,name,date,segment,csm,amount"),
+                "{csv}"
+            );
+        }
+    }
+}
+
+/// The last twelve whole months before today.
+fn last_12() -> (chrono::NaiveDate, chrono::NaiveDate) {
+    use chrono::{Datelike, Months};
+    let first = Utc::now().date_naive().with_day(1).unwrap();
+    (first - Months::new(12), first.pred_opt().unwrap())
 }
 
 /// The MIME parts of a message: (headers, decoded body).

@@ -3,9 +3,10 @@
 
 use chrono::{Datelike, NaiveDate};
 use quarterdeck_engine::catalogue::{self, Unit as CatalogueUnit};
-use quarterdeck_render::ValueFormat;
 use quarterdeck_render::format;
+use quarterdeck_render::{CellValue, Tone, ValueFormat};
 use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
 
 /// The display format of a summary metric (from its catalogue unit).
 pub fn format_of(metric: &str, currency: &str) -> ValueFormat {
@@ -32,6 +33,42 @@ pub fn brief_format_of(metric: &str, currency: &str) -> ValueFormat {
 /// A value for a table cell or card, "—" when undefined.
 pub fn show(v: Option<Decimal>, f: &ValueFormat) -> String {
     v.map_or_else(|| "—".to_string(), |v| f.apply(v))
+}
+
+/// A metric's value as a typed cell (for workbooks): money, a ratio, a whole
+/// count or a number; no value is an empty cell.
+pub fn cell_of(metric: &str, v: Option<Decimal>) -> CellValue {
+    let Some(v) = v else {
+        return CellValue::Empty;
+    };
+    match catalogue::metric(metric).map_or(CatalogueUnit::Ratio, |m| m.unit) {
+        CatalogueUnit::Money => CellValue::Money(v),
+        CatalogueUnit::Ratio => CellValue::Ratio(v),
+        CatalogueUnit::Count if v.fract().is_zero() => {
+            v.to_i64().map_or(CellValue::Number(v), CellValue::Count)
+        }
+        _ => CellValue::Number(v),
+    }
+}
+
+/// A metric's change as a typed cell: in points for ratios, else relative.
+pub fn change_cell_of(metric: &str, f: &crate::metrics::result::Figure) -> CellValue {
+    let points = catalogue::metric(metric).is_some_and(|d| d.unit == CatalogueUnit::Ratio);
+    match (points, f.change_pp, f.change) {
+        (true, Some(pp), _) => CellValue::Points(pp),
+        (false, _, Some(c)) => CellValue::Ratio(c),
+        _ => CellValue::Empty,
+    }
+}
+
+/// Whether a move in direction `dir` (`up`, `down`, `flat`, from [`change_of`])
+/// is good news for `metric`.
+pub fn tone_of(metric: &str, dir: &str) -> Tone {
+    match (dir, lower_is_better(metric)) {
+        ("up", false) | ("down", true) => Tone::Good,
+        ("up", true) | ("down", false) => Tone::Bad,
+        _ => Tone::Neutral,
+    }
 }
 
 /// Money for a table cell.

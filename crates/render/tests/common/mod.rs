@@ -183,6 +183,7 @@ pub fn report_model() -> quarterdeck_render::ReportModel {
         change: change.into(),
         previous: previous.into(),
         status: status.into(),
+        ..ReportKpi::default()
     };
     let mut line = mrr_line(15, 3);
     line.palette = Palette::print();

@@ -14,6 +14,7 @@ use axum::response::{Html, IntoResponse, Response};
 use chrono::NaiveDate;
 use quarterdeck_app::metrics::answers;
 use quarterdeck_domain::Permission;
+use quarterdeck_render::CellValue;
 use quarterdeck_render::{DateAxis, LineChart, Palette, ValueFormat};
 use rust_decimal::Decimal;
 
@@ -25,6 +26,7 @@ pub const SPEC: PageSpec = PageSpec {
     permission: Permission::ViewAccounts,
     extra: &["sort", "cursor", "limit", "search", "paying"],
     twin: "/accounts",
+    kpis: &[],
 };
 
 /// One account (under the accounts list in the navigation).
@@ -35,6 +37,7 @@ pub const ACCOUNT: PageSpec = PageSpec {
     permission: Permission::ViewAccounts,
     extra: &["interval"],
     twin: "",
+    kpis: &[],
 };
 const COLUMNS: [(&str, &str, bool); 7] = [
     ("name", "Account", false),
@@ -214,11 +217,11 @@ pub async fn json(
 }
 
 /// `GET /accounts.csv`: every account the filters select, in the chosen order.
-pub async fn csv(
+pub async fn table(
     state: &WebApp,
     viewer: Viewer,
     mut pairs: Vec<(String, String)>,
-) -> Result<Response, PageError> {
+) -> Result<(View, Table), PageError> {
     pairs.retain(|(k, _)| k != "cursor" && k != "limit");
     let pairs = paying_by_default(pairs);
     let view = View::open(state, Audience::Member(viewer), &SPEC, pairs).await?;
@@ -227,20 +230,20 @@ pub async fn csv(
     })
     .await?;
     let rows = rows?;
-    let opt = |o: &Option<String>| o.clone().unwrap_or_default();
+    let opt = |o: &Option<String>| o.clone().map_or(CellValue::Empty, CellValue::Text);
     let rows = rows
         .iter()
         .map(|a| {
             vec![
-                a.customer_id.clone(),
+                CellValue::Text(a.customer_id.clone()),
                 opt(&a.name),
                 opt(&a.segment),
                 opt(&a.csm),
                 opt(&a.plan),
                 opt(&a.region),
                 // Cents, as the JSON twin and the API write them.
-                quarterdeck_app::metrics::json::money(a.mrr).to_string(),
-                quarterdeck_app::metrics::json::money(a.arr).to_string(),
+                CellValue::Money(quarterdeck_app::metrics::json::round_money(a.mrr)),
+                CellValue::Money(quarterdeck_app::metrics::json::round_money(a.arr)),
             ]
         })
         .collect();
@@ -249,16 +252,12 @@ pub async fn csv(
     ]
     .map(String::from)
     .to_vec();
-    export::csv(
-        state,
-        &view,
-        Table {
-            name: "accounts",
-            columns,
-            rows,
-        },
-    )
-    .await
+    let table = Table {
+        name: "accounts",
+        columns,
+        rows,
+    };
+    Ok((view, table))
 }
 
 #[derive(Template)]

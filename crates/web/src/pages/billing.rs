@@ -16,6 +16,7 @@ use quarterdeck_app::metrics::result::Summary;
 use quarterdeck_app::metrics::{MetricQuery, answers};
 use quarterdeck_domain::Permission;
 use quarterdeck_engine::OverdueInvoice;
+use quarterdeck_render::CellValue;
 use quarterdeck_render::{Bar, BarChart, DateAxis, LineChart, Palette, ValueFormat};
 use rust_decimal::Decimal;
 use serde_json::Value;
@@ -28,6 +29,13 @@ pub const SPEC: PageSpec = PageSpec {
     permission: Permission::ViewBilling,
     extra: &[],
     twin: "/billing",
+    kpis: &[
+        ("revenue", "Revenue billed"),
+        ("gross_margin", "Gross margin"),
+        ("ar_total", "Accounts receivable"),
+        ("ar_overdue", "AR overdue"),
+        ("dso", "DSO"),
+    ],
 };
 
 /// Overdue invoices listed on the page (largest first; the CSV has all).
@@ -98,29 +106,24 @@ pub async fn render(
         .as_ref()
         .map_err(|e| quarterdeck_api::ApiError::from(e.clone()))?;
     let cur = view.currency.clone();
-    let kpis = [
-        ("revenue", "Revenue billed"),
-        ("gross_margin", "Gross margin"),
-        ("ar_total", "Accounts receivable"),
-        ("ar_overdue", "AR overdue"),
-        ("dso", "DSO"),
-    ]
-    .iter()
-    .map(|(m, l)| {
-        card(
-            &Cards {
-                summary: &c.summary,
-                currency: &cur,
-                compare: "before",
-                targets: &view.targets,
-            },
-            m,
-            l,
-            &[],
-            None,
-        )
-    })
-    .collect();
+    let kpis = SPEC
+        .kpis
+        .iter()
+        .map(|(m, l)| {
+            card(
+                &Cards {
+                    summary: &c.summary,
+                    currency: &cur,
+                    compare: "before",
+                    targets: &view.targets,
+                },
+                m,
+                l,
+                &[],
+                None,
+            )
+        })
+        .collect();
     let buckets = quarterdeck_app::metrics::result::AGING_BUCKETS;
     let aging_svg = super::screens::for_screens(&BarChart {
         id: "ar-aging".into(),
@@ -231,11 +234,11 @@ pub async fn json(
 }
 
 /// `GET /billing.csv`: every overdue invoice on the last day of the period.
-pub async fn csv(
+pub async fn table(
     state: &WebApp,
     viewer: Viewer,
     pairs: Vec<(String, String)>,
-) -> Result<Response, PageError> {
+) -> Result<(View, Table), PageError> {
     let view = open_view(state, viewer, pairs).await?;
     let (view, mut list) = super::blocking(view, |v| {
         v.engine()
@@ -248,11 +251,11 @@ pub async fn csv(
         .iter()
         .map(|o| {
             vec![
-                o.invoice_id.clone(),
-                o.customer_id.clone(),
-                o.due_date.to_string(),
-                o.days_past_due.to_string(),
-                o.open_balance.to_string(),
+                CellValue::Text(o.invoice_id.clone()),
+                CellValue::Text(o.customer_id.clone()),
+                CellValue::Date(o.due_date),
+                CellValue::Count(o.days_past_due),
+                CellValue::Money(o.open_balance),
             ]
         })
         .collect();
@@ -265,16 +268,12 @@ pub async fn csv(
     ]
     .map(String::from)
     .to_vec();
-    export::csv(
-        state,
-        &view,
-        Table {
-            name: "overdue-invoices",
-            columns,
-            rows,
-        },
-    )
-    .await
+    let table = Table {
+        name: "overdue-invoices",
+        columns,
+        rows,
+    };
+    Ok((view, table))
 }
 
 dashboard_page!(SPEC, render);

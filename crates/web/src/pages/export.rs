@@ -9,25 +9,54 @@ use axum::Json;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use quarterdeck_app::audit;
-use quarterdeck_domain::Permission;
+use quarterdeck_render::CellValue;
 use quarterdeck_render::csv_cell::safe_record;
 use serde_json::Value;
 
-/// A table to export: column names and rows of cells.
+/// A table to export: column names and rows of typed cells. CSV writes the
+/// cells as machine values (decimals, ISO dates); the PDF and the workbook
+/// format them.
 pub struct Table {
     pub name: &'static str,
     pub columns: Vec<String>,
-    pub rows: Vec<Vec<String>>,
+    pub rows: Vec<Vec<CellValue>>,
+}
+
+/// A cell as CSV writes it: the exact value, no formatting.
+fn raw(cell: &CellValue) -> String {
+    match cell {
+        CellValue::Text(t) => t.clone(),
+        CellValue::Money(v) | CellValue::Ratio(v) | CellValue::Number(v) | CellValue::Points(v) => {
+            v.to_string()
+        }
+        CellValue::Count(n) => n.to_string(),
+        CellValue::Date(d) => d.to_string(),
+        CellValue::Empty => String::new(),
+    }
+}
+
+/// A column name as people read it: `days_past_due` → "Days past due".
+pub fn heading(column: &str) -> String {
+    let words: Vec<String> = column
+        .split('_')
+        .enumerate()
+        .map(|(i, w)| match w {
+            "mrr" | "arr" | "id" | "csm" => w.to_uppercase(),
+            _ if i == 0 => {
+                let mut c = w.chars();
+                c.next()
+                    .map(|f| f.to_uppercase().chain(c).collect())
+                    .unwrap_or_default()
+            }
+            _ => w.to_string(),
+        })
+        .collect();
+    words.join(" ")
 }
 
 /// The CSV download of `table`, after checking the viewer may export.
 pub async fn csv(state: &WebApp, view: &View, table: Table) -> Result<Response, PageError> {
-    if !view.may_export {
-        return Err(PageError::Forbidden(format!(
-            "Your role does not include downloads ({}).",
-            Permission::Export.as_str()
-        )));
-    }
+    view.grant_export()?;
     // The context lines have two fields and the table more: flexible.
     let mut out = csv::WriterBuilder::new()
         .flexible(true)
@@ -55,7 +84,8 @@ pub async fn csv(state: &WebApp, view: &View, table: Table) -> Result<Response, 
     out.write_record(safe_record(&table.columns))
         .map_err(fail)?;
     for row in &table.rows {
-        out.write_record(safe_record(row)).map_err(fail)?;
+        let row: Vec<String> = row.iter().map(raw).collect();
+        out.write_record(safe_record(&row)).map_err(fail)?;
     }
     let body = out
         .into_inner()

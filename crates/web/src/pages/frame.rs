@@ -28,14 +28,17 @@ impl Frame {
         if view.links {
             let qs = view.controls.href_same_page("", &[]);
             if view.may_export {
-                actions.push((
-                    "Download PDF".to_string(),
-                    format!("/report.pdf{}", view.controls.href("", &[])),
-                ));
-                actions.push((
-                    "Excel".to_string(),
-                    format!("/report.xlsx{}", view.controls.href("", &[])),
-                ));
+                // The summary's document is the executive report; every other
+                // page downloads itself: its cards and its table.
+                let document = |ext: &str| {
+                    if export_base == "/summary" {
+                        format!("/report.{ext}{}", view.controls.href("", &[]))
+                    } else {
+                        format!("{export_base}.{ext}{qs}")
+                    }
+                };
+                actions.push(("Download PDF".to_string(), document("pdf")));
+                actions.push(("Excel".to_string(), document("xlsx")));
                 actions.push(("CSV".to_string(), format!("{export_base}.csv{qs}")));
             }
             actions.push(("JSON".to_string(), format!("{export_base}.json{qs}")));

@@ -29,12 +29,13 @@ macro_rules! dashboard_page {
                 json(state, viewer, pairs)
             }
 
-            fn csv(
+            fn table(
                 state: &WebApp,
                 viewer: Viewer,
                 pairs: Vec<(String, String)>,
-            ) -> impl std::future::Future<Output = Result<Response, PageError>> + Send {
-                csv(state, viewer, pairs)
+            ) -> impl std::future::Future<Output = Result<(View, export::Table), PageError>> + Send
+            {
+                table(state, viewer, pairs)
             }
         }
     };
@@ -67,7 +68,8 @@ pub use view::{Audience, PageSpec, View};
 
 type Pairs = Query<Vec<(String, String)>>;
 
-/// A dashboard: a page spec and the three ways to read it (page, JSON, CSV).
+/// A dashboard: a page spec and the ways to read it (page, JSON, and its
+/// table as CSV, PDF or workbook).
 /// Declaring one in `dashboards!` gives it its routes, navigation entry,
 /// share-link view and permission check.
 pub trait Dashboard: Send + Sync + 'static {
@@ -85,12 +87,12 @@ pub trait Dashboard: Send + Sync + 'static {
         viewer: Viewer,
         pairs: Vec<(String, String)>,
     ) -> impl std::future::Future<Output = Result<Response, PageError>> + Send;
-    /// The page's CSV twin.
-    fn csv(
+    /// The page's table, typed: its CSV twin, and the body of its PDF and workbook.
+    fn table(
         state: &WebApp,
         viewer: Viewer,
         pairs: Vec<(String, String)>,
-    ) -> impl std::future::Future<Output = Result<Response, PageError>> + Send;
+    ) -> impl std::future::Future<Output = Result<(View, export::Table), PageError>> + Send;
 }
 
 async fn page<D: Dashboard>(
@@ -121,16 +123,47 @@ async fn csv<D: Dashboard>(
     viewer: Viewer,
     Query(pairs): Pairs,
 ) -> Result<Response, PageError> {
-    D::csv(&state, viewer, pairs).await
+    let (view, table) = D::table(&state, viewer, pairs).await?;
+    export::csv(&state, &view, table).await
 }
 
-/// The routes of one dashboard: its page and its `.json` / `.csv` twins.
+/// The page as a document: its KPI cards and its table, in PDF or a workbook.
+async fn document<D: Dashboard>(
+    state: WebApp,
+    viewer: Viewer,
+    pairs: Vec<(String, String)>,
+    kind: report::Kind,
+) -> Result<Response, PageError> {
+    let (view, table) = D::table(&state, viewer, pairs).await?;
+    report::page_document(&state, view, &D::SPEC, table, kind).await
+}
+
+async fn pdf<D: Dashboard>(
+    State(state): State<WebApp>,
+    viewer: Viewer,
+    Query(pairs): Pairs,
+) -> Result<Response, PageError> {
+    document::<D>(state, viewer, pairs, report::Kind::Pdf).await
+}
+
+async fn xlsx<D: Dashboard>(
+    State(state): State<WebApp>,
+    viewer: Viewer,
+    Query(pairs): Pairs,
+) -> Result<Response, PageError> {
+    document::<D>(state, viewer, pairs, report::Kind::Xlsx).await
+}
+
+/// The routes of one dashboard: its page, its `.json` / `.csv` twins and its
+/// `.pdf` / `.xlsx` documents.
 fn dashboard<D: Dashboard>(router: Router<WebApp>) -> Router<WebApp> {
     let twin = D::SPEC.twin;
     router
         .route(D::SPEC.path, get(page::<D>))
         .route(&format!("{twin}.json"), get(json::<D>))
         .route(&format!("{twin}.csv"), get(csv::<D>))
+        .route(&format!("{twin}.pdf"), get(pdf::<D>))
+        .route(&format!("{twin}.xlsx"), get(xlsx::<D>))
 }
 
 /// The dashboards, in navigation order: everything about them derives from here.
@@ -171,6 +204,9 @@ dashboards!(
 pub fn routes() -> Router<WebApp> {
     dashboard_routes(Router::new())
         .route(revenue::MOVEMENTS.path, get(revenue::drilldown))
+        .route("/movements.csv", get(revenue::drilldown_csv))
+        .route("/movements.pdf", get(revenue::drilldown_pdf))
+        .route("/movements.xlsx", get(revenue::drilldown_xlsx))
         .route("/accounts/{id}", get(accounts::one))
         .route("/report.pdf", get(report::pdf))
         .route("/report.xlsx", get(report::xlsx))

@@ -3,6 +3,7 @@
 
 use super::Pairs;
 use super::controls::{Controls, period_label};
+use super::export::{self, Table};
 use super::view::{Audience, PageSpec, View};
 use crate::{PageError, Viewer, WebApp};
 use axum::extract::{Query, State};
@@ -12,8 +13,10 @@ use quarterdeck_api::ApiError;
 use quarterdeck_api::auth::ApiCaller;
 use quarterdeck_app::audit;
 use quarterdeck_app::metrics::MetricQuery;
+use quarterdeck_app::metrics::answers;
 use quarterdeck_app::report::{Labels, model};
 use quarterdeck_domain::Permission;
+use quarterdeck_render::{ReportModel, ReportTable};
 
 /// The executive report of a view (PDF and workbook).
 pub const REPORT: PageSpec = PageSpec {
@@ -23,6 +26,7 @@ pub const REPORT: PageSpec = PageSpec {
     permission: Permission::ViewSummary,
     extra: &[],
     twin: "",
+    kpis: &[],
 };
 
 /// The report labels of a page's controls.
@@ -53,14 +57,76 @@ async fn document(state: &WebApp, view: View, kind: Kind) -> Result<Response, Pa
             &v.targets,
         )
         .map_err(PageError::from)?;
-        match kind {
-            Kind::Pdf => quarterdeck_render::pdf::executive_pdf(&model),
-            Kind::Xlsx => quarterdeck_render::xlsx::workbook(&model),
-        }
-        .map_err(PageError::Internal)
+        write(&model, kind)
     })
     .await?;
-    let bytes = bytes?;
+    respond(
+        state,
+        view,
+        bytes?,
+        kind,
+        "executive-report",
+        "executive report",
+    )
+    .await
+}
+
+/// The model as PDF or workbook bytes.
+fn write(model: &ReportModel, kind: Kind) -> Result<Vec<u8>, PageError> {
+    match kind {
+        Kind::Pdf => quarterdeck_render::pdf::executive_pdf(model),
+        Kind::Xlsx => quarterdeck_render::xlsx::workbook(model),
+    }
+    .map_err(PageError::Internal)
+}
+
+/// A dashboard page as a document: its title, period, KPI cards (with the
+/// statuses the page gives them) and its table, formatted.
+pub async fn page_document(
+    state: &WebApp,
+    mut view: View,
+    spec: &PageSpec,
+    table: Table,
+    kind: Kind,
+) -> Result<Response, PageError> {
+    view.grant_export()?;
+    view.reacquire_engine(state).await?;
+    let labels = labels_of(&view.controls, &view.query);
+    let (title, kpis) = (spec.title, spec.kpis);
+    let (view, bytes) = super::blocking(view, move |v| {
+        let summary = answers::summary_of(v.engine(), &v.query);
+        let model = ReportModel {
+            tenant_name: v.tenant.name.clone(),
+            title: title.to_string(),
+            period: labels.period,
+            comparison: labels.comparison,
+            filters: labels.filters,
+            currency: v.currency.clone(),
+            generated_at: chrono::Utc::now().format("%Y-%m-%d %H:%M UTC").to_string(),
+            kpis: quarterdeck_app::report::kpis(&summary, &v.currency, kpis, &v.targets),
+            charts: Vec::new(),
+            tables: vec![ReportTable {
+                title: title.to_string(),
+                columns: table.columns.iter().map(|c| export::heading(c)).collect(),
+                rows: table.rows,
+            }],
+        };
+        write(&model, kind)
+    })
+    .await?;
+    let name = title.to_lowercase().replace(' ', "-");
+    respond(state, view, bytes?, kind, &name, title).await
+}
+
+/// The download of a document, audit-logged.
+async fn respond(
+    state: &WebApp,
+    view: View,
+    bytes: Vec<u8>,
+    kind: Kind,
+    file_stem: &str,
+    what: &str,
+) -> Result<Response, PageError> {
     let (ext, mime) = match kind {
         Kind::Pdf => ("pdf", "application/pdf"),
         Kind::Xlsx => (
@@ -73,13 +139,13 @@ async fn document(state: &WebApp, view: View, kind: Kind) -> Result<Response, Pa
         Some(view.tenant.id),
         &view.actor,
         &format!("export.{ext}"),
-        Some("executive report".into()),
+        Some(what.to_string()),
         Some(view.controls.href_same_page(view.path, &[])),
     )
     .await?;
     let c = &view.controls;
     let filename = format!(
-        "{}-executive-report-{}-to-{}.{ext}",
+        "{}-{file_stem}-{}-to-{}.{ext}",
         view.tenant.slug, c.from, c.to
     );
     Ok((

@@ -13,6 +13,7 @@ use quarterdeck_app::metrics::result::CohortTable;
 use quarterdeck_app::metrics::result::Summary;
 use quarterdeck_app::metrics::{MetricQuery, answers};
 use quarterdeck_domain::Permission;
+use quarterdeck_render::CellValue;
 use quarterdeck_render::{format, heat_cell_style};
 
 /// Retention and cohorts.
@@ -23,6 +24,16 @@ pub const SPEC: PageSpec = PageSpec {
     permission: Permission::ViewRetention,
     extra: &["by", "measure"],
     twin: "/retention",
+    kpis: &[
+        ("grr", "GRR (12 months)"),
+        ("nrr", "NRR (12 months)"),
+        ("grr_period", "GRR (period)"),
+        ("nrr_period", "NRR (period)"),
+        ("customer_churn_rate", "Customer churn"),
+        ("gross_mrr_churn_rate", "Gross MRR churn"),
+        ("net_mrr_churn_rate", "Net MRR churn"),
+        ("quick_ratio", "Quick ratio"),
+    ],
 };
 
 struct CohortRow {
@@ -65,36 +76,28 @@ pub async fn render(
         .as_ref()
         .map_err(|e| quarterdeck_api::ApiError::from(e.clone()))?;
     let cur = view.currency.clone();
-    let kpis = [
-        ("grr", "GRR (12 months)"),
-        ("nrr", "NRR (12 months)"),
-        ("grr_period", "GRR (period)"),
-        ("nrr_period", "NRR (period)"),
-        ("customer_churn_rate", "Customer churn"),
-        ("gross_mrr_churn_rate", "Gross MRR churn"),
-        ("net_mrr_churn_rate", "Net MRR churn"),
-        ("quick_ratio", "Quick ratio"),
-    ]
-    .iter()
-    .map(|(m, l)| {
-        let href = m
-            .contains("churn")
-            .then(|| view.link("/movements", &[("kind", "churn".into())]))
-            .flatten();
-        card(
-            &Cards {
-                summary,
-                currency: &cur,
-                compare: "before",
-                targets: &view.targets,
-            },
-            m,
-            l,
-            &[],
-            href,
-        )
-    })
-    .collect();
+    let kpis = SPEC
+        .kpis
+        .iter()
+        .map(|(m, l)| {
+            let href = m
+                .contains("churn")
+                .then(|| view.link("/movements", &[("kind", "churn".into())]))
+                .flatten();
+            card(
+                &Cards {
+                    summary,
+                    currency: &cur,
+                    compare: "before",
+                    targets: &view.targets,
+                },
+                m,
+                l,
+                &[],
+                href,
+            )
+        })
+        .collect();
     let by = cohorts.by.to_string();
     let measure = cohorts.measure.to_string();
     let rows: Vec<CohortRow> = cohorts
@@ -170,11 +173,11 @@ pub async fn json(
 }
 
 /// `GET /retention.csv`: the cohort table.
-pub async fn csv(
+pub async fn table(
     state: &WebApp,
     viewer: Viewer,
     pairs: Vec<(String, String)>,
-) -> Result<Response, PageError> {
+) -> Result<(View, Table), PageError> {
     let (view, c) = open(state, viewer, pairs).await?;
     let list = &c.cohorts;
     let width = list.iter().map(|c| c.values.len()).max().unwrap_or(0);
@@ -183,25 +186,24 @@ pub async fn csv(
     let rows = list
         .iter()
         .map(|c| {
-            let mut row = vec![c.label.clone(), c.size.to_string()];
+            let mut row = vec![
+                CellValue::Text(c.label.clone()),
+                CellValue::Count(c.size.try_into().unwrap_or(i64::MAX)),
+            ];
             row.extend(
                 c.values
                     .iter()
-                    .map(|v| v.map(|d| d.to_string()).unwrap_or_default()),
+                    .map(|v| v.map_or(CellValue::Empty, CellValue::Ratio)),
             );
             row
         })
         .collect();
-    export::csv(
-        state,
-        &view,
-        Table {
-            name: "cohorts",
-            columns,
-            rows,
-        },
-    )
-    .await
+    let table = Table {
+        name: "cohorts",
+        columns,
+        rows,
+    };
+    Ok((view, table))
 }
 
 dashboard_page!(SPEC, render);

@@ -18,6 +18,7 @@ use quarterdeck_app::metrics::result::{MovementRow, MovementTable, Series};
 use quarterdeck_app::metrics::{Calendar, MetricQuery, answers};
 use quarterdeck_domain::Permission;
 use quarterdeck_engine::{Grain, Period};
+use quarterdeck_render::CellValue;
 use quarterdeck_render::{
     BarBucket, BarSegment, DateAxis, LineChart, MovementKind, Palette, StackedBars, ValueFormat,
 };
@@ -32,6 +33,15 @@ pub const SPEC: PageSpec = PageSpec {
     permission: Permission::ViewRevenue,
     extra: &["interval"],
     twin: "/revenue",
+    kpis: &[
+        ("mrr", "MRR"),
+        ("arr", "ARR"),
+        ("arpa", "ARPA"),
+        ("paying_customers", "Paying customers"),
+        ("new_customers", "New customers"),
+        ("churned_customers", "Churned customers"),
+        ("net_new_mrr", "Net new MRR"),
+    ],
 };
 
 /// The customers behind one movement bar.
@@ -42,6 +52,7 @@ pub const MOVEMENTS: PageSpec = PageSpec {
     permission: Permission::ViewRevenue,
     extra: &["kind"],
     twin: "",
+    kpis: &[],
 };
 const KINDS: [(MovementKind, &str); 5] = [
     (MovementKind::New, "new"),
@@ -191,37 +202,30 @@ struct Parts {
 fn parts(view: &View, c: &Computed) -> Parts {
     let cur = view.currency.clone();
     let interval = c.movements.interval.to_string();
-    let kpis = [
-        ("mrr", "MRR"),
-        ("arr", "ARR"),
-        ("arpa", "ARPA"),
-        ("paying_customers", "Paying customers"),
-        ("new_customers", "New customers"),
-        ("churned_customers", "Churned customers"),
-        ("net_new_mrr", "Net new MRR"),
-    ]
-    .iter()
-    .map(|(m, l)| {
-        let href = match *m {
-            "new_customers" => view.link("/movements", &[("kind", "new".into())]),
-            "churned_customers" => view.link("/movements", &[("kind", "churn".into())]),
-            "net_new_mrr" => None,
-            _ => view.link("/accounts", &[]),
-        };
-        card(
-            &Cards {
-                summary: &c.summary,
-                currency: &cur,
-                compare: "before",
-                targets: &view.targets,
-            },
-            m,
-            l,
-            &[],
-            href,
-        )
-    })
-    .collect();
+    let kpis = SPEC
+        .kpis
+        .iter()
+        .map(|(m, l)| {
+            let href = match *m {
+                "new_customers" => view.link("/movements", &[("kind", "new".into())]),
+                "churned_customers" => view.link("/movements", &[("kind", "churn".into())]),
+                "net_new_mrr" => None,
+                _ => view.link("/accounts", &[]),
+            };
+            card(
+                &Cards {
+                    summary: &c.summary,
+                    currency: &cur,
+                    compare: "before",
+                    targets: &view.targets,
+                },
+                m,
+                l,
+                &[],
+                href,
+            )
+        })
+        .collect();
     let points: Vec<(NaiveDate, Decimal)> = c
         .series
         .points
@@ -356,11 +360,11 @@ pub async fn json(
 }
 
 /// `GET /revenue.csv`: movements by bucket.
-pub async fn csv(
+pub async fn table(
     state: &WebApp,
     viewer: Viewer,
     pairs: Vec<(String, String)>,
-) -> Result<Response, PageError> {
+) -> Result<(View, Table), PageError> {
     let (view, m) = open(state, viewer, pairs).await?;
     let cols = [
         "from",
@@ -380,23 +384,19 @@ pub async fn csv(
         .map(|b| {
             cols.iter()
                 .map(|c| match *c {
-                    "from" => b.from.to_string(),
-                    "to" => b.to.to_string(),
-                    amount => b.amount(amount).to_string(),
+                    "from" => CellValue::Date(b.from),
+                    "to" => CellValue::Date(b.to),
+                    amount => CellValue::Money(b.amount(amount)),
                 })
                 .collect()
         })
         .collect();
-    export::csv(
-        state,
-        &view,
-        Table {
-            name: "revenue",
-            columns: cols.map(String::from).to_vec(),
-            rows,
-        },
-    )
-    .await
+    let table = Table {
+        name: "revenue",
+        columns: cols.map(String::from).to_vec(),
+        rows,
+    };
+    Ok((view, table))
 }
 
 #[derive(Template)]
@@ -406,7 +406,71 @@ struct DrilldownPage {
     frame: Frame,
     kind_label: String,
     total: String,
-    rows: Vec<(String, String, Option<String>)>,
+    rows: Vec<DrillRow>,
+}
+
+/// One customer behind a movement, as the page shows it.
+struct DrillRow {
+    name: String,
+    href: Option<String>,
+    date: String,
+    segment: String,
+    csm: String,
+    amount: String,
+}
+
+/// The customers behind one movement over the view's period: (id, name,
+/// segment, CSM, day of the latest such movement, amount), largest first.
+type Contributors = Vec<(
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    NaiveDate,
+    Decimal,
+)>;
+
+/// Opens the drill-down view and finds its customers; also says which movement.
+async fn drill(
+    state: &WebApp,
+    audience: Audience,
+    pairs: Vec<(String, String)>,
+) -> Result<(View, String, &'static str, Contributors), PageError> {
+    let view = View::open(state, audience, &MOVEMENTS, pairs).await?;
+    let kind_name = view.query.extra("kind").unwrap_or("new").to_string();
+    let kind = answers::movement_kind(&kind_name).map_err(quarterdeck_api::ApiError::from)?;
+    let (view, list) = super::blocking(view, move |v| {
+        let ledger = &v.engine().ledger;
+        let accounts: BTreeMap<String, _> = ledger
+            .accounts_without_plans(v.query.period.to, &v.query.filter)
+            .into_iter()
+            .map(|a| (a.customer_id.clone(), a))
+            .collect();
+        ledger
+            .movement_contributors_dated(v.query.period, kind, &v.query.filter)
+            .into_iter()
+            .map(|(id, amount, day)| {
+                let a = accounts.get(&id);
+                let field = |f: fn(&quarterdeck_engine::AccountRow) -> &Option<String>| {
+                    a.and_then(|a| f(a).clone())
+                };
+                (
+                    id.clone(),
+                    field(|a| &a.name),
+                    field(|a| &a.segment),
+                    field(|a| &a.csm),
+                    day,
+                    amount,
+                )
+            })
+            .collect::<Vec<_>>()
+    })
+    .await?;
+    let label = KINDS
+        .iter()
+        .find(|(_, n)| *n == kind_name)
+        .map_or("Movement", |(k, _)| k.label());
+    Ok((view, kind_name, label, list))
 }
 
 /// Renders the customers behind one movement over the view's period.
@@ -415,45 +479,26 @@ pub async fn render_drilldown(
     audience: Audience,
     pairs: Vec<(String, String)>,
 ) -> Result<Response, PageError> {
-    let view = View::open(state, audience, &MOVEMENTS, pairs).await?;
-    let kind_name = view.query.extra("kind").unwrap_or("new").to_string();
-    let kind = answers::movement_kind(&kind_name).map_err(quarterdeck_api::ApiError::from)?;
-    let (view, list) = super::blocking(view, move |v| {
-        let ledger = &v.engine().ledger;
-        let names: BTreeMap<String, Option<String>> = ledger
-            .accounts_without_plans(v.query.period.to, &v.query.filter)
-            .into_iter()
-            .map(|a| (a.customer_id, a.name))
-            .collect();
-        ledger
-            .movement_contributors(v.query.period, kind, &v.query.filter)
-            .into_iter()
-            .map(|(id, amount)| {
-                let name = names.get(&id).cloned().flatten();
-                (id, name, amount)
-            })
-            .collect::<Vec<_>>()
-    })
-    .await?;
+    let (view, _, label, list) = drill(state, audience, pairs).await?;
     let cur = view.currency.clone();
-    let total: Decimal = list.iter().map(|r| r.2).sum();
-    let label = KINDS
-        .iter()
-        .find(|(_, n)| *n == kind_name)
-        .map_or("Movement", |(k, _)| k.label());
+    let total: Decimal = list.iter().map(|r| r.5).sum();
+    let text = |field: &str, v: &Option<String>| {
+        v.as_deref()
+            .map_or_else(|| "—".to_string(), |v| super::accounts::human(field, v))
+    };
     let rows = list
         .iter()
-        .map(|(id, name, amount)| {
-            let href = view.link(&format!("/accounts/{}", urlencoding::encode(id)), &[]);
-            (
-                name.clone().unwrap_or_else(|| id.clone()),
-                money(Some(*amount), &cur),
-                href,
-            )
+        .map(|(id, name, segment, csm, day, amount)| DrillRow {
+            name: name.clone().unwrap_or_else(|| id.clone()),
+            href: view.link(&format!("/accounts/{}", urlencoding::encode(id)), &[]),
+            date: day.format("%b %-d, %Y").to_string(),
+            segment: text("segment", segment),
+            csm: text("csm", csm),
+            amount: money(Some(*amount), &cur),
         })
         .collect();
     let mut frame = Frame::new(&view, &format!("{label} MRR: the customers"), "/movements");
-    frame.actions.retain(|(l, _)| l == "Share");
+    frame.actions.retain(|(l, _)| l != "JSON");
     frame.crumbs = vec![
         ("Revenue".into(), view.link("/revenue", &[])),
         (format!("{label} MRR"), None),
@@ -466,6 +511,82 @@ pub async fn render_drilldown(
         rows,
     };
     Ok(Html(page.render()?).into_response())
+}
+
+/// The drill-down's table, typed (CSV, PDF, workbook), with a total row.
+async fn drill_table(
+    state: &WebApp,
+    viewer: Viewer,
+    pairs: Vec<(String, String)>,
+) -> Result<(View, Table), PageError> {
+    let (view, kind_name, _, list) = drill(state, Audience::Member(viewer), pairs).await?;
+    let text = |v: &Option<String>| v.clone().map_or(CellValue::Empty, CellValue::Text);
+    let total: Decimal = list.iter().map(|r| r.5).sum();
+    let mut rows: Vec<Vec<CellValue>> = list
+        .iter()
+        .map(|(id, name, segment, csm, day, amount)| {
+            vec![
+                CellValue::Text(id.clone()),
+                text(name),
+                CellValue::Date(*day),
+                text(segment),
+                text(csm),
+                CellValue::Money(*amount),
+            ]
+        })
+        .collect();
+    let mut last = vec![CellValue::Empty; 6];
+    last[0] = CellValue::Text("Total".into());
+    last[5] = CellValue::Money(total);
+    rows.push(last);
+    let columns = ["customer_id", "name", "date", "segment", "csm", "amount"]
+        .map(String::from)
+        .to_vec();
+    let name = match kind_name.as_str() {
+        "new" => "new-mrr",
+        "expansion" => "expansion-mrr",
+        "reactivation" => "reactivation-mrr",
+        "contraction" => "contraction-mrr",
+        _ => "churned-mrr",
+    };
+    Ok((
+        view,
+        Table {
+            name,
+            columns,
+            rows,
+        },
+    ))
+}
+
+/// `GET /movements.csv`, `.pdf`, `.xlsx`: the drill-down as a download.
+pub async fn drilldown_csv(
+    State(state): State<WebApp>,
+    viewer: Viewer,
+    Query(pairs): Pairs,
+) -> Result<Response, PageError> {
+    let (view, table) = drill_table(&state, viewer, pairs).await?;
+    export::csv(&state, &view, table).await
+}
+
+/// `GET /movements.pdf`.
+pub async fn drilldown_pdf(
+    State(state): State<WebApp>,
+    viewer: Viewer,
+    Query(pairs): Pairs,
+) -> Result<Response, PageError> {
+    let (view, table) = drill_table(&state, viewer, pairs).await?;
+    super::report::page_document(&state, view, &MOVEMENTS, table, super::report::Kind::Pdf).await
+}
+
+/// `GET /movements.xlsx`.
+pub async fn drilldown_xlsx(
+    State(state): State<WebApp>,
+    viewer: Viewer,
+    Query(pairs): Pairs,
+) -> Result<Response, PageError> {
+    let (view, table) = drill_table(&state, viewer, pairs).await?;
+    super::report::page_document(&state, view, &MOVEMENTS, table, super::report::Kind::Xlsx).await
 }
 
 /// `GET /movements?kind=…`.

@@ -16,6 +16,7 @@ use quarterdeck_app::metrics::result::Summary;
 use quarterdeck_app::metrics::{MetricQuery, answers};
 use quarterdeck_domain::Permission;
 use quarterdeck_engine::period::is_month_end;
+use quarterdeck_render::CellValue;
 use quarterdeck_render::{
     DateAxis, ForecastPoint, LineChart, MovementKind, Palette, ValueFormat, Waterfall,
     WaterfallStep,
@@ -31,6 +32,7 @@ pub const SPEC: PageSpec = PageSpec {
     permission: Permission::ViewSummary,
     extra: &[],
     twin: "/summary",
+    kpis: &CARDS,
 };
 
 /// The cards, in order: (metric, label).
@@ -397,19 +399,19 @@ pub async fn json(
 }
 
 /// `GET /summary.csv`: every summary metric with its previous value and change.
-pub async fn csv(
+pub async fn table(
     state: &WebApp,
     viewer: Viewer,
     pairs: Vec<(String, String)>,
-) -> Result<Response, PageError> {
+) -> Result<(View, Table), PageError> {
     let (view, s) = open(state, viewer, pairs).await?;
     let rows = s
         .metrics
         .iter()
         .map(|(name, _, f)| {
-            let cell = |v: Option<Decimal>| v.map(|d| d.to_string()).unwrap_or_default();
+            let cell = |v: Option<Decimal>| v.map_or(CellValue::Empty, CellValue::Number);
             vec![
-                name.to_string(),
+                CellValue::Text(name.to_string()),
                 cell(f.value),
                 cell(f.previous),
                 cell(f.change),
@@ -423,7 +425,7 @@ pub async fn csv(
             .to_vec(),
         rows,
     };
-    export::csv(state, &view, table).await
+    Ok((view, table))
 }
 
 dashboard_page!(SPEC, render);

@@ -30,6 +30,8 @@ pub struct PageSpec {
     pub extra: &'static [&'static str],
     /// The path its `.json` and `.csv` twins extend (`/summary` for `/`).
     pub twin: &'static str,
+    /// Its KPI cards, in order: (metric, label); also the cards of its PDF.
+    pub kpis: &'static [(&'static str, &'static str)],
 }
 
 /// Who is looking at a page.
@@ -75,6 +77,17 @@ pub struct View {
 }
 
 impl View {
+    /// Refuses a download unless the viewer's role includes them.
+    pub fn grant_export(&self) -> Result<(), PageError> {
+        if self.may_export {
+            return Ok(());
+        }
+        Err(PageError::Forbidden(format!(
+            "Your role does not include downloads ({}).",
+            Permission::Export.as_str()
+        )))
+    }
+
     /// Builds the view for `path` after checking `permission`; `extra` names
     /// the page's own query parameters.
     pub async fn open(
@@ -201,6 +214,15 @@ impl View {
         self.engine
             .as_deref()
             .expect("the engine is read only while the page computes")
+    }
+
+    /// Takes the engine's read lock again, for a second computation after the
+    /// first let it go (a page's document reads its cards after its table).
+    pub async fn reacquire_engine(&mut self, state: &WebApp) -> Result<(), PageError> {
+        let engine = state.engines.read(&self.tenant).await?;
+        self.version = engine.version;
+        self.engine = Some(engine);
+        Ok(())
     }
 
     /// Lets go of the engine's read lock (the page has what it needs).
