@@ -23,7 +23,9 @@ fn rule_form<'a>(csrf: &'a str, name: &'a str) -> Vec<(&'a str, &'a str)> {
         ("name", name),
         ("metric", "customer_churn_rate"),
         ("op", "above"),
-        ("value", "0.03"),
+        // Rates are typed in percent.
+        ("value", "3"),
+        ("window", "last_month"),
         ("for_days", "0"),
         ("segment", ""),
         ("severity", "warning"),
@@ -67,6 +69,18 @@ async fn concurrent_rule_edits_all_land(store: TestStore) {
         24,
         "every edit kept: {:?}",
         rules.iter().map(|r| &r.name).collect::<Vec<_>>()
+    );
+    // "3" for a rate is 3 %, kept as the fraction the engine compares with.
+    assert!(
+        rules
+            .iter()
+            .all(|r| r.value == rust_decimal::Decimal::new(3, 2)
+                && r.window == quarterdeck_delivery::alerts::rules::Window::LastMonth)
+    );
+    let page = a.get("/admin/alerts").await.text().await.unwrap();
+    assert!(
+        page.contains("Customer churn rate above 3.0% over the last complete month"),
+        "rules read in words"
     );
     // Deletes race with adds just as safely.
     let ids: Vec<String> = rules.iter().map(|r| r.id.clone()).collect();
@@ -112,6 +126,7 @@ async fn unknown_form_values_are_refused(store: TestStore) {
             "for_days: `three` is not a whole number",
         ),
         ("value", "lots", "value: `lots` is not a number"),
+        ("window", "yesterday", "window: `yesterday` is not one of"),
     ] {
         let mut form = rule_form(&csrf, "x");
         for f in form.iter_mut() {

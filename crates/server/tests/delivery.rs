@@ -8,7 +8,7 @@ use base64::Engine as _;
 use chrono::{Duration, Utc};
 use quarterdeck_app::AppState;
 use quarterdeck_app::mail::Mailer;
-use quarterdeck_delivery::alerts::rules::{Op, Severity, ThresholdRule};
+use quarterdeck_delivery::alerts::rules::{Op, Severity, ThresholdRule, Window};
 use quarterdeck_delivery::alerts::service;
 use quarterdeck_domain::Role;
 use quarterdeck_store::testing::TestStore;
@@ -114,7 +114,10 @@ async fn pdf_and_workbook_state_what_the_api_says(store: TestStore) {
     assert_eq!(names[0], "About");
     let kpis = wb.worksheet_range("KPIs").unwrap();
     // The KPI values are numbers (with number formats), the API's to the cent.
-    let api_mrr: f64 = summary["metrics"]["mrr"]["value"].to_string().parse().unwrap();
+    let api_mrr: f64 = summary["metrics"]["mrr"]["value"]
+        .to_string()
+        .parse()
+        .unwrap();
     let mrr_row = kpis
         .rows()
         .find(|r| r[0].to_string() == "MRR")
@@ -504,6 +507,8 @@ async fn threshold_rules_fire_once_and_resolve_when_clear(store: TestStore) {
         for_days: 0,
         filter: Default::default(),
         severity: Severity::Warning,
+        // This month's churn: the rule says so (rates default to the last whole month).
+        window: Window::MonthToDate,
     };
     let s = app.store.store.as_ref();
     s.set_config(

@@ -12,7 +12,9 @@ use axum::extract::{Form, Path, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use quarterdeck_app::{audit, jobs};
-use quarterdeck_delivery::alerts::rules::{EventSettings, Op, Severity, ThresholdRule};
+use quarterdeck_delivery::alerts::rules::{
+    self, EventSettings, Op, Severity, ThresholdRule, Window,
+};
 use quarterdeck_delivery::alerts::service::{self, Webhook};
 use quarterdeck_delivery::alerts::targets;
 use quarterdeck_domain::{AlertState, Cadence, Permission};
@@ -61,6 +63,7 @@ struct AlertsPage {
 
 async fn list(State(state): State<WebApp>, viewer: Viewer) -> Result<Response, PageError> {
     let grant = viewer.grant(Permission::ViewSummary)?;
+    let currency = grant.tenant().currency.code().to_string();
     let alerts = state
         .store
         .list_alerts(grant.tenant().id, false, 200)
@@ -71,7 +74,11 @@ async fn list(State(state): State<WebApp>, viewer: Viewer) -> Result<Response, P
             class: crate::severity_class(a.severity),
             severity: a.severity.as_str(),
             title: a.title,
-            rule: a.rule,
+            // What was measured, over which days, against what (threshold rules).
+            rule: serde_json::from_str(&a.detail)
+                .ok()
+                .and_then(|d| rules::explain(&d, &currency))
+                .unwrap_or_default(),
             state: a.state.as_str(),
             opened: when(a.opened_at),
         })
@@ -121,8 +128,13 @@ async fn set_state(
 struct RulesPage {
     chrome: Chrome,
     rules: Vec<(String, String, &'static str, String)>,
-    metrics: Vec<&'static str>,
+    /// (name, label, is a rate) of every metric a rule may watch.
+    metrics: Vec<(&'static str, &'static str, bool)>,
+    /// (name, words) of each window.
+    windows: Vec<(&'static str, &'static str)>,
     currency: String,
+    /// Jobs that ran fine, not listed.
+    routine_jobs: usize,
     events: EventSettings,
     /// The webhooks, for those who may manage them (others see a count).
     webhooks: Vec<Webhook>,
@@ -150,37 +162,36 @@ async fn render_rules(
     let grant = viewer.grant(Permission::ManageAlerts)?;
     let t = grant.tenant();
     let store = state.store.as_ref();
+    let currency = t.currency.code().to_string();
     let rules = service::rules(store, t.id)
         .await?
         .into_iter()
         .map(|r| {
-            let op = match r.op {
-                Op::Above => "above",
-                Op::Below => "below",
-            };
-            let what = if r.relative {
-                format!("{} changes {op} {}", r.metric, r.value)
-            } else {
-                format!("{} {op} {}", r.metric, r.value)
-            };
-            let days = if r.for_days > 0 {
-                format!(" for {} days", r.for_days)
-            } else {
-                String::new()
-            };
-            let filter = if r.filter.is_all() {
-                String::new()
-            } else {
-                format!(
-                    " ({})",
-                    serde_json::to_string(&r.filter).unwrap_or_default()
-                )
-            };
             (
-                r.name,
-                format!("{what}{days}{filter}, month to date"),
+                r.name.clone(),
+                r.describe(&currency),
                 r.severity.as_str(),
                 r.id,
+            )
+        })
+        .collect();
+    // Routine runs that went well are not news; failures and waiting jobs are.
+    let all_jobs = store.list_jobs(Some(t.id), 50).await?;
+    let routine_jobs = all_jobs
+        .iter()
+        .filter(|j| j.state.as_str() == "done")
+        .count();
+    let jobs = all_jobs
+        .into_iter()
+        .filter(|j| j.state.as_str() != "done")
+        .take(20)
+        .map(|j| {
+            (
+                j.kind,
+                j.state.as_str().to_string(),
+                j.attempts,
+                j.last_error.unwrap_or_default(),
+                when(j.updated_at),
             )
         })
         .collect();
@@ -189,8 +200,15 @@ async fn render_rules(
     let page = RulesPage {
         chrome: Chrome::new(viewer, "Alert rules", "/admin/alerts", ""),
         rules,
-        metrics: quarterdeck_engine::catalogue::names().collect(),
-        currency: t.currency.code().to_string(),
+        metrics: quarterdeck_engine::catalogue::names()
+            .map(|m| {
+                let label = quarterdeck_engine::catalogue::metric(m).map_or(m, |d| d.label);
+                (m, label, rules::is_rate(m))
+            })
+            .collect(),
+        windows: Window::CHOICES.iter().map(|(_, n, w)| (*n, *w)).collect(),
+        currency,
+        routine_jobs,
         events: service::event_settings(store, t.id).await?,
         webhook_count: webhooks.len(),
         webhooks: if may_manage_webhooks {
@@ -215,12 +233,7 @@ async fn render_rules(
             .into_iter()
             .map(|d| (when(d.at), d.kind.to_string(), d.recipient, d.subject, match d.error { Some(e) => format!("{}: {e}", d.outcome), None => d.outcome.to_string() }))
             .collect(),
-        jobs: store
-            .list_jobs(Some(t.id), 20)
-            .await?
-            .into_iter()
-            .map(|j| (j.kind, j.state.as_str().to_string(), j.attempts, j.last_error.unwrap_or_default(), when(j.updated_at)))
-            .collect(),
+        jobs,
         message,
         notice,
     };
@@ -245,9 +258,25 @@ async fn add_rule(
     };
     // Every field is checked; an unknown value is refused, never guessed.
     let parsed = (|| -> Result<ThresholdRule, String> {
-        let value = get("value")
+        let metric = get("metric");
+        let relative = form.contains_key("relative");
+        let typed = get("value");
+        let number: rust_decimal::Decimal = typed
+            .trim_end_matches('%')
+            .trim()
+            .replace(',', "")
             .parse()
-            .map_err(|_| format!("value: `{}` is not a number", get("value")))?;
+            .map_err(|_| format!("value: `{typed}` is not a number"))?;
+        // Rates and changes are typed as percentages (3 = 3 %) and kept as fractions.
+        let value = if relative || rules::is_rate(&metric) {
+            number / rust_decimal::Decimal::ONE_HUNDRED
+        } else {
+            number
+        };
+        let window = match get("window").as_str() {
+            "" => Window::Auto,
+            w => Window::parse(w).map_err(|m| format!("window: {m}"))?,
+        };
         let op = match get("op").as_str() {
             "above" => Op::Above,
             "below" => Op::Below,
@@ -264,10 +293,11 @@ async fn add_rule(
         Ok(ThresholdRule {
             id: format!("r{:08x}", rand::random::<u32>()),
             name: get("name"),
-            metric: get("metric"),
+            metric,
             op,
             value,
-            relative: form.contains_key("relative"),
+            relative,
+            window,
             for_days,
             filter: if segment.is_empty() {
                 Filter::all()

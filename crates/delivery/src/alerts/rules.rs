@@ -1,9 +1,11 @@
 //! Alert rules and what they find, computed from a tenant's engine. Pure:
 //! the same evaluation runs after an ingest, on the schedule and in tests.
 //!
-//! - Threshold rules compare a metric over the month to date (or its change
+//! - Threshold rules compare a metric over their window (or its change
 //!   against the same span before) with a value, optionally "for N days":
-//!   the condition must hold on each of the last N+1 days.
+//!   the condition must hold on each of the last N+1 days. A rate is judged
+//!   on the last complete month unless the rule says otherwise: on the 1st,
+//!   a month to date is one day, and one cancellation reads as a 40 % churn.
 //! - Event rules look at the last `lookback_days` of movements: a large
 //!   account churns or contracts, an unexpected churn (no warning sign in
 //!   the 90 days before: no contraction, nothing overdue), a major expansion,
@@ -51,6 +53,169 @@ pub struct ThresholdRule {
     #[serde(default)]
     pub filter: Filter,
     pub severity: Severity,
+    /// The days the metric is measured over.
+    #[serde(default)]
+    pub window: Window,
+}
+
+/// The days a threshold rule measures its metric over, seen from a day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Window {
+    /// Rates and margins over the last complete month; amounts and counts
+    /// over the month to date (what rules stored before windows meant).
+    #[default]
+    Auto,
+    /// The last complete month.
+    LastMonth,
+    /// The 1st of the month to the day.
+    MonthToDate,
+    /// The 30 days ending on the day.
+    Last30Days,
+}
+
+impl Window {
+    /// Every choice, with its words, for forms.
+    pub const CHOICES: [(Window, &'static str, &'static str); 4] = [
+        (
+            Window::Auto,
+            "auto",
+            "rates: last complete month; amounts: month to date",
+        ),
+        (Window::LastMonth, "last_month", "the last complete month"),
+        (Window::MonthToDate, "month_to_date", "the month to date"),
+        (Window::Last30Days, "last_30_days", "the last 30 days"),
+    ];
+
+    /// Parses a form or API value (`last_month`, …).
+    pub fn parse(s: &str) -> Result<Window, String> {
+        Self::CHOICES
+            .iter()
+            .find(|(_, name, _)| *name == s.trim())
+            .map(|(w, _, _)| *w)
+            .ok_or_else(|| {
+                format!("`{s}` is not one of auto, last_month, month_to_date, last_30_days")
+            })
+    }
+
+    /// What `Auto` means for `metric`.
+    fn resolved(self, metric: &str) -> Window {
+        match self {
+            Window::Auto if is_rate(metric) => Window::LastMonth,
+            Window::Auto => Window::MonthToDate,
+            w => w,
+        }
+    }
+
+    /// The window's days seen from `day`.
+    pub fn period(self, metric: &str, day: NaiveDate) -> Period {
+        match self.resolved(metric) {
+            Window::LastMonth => {
+                let first = day.with_day(1).unwrap_or(day);
+                let end = first.pred_opt().unwrap_or(first);
+                Period::new(end.with_day(1).unwrap_or(end), end).expect("a month")
+            }
+            Window::Last30Days => {
+                Period::new(day - Duration::days(29), day).expect("29 days before")
+            }
+            _ => month_to_date(day),
+        }
+    }
+
+    /// The window in words for `metric`, e.g. "over the last complete month".
+    pub fn words(self, metric: &str) -> &'static str {
+        match self.resolved(metric) {
+            Window::LastMonth => "over the last complete month",
+            Window::Last30Days => "over the last 30 days",
+            _ => "over the month to date",
+        }
+    }
+}
+
+/// Whether a metric is a rate, margin or other ratio (shown as a percentage).
+pub fn is_rate(metric: &str) -> bool {
+    quarterdeck_engine::catalogue::metric(metric)
+        .is_some_and(|m| m.unit == quarterdeck_engine::catalogue::Unit::Ratio)
+}
+
+impl ThresholdRule {
+    /// The rule in words: "Customer churn rate above 3.0 % over the last
+    /// complete month, for 2 days in a row, segment smb".
+    pub fn describe(&self, currency: &str) -> String {
+        let label = quarterdeck_engine::catalogue::metric(&self.metric)
+            .map_or(self.metric.as_str(), |m| m.label);
+        let op = match self.op {
+            Op::Above => "above",
+            Op::Below => "below",
+        };
+        let what = if self.relative {
+            let verb = match self.op {
+                Op::Above => "rises more than",
+                Op::Below => "falls more than",
+            };
+            format!(
+                "{label} {verb} {} against the span before",
+                quarterdeck_render::format::percent(self.value, 1)
+            )
+        } else {
+            let f = quarterdeck_app::metrics::display::format_of(&self.metric, currency);
+            format!("{label} {op} {}", f.apply(self.value))
+        };
+        let mut out = format!("{what} {}", self.window.words(&self.metric));
+        if self.for_days > 0 {
+            out.push_str(&format!(", for {} days in a row", self.for_days + 1));
+        }
+        if let Some(segments) = &self.filter.segment {
+            let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
+            out.push_str(&format!(", segment {}", segments.join(", ")));
+        }
+        out
+    }
+}
+
+/// What a threshold alert found, in words: "Customer churn rate was 50.0 %
+/// over Nov 1 – Nov 30, 2026; the rule fires above 30.0 %." `None` for other
+/// alerts (their titles already say what happened).
+pub fn explain(detail: &Value, currency: &str) -> Option<String> {
+    let metric = detail.get("metric")?.as_str()?;
+    let measured: Decimal = detail.pointer("/measured/value")?.as_str()?.parse().ok()?;
+    let threshold: Decimal = detail.get("threshold")?.as_str()?.parse().ok()?;
+    let relative = detail
+        .get("relative")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    let label = quarterdeck_engine::catalogue::metric(metric).map_or(metric, |m| m.label);
+    let op = match detail.get("op").and_then(Value::as_str) {
+        Some("below") => "below",
+        _ => "above",
+    };
+    let span = match (
+        detail.pointer("/period/from").and_then(Value::as_str),
+        detail.pointer("/period/to").and_then(Value::as_str),
+    ) {
+        (Some(from), Some(to)) => match (from.parse::<NaiveDate>(), to.parse::<NaiveDate>()) {
+            (Ok(f), Ok(t)) => format!(
+                " over {}",
+                quarterdeck_app::metrics::display::period_label(f, t)
+            ),
+            _ => String::new(),
+        },
+        _ => String::new(),
+    };
+    Some(if relative {
+        format!(
+            "{label} changed {}{span} against the span before; the rule fires past {} {op}.",
+            quarterdeck_render::format::signed_change(measured),
+            quarterdeck_render::format::percent(threshold, 1)
+        )
+    } else {
+        let f = quarterdeck_app::metrics::display::format_of(metric, currency);
+        format!(
+            "{label} was {}{span}; the rule fires {op} {}.",
+            f.apply(measured),
+            f.apply(threshold)
+        )
+    })
 }
 
 impl ThresholdRule {
@@ -118,7 +283,7 @@ fn month_to_date(day: NaiveDate) -> Period {
 /// The rule's measured value on `day` (value, or change against the span before).
 fn measure(e: &TenantEngine, rule: &ThresholdRule, day: NaiveDate) -> Option<Decimal> {
     let margin = e.gross_margin_setting();
-    let period = month_to_date(day);
+    let period = rule.window.period(&rule.metric, day);
     let now = figures_with(&e.ledger, period, &rule.filter, margin)
         .remove(rule.metric.as_str())
         .flatten()?;
@@ -169,6 +334,11 @@ pub fn evaluate_threshold(
             "relative": rule.relative,
             "for_days": rule.for_days,
             "filter": rule.filter,
+            "window": rule.window,
+            "period": {
+                "from": rule.window.period(&rule.metric, today).from.to_string(),
+                "to": rule.window.period(&rule.metric, today).to.to_string(),
+            },
             "measured": current,
             "history": values,
         }),
@@ -334,6 +504,54 @@ mod tests {
     use super::*;
     use rust_decimal::dec;
 
+    fn day(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn rates_are_judged_on_the_last_whole_month_by_default() {
+        let on = day("2026-12-01");
+        let p = Window::Auto.period("customer_churn_rate", on);
+        assert_eq!((p.from, p.to), (day("2026-11-01"), day("2026-11-30")));
+        // Amounts keep the month to date, as rules stored before windows did.
+        let p = Window::Auto.period("mrr", on);
+        assert_eq!((p.from, p.to), (on, on));
+        let p = Window::Last30Days.period("mrr", day("2026-03-10"));
+        assert_eq!((p.from, p.to), (day("2026-02-09"), day("2026-03-10")));
+        let p = Window::LastMonth.period("mrr", day("2026-03-31"));
+        assert_eq!((p.from, p.to), (day("2026-02-01"), day("2026-02-28")));
+        // A rule stored without a window reads as Auto.
+        let old =
+            r#"{"id":"x","name":"n","metric":"mrr","op":"above","value":"1","severity":"warning"}"#;
+        let r: ThresholdRule = serde_json::from_str(old).unwrap();
+        assert_eq!(r.window, Window::Auto);
+        for (w, name, _) in Window::CHOICES {
+            assert_eq!(Window::parse(name), Ok(w));
+        }
+        assert!(Window::parse("yesterday").is_err());
+    }
+
+    #[test]
+    fn rules_and_alerts_read_in_words() {
+        let mut r = rule(Op::Above, dec!(0.03), false);
+        r.window = Window::Auto;
+        r.for_days = 2;
+        assert_eq!(
+            r.describe("USD"),
+            "Customer churn rate above 3.0% over the last complete month, for 3 days in a row"
+        );
+        let detail = json!({
+            "metric": "customer_churn_rate", "op": "above", "threshold": "0.03",
+            "relative": false, "period": {"from": "2026-11-01", "to": "2026-11-30"},
+            "measured": {"date": "2026-12-03", "value": "0.052"},
+        });
+        assert_eq!(
+            explain(&detail, "USD").unwrap(),
+            "Customer churn rate was 5.2% over Nov 1 – Nov 30, 2026; the rule fires above 3.0%."
+        );
+        assert_eq!(explain(&json!({"customer": "x"}), "USD"), None);
+    }
+
     fn rule(op: Op, value: Decimal, relative: bool) -> ThresholdRule {
         ThresholdRule {
             id: "r1".into(),
@@ -345,6 +563,7 @@ mod tests {
             for_days: 0,
             filter: Filter::all(),
             severity: Severity::Warning,
+            window: Window::MonthToDate,
         }
     }
 

@@ -17,6 +17,7 @@ use quarterdeck_domain::Permission;
 use quarterdeck_render::CellValue;
 use quarterdeck_render::{DateAxis, LineChart, Palette, ValueFormat};
 use rust_decimal::Decimal;
+use std::collections::BTreeMap;
 
 /// The accounts list.
 pub const SPEC: PageSpec = PageSpec {
@@ -52,6 +53,8 @@ const COLUMNS: [(&str, &str, bool); 7] = [
 struct Row {
     name: String,
     href: Option<String>,
+    /// The open balance past due on the day, if any ("Overdue" beside the name).
+    overdue: Option<String>,
     cells: Vec<String>,
     mrr: String,
     arr: String,
@@ -117,12 +120,17 @@ pub async fn render_list(
     pairs: Vec<(String, String)>,
 ) -> Result<Response, PageError> {
     let view = View::open(state, audience, &SPEC, paying_by_default(pairs)).await?;
-    let (view, a) = super::cached(state, view, "accounts", |v| {
-        answers::accounts_of(v.engine(), &v.query)
+    let (view, computed) = super::cached(state, view, "accounts", |v| {
+        let q = &v.query;
+        let mut overdue: BTreeMap<String, Decimal> = BTreeMap::new();
+        for o in v.engine().ledger.overdue_invoices(q.period.to, &q.filter) {
+            *overdue.entry(o.customer_id).or_default() += o.open_balance;
+        }
+        (answers::accounts_of(v.engine(), q), overdue)
     })
     .await?;
+    let (a, overdue) = computed.as_ref();
     let a = a
-        .as_ref()
         .as_ref()
         .map_err(|e| quarterdeck_api::ApiError::from(e.clone()))?;
     let cur = view.currency.clone();
@@ -160,6 +168,7 @@ pub async fn render_list(
         .map(|r| Row {
             name: r.name.clone().unwrap_or_else(|| r.id.clone()),
             href: view.link(&format!("/accounts/{}", urlencoding::encode(&r.id)), &[]),
+            overdue: overdue.get(&r.id).map(|d| money(Some(*d), &cur)),
             cells: ["segment", "csm", "plan", "region"]
                 .iter()
                 .map(|k| r.text(k).map_or("—".to_string(), |v| human(k, v)))
@@ -298,13 +307,21 @@ pub async fn render_one(
             .engine()
             .ledger
             .customer_subscriptions(&id_owned, v.query.period.to);
+        let overdue: Decimal = v
+            .engine()
+            .ledger
+            .overdue_invoices(v.query.period.to, &v.query.filter)
+            .into_iter()
+            .filter(|o| o.customer_id == id_owned)
+            .map(|o| o.open_balance)
+            .sum();
         (
             answers::account_of(v.engine(), &q, &id_owned),
-            (invoices, subscriptions),
+            (invoices, subscriptions, overdue),
         )
     })
     .await?;
-    let (a, (invoices, subscriptions)) = a;
+    let (a, (invoices, subscriptions, overdue)) = a;
     let subscriptions: Vec<(String, String, String, &'static str)> = subscriptions
         .into_iter()
         .map(|(id, plan, value, active)| {
@@ -328,15 +345,23 @@ pub async fn render_one(
     }
     let cur = view.currency.clone();
     let name = a.line.name.clone().unwrap_or_else(|| id.to_string());
-    let text = |k: &str| a.line.text(k).unwrap_or("—").to_string();
+    // The same human labels as the accounts list ("Mid-market", "North America").
+    let text = |k: &str| a.line.text(k).map_or("—".to_string(), |v| human(k, v));
     let facts = vec![
         ("MRR".to_string(), money(Some(a.line.mrr), &cur)),
         ("ARR".to_string(), money(Some(a.line.arr), &cur)),
+        (
+            "Overdue".to_string(),
+            if overdue.is_zero() {
+                "Nothing overdue".to_string()
+            } else {
+                money(Some(overdue), &cur)
+            },
+        ),
         ("Plan".to_string(), text("plan")),
         ("Segment".to_string(), text("segment")),
         ("CSM".to_string(), text("csm")),
         ("Region".to_string(), text("region")),
-        ("Health".to_string(), "— (not scored yet)".to_string()),
         ("Customer id".to_string(), id.to_string()),
     ];
     let points: Vec<(NaiveDate, Decimal)> = a.history.clone();
