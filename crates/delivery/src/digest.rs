@@ -104,11 +104,38 @@ pub async fn send(
     preview: bool,
     job_key: &str,
 ) -> Result<(), JobError> {
-    let store = state.store.as_ref();
-    let fail = |e: quarterdeck_store::StoreError| e.to_string();
     let mailer = quarterdeck_app::mail::mailer_for(state, tenant.id)
         .await?
         .ok_or(JobError::Never(quarterdeck_app::jobs::NO_SMTP.into()))?;
+    let email = compose(state, tenant, user, preview, job_key).await?;
+    let sent = mailer.send(&email).await;
+    state
+        .store
+        .record_delivery(&NewDelivery {
+            tenant_id: tenant.id,
+            kind: quarterdeck_domain::DeliveryKind::Email,
+            recipient: email.to.clone(),
+            subject: email.subject,
+            message_id: Some(email.message_id),
+            outcome: quarterdeck_domain::DeliveryOutcome::of(&sent),
+            error: sent.as_ref().err().map(|e| e.to_string()),
+        })
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(sent.map_err(|e| e.to_string())?)
+}
+
+/// One person's digest as it would be sent now: the browser's preview shows
+/// exactly this, without an SMTP server.
+pub async fn compose(
+    state: &AppState,
+    tenant: &Tenant,
+    user: i64,
+    preview: bool,
+    job_key: &str,
+) -> Result<quarterdeck_app::mail::Email, JobError> {
+    let store = state.store.as_ref();
+    let fail = |e: quarterdeck_store::StoreError| e.to_string();
     let member = store
         .membership(tenant.id, user)
         .await
@@ -259,20 +286,7 @@ pub async fn send(
         )),
         message_id: quarterdeck_app::jobs::message_id(job_key),
     };
-    let sent = mailer.send(&email).await;
-    store
-        .record_delivery(&NewDelivery {
-            tenant_id: tenant.id,
-            kind: quarterdeck_domain::DeliveryKind::Email,
-            recipient: member.email,
-            subject: email.subject,
-            message_id: Some(email.message_id),
-            outcome: quarterdeck_domain::DeliveryOutcome::of(&sent),
-            error: sent.as_ref().err().map(|e| e.to_string()),
-        })
-        .await
-        .map_err(fail)?;
-    Ok(sent.map_err(|e| e.to_string())?)
+    Ok(email)
 }
 
 #[cfg(test)]

@@ -244,6 +244,14 @@ pub trait DeliveryStore: Send + Sync + 'static {
     ) -> StoreResult<bool>;
     /// Opens an alert unless one with its key is unresolved; the new alert, if any.
     async fn open_alert(&self, alert: &NewAlert) -> StoreResult<Option<Alert>>;
+    /// Records an alert that opened and resolved in the past (history an
+    /// import or the demo brings; live alerts go through `open_alert`).
+    async fn record_past_alert(
+        &self,
+        alert: &NewAlert,
+        opened_at: DateTime<Utc>,
+        resolved_at: DateTime<Utc>,
+    ) -> StoreResult<Alert>;
     /// A tenant's alerts, newest first; unresolved only when `open_only`.
     async fn list_alerts(
         &self,

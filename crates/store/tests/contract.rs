@@ -28,6 +28,7 @@ quarterdeck_store::backend_stories!(
     share_links_are_scoped_and_revocable,
     audit_log_is_append_only,
     alerts_deduplicate_and_resolve,
+    past_alerts_are_history_and_block_nothing,
     digests_config_and_deliveries,
     jobs_run_once_per_idempotency_key,
     failed_jobs_retry_with_backoff_then_die,
@@ -997,6 +998,33 @@ fn alert(tenant_id: i64, key: &str) -> quarterdeck_store::NewAlert {
         title: "Churn above 3 %".into(),
         detail: "{}".into(),
     }
+}
+
+async fn past_alerts_are_history_and_block_nothing(t: TestStore) {
+    let store = t.store.clone();
+    let a = store.create_tenant(&tenant("a")).await.unwrap();
+    let opened: chrono::DateTime<chrono::Utc> = "2026-05-04T09:00:00Z".parse().unwrap();
+    let resolved: chrono::DateTime<chrono::Utc> = "2026-05-11T09:00:00Z".parse().unwrap();
+    let past = store
+        .record_past_alert(&alert(a.id, "k1"), opened, resolved)
+        .await
+        .unwrap();
+    assert_eq!(past.state, quarterdeck_domain::AlertState::Resolved);
+    assert_eq!((past.opened_at, past.resolved_at), (opened, Some(resolved)));
+    // A second time is a second, separate episode; neither blocks a live alert.
+    store
+        .record_past_alert(&alert(a.id, "k1"), resolved, resolved)
+        .await
+        .unwrap();
+    assert!(
+        store
+            .open_alert(&alert(a.id, "k1"))
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert_eq!(store.count_open_alerts(a.id).await.unwrap(), 1);
+    assert_eq!(store.list_alerts(a.id, false, 10).await.unwrap().len(), 3);
 }
 
 async fn alerts_deduplicate_and_resolve(t: TestStore) {

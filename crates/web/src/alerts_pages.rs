@@ -36,7 +36,10 @@ pub(super) fn routes() -> Router<WebApp> {
         .route("/admin/alerts/test-email", post(test_email))
         .route("/admin/alerts/smtp", post(save_smtp))
         .route("/account/digest", get(digest_page).post(save_digest))
-        .route("/account/digest/preview", post(preview_digest))
+        .route(
+            "/account/digest/preview",
+            get(show_digest).post(preview_digest),
+        )
         .route(
             "/unsubscribe/{token}",
             get(unsubscribe_page).post(unsubscribe),
@@ -645,6 +648,11 @@ struct DigestPage {
     monthday: i32,
     hour: i32,
     time_zone: String,
+    /// Whether the person never saved a schedule (the page then offers the
+    /// browser's own zone).
+    unsaved: bool,
+    /// Every IANA zone name, for the zone field's suggestions.
+    zones: Vec<&'static str>,
     weekdays: Vec<(i32, &'static str)>,
     message: Option<String>,
     notice: Option<String>,
@@ -666,6 +674,8 @@ async fn render_digest(
         time_zone: sub
             .as_ref()
             .map_or(who.tenant.timezone.clone(), |s| s.time_zone.clone()),
+        unsaved: sub.is_none(),
+        zones: chrono_tz::TZ_VARIANTS.iter().map(|z| z.name()).collect(),
         weekdays: vec![
             (1, "Monday"),
             (2, "Tuesday"),
@@ -775,6 +785,43 @@ async fn save_digest(
     render_digest(&state, &viewer, None, Some("Saved.".into())).await
 }
 
+/// `GET /account/digest/preview`: the digest as it would be sent now, in the
+/// browser (no SMTP server needed), its chart inline.
+async fn show_digest(State(state): State<WebApp>, viewer: Viewer) -> Result<Response, PageError> {
+    let grant = viewer.grant(Permission::OwnSchedules)?;
+    let email = quarterdeck_delivery::digest::compose(
+        &state,
+        grant.tenant(),
+        viewer.user_id,
+        true,
+        "browser-preview",
+    )
+    .await
+    .map_err(|e| PageError::Internal(format!("{e:?}")))?;
+    let mut html = email.html;
+    if let Some((cid, png)) = &email.inline_png {
+        use base64::Engine as _;
+        let data = base64::engine::general_purpose::STANDARD.encode(png);
+        html = html.replace(
+            &format!("cid:{cid}"),
+            &format!("data:image/png;base64,{data}"),
+        );
+    }
+    // A bar above the message says what this is and leads back.
+    let bar = format!(
+        "<div style=\"font-family:Arial,sans-serif;font-size:14px;background:#e8eefc;color:#1b2430;padding:10px 16px\">Preview of your digest as it would be sent now to {} · subject “{}” · the PDF report goes with it · <a href=\"/account/digest\">Back to digest settings</a></div>",
+        quarterdeck_render::svg::escape(&email.to),
+        quarterdeck_render::svg::escape(&email.subject)
+    );
+    if let Some(i) = html
+        .find("<body")
+        .and_then(|b| html[b..].find('>').map(|e| b + e + 1))
+    {
+        html.insert_str(i, &bar);
+    }
+    Ok(Html(html).into_response())
+}
+
 async fn preview_digest(
     State(state): State<WebApp>,
     viewer: Viewer,
@@ -790,7 +837,7 @@ async fn preview_digest(
         return render_digest(
             &state,
             &viewer,
-            Some("No SMTP server is configured, so no email can be sent.".into()),
+            Some("No SMTP server is configured, so no email can be sent: see the preview in your browser instead.".into()),
             None,
         )
         .await;

@@ -69,9 +69,104 @@ pub async fn create_share(
     .await
 }
 
+/// Whether a link keeps the dates it was made with or moves with the calendar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dates {
+    /// The dates the view showed when the link was made (for board packs).
+    Frozen,
+    /// The view's preset ("last month"), read again on each opening.
+    Rolling,
+}
+
+/// A view's `range` preset, if it has one.
+fn preset_of(view: &str) -> Option<String> {
+    let query = view.split_once('?')?.1;
+    serde_urlencoded::from_str::<Vec<(String, String)>>(query)
+        .ok()?
+        .into_iter()
+        .find(|(k, v)| k == "range" && v != "custom")
+        .map(|(_, v)| v)
+}
+
+/// The view with a preset turned into the dates it stands for on
+/// `calendar.today`, so the link keeps showing them; a view with dates, or
+/// without a known preset, is returned as it is.
+pub fn freeze(view: &str, calendar: quarterdeck_app::metrics::Calendar) -> String {
+    let Some((path, query)) = view.split_once('?') else {
+        return view.to_string();
+    };
+    let Some(period) =
+        preset_of(view).and_then(|p| quarterdeck_app::metrics::query::preset_range(&p, calendar))
+    else {
+        return view.to_string();
+    };
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap_or_default();
+    let mut kept: Vec<(String, String)> = pairs
+        .into_iter()
+        .filter(|(k, _)| !["range", "from", "to"].contains(&k.as_str()))
+        .collect();
+    kept.insert(0, ("to".into(), period.to.to_string()));
+    kept.insert(0, ("from".into(), period.from.to_string()));
+    format!(
+        "{path}?{}",
+        serde_urlencoded::to_string(&kept).unwrap_or_default()
+    )
+}
+
+/// How a stored view reads in the list: its page, its dates, frozen or rolling.
+fn view_words(view: &str) -> (String, &'static str) {
+    let path = view.split(['?', '#']).next().unwrap_or(view);
+    let page = crate::pages::DASHBOARDS
+        .iter()
+        .find(|d| d.path == path)
+        .map_or_else(
+            || {
+                if path.starts_with("/accounts/") {
+                    "Account".to_string()
+                } else {
+                    "Movements".to_string()
+                }
+            },
+            |d| d.nav.to_string(),
+        );
+    match preset_of(view) {
+        Some(p) => {
+            let label = quarterdeck_app::metrics::query::PRESETS
+                .iter()
+                .find(|(n, _)| *n == p)
+                .map_or(p.as_str(), |(_, l)| l);
+            (format!("{page} · {label}"), "rolling")
+        }
+        None => {
+            let pairs: Vec<(String, String)> = view
+                .split_once('?')
+                .and_then(|(_, q)| serde_urlencoded::from_str(q).ok())
+                .unwrap_or_default();
+            let get = |k: &str| {
+                pairs
+                    .iter()
+                    .find(|(n, _)| n == k)
+                    .and_then(|(_, v)| v.parse::<chrono::NaiveDate>().ok())
+            };
+            match (get("from"), get("to")) {
+                (Some(f), Some(t)) => (
+                    format!(
+                        "{page} · {}",
+                        quarterdeck_app::metrics::display::period_label(f, t)
+                    ),
+                    "frozen",
+                ),
+                _ => (format!("{page} · the page's default dates"), "rolling"),
+            }
+        }
+    }
+}
+
 struct ShareRow {
     id: i64,
     view: String,
+    /// The view in words, and "frozen" or "rolling".
+    words: (String, &'static str),
     created_by: String,
     created: String,
     expires: String,
@@ -89,6 +184,8 @@ struct SharesPage {
     chrome: Chrome,
     shares: Vec<ShareRow>,
     view: String,
+    /// For a view with a preset: (its frozen dates, its preset), in words.
+    choice: Option<(String, String)>,
     new_url: Option<String>,
     message: Option<String>,
 }
@@ -117,6 +214,7 @@ async fn page(
             };
             ShareRow {
                 id: s.id,
+                words: view_words(&s.view),
                 view: s.view,
                 created_by: s.created_by,
                 created: when(s.created_at),
@@ -130,9 +228,14 @@ async fn page(
             }
         })
         .collect();
+    let choice = preset_of(&view).map(|_| {
+        let calendar = state.calendar_of(grant.tenant());
+        (view_words(&freeze(&view, calendar)).0, view_words(&view).0)
+    });
     let page = SharesPage {
         chrome: Chrome::new(viewer, "Share links", "/admin/shares", ""),
         shares,
+        choice,
         view,
         new_url,
         message,
@@ -163,6 +266,9 @@ struct CreateForm {
     days: String,
     #[serde(default)]
     password: String,
+    /// `frozen` (the default) or `rolling`.
+    #[serde(default)]
+    dates: String,
 }
 
 async fn create_from_form(
@@ -177,8 +283,20 @@ async fn create_from_form(
         Ok(d) => d,
         Err(m) => return page(&state, &viewer, form.view, None, Some(m)).await,
     };
+    let dates = match form.dates.as_str() {
+        "rolling" => Dates::Rolling,
+        "" | "frozen" => Dates::Frozen,
+        other => {
+            let m = format!("dates: `{other}` is not frozen or rolling");
+            return page(&state, &viewer, form.view, None, Some(m)).await;
+        }
+    };
+    let view = match dates {
+        Dates::Frozen => freeze(&form.view, state.calendar_of(grant.tenant())),
+        Dates::Rolling => form.view.clone(),
+    };
     let request = ShareRequest {
-        view: &form.view,
+        view: &view,
         days,
         password: Some(form.password.as_str()),
     };
@@ -391,5 +509,27 @@ mod tests {
         assert!(check_view("/admin/users").is_err());
         assert!(check_view("/api/v1/customers").is_err());
         assert!(check_view("/s/abc").is_err());
+    }
+
+    #[test]
+    fn frozen_links_keep_their_dates_rolling_ones_their_preset() {
+        let calendar = quarterdeck_app::metrics::Calendar {
+            today: "2026-12-03".parse().unwrap(),
+            fiscal_start: 1,
+        };
+        let frozen = freeze("/revenue?range=last_month&segment=smb", calendar);
+        assert_eq!(frozen, "/revenue?from=2026-11-01&to=2026-11-30&segment=smb");
+        assert_eq!(
+            view_words(&frozen),
+            ("Revenue · Nov 1 – Nov 30, 2026".to_string(), "frozen")
+        );
+        assert_eq!(
+            view_words("/revenue?range=last_month&segment=smb"),
+            ("Revenue · Last month".to_string(), "rolling")
+        );
+        // Dates already fixed, or no preset: unchanged.
+        let fixed = "/?from=2026-01-01&to=2026-03-31";
+        assert_eq!(freeze(fixed, calendar), fixed);
+        assert_eq!(freeze("/accounts/c1", calendar), "/accounts/c1");
     }
 }

@@ -7,6 +7,28 @@
     document.querySelectorAll("details.fold").forEach(function (d) { d.open = false; });
   }
 
+  // Digest: until a schedule is saved, offer this browser's own time zone.
+  document.querySelectorAll("input[data-guess-zone]").forEach(function (input) {
+    try {
+      var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+      if (zone) input.value = zone;
+    } catch (e) { /* keep the workspace's zone */ }
+  });
+
+  // Copy buttons (hidden without script): copy their target's text.
+  document.querySelectorAll("button[data-copy]").forEach(function (button) {
+    var target = document.getElementById(button.dataset.copy);
+    if (!target || !navigator.clipboard) return;
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      navigator.clipboard.writeText(target.textContent.trim()).then(function () {
+        button.textContent = "Copied";
+      }, function () {
+        button.textContent = "Select the link and copy it";
+      });
+    });
+  });
+
   // Date range: choosing a preset clears the custom dates and applies at once;
   // typing a custom date switches the preset to "Custom".
   document.querySelectorAll("form.controls").forEach(function (form) {

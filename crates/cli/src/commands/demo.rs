@@ -76,6 +76,8 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         .context("could not generate the demo company")?;
     bar.finish_and_clear();
 
+    seed_targets_and_alerts(&state, &tenant).await?;
+
     let password = credentials::generate_password();
     admin::create_user(s, &tenant, DEMO_ADMIN_EMAIL, Role::Admin, &password).await?;
     // The demo runs on one machine for one person trying it out: two-factor
@@ -120,4 +122,133 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         print_logins,
     )
     .await
+}
+
+/// Gives the demo what a workspace has after a few weeks of use: its own KPI
+/// targets, two threshold rules and the alerts they and the built-in event
+/// rules found week by week over the last six months of its history.
+async fn seed_targets_and_alerts(
+    state: &quarterdeck_app::AppState,
+    tenant: &quarterdeck_store::Tenant,
+) -> anyhow::Result<()> {
+    use quarterdeck_delivery::alerts::rules::{EventSettings, Op, Severity, ThresholdRule, Window};
+    use quarterdeck_delivery::alerts::service;
+    use quarterdeck_domain::tenancy::Target;
+    use rust_decimal::Decimal;
+    let s = state.store.as_ref();
+    let target = |good: i64, bad: i64, scale: u32| Target {
+        good: Decimal::new(good, scale),
+        bad: Decimal::new(bad, scale),
+    };
+    let targets: std::collections::BTreeMap<&str, Target> = [
+        ("customer_churn_rate", target(2, 4, 2)),
+        ("nrr", target(105, 95, 2)),
+        ("gross_margin", target(75, 65, 2)),
+    ]
+    .into_iter()
+    .collect();
+    s.set_config(
+        tenant.id,
+        quarterdeck_app::metrics::targets::TARGETS,
+        &serde_json::to_string(&targets)?,
+    )
+    .await?;
+    let rule = |id: &str, name: &str, metric: &str, value: Decimal, severity| ThresholdRule {
+        id: id.into(),
+        name: name.into(),
+        metric: metric.into(),
+        op: Op::Above,
+        value,
+        relative: false,
+        for_days: 0,
+        filter: Default::default(),
+        severity,
+        window: Window::Auto,
+    };
+    let rules = [
+        rule(
+            "demo-churn",
+            "Monthly customer churn above 3 %",
+            "customer_churn_rate",
+            Decimal::new(3, 2),
+            Severity::Warning,
+        ),
+        rule(
+            "demo-overdue",
+            "Overdue receivables above $25,000",
+            "ar_overdue",
+            Decimal::from(25_000),
+            Severity::Critical,
+        ),
+    ];
+    s.set_config(tenant.id, service::RULES, &serde_json::to_string(&rules)?)
+        .await?;
+    // The alerts of the last six months, replayed week by week on the generated
+    // history: each opened on the Monday it was found and resolved on the first
+    // Monday it no longer held. What still holds today is opened live below.
+    let history = {
+        let engine = state.engines.read(tenant).await?;
+        let today = chrono::Utc::now().date_naive();
+        // Weekly looks with the default 7-day lookback: together they cover
+        // every day up to the live evaluation's own week.
+        let weekly = EventSettings::default();
+        let mut open: std::collections::BTreeMap<
+            String,
+            (
+                quarterdeck_delivery::alerts::rules::Finding,
+                chrono::NaiveDate,
+            ),
+        > = Default::default();
+        let mut episodes = Vec::new();
+        for week in (1..=26).rev() {
+            let day = today - chrono::Duration::weeks(week);
+            let mut found: Vec<_> = rules
+                .iter()
+                .filter_map(|r| {
+                    quarterdeck_delivery::alerts::rules::evaluate_threshold(&engine, r, day)
+                })
+                .collect();
+            found.extend(quarterdeck_delivery::alerts::rules::evaluate_events(
+                &engine, &weekly, day,
+            ));
+            let keys: std::collections::BTreeSet<String> =
+                found.iter().map(|f| f.key.clone()).collect();
+            let ended: Vec<String> = open
+                .keys()
+                .filter(|k| !keys.contains(*k))
+                .cloned()
+                .collect();
+            for key in ended {
+                if let Some((f, opened)) = open.remove(&key) {
+                    episodes.push((f, opened, day));
+                }
+            }
+            for f in found {
+                open.entry(f.key.clone()).or_insert((f, day));
+            }
+        }
+        // Stored in the order they opened, so the list reads as a timeline.
+        episodes.sort_by_key(|(_, opened, _)| *opened);
+        episodes
+    };
+    let at_nine = |d: chrono::NaiveDate| d.and_hms_opt(9, 0, 0).expect("9:00").and_utc();
+    // A refreshed demo keeps the history it already has.
+    let fresh = s.list_alerts(tenant.id, false, 1).await?.is_empty();
+    for (f, opened, resolved) in history.iter().filter(|_| fresh) {
+        let alert = quarterdeck_store::NewAlert {
+            tenant_id: tenant.id,
+            key: f.key.clone(),
+            rule: f.rule.clone(),
+            severity: f.severity,
+            title: f.title.clone(),
+            detail: f.detail.to_string(),
+        };
+        s.record_past_alert(&alert, at_nine(*opened), at_nine(*resolved))
+            .await?;
+    }
+    service::evaluate(state, tenant)
+        .await
+        .map_err(anyhow::Error::msg)
+        .context("could not evaluate the demo's alert rules")?;
+    Ok(())
 }

@@ -78,6 +78,29 @@ macro_rules! delivery_impl {
                 row.as_ref().map(alert_from).transpose()
             }
 
+            async fn record_past_alert(
+                &self,
+                a: &NewAlert,
+                opened_at: chrono::DateTime<Utc>,
+                resolved_at: chrono::DateTime<Utc>,
+            ) -> StoreResult<Alert> {
+                let row = sqlx::query(
+                    "INSERT INTO alerts (tenant_id, key, rule, severity, title, detail, state, opened_at, resolved_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, 'resolved', $7, $8) RETURNING *",
+                )
+                .bind(a.tenant_id)
+                .bind(&a.key)
+                .bind(&a.rule)
+                .bind(a.severity.as_str())
+                .bind(&a.title)
+                .bind(&a.detail)
+                .bind(opened_at)
+                .bind(resolved_at.max(opened_at))
+                .fetch_one(&self.writer)
+                .await?;
+                alert_from(&row)
+            }
+
             async fn list_alerts(&self, tenant: TenantId, open_only: bool, limit: u32) -> StoreResult<Vec<Alert>> {
                 let sql = if open_only {
                     "SELECT * FROM alerts WHERE tenant_id = $1 AND state <> 'resolved' ORDER BY id DESC LIMIT $2"

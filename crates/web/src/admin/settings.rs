@@ -48,6 +48,9 @@ struct SettingsPage {
     mfa_roles: Vec<(&'static str, bool)>,
     /// (metric, label, good, bad) for the targets form.
     targets: Vec<(&'static str, &'static str, String, String)>,
+    /// Per row: the target in force when the row is left empty, as
+    /// placeholders (good, bad) and in words.
+    in_force: Vec<(String, String, String)>,
     /// (key, label, chosen) of each benchmark peer group, after "by ACV".
     peer_groups: Vec<(&'static str, &'static str, bool)>,
     /// Whether no peer group is chosen (by the tenant's ACV).
@@ -76,6 +79,36 @@ async fn page(
             )
         })
         .collect();
+    // What an empty row means today: the benchmark of the peer group (by last
+    // month's ACV unless one is chosen), else the built-in target.
+    let summary = {
+        let calendar = state.calendar_of(grant.tenant());
+        let pairs = [("range".to_string(), "last_month".to_string())];
+        let query = quarterdeck_app::metrics::MetricQuery::parse(&pairs, calendar, &[])
+            .map_err(|e| PageError::Internal(format!("{e:?}")))?;
+        let engine = state.engines.read(grant.tenant()).await?;
+        quarterdeck_app::metrics::answers::summary_of(&engine, &query)
+    };
+    let currency = grant.tenant().currency.code().to_string();
+    let no_own = TenantTargets {
+        own: Default::default(),
+        peer_group: set.peer_group,
+    };
+    let in_force = TARGET_METRICS
+        .iter()
+        .map(|(m, _)| match targets::aim(&no_own, m, &summary, &currency) {
+            Some(a) => (
+                a.target.good.normalize().to_string(),
+                a.target.bad.normalize().to_string(),
+                if own.contains_key(*m) {
+                    format!("yours; empty: {}", a.short)
+                } else {
+                    a.short
+                },
+            ),
+            None => (String::new(), String::new(), "none".to_string()),
+        })
+        .collect();
     let chosen = set.peer_group;
     let t = grant.tenant();
     let mut chrome = Chrome::new(viewer, "Settings", "/admin/settings", "");
@@ -99,6 +132,7 @@ async fn page(
             .map(|m| m.to_string())
             .unwrap_or_default(),
         targets,
+        in_force,
         peer_groups: PeerGroup::ALL
             .iter()
             .map(|g| (g.key(), g.label(), chosen == Some(*g)))
