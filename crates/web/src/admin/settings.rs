@@ -96,18 +96,20 @@ async fn page(
     };
     let in_force = TARGET_METRICS
         .iter()
-        .map(|(m, _)| match targets::aim(&no_own, m, &summary, &currency) {
-            Some(a) => (
-                a.target.good.normalize().to_string(),
-                a.target.bad.normalize().to_string(),
-                if own.contains_key(*m) {
-                    format!("yours; empty: {}", a.short)
-                } else {
-                    a.short
-                },
-            ),
-            None => (String::new(), String::new(), "none".to_string()),
-        })
+        .map(
+            |(m, _)| match targets::aim(&no_own, m, &summary, &currency) {
+                Some(a) => (
+                    a.target.good.normalize().to_string(),
+                    a.target.bad.normalize().to_string(),
+                    if own.contains_key(*m) {
+                        format!("yours; empty: {}", a.short)
+                    } else {
+                        a.short
+                    },
+                ),
+                None => (String::new(), String::new(), "none".to_string()),
+            },
+        )
         .collect();
     let chosen = set.peer_group;
     let t = grant.tenant();
