@@ -118,10 +118,7 @@ async fn pdf_and_workbook_state_what_the_api_says(store: TestStore) {
         .to_string()
         .parse()
         .unwrap();
-    let mrr_row = kpis
-        .rows()
-        .find(|r| r[0] == "MRR")
-        .expect("an MRR row");
+    let mrr_row = kpis.rows().find(|r| r[0] == "MRR").expect("an MRR row");
     assert!(
         (mrr_row[1].get_float().unwrap() - api_mrr).abs() < 0.005,
         "KPIs sheet has MRR {mrr}: {mrr_row:?}"
