@@ -83,7 +83,15 @@ async fn page(
     // month's ACV unless one is chosen), else the built-in target.
     let summary = {
         let calendar = state.calendar_of(grant.tenant());
-        let pairs = [("range".to_string(), "last_month".to_string())];
+        let month = quarterdeck_app::metrics::query::preset_range(
+            quarterdeck_app::metrics::query::DEFAULT_PRESET,
+            calendar,
+        )
+        .ok_or_else(|| PageError::Internal("no last month".into()))?;
+        let pairs = [
+            ("from".to_string(), month.from.to_string()),
+            ("to".to_string(), month.to.to_string()),
+        ];
         let query = quarterdeck_app::metrics::MetricQuery::parse(&pairs, calendar, &[])
             .map_err(|e| PageError::Internal(format!("{e:?}")))?;
         let engine = state.engines.read(grant.tenant()).await?;
