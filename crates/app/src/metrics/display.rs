@@ -115,7 +115,12 @@ pub fn change_of(metric: &str, f: &crate::metrics::result::Figure) -> (&'static 
     let Some(c) = change else {
         return ("flat", String::new());
     };
-    let (arrow, dir) = if c > Decimal::ZERO {
+    // A change that shows as 0.0 reads as no change: no arrow, no colour.
+    let shown = (c * Decimal::ONE_HUNDRED)
+        .round_dp_with_strategy(1, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+    let (arrow, dir) = if shown.is_zero() {
+        ("▬", "flat")
+    } else if c > Decimal::ZERO {
         ("▲", "up")
     } else if c < Decimal::ZERO {
         ("▼", "down")
@@ -158,5 +163,17 @@ mod tests {
             change_of("mrr", &Figure::default()),
             ("flat", String::new())
         );
+        // −0.04 pp shows as 0.0 pp: flat and grey, never a green "▼ 0.0 pp".
+        let tiny = Figure {
+            change_pp: Some(Decimal::new(-4, 4)),
+            change: Some(Decimal::new(-4, 4)),
+            ..f
+        };
+        assert_eq!(
+            change_of("net_mrr_churn_rate", &tiny),
+            ("flat", "▬ 0.0 pp".into())
+        );
+        assert_eq!(change_of("mrr", &tiny), ("flat", "▬ 0.0%".into()));
+        assert_eq!(tone_of("net_mrr_churn_rate", "flat"), Tone::Neutral);
     }
 }

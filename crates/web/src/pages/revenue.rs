@@ -106,7 +106,8 @@ fn compute(
 #[derive(Clone)]
 struct BucketRow {
     label: String,
-    cells: Vec<(String, Option<String>)>,
+    /// (amount, drill-down link, is zero): a zero is muted and links nowhere.
+    cells: Vec<(String, Option<String>, bool)>,
     net: String,
     mrr_end: String,
 }
@@ -290,7 +291,10 @@ fn parts(view: &View, c: &Computed) -> Parts {
             label: bucket_label(b.from, b.to, &interval),
             cells: KINDS
                 .iter()
-                .map(|(_, name)| (money(Some(b.amount(name)), &cur), drill(b, name)))
+                .map(|(_, name)| {
+                    let v = b.amount(name);
+                    (money(Some(v), &cur), drill(b, name), v.is_zero())
+                })
                 .collect(),
             net: money(Some(b.net_new), &cur),
             mrr_end: money(Some(b.mrr_end), &cur),

@@ -156,12 +156,13 @@ fn forecast_note(b: &quarterdeck_engine::Backtest) -> String {
         (Some(m), Some(n)) if m > n => "worse than assuming MRR stays flat: read it with care",
         _ => "as good as assuming MRR stays flat",
     };
+    // Plain words first; the statistics (MASE) for those who want them.
     format!(
-        "Forecast: the trend of the last twelve whole months, continued from the latest month, with a 95% band. Backtest over the last {} months (each forecast from the months before): error {} (MASE {}) against {} (MASE {}) for flat MRR, {verdict}.",
+        "Forecast: the trend of the last twelve whole months, continued from the latest month, with a 95% band. Tested on the last {} months, forecasting each from the months before it, it was off by {} on average, against {} for assuming MRR stays flat: {verdict} (MASE {} against {}).",
         b.months,
         pct(b.method.mape),
-        ratio(b.method.mase),
         pct(b.naive.mape),
+        ratio(b.method.mase),
         ratio(b.naive.mase),
     )
 }
