@@ -145,6 +145,17 @@ impl Ledger {
             .collect()
     }
 
+    /// The customer's next renewal after `day`: the earliest next term end of
+    /// its active subscriptions billed per quarter, half-year or year.
+    pub fn next_renewal(&self, customer_id: &str, day: NaiveDate) -> Option<NaiveDate> {
+        let slot = self.slot_of(customer_id)?;
+        let (id, _, events) = self.entry(slot);
+        subscriptions_on(id, events, self.fx_table(), day)
+            .into_iter()
+            .filter_map(|s| s.next_term_end)
+            .min()
+    }
+
     /// Exchange-rate impact on `day`: MRR of the covered customers' foreign-currency
     /// subscriptions converted at the rates of `day`, minus the same MRR at the
     /// rates of each price's effective date (how MRR is booked, metrics.md).

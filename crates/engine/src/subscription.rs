@@ -175,6 +175,37 @@ pub(crate) struct SubscriptionOnDay {
     pub active: bool,
     /// The latest plan named by its events up to the day.
     pub plan: Option<String>,
+    /// For an active subscription billed per quarter, half-year or year: its
+    /// first term end after the day (metrics.md, Pipelines: start + k × term).
+    pub next_term_end: Option<NaiveDate>,
+}
+
+/// The first term end after `day` of a subscription started on `start` and
+/// billed per quarter, half-year or year; `None` for shorter billing periods.
+pub(crate) fn next_term_end(
+    start: NaiveDate,
+    state: &SubscriptionState,
+    day: NaiveDate,
+) -> Option<NaiveDate> {
+    use chrono::Datelike;
+    use quarterdeck_domain::BillingInterval as I;
+    let unit = match state.interval {
+        I::Quarter => 3,
+        I::HalfYear => 6,
+        I::Year => 12,
+        _ => return None,
+    };
+    let term = unit * state.interval_count.max(1);
+    // Whole terms already over by `day`, then the next one.
+    let months_in = (day.year() - start.year()) * 12 + day.month() as i32 - start.month() as i32;
+    let mut k = (months_in.max(0) as u32 / term).max(1);
+    loop {
+        let end = start.checked_add_months(chrono::Months::new(term.checked_mul(k)?))?;
+        if end > day {
+            return Some(end);
+        }
+        k += 1;
+    }
 }
 
 /// The state on `day` of each of a customer's subscriptions, in subscription id order.
@@ -203,12 +234,74 @@ pub(crate) fn subscriptions_on(
                 .find(|s| s.0 <= day)
                 .map_or(Decimal::ZERO, |s| s.1);
             let last = group.last().expect("chunks are not empty");
+            let active = last.kind != SubscriptionEventType::Cancel && last.state.is_some();
+            let start = group
+                .iter()
+                .find(|e| e.kind == SubscriptionEventType::Start)
+                .map_or(group[0].day, |e| e.day);
             SubscriptionOnDay {
                 subscription_id: last.subscription_id.clone(),
                 value,
-                active: last.kind != SubscriptionEventType::Cancel && last.state.is_some(),
+                active,
                 plan: group.iter().rev().find_map(|e| e.plan.clone()),
+                next_term_end: last
+                    .state
+                    .as_ref()
+                    .filter(|_| active)
+                    .and_then(|s| next_term_end(start, s, day)),
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod term_tests {
+    use super::*;
+    use quarterdeck_domain::BillingInterval;
+
+    fn state(interval: BillingInterval, count: u32) -> SubscriptionState {
+        SubscriptionState {
+            amount: Decimal::ONE,
+            currency: None,
+            interval,
+            interval_count: count,
+            quantity: Decimal::ONE,
+            discount: Decimal::ZERO,
+        }
+    }
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn term_ends_follow_the_start_by_whole_terms() {
+        let year = state(BillingInterval::Year, 1);
+        assert_eq!(
+            next_term_end(d("2025-01-15"), &year, d("2026-01-10")),
+            Some(d("2026-01-15"))
+        );
+        assert_eq!(
+            next_term_end(d("2025-01-15"), &year, d("2026-01-15")),
+            Some(d("2027-01-15"))
+        );
+        assert_eq!(
+            next_term_end(d("2025-01-15"), &year, d("2025-01-15")),
+            Some(d("2026-01-15"))
+        );
+        let two_quarters = state(BillingInterval::Quarter, 2);
+        assert_eq!(
+            next_term_end(d("2024-08-31"), &two_quarters, d("2026-12-03")),
+            Some(d("2027-02-28"))
+        );
+        // Monthly and shorter billing has no renewal.
+        assert_eq!(
+            next_term_end(
+                d("2025-01-15"),
+                &state(BillingInterval::Month, 1),
+                d("2026-01-10")
+            ),
+            None
+        );
+    }
 }

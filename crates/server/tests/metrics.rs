@@ -15,6 +15,7 @@ quarterdeck_store::backend_stories!(
     writes_by_another_process_are_seen,
     series_cohorts_and_ar_aging,
     accounts_list_and_detail,
+    accounts_flag_overdue_and_next_renewal,
     bad_parameters_are_400_naming_them,
     tenants_never_see_each_others_metrics,
     openapi_document_is_served,
@@ -478,6 +479,32 @@ async fn accounts_list_and_detail(store: TestStore) {
             .status(),
         404
     );
+}
+
+/// The accounts list flags what is overdue and says when an annual
+/// subscription renews; the account page says both.
+async fn accounts_flag_overdue_and_next_renewal(store: TestStore) {
+    let app = TestApp::spawn(store).await;
+    scenario(&app).await;
+    app.no_mfa_rule().await;
+    app.user("exec@acme.test", quarterdeck_domain::Role::Executive, None)
+        .await;
+    let mut b = app.browser("exec@acme.test").await;
+    // Beta's yearly subscription (from Jan 15) is active on Mar 31.
+    let page = b.page("/accounts?from=2025-03-01&to=2025-03-31").await;
+    let beta = support::between(&page, ">Beta</a>", "</td>").unwrap();
+    assert!(beta.contains("Renews Jan 15, 2026"), "{beta}");
+    let alpha = support::between(&page, ">Alpha</a>", "</td>").unwrap();
+    assert!(!alpha.contains("Renews"), "monthly billing has no renewal: {alpha}");
+    assert!(!alpha.contains("Overdue"), "nothing past due yet: {alpha}");
+    // Alpha's invoice fell due on Mar 31 and is paid only on Apr 10.
+    let page = b.page("/accounts?from=2025-04-01&to=2025-04-05").await;
+    let alpha = support::between(&page, ">Alpha</a>", "</td>").unwrap();
+    assert!(alpha.contains("Overdue $100.00"), "{alpha}");
+    let one = b.page("/accounts/c2?from=2025-03-01&to=2025-03-31").await;
+    assert!(one.contains("Next renewal") && one.contains("Jan 15, 2026"));
+    let one = b.page("/accounts/c1?from=2025-04-01&to=2025-04-05").await;
+    assert!(one.contains("$100.00"), "the account page says what is overdue");
 }
 
 async fn bad_parameters_are_400_naming_them(store: TestStore) {

@@ -55,6 +55,8 @@ struct Row {
     href: Option<String>,
     /// The open balance past due on the day, if any ("Overdue" beside the name).
     overdue: Option<String>,
+    /// The next renewal (term end of an annual or quarterly subscription), in words.
+    renews: Option<String>,
     cells: Vec<String>,
     mrr: String,
     arr: String,
@@ -122,14 +124,22 @@ pub async fn render_list(
     let view = View::open(state, audience, &SPEC, paying_by_default(pairs)).await?;
     let (view, computed) = super::cached(state, view, "accounts", |v| {
         let q = &v.query;
+        let ledger = &v.engine().ledger;
         let mut overdue: BTreeMap<String, Decimal> = BTreeMap::new();
-        for o in v.engine().ledger.overdue_invoices(q.period.to, &q.filter) {
+        for o in ledger.overdue_invoices(q.period.to, &q.filter) {
             *overdue.entry(o.customer_id).or_default() += o.open_balance;
         }
-        (answers::accounts_of(v.engine(), q), overdue)
+        let accounts = answers::accounts_of(v.engine(), q);
+        // Only the rows shown: renewals are read per account.
+        let renewals: BTreeMap<String, NaiveDate> = accounts
+            .iter()
+            .flat_map(|a| &a.data)
+            .filter_map(|r| Some((r.id.clone(), ledger.next_renewal(&r.id, q.period.to)?)))
+            .collect();
+        (accounts, overdue, renewals)
     })
     .await?;
-    let (a, overdue) = computed.as_ref();
+    let (a, overdue, renewals) = computed.as_ref();
     let a = a
         .as_ref()
         .map_err(|e| quarterdeck_api::ApiError::from(e.clone()))?;
@@ -169,6 +179,9 @@ pub async fn render_list(
             name: r.name.clone().unwrap_or_else(|| r.id.clone()),
             href: view.link(&format!("/accounts/{}", urlencoding::encode(&r.id)), &[]),
             overdue: overdue.get(&r.id).map(|d| money(Some(*d), &cur)),
+            renews: renewals
+                .get(&r.id)
+                .map(|d| d.format("%b %-d, %Y").to_string()),
             cells: ["segment", "csm", "plan", "region"]
                 .iter()
                 .map(|k| r.text(k).map_or("—".to_string(), |v| human(k, v)))
@@ -307,6 +320,7 @@ pub async fn render_one(
             .engine()
             .ledger
             .customer_subscriptions(&id_owned, v.query.period.to);
+        let renews = v.engine().ledger.next_renewal(&id_owned, v.query.period.to);
         let overdue: Decimal = v
             .engine()
             .ledger
@@ -317,11 +331,11 @@ pub async fn render_one(
             .sum();
         (
             answers::account_of(v.engine(), &q, &id_owned),
-            (invoices, subscriptions, overdue),
+            (invoices, subscriptions, overdue, renews),
         )
     })
     .await?;
-    let (a, (invoices, subscriptions, overdue)) = a;
+    let (a, (invoices, subscriptions, overdue, renews)) = a;
     let subscriptions: Vec<(String, String, String, &'static str)> = subscriptions
         .into_iter()
         .map(|(id, plan, value, active)| {
@@ -357,6 +371,13 @@ pub async fn render_one(
             } else {
                 money(Some(overdue), &cur)
             },
+        ),
+        (
+            "Next renewal".to_string(),
+            renews.map_or_else(
+                || "None due (billed monthly or ended)".to_string(),
+                |d| d.format("%b %-d, %Y").to_string(),
+            ),
         ),
         ("Plan".to_string(), text("plan")),
         ("Segment".to_string(), text("segment")),
