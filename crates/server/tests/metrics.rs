@@ -495,7 +495,10 @@ async fn accounts_flag_overdue_and_next_renewal(store: TestStore) {
     let beta = support::between(&page, ">Beta</a>", "</td>").unwrap();
     assert!(beta.contains("Renews Jan 15, 2026"), "{beta}");
     let alpha = support::between(&page, ">Alpha</a>", "</td>").unwrap();
-    assert!(!alpha.contains("Renews"), "monthly billing has no renewal: {alpha}");
+    assert!(
+        !alpha.contains("Renews"),
+        "monthly billing has no renewal: {alpha}"
+    );
     assert!(!alpha.contains("Overdue"), "nothing past due yet: {alpha}");
     // Alpha's invoice fell due on Mar 31 and is paid only on Apr 10.
     let page = b.page("/accounts?from=2025-04-01&to=2025-04-05").await;
@@ -504,7 +507,10 @@ async fn accounts_flag_overdue_and_next_renewal(store: TestStore) {
     let one = b.page("/accounts/c2?from=2025-03-01&to=2025-03-31").await;
     assert!(one.contains("Next renewal") && one.contains("Jan 15, 2026"));
     let one = b.page("/accounts/c1?from=2025-04-01&to=2025-04-05").await;
-    assert!(one.contains("$100.00"), "the account page says what is overdue");
+    assert!(
+        one.contains("$100.00"),
+        "the account page says what is overdue"
+    );
 }
 
 async fn bad_parameters_are_400_naming_them(store: TestStore) {
