@@ -128,13 +128,15 @@ pub async fn render(
     let aging_svg = super::screens::for_screens(&BarChart {
         id: "ar-aging".into(),
         title: format!("AR aging on {}", c.aging.as_of),
-        description: "Open invoice balances by days past due".into(),
+        description: "Open invoice balances by days past due (current, 1–30, 31–60, 61–90, 90+ days)".into(),
         width: 520,
         height: 240,
         bars: buckets
             .iter()
             .map(|(k, label)| Bar {
-                label: label.to_string(),
+                // The axis is days past due (the description says so): "1–30"
+                // fits under a bar on a phone where "1–30 days" would be cut.
+                label: label.trim_end_matches(" days").to_string(),
                 value: c.aging.bucket(k),
                 href: None,
                 emphasis: *k != "current",
