@@ -128,7 +128,8 @@ pub async fn render(
     let aging_svg = super::screens::for_screens(&BarChart {
         id: "ar-aging".into(),
         title: format!("AR aging on {}", c.aging.as_of),
-        description: "Open invoice balances by days past due (current, 1–30, 31–60, 61–90, 90+ days)".into(),
+        description:
+            "Open invoice balances by days past due (current, 1–30, 31–60, 61–90, 90+ days)".into(),
         width: 520,
         height: 240,
         bars: buckets
