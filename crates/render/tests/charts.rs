@@ -283,6 +283,43 @@ fn waterfall_bars_float_and_link() {
 }
 
 #[test]
+fn narrow_waterfall_staggers_its_labels_rather_than_cutting_them() {
+    let mut chart = bridge();
+    chart.width = 400;
+    let svg = waterfall(&chart);
+    let doc = check(&svg);
+    let labels: Vec<Node> = elements(&doc, "g")
+        .into_iter()
+        .filter(|g| g.attribute("class") == Some("qd-x-labels"))
+        .flat_map(|g| {
+            g.children()
+                .filter(|n| n.tag_name().name() == "text")
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let texts: Vec<&str> = labels.iter().filter_map(|t| t.text()).collect();
+    assert!(texts.iter().all(|t| !t.contains('…')), "{texts:?}");
+    assert!(texts.contains(&"Reactivation"), "{texts:?}");
+    let rows: std::collections::BTreeSet<&str> =
+        labels.iter().filter_map(|t| t.attribute("y")).collect();
+    assert_eq!(rows.len(), 2, "two rows of labels");
+    // Wide enough: one row.
+    chart.width = 1200;
+    let svg = waterfall(&chart);
+    let doc = check(&svg);
+    let rows: std::collections::BTreeSet<String> = elements(&doc, "g")
+        .into_iter()
+        .filter(|g| g.attribute("class") == Some("qd-x-labels"))
+        .flat_map(|g| {
+            g.children()
+                .filter_map(|n| n.attribute("y").map(String::from))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert_eq!(rows.len(), 1);
+}
+
+#[test]
 fn waterfall_without_steps_and_with_zero_step() {
     let mut chart = bridge();
     chart.steps.clear();

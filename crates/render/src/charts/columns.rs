@@ -73,8 +73,9 @@ pub(crate) fn value_labels_fit(columns: &Columns, labels: &[String]) -> bool {
         .all(|l| text_width(l, 12.0) <= columns.band - 4.0)
 }
 
-/// Category names under each column, shortened with "…" to the column width (the
-/// full name then shows on hover).
+/// Category names under each column. When one is wider than its column, the
+/// labels alternate between two rows (each then has two columns of room);
+/// what still does not fit is shortened with "…", the full name on hover.
 pub(crate) fn category_labels(
     svg: &mut Svg,
     frame: &Frame,
@@ -82,13 +83,25 @@ pub(crate) fn category_labels(
     labels: &[&str],
     palette: &Palette,
 ) {
+    let stagger = labels.len() > 1
+        && labels
+            .iter()
+            .any(|l| text_width(l, 12.0) > columns.band - 4.0);
+    let room = if stagger {
+        2.0 * columns.band - 6.0
+    } else {
+        columns.band - 4.0
+    };
     svg.open("g", &[("class", "qd-x-labels")]);
     for (i, label) in labels.iter().enumerate() {
-        let shown = fit(label, columns.band - 4.0, 12.0);
-        let (x, y) = (
-            px(columns.centre(i)),
-            px(frame.bottom + super::frame::X_LABEL_DY),
-        );
+        let shown = fit(label, room, 12.0);
+        // Two rows fit in the room under the plot: 15 and 29 px below it.
+        let dy = match (stagger, i % 2) {
+            (false, _) => super::frame::X_LABEL_DY,
+            (true, 0) => 15.0,
+            (true, _) => 29.0,
+        };
+        let (x, y) = (px(columns.centre(i)), px(frame.bottom + dy));
         let attrs = [
             ("class", "qd-label qd-tick"),
             ("x", x.as_str()),

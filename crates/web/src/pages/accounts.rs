@@ -367,17 +367,14 @@ pub async fn render_one(
         (
             "Overdue".to_string(),
             if overdue.is_zero() {
-                "Nothing overdue".to_string()
+                "None".to_string()
             } else {
                 money(Some(overdue), &cur)
             },
         ),
         (
             "Next renewal".to_string(),
-            renews.map_or_else(
-                || "None due (billed monthly or ended)".to_string(),
-                |d| d.format("%b %-d, %Y").to_string(),
-            ),
+            renews.map_or_else(|| "—".to_string(), |d| d.format("%b %-d, %Y").to_string()),
         ),
         ("Plan".to_string(), text("plan")),
         ("Segment".to_string(), text("segment")),

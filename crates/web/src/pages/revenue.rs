@@ -255,7 +255,13 @@ fn parts(view: &View, c: &Computed) -> Parts {
     let drill = |b: &MovementRow, kind: &str| -> Option<String> {
         view.links.then(|| drill_href(view, b.from, b.to, kind))
     };
-    let grain = view.query.interval(Grain::Month).unwrap_or(Grain::Month);
+    // The buckets' own interval (a page without one picks it by the range's length).
+    let grain = match interval.as_str() {
+        "day" => Grain::Day,
+        "week" => Grain::Week,
+        "quarter" => Grain::Quarter,
+        _ => Grain::Month,
+    };
     let bars = StackedBars {
         id: "movements".into(),
         title: format!("MRR movements by {interval}"),

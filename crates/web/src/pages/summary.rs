@@ -152,9 +152,9 @@ fn forecast_note(b: &quarterdeck_engine::Backtest) -> String {
         return "Not enough whole months of history for a forecast yet.".into();
     }
     let verdict = match (b.method.mape, b.naive.mape) {
-        (Some(m), Some(n)) if m < n => "better than assuming MRR stays flat",
-        (Some(m), Some(n)) if m > n => "worse than assuming MRR stays flat: read it with care",
-        _ => "as good as assuming MRR stays flat",
+        (Some(m), Some(n)) if m < n => "the trend earns its place",
+        (Some(m), Some(n)) if m > n => "flat did better, so read the trend with care",
+        _ => "no better than flat",
     };
     // Plain words first; the statistics (MASE) for those who want them.
     format!(
