@@ -19,6 +19,7 @@ use support::{Browser, SmtpSink, TestApp, between};
 quarterdeck_store::backend_stories!(
     pdf_and_workbook_state_what_the_api_says,
     every_page_downloads_itself,
+    digest_preview_shows_in_the_browser_without_smtp,
     digest_preview_arrives_with_html_text_chart_and_pdf,
     a_refused_send_is_retried_and_delivered_once,
     threshold_rules_fire_once_and_resolve_when_clear,
@@ -269,6 +270,33 @@ async fn every_page_downloads_itself(store: TestStore) {
             );
         }
     }
+}
+
+/// Without any SMTP server, the digest page previews the message itself:
+/// the same KPIs, the chart inline, and no email button that cannot work.
+async fn digest_preview_shows_in_the_browser_without_smtp(store: TestStore) {
+    let app = TestApp::spawn(store).await;
+    app.no_mfa_rule().await;
+    app.load_demo(100).await;
+    app.user("exec@acme.test", Role::Executive, None).await;
+    let mut b = app.browser("exec@acme.test").await;
+    let page = b.page("/account/digest").await;
+    assert!(page.contains("Preview in the browser"));
+    assert!(
+        !page.contains("Email me a preview now"),
+        "no mail server, no email button"
+    );
+    let preview = b.page("/account/digest/preview").await;
+    assert!(preview.contains("Preview of your digest as it would be sent now"));
+    assert!(
+        preview.contains("data:image/png;base64,"),
+        "the chart is inline"
+    );
+    assert!(
+        !preview.contains("cid:"),
+        "no reference to a mail attachment"
+    );
+    assert!(preview.contains("MRR"));
 }
 
 /// The last twelve whole months before today.

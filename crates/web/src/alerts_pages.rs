@@ -146,6 +146,8 @@ struct RulesPage {
     allow_private_webhooks: bool,
     new_secret: Option<String>,
     smtp: String,
+    /// Whether mail can be sent at all (else no test button).
+    has_smtp: bool,
     /// The tenant's own SMTP settings: (host, port, security, user, from).
     smtp_form: Option<(String, u16, String, String, String)>,
     may_edit_smtp: bool,
@@ -226,6 +228,7 @@ async fn render_rules(
             (c.host, c.port, format!("{:?}", c.security).to_lowercase(), c.username.unwrap_or_default(), c.from)
         }),
         may_edit_smtp: viewer.may(Permission::ManageSettings),
+        has_smtp: quarterdeck_app::mail::mailer_for(state, t.id).await.map_err(PageError::Internal)?.is_some(),
         smtp: quarterdeck_app::mail::mailer_for(state, t.id).await.map_err(PageError::Internal)?.as_ref().map_or_else(
             || "No SMTP server is configured: start the server with --smtp-host (see the README) to send digests and critical alerts.".to_string(),
             |m| format!("Email goes through {}.", m.describe),
@@ -653,6 +656,8 @@ struct DigestPage {
     unsaved: bool,
     /// Every IANA zone name, for the zone field's suggestions.
     zones: Vec<&'static str>,
+    /// Whether mail can be sent (else only the browser preview is offered).
+    has_smtp: bool,
     weekdays: Vec<(i32, &'static str)>,
     message: Option<String>,
     notice: Option<String>,
@@ -675,6 +680,10 @@ async fn render_digest(
             .as_ref()
             .map_or(who.tenant.timezone.clone(), |s| s.time_zone.clone()),
         unsaved: sub.is_none(),
+        has_smtp: quarterdeck_app::mail::mailer_for(state, who.tenant.id)
+            .await
+            .map_err(PageError::Internal)?
+            .is_some(),
         zones: chrono_tz::TZ_VARIANTS.iter().map(|z| z.name()).collect(),
         weekdays: vec![
             (1, "Monday"),

@@ -15,6 +15,21 @@
     } catch (e) { /* keep the workspace's zone */ }
   });
 
+  // Digest: show only the fields the chosen cadence uses.
+  document.querySelectorAll("select[name=cadence]").forEach(function (select) {
+    var form = select.form;
+    function sync() {
+      form.querySelectorAll("[data-cadence]").forEach(function (field) {
+        field.hidden = field.dataset.cadence !== select.value;
+      });
+      form.querySelectorAll("select[name=hour], input[name=time_zone]").forEach(function (f) {
+        f.closest("label").hidden = select.value === "off";
+      });
+    }
+    select.addEventListener("change", sync);
+    sync();
+  });
+
   // Copy buttons (hidden without script): copy their target's text.
   document.querySelectorAll("button[data-copy]").forEach(function (button) {
     var target = document.getElementById(button.dataset.copy);
