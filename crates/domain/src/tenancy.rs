@@ -215,6 +215,18 @@ impl Role {
             Role::Viewer => "viewer",
         }
     }
+
+    /// The role as people say it ("CS lead").
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Admin => "Admin",
+            Role::Executive => "Executive",
+            Role::Finance => "Finance",
+            Role::CsLead => "CS lead",
+            Role::Csm => "CSM",
+            Role::Viewer => "Viewer",
+        }
+    }
 }
 
 #[cfg(test)]

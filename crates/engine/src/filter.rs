@@ -32,7 +32,7 @@ impl Filter {
     }
 
     /// What the filter selects, for headings and documents: "All customers",
-    /// or e.g. "segment: smb, mid · csm: ana".
+    /// or e.g. "Segment: Mid-market, SMB · CSM: Ana".
     pub fn label(&self) -> String {
         let parts: Vec<String> = [
             ("segment", &self.segment),
@@ -43,10 +43,7 @@ impl Filter {
         .into_iter()
         .filter_map(|(name, set)| {
             let set = set.as_ref().filter(|s| !s.is_empty())?;
-            Some(format!(
-                "{name}: {}",
-                set.iter().cloned().collect::<Vec<_>>().join(", ")
-            ))
+            Some(words(name, set.iter().map(String::as_str)))
         })
         .collect();
         if parts.is_empty() {
@@ -191,6 +188,46 @@ impl Dictionaries {
     }
 }
 
+/// A filter dimension as people name it ("CSM", "Segment").
+pub fn dimension_label(field: &str) -> &str {
+    match field {
+        "segment" => "Segment",
+        "csm" => "CSM",
+        "plan" => "Plan",
+        "region" => "Region",
+        other => other,
+    }
+}
+
+/// One dimension's chosen values in words: "Segment: Mid-market, SMB".
+pub fn words<'a>(field: &str, values: impl IntoIterator<Item = &'a str>) -> String {
+    let values: Vec<String> = values.into_iter().map(|v| human(field, v)).collect();
+    format!("{}: {}", dimension_label(field), values.join(", "))
+}
+
+/// A stored value as people read it, by column: segments and regions in
+/// words (`mid_market` → "Mid-market", `emea` → "EMEA"), plans and CSM
+/// names capitalised (`ana` → "Ana"); anything else as it is.
+pub fn human(field: &str, value: &str) -> String {
+    let capitalised = |v: &str| {
+        let words = v.replace('_', " ");
+        let mut chars = words.chars();
+        chars
+            .next()
+            .map(|f| f.to_uppercase().collect::<String>() + chars.as_str())
+            .unwrap_or_default()
+    };
+    let code = value.chars().all(|c| c.is_ascii_lowercase() || c == '_');
+    match (field, value) {
+        ("segment", "smb") => "SMB".into(),
+        ("segment", "mid_market") => "Mid-market".into(),
+        ("region", "na") => "North America".into(),
+        ("region", "emea" | "apac" | "latam") => value.to_uppercase(),
+        ("segment" | "region" | "plan" | "csm", v) if code => capitalised(v),
+        (_, v) => v.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -200,6 +237,9 @@ mod tests {
         assert_eq!(Filter::all().label(), "All customers");
         let mut f = Filter::segments(["smb", "mid"]);
         f.csm = Some(BTreeSet::from(["ana".to_string()]));
-        assert_eq!(f.label(), "segment: mid, smb · csm: ana");
+        assert_eq!(f.label(), "Segment: Mid, SMB · CSM: Ana");
+        assert_eq!(human("segment", "mid_market"), "Mid-market");
+        assert_eq!(human("region", "na"), "North America");
+        assert_eq!(human("csm", "Dana Lee"), "Dana Lee");
     }
 }

@@ -75,11 +75,9 @@ pub fn executive_pdf(model: &ReportModel) -> Result<Vec<u8>, String> {
         .collect::<Result<Vec<_>, _>>()?;
 
     let mut layout = Layout::new(faces);
-    // The first page carries the key numbers under the title, not a bare cover.
+    // The first page carries the key numbers (or, without any, the first
+    // chart or table) under the title, not a bare cover.
     cover(&mut layout, model);
-    if model.kpis.is_empty() && (!model.charts.is_empty() || !model.tables.is_empty()) {
-        layout.new_page();
-    }
     if !model.kpis.is_empty() {
         layout.bookmark("Key metrics");
         kpi_grid(&mut layout, &model.kpis);

@@ -146,6 +146,30 @@ async fn unknown_form_values_are_refused(store: TestStore) {
         .await
         .unwrap();
     assert!(rules.is_empty(), "nothing stored");
+    // The event rules take their share as a percentage, like every ratio
+    // typed into a form, and show it back so.
+    let r = a
+        .post(
+            "/admin/alerts/events",
+            &[
+                ("csrf", csrf.as_str()),
+                ("large_account_arr", "100000"),
+                ("major_expansion_share", "25"),
+                ("major_expansion_min", "1000"),
+                ("lookback_days", "7"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let events = service::event_settings(app.store.store.as_ref(), app.tenant.id)
+        .await
+        .unwrap();
+    assert_eq!(events.major_expansion_share, "0.25".parse().unwrap());
+    assert!(
+        a.page("/admin/alerts")
+            .await
+            .contains("name=\"major_expansion_share\" value=\"25\"")
+    );
 }
 
 async fn an_unreadable_config_is_an_error_not_dropped(store: TestStore) {

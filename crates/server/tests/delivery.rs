@@ -77,7 +77,7 @@ async fn pdf_and_workbook_state_what_the_api_says(store: TestStore) {
             );
             let text = String::from_utf8_lossy(&out.stdout);
             assert!(
-                text.contains("segment: enterprise"),
+                text.contains("Segment: Enterprise"),
                 "filters on the report"
             );
             assert!(
@@ -180,7 +180,8 @@ async fn every_page_downloads_itself(store: TestStore) {
         ("/retention", "Retention"),
         ("/billing", "Billing"),
         ("/accounts", "Accounts"),
-        ("/movements", "Movements"),
+        // The drill-down's document is titled by the movement it lists.
+        ("/movements", "New MRR"),
     ] {
         let q = if page == "/movements" {
             format!("{q}&kind=new")

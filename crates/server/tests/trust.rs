@@ -479,7 +479,7 @@ async fn share_links_show_one_view_until_revoked_or_expired(store: TestStore) {
     let mut anon = Browser::new(&app.base);
     let page = anon.page(&path).await;
     assert!(page.contains("shared, read-only view"));
-    assert!(page.contains("segment: smb"));
+    assert!(page.contains("Segment: SMB"));
     assert!(page.contains("Revenue"));
     assert!(!page.contains("/admin/"), "no way into other pages");
     assert!(!page.contains("Download CSV"));
@@ -930,6 +930,57 @@ async fn kpi_targets_set_in_settings_colour_the_cards(store: TestStore) {
     assert!(bad.text().await.unwrap().contains("as numbers"));
     let audit = app.store.store.list_audit(app.tenant.id, 50).await.unwrap();
     assert!(audit.iter().any(|e| e.action == "settings.targets"));
+    // Ratios are typed as percentages everywhere (as in the alert form) and
+    // kept as fractions.
+    let r = b
+        .post(
+            "/admin/settings/targets",
+            &[
+                ("csrf", &csrf),
+                ("customer_churn_rate_good", "2"),
+                ("customer_churn_rate_bad", "4 %"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let stored = app
+        .store
+        .store
+        .get_config(app.tenant.id, "kpi_targets")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        stored.contains("0.02") && stored.contains("0.04"),
+        "{stored}"
+    );
+    let settings = b.page("/admin/settings").await;
+    assert!(
+        settings.contains("name=\"customer_churn_rate_good\" value=\"2\""),
+        "{settings}"
+    );
+    let r = b
+        .post(
+            "/admin/settings",
+            &[
+                ("csrf", &csrf),
+                ("name", "Acme"),
+                ("currency", "USD"),
+                ("timezone", "UTC"),
+                ("gross_margin", "75"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let tenant = app
+        .store
+        .store
+        .tenant_by_slug(&app.tenant.slug)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(tenant.options.gross_margin, Some("0.75".parse().unwrap()));
+    assert!(b.page("/admin/settings").await.contains("value=\"75\""));
 }
 
 /// A range before the data, or running past today, is said in words; the

@@ -139,6 +139,8 @@ struct RulesPage {
     /// Jobs that ran fine, not listed.
     routine_jobs: usize,
     events: EventSettings,
+    /// The major-expansion share as typed: a percentage.
+    expansion_share: String,
     /// The webhooks, for those who may manage them (others see a count).
     webhooks: Vec<Webhook>,
     webhook_count: usize,
@@ -202,6 +204,7 @@ async fn render_rules(
         .collect();
     let webhooks = service::webhooks(store, t.id).await?;
     let may_manage_webhooks = viewer.may(Permission::ManageWebhooks);
+    let events = service::event_settings(store, t.id).await?;
     let page = RulesPage {
         chrome: Chrome::new(viewer, "Alert rules", "/admin/alerts", ""),
         rules,
@@ -214,7 +217,8 @@ async fn render_rules(
         windows: Window::CHOICES.iter().map(|(_, n, w)| (*n, *w)).collect(),
         currency,
         routine_jobs,
-        events: service::event_settings(store, t.id).await?,
+        expansion_share: crate::percent::show(events.major_expansion_share),
+        events,
         webhook_count: webhooks.len(),
         webhooks: if may_manage_webhooks {
             webhooks
@@ -267,17 +271,15 @@ async fn add_rule(
         let metric = get("metric");
         let relative = form.contains_key("relative");
         let typed = get("value");
-        let number: rust_decimal::Decimal = typed
-            .trim_end_matches('%')
-            .trim()
-            .replace(',', "")
-            .parse()
-            .map_err(|_| format!("value: `{typed}` is not a number"))?;
         // Rates and changes are typed as percentages (3 = 3 %) and kept as fractions.
         let value = if relative || rules::is_rate(&metric) {
-            number / rust_decimal::Decimal::ONE_HUNDRED
+            crate::percent::parse(&typed).map_err(|e| format!("value: {e}"))?
         } else {
-            number
+            typed
+                .trim()
+                .replace(',', "")
+                .parse::<rust_decimal::Decimal>()
+                .map_err(|_| format!("value: `{typed}` is not a number"))?
         };
         let window = match get("window").as_str() {
             "" => Window::Auto,
@@ -406,7 +408,8 @@ async fn save_events(
     let num = |k: &str| form.get(k).and_then(|v| v.trim().parse().ok());
     let (Some(arr), Some(share), Some(min), Some(days)) = (
         num("large_account_arr"),
-        num("major_expansion_share"),
+        form.get("major_expansion_share")
+            .and_then(|v| crate::percent::parse(v).ok()),
         num("major_expansion_min"),
         form.get("lookback_days")
             .and_then(|v| v.trim().parse::<i64>().ok()),

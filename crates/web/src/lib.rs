@@ -11,6 +11,7 @@ pub mod error;
 pub mod login;
 pub mod mfa;
 pub mod pages;
+pub mod percent;
 pub mod session;
 pub mod share;
 pub mod stream;
@@ -177,7 +178,7 @@ impl Chrome {
             title: title.into(),
             tenant_name: viewer.tenant.name.clone(),
             email: viewer.email.clone(),
-            role: viewer.role.as_str(),
+            role: viewer.role.label(),
             csrf: viewer.csrf.clone(),
             nav,
             admin_nav,

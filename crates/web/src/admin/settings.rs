@@ -19,17 +19,32 @@ pub(super) fn routes() -> Router<WebApp> {
         .route("/admin/settings/targets", axum::routing::post(save_targets))
 }
 
+/// Whether a KPI's values are typed as percentages (ratios are).
+fn in_percent(metric: &str) -> bool {
+    quarterdeck_engine::catalogue::metric(metric)
+        .is_some_and(|m| m.unit == quarterdeck_engine::catalogue::Unit::Ratio)
+}
+
+/// A target value as it is typed in its row: percentages for ratios.
+fn typed(metric: &str, value: rust_decimal::Decimal) -> String {
+    if in_percent(metric) {
+        crate::percent::show(value)
+    } else {
+        value.normalize().to_string()
+    }
+}
+
 /// KPIs that take a target, with how their values are written.
 const TARGET_METRICS: [(&str, &str); 9] = [
     ("mrr", "MRR (money)"),
     ("net_new_mrr", "Net new MRR (money)"),
     (
         "customer_churn_rate",
-        "Customer churn rate (fraction, lower is better)",
+        "Customer churn rate (%, lower is better)",
     ),
-    ("nrr", "NRR, 12 months (fraction)"),
-    ("grr", "GRR, 12 months (fraction)"),
-    ("gross_margin", "Gross margin (fraction)"),
+    ("nrr", "NRR, 12 months (%)"),
+    ("grr", "GRR, 12 months (%)"),
+    ("gross_margin", "Gross margin (%)"),
     ("quick_ratio", "Quick ratio"),
     ("ltv", "LTV (money)"),
     ("ar_overdue", "AR overdue (money, lower is better)"),
@@ -45,7 +60,8 @@ struct SettingsPage {
     fiscal_year_start: u32,
     delinquency_days: String,
     gross_margin: String,
-    mfa_roles: Vec<(&'static str, bool)>,
+    /// (value, label, required) of each role for the two-factor rule.
+    mfa_roles: Vec<(&'static str, &'static str, bool)>,
     /// (metric, label, good, bad) for the targets form.
     targets: Vec<(&'static str, &'static str, String, String)>,
     /// Per row: the target in force when the row is left empty, as
@@ -74,8 +90,8 @@ async fn page(
             (
                 *m,
                 *label,
-                t.map(|t| t.good.to_string()).unwrap_or_default(),
-                t.map(|t| t.bad.to_string()).unwrap_or_default(),
+                t.map(|t| typed(m, t.good)).unwrap_or_default(),
+                t.map(|t| typed(m, t.bad)).unwrap_or_default(),
             )
         })
         .collect();
@@ -107,8 +123,8 @@ async fn page(
         .map(
             |(m, _)| match targets::aim(&no_own, m, &summary, &currency) {
                 Some(a) => (
-                    a.target.good.normalize().to_string(),
-                    a.target.bad.normalize().to_string(),
+                    typed(m, a.target.good),
+                    typed(m, a.target.bad),
                     if own.contains_key(*m) {
                         format!("yours; empty: {}", a.short)
                     } else {
@@ -139,7 +155,7 @@ async fn page(
         gross_margin: t
             .options
             .gross_margin
-            .map(|m| m.to_string())
+            .map(crate::percent::show)
             .unwrap_or_default(),
         targets,
         in_force,
@@ -150,7 +166,7 @@ async fn page(
         peer_group_auto: chosen.is_none(),
         mfa_roles: Role::ALL
             .iter()
-            .map(|r| (r.as_str(), t.options.mfa_required_for(*r)))
+            .map(|r| (r.as_str(), r.label(), t.options.mfa_required_for(*r)))
             .collect(),
         message,
     };
@@ -197,13 +213,23 @@ async fn save(
         }
         None => None,
     };
+    // Typed as a percentage (80 = 80 %), kept as a fraction.
+    let gross_margin = match field("gross_margin").filter(|m| !m.is_empty()) {
+        None => None,
+        Some(m) => match crate::percent::parse(&m) {
+            Ok(f) => Some(f.to_string()),
+            Err(e) => {
+                return page(&state, &viewer, Some(format!("Gross margin: {e}."))).await;
+            }
+        },
+    };
     let changes = TenantChanges {
         name: field("name"),
         currency: field("currency").map(|c| c.to_ascii_uppercase()),
         timezone: field("timezone"),
         fiscal_year_start,
         delinquency_days: Some(delinquency_days),
-        gross_margin: field("gross_margin").filter(|m| !m.is_empty()),
+        gross_margin,
         mfa_roles: Some(
             Role::ALL
                 .into_iter()
@@ -243,7 +269,14 @@ async fn save_targets(
         if good.is_empty() && bad.is_empty() {
             continue;
         }
-        let (Ok(good), Ok(bad)) = (good.parse(), bad.parse()) else {
+        let number = |v: &str| {
+            if in_percent(m) {
+                crate::percent::parse(v).ok()
+            } else {
+                v.replace(',', "").parse().ok()
+            }
+        };
+        let (Some(good), Some(bad)) = (number(&good), number(&bad)) else {
             return page(&state, &viewer, Some(format!("{label}: give both the on-target and the off-target value as numbers, or neither."))).await;
         };
         if good == bad {

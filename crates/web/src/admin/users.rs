@@ -46,6 +46,7 @@ struct MemberRow {
     user_id: i64,
     email: String,
     role: &'static str,
+    role_label: &'static str,
     csm: String,
     mfa: bool,
     joined: String,
@@ -57,7 +58,8 @@ struct MemberRow {
 struct UsersPage {
     chrome: Chrome,
     members: Vec<MemberRow>,
-    roles: Vec<&'static str>,
+    /// (value, label) of each role.
+    roles: Vec<(&'static str, &'static str)>,
     /// (heading, for whom, expires, url) of a link just created.
     new_link: Option<(String, String, String, String)>,
     message: Option<String>,
@@ -80,6 +82,7 @@ async fn page(
             user_id: m.user_id,
             email: m.email,
             role: m.role.as_str(),
+            role_label: m.role.label(),
             csm: m.csm.unwrap_or_default(),
             mfa: m.mfa_enabled,
             joined: when(m.created_at),
@@ -88,7 +91,7 @@ async fn page(
     let page = UsersPage {
         chrome: Chrome::new(viewer, "Users", "/admin/users", ""),
         members,
-        roles: Role::ALL.iter().map(|r| r.as_str()).collect(),
+        roles: Role::ALL.iter().map(|r| (r.as_str(), r.label())).collect(),
         new_link,
         message,
     };

@@ -92,28 +92,7 @@ fn paying_by_default(mut pairs: Vec<(String, String)>) -> Vec<(String, String)> 
     pairs
 }
 
-/// A stored value as people read it, by column: segments and regions in
-/// words (`mid_market` → "Mid-market", `emea` → "EMEA"), plans and CSM
-/// names capitalised (`ana` → "Ana"); anything else as it is.
-pub fn human(field: &str, value: &str) -> String {
-    let capitalised = |v: &str| {
-        let words = v.replace('_', " ");
-        let mut chars = words.chars();
-        chars
-            .next()
-            .map(|f| f.to_uppercase().collect::<String>() + chars.as_str())
-            .unwrap_or_default()
-    };
-    let code = value.chars().all(|c| c.is_ascii_lowercase() || c == '_');
-    match (field, value) {
-        ("segment", "smb") => "SMB".into(),
-        ("segment", "mid_market") => "Mid-market".into(),
-        ("region", "na") => "North America".into(),
-        ("region", "emea" | "apac" | "latam") => value.to_uppercase(),
-        ("segment" | "region" | "plan" | "csm", v) if code => capitalised(v),
-        (_, v) => v.to_string(),
-    }
-}
+pub use quarterdeck_engine::filter::human;
 
 /// Renders the accounts list for any audience.
 pub async fn render_list(

@@ -14,6 +14,8 @@ pub use quarterdeck_app::metrics::query::{DEFAULT_PRESET, PRESETS, preset_range}
 #[derive(Debug, Clone)]
 pub struct FilterOption {
     pub value: String,
+    /// The value in words ("Mid-market").
+    pub label: String,
     pub checked: bool,
 }
 
@@ -164,6 +166,7 @@ impl Controls {
                         .into_iter()
                         .map(|value| FilterOption {
                             checked: chosen.contains(&value),
+                            label: quarterdeck_engine::filter::human(name, &value),
                             value,
                         })
                         .collect(),
@@ -262,7 +265,7 @@ impl Controls {
             .filters
             .iter()
             .filter(|(_, v)| !v.is_empty())
-            .map(|(d, v)| format!("{d}: {}", v.join(", ")))
+            .map(|(d, v)| quarterdeck_engine::filter::words(d, v.iter().map(String::as_str)))
             .collect();
         if parts.is_empty() {
             "All customers".into()

@@ -135,7 +135,7 @@ async fn document<D: Dashboard>(
     kind: report::Kind,
 ) -> Result<Response, PageError> {
     let (view, table) = D::table(&state, viewer, pairs).await?;
-    report::page_document(&state, view, &D::SPEC, table, kind).await
+    report::page_document(&state, view, &D::SPEC, table, kind, None).await
 }
 
 async fn pdf<D: Dashboard>(

@@ -16,7 +16,7 @@ use quarterdeck_app::metrics::MetricQuery;
 use quarterdeck_app::metrics::answers;
 use quarterdeck_app::report::{Labels, model};
 use quarterdeck_domain::Permission;
-use quarterdeck_render::{ReportModel, ReportTable};
+use quarterdeck_render::{CellValue, ReportModel, ReportTable};
 
 /// The executive report of a view (PDF and workbook).
 pub const REPORT: PageSpec = PageSpec {
@@ -80,24 +80,38 @@ fn write(model: &ReportModel, kind: Kind) -> Result<Vec<u8>, PageError> {
     .map_err(PageError::Internal)
 }
 
-/// A dashboard page as a document: its title, period, KPI cards (with the
-/// statuses the page gives them) and its table, formatted.
+/// A dashboard page as a document: its title (or `title`, e.g. the
+/// movement a drill-down lists), period, KPI cards (with the statuses the
+/// page gives them) and its table, formatted for people: segment, region,
+/// plan and CSM codes in words.
 pub async fn page_document(
     state: &WebApp,
     mut view: View,
     spec: &PageSpec,
-    table: Table,
+    mut table: Table,
     kind: Kind,
+    title: Option<String>,
 ) -> Result<Response, PageError> {
     view.grant_export()?;
     view.reacquire_engine(state).await?;
     let labels = labels_of(&view.controls, &view.query);
-    let (title, kpis) = (spec.title, spec.kpis);
+    let kpis = spec.kpis;
+    let title = title.unwrap_or_else(|| spec.title.to_string());
+    for (c, column) in table.columns.iter().enumerate() {
+        if quarterdeck_app::metrics::query::FILTERS.contains(&column.as_str()) {
+            for row in &mut table.rows {
+                if let Some(CellValue::Text(v)) = row.get_mut(c) {
+                    *v = quarterdeck_engine::filter::human(column, v);
+                }
+            }
+        }
+    }
+    let heading = title.clone();
     let (view, bytes) = super::blocking(view, move |v| {
         let summary = answers::summary_of(v.engine(), &v.query);
         let model = ReportModel {
             tenant_name: v.tenant.name.clone(),
-            title: title.to_string(),
+            title: heading.clone(),
             period: labels.period,
             comparison: labels.comparison,
             filters: labels.filters,
@@ -106,7 +120,7 @@ pub async fn page_document(
             kpis: quarterdeck_app::report::kpis(&summary, &v.currency, kpis, &v.targets),
             charts: Vec::new(),
             tables: vec![ReportTable {
-                title: title.to_string(),
+                title: heading,
                 columns: table.columns.iter().map(|c| export::heading(c)).collect(),
                 rows: table.rows,
             }],
@@ -115,7 +129,7 @@ pub async fn page_document(
     })
     .await?;
     let name = title.to_lowercase().replace(' ', "-");
-    respond(state, view, bytes?, kind, &name, title).await
+    respond(state, view, bytes?, kind, &name, &title).await
 }
 
 /// The download of a document, audit-logged.

@@ -528,8 +528,8 @@ async fn drill_table(
     state: &WebApp,
     viewer: Viewer,
     pairs: Vec<(String, String)>,
-) -> Result<(View, Table), PageError> {
-    let (view, kind_name, _, list) = drill(state, Audience::Member(viewer), pairs).await?;
+) -> Result<(View, Table, String), PageError> {
+    let (view, kind_name, label, list) = drill(state, Audience::Member(viewer), pairs).await?;
     let text = |v: &Option<String>| v.clone().map_or(CellValue::Empty, CellValue::Text);
     let total: Decimal = list.iter().map(|r| r.5).sum();
     let mut rows: Vec<Vec<CellValue>> = list
@@ -566,6 +566,8 @@ async fn drill_table(
             columns,
             rows,
         },
+        // Titled as the page heads it: "Churn MRR".
+        format!("{label} MRR"),
     ))
 }
 
@@ -575,7 +577,7 @@ pub async fn drilldown_csv(
     viewer: Viewer,
     Query(pairs): Pairs,
 ) -> Result<Response, PageError> {
-    let (view, table) = drill_table(&state, viewer, pairs).await?;
+    let (view, table, _) = drill_table(&state, viewer, pairs).await?;
     export::csv(&state, &view, table).await
 }
 
@@ -585,8 +587,9 @@ pub async fn drilldown_pdf(
     viewer: Viewer,
     Query(pairs): Pairs,
 ) -> Result<Response, PageError> {
-    let (view, table) = drill_table(&state, viewer, pairs).await?;
-    super::report::page_document(&state, view, &MOVEMENTS, table, super::report::Kind::Pdf).await
+    let (view, table, label) = drill_table(&state, viewer, pairs).await?;
+    let kind = super::report::Kind::Pdf;
+    super::report::page_document(&state, view, &MOVEMENTS, table, kind, Some(label)).await
 }
 
 /// `GET /movements.xlsx`.
@@ -595,8 +598,9 @@ pub async fn drilldown_xlsx(
     viewer: Viewer,
     Query(pairs): Pairs,
 ) -> Result<Response, PageError> {
-    let (view, table) = drill_table(&state, viewer, pairs).await?;
-    super::report::page_document(&state, view, &MOVEMENTS, table, super::report::Kind::Xlsx).await
+    let (view, table, label) = drill_table(&state, viewer, pairs).await?;
+    let kind = super::report::Kind::Xlsx;
+    super::report::page_document(&state, view, &MOVEMENTS, table, kind, Some(label)).await
 }
 
 /// `GET /movements?kind=…`.
