@@ -9,7 +9,7 @@
 //! and swapped in whole, so no reader ever sees a half-built engine.
 
 use quarterdeck_domain::records::{
-    Cost, Customer, FxRate, Invoice, Payment, SubscriptionEvent, TimeEntry,
+    Activity, Cost, Customer, Event, FxRate, Invoice, Payment, SubscriptionEvent, Ticket, TimeEntry,
 };
 use quarterdeck_domain::{AnyRecord, Collection, TenantOptions};
 use quarterdeck_engine::{Ledger, LedgerBuilder, TenantSettings};
@@ -72,7 +72,7 @@ pub fn settings_of(tenant: &Tenant) -> TenantSettings {
 }
 
 /// The collections the engine reads.
-pub const ENGINE_COLLECTIONS: [Collection; 7] = [
+pub const ENGINE_COLLECTIONS: [Collection; 10] = [
     Collection::Customers,
     Collection::SubscriptionEvents,
     Collection::FxRates,
@@ -80,6 +80,9 @@ pub const ENGINE_COLLECTIONS: [Collection; 7] = [
     Collection::Payments,
     Collection::Costs,
     Collection::TimeEntries,
+    Collection::Tickets,
+    Collection::Activities,
+    Collection::Events,
 ];
 
 impl Engines {
@@ -231,7 +234,20 @@ macro_rules! slim_attributes {
         }
     })*};
 }
-slim_attributes!(Customer, SubscriptionEvent, Payment, TimeEntry);
+slim_attributes!(
+    Customer,
+    SubscriptionEvent,
+    Payment,
+    TimeEntry,
+    Ticket,
+    Activity
+);
+
+impl Slim for Event {
+    fn slim(&mut self) {
+        self.properties = Default::default();
+    }
+}
 
 impl Slim for Invoice {
     fn slim(&mut self) {
@@ -284,6 +300,9 @@ fn load(
         Collection::Payments => each(page, |r| builder.payments(r)),
         Collection::Costs => each(page, |r| builder.costs(r)),
         Collection::TimeEntries => each(page, |r| builder.time_entries(r)),
+        Collection::Tickets => each(page, |r| builder.tickets(r)),
+        Collection::Activities => each(page, |r| builder.activities(r)),
+        Collection::Events => each(page, |r| builder.events(r)),
         _ => Ok(()),
     }
 }
@@ -317,6 +336,9 @@ fn upsert(ledger: &mut Ledger, records: &[AnyRecord]) {
         Collection::Payments => ledger.upsert_payments(&of_kind!(records, Payment)),
         Collection::Costs => ledger.upsert_costs(&of_kind!(records, Cost)),
         Collection::TimeEntries => ledger.upsert_time_entries(&of_kind!(records, TimeEntry)),
+        Collection::Tickets => ledger.upsert_tickets(&of_kind!(records, Ticket)),
+        Collection::Activities => ledger.upsert_activities(&of_kind!(records, Activity)),
+        Collection::Events => ledger.upsert_events(&of_kind!(records, Event)),
         _ => {}
     }
 }
@@ -331,6 +353,9 @@ fn remove(ledger: &mut Ledger, collection: Collection, key: &str) {
         Collection::Payments => ledger.remove_payments(keys),
         Collection::Costs => ledger.remove_costs(keys),
         Collection::TimeEntries => ledger.remove_time_entries(keys),
+        Collection::Tickets => ledger.remove_tickets(keys),
+        Collection::Activities => ledger.remove_activities(keys),
+        Collection::Events => ledger.remove_events(keys),
         _ => {}
     }
 }

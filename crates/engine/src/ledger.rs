@@ -5,13 +5,15 @@ use crate::delinquency::DelinquentSpan;
 use crate::filter::{Attributes, CompiledFilter, Dictionaries, Filter};
 use crate::fx::FxTable;
 use crate::settings::TenantSettings;
+use crate::signals::Signals;
 use crate::stored::{BillingRecords, Touched};
 use crate::subscription::{StoredEvent, Warning, customer_timeline};
 use crate::timeline::{TimelineArena, TimelineRef};
 use chrono_tz::Tz;
 use quarterdeck_domain::Currency;
 use quarterdeck_domain::records::{
-    Cost, Customer, FxRate, Invoice, Payment, Record, SubscriptionEvent, TimeEntry,
+    Activity, Cost, Customer, Event, FxRate, Invoice, Payment, Record, SubscriptionEvent, Ticket,
+    TimeEntry,
 };
 use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
@@ -77,6 +79,8 @@ pub struct Ledger {
     /// The slot of each billing customer (`u32::MAX`: none), built on first
     /// use after slots or billing customers change.
     billing_slots: OnceLock<Vec<u32>>,
+    /// Tickets, CSM activities and usage, for health scores.
+    signals: Signals,
 }
 
 /// Adds or replaces one billing record (`BillingRecords::upsert_*`).
@@ -115,6 +119,7 @@ impl LedgerBuilder {
                 event_owner: HashMap::new(),
                 billing: BillingIndex::default(),
                 billing_slots: OnceLock::new(),
+                signals: Signals::default(),
             },
             billing: BillingRecords::default(),
         }
@@ -160,6 +165,21 @@ impl LedgerBuilder {
         let tz = self.ledger.settings.time_zone;
         // Nothing is counted yet, so nothing needs tracking.
         upsert_all(&mut self.billing, rows, upsert, tz, &mut Touched::default());
+    }
+
+    /// Adds support tickets.
+    pub fn tickets(&mut self, rows: &[Ticket]) {
+        self.ledger.upsert_tickets(rows);
+    }
+
+    /// Adds CSM activities.
+    pub fn activities(&mut self, rows: &[Activity]) {
+        self.ledger.upsert_activities(rows);
+    }
+
+    /// Adds product usage events.
+    pub fn events(&mut self, rows: &[Event]) {
+        self.ledger.upsert_events(rows);
     }
 
     /// Converts the billing records and computes every timeline.
@@ -439,6 +459,44 @@ impl Ledger {
     /// The exchange rates held, by key (`"{currency}|{date}"`).
     pub fn fx_rates(&self) -> &HashMap<String, FxRate> {
         &self.fx_rates
+    }
+
+    /// Adds or replaces support tickets.
+    pub fn upsert_tickets(&mut self, rows: &[Ticket]) {
+        let tz = self.settings.time_zone;
+        self.signals.upsert_tickets(rows, tz);
+    }
+
+    /// Adds or replaces CSM activities.
+    pub fn upsert_activities(&mut self, rows: &[Activity]) {
+        let tz = self.settings.time_zone;
+        self.signals.upsert_activities(rows, tz);
+    }
+
+    /// Adds or replaces product usage events.
+    pub fn upsert_events(&mut self, rows: &[Event]) {
+        let tz = self.settings.time_zone;
+        self.signals.upsert_events(rows, tz);
+    }
+
+    /// Removes support tickets.
+    pub fn remove_tickets<S: AsRef<str>>(&mut self, ids: impl IntoIterator<Item = S>) {
+        self.signals.remove_tickets(ids);
+    }
+
+    /// Removes CSM activities.
+    pub fn remove_activities<S: AsRef<str>>(&mut self, ids: impl IntoIterator<Item = S>) {
+        self.signals.remove_activities(ids);
+    }
+
+    /// Removes product usage events.
+    pub fn remove_events<S: AsRef<str>>(&mut self, ids: impl IntoIterator<Item = S>) {
+        self.signals.remove_events(ids);
+    }
+
+    /// The customer-success signals, per customer.
+    pub(crate) fn signals(&self) -> &crate::signals::SignalIndex {
+        self.signals.index()
     }
 
     /// The billing records, converted and grouped per customer.

@@ -1,0 +1,371 @@
+//! Health scores: the documented component formulas, re-weighting, bands,
+//! the predictive check, and no look-ahead.
+
+use super::support::*;
+use crate::health::{
+    Band, ComponentKind, HealthSettings, Trend, auc, engagement_score, payment_score,
+    profitability_score, support_score, usage_score,
+};
+use crate::{Ledger, Records, TenantSettings};
+use chrono::NaiveDate;
+use proptest::prelude::*;
+use quarterdeck_domain::TimePoint;
+use quarterdeck_domain::records::{Activity, ActivityType, Event, PaymentStatus, Ticket};
+use rust_decimal::Decimal;
+
+fn dec(s: &str) -> Decimal {
+    s.parse().unwrap()
+}
+
+fn ticket(id: &str, customer: &str, at: &str, priority: &str) -> Ticket {
+    Ticket {
+        id: id.into(),
+        customer_id: customer.into(),
+        opened_at: TimePoint::parse(at).unwrap(),
+        closed_at: None,
+        first_response_at: None,
+        priority: Some(priority.into()),
+        csm: None,
+        attributes: Default::default(),
+    }
+}
+
+fn activity(id: &str, customer: &str, at: &str) -> Activity {
+    Activity {
+        id: id.into(),
+        customer_id: customer.into(),
+        kind: ActivityType::Call,
+        at: TimePoint::parse(at).unwrap(),
+        csm: "ana".into(),
+        attributes: Default::default(),
+    }
+}
+
+fn usage(id: &str, customer: &str, at: &str) -> Event {
+    Event {
+        id: id.into(),
+        name: "report_viewed".into(),
+        at: TimePoint::parse(at).unwrap(),
+        customer_id: Some(customer.into()),
+        user_id: Some("u1".into()),
+        user_type: None,
+        properties: Default::default(),
+    }
+}
+
+#[test]
+fn component_formulas_follow_the_documented_defaults() {
+    // Payment: 40 off up to 30 days past due, 70 to 60, 100 beyond; 15 for
+    // a month of MRR or more overdue; 30 per failed payment.
+    assert_eq!(payment_score(0, dec("0"), dec("100"), 0), 100);
+    assert_eq!(payment_score(1, dec("50"), dec("100"), 0), 60);
+    assert_eq!(payment_score(45, dec("100"), dec("100"), 0), 15);
+    assert_eq!(payment_score(200, dec("500"), dec("100"), 5), 0);
+    assert_eq!(payment_score(0, dec("0"), dec("100"), 2), 40);
+    // Usage: the last 30 days as a share of the 30 before.
+    assert_eq!(usage_score(50, 100), 50);
+    assert_eq!(usage_score(150, 100), 100);
+    assert_eq!(usage_score(0, 0), 0);
+    assert_eq!(usage_score(3, 0), 100);
+    // Support: q against the segment mean (floored at two normal tickets).
+    assert_eq!(support_score(0, dec("10")), 100);
+    assert_eq!(support_score(10, dec("10")), 80);
+    assert_eq!(support_score(20, dec("10")), 40);
+    assert_eq!(support_score(30, dec("10")), 0);
+    assert_eq!(
+        support_score(2, dec("0.5")),
+        100,
+        "one ticket in a quiet segment"
+    );
+    // Engagement: 100 within the segment's usual gap, 0 from three times it.
+    assert_eq!(engagement_score(10, 30), 100);
+    assert_eq!(engagement_score(60, 30), 50);
+    assert_eq!(engagement_score(90, 30), 0);
+    assert_eq!(engagement_score(300, 375), 100, "a tech-touch segment");
+    // Profitability: 200 × margin.
+    assert_eq!(profitability_score(Some(dec("0.25"))), 50);
+    assert_eq!(profitability_score(Some(dec("0.8"))), 100);
+    assert_eq!(profitability_score(Some(dec("-0.3"))), 0);
+    assert_eq!(profitability_score(None), 0);
+}
+
+#[test]
+fn bands_and_trends_use_the_settings() {
+    let s = HealthSettings::default();
+    assert_eq!(s.band(70), Band::Healthy);
+    assert_eq!(s.band(69), Band::AtRisk);
+    assert_eq!(s.band(40), Band::AtRisk);
+    assert_eq!(s.band(39), Band::Critical);
+    assert_eq!(Trend::of(60, Some(55)), Trend::Improving);
+    assert_eq!(Trend::of(60, Some(64)), Trend::Stable);
+    assert_eq!(Trend::of(60, Some(65)), Trend::Declining);
+    assert_eq!(Trend::of(60, None), Trend::Stable);
+    assert!(HealthSettings::default().check().is_ok());
+    let bad = HealthSettings {
+        healthy_from: 40,
+        critical_below: 40,
+        ..HealthSettings::default()
+    };
+    assert!(bad.check().unwrap_err().contains("below the healthy"));
+}
+
+#[test]
+fn auc_counts_ordered_pairs_and_ties_half() {
+    assert_eq!(auc(&[(10, true), (90, false)]), Some(Decimal::ONE));
+    assert_eq!(auc(&[(90, true), (10, false)]), Some(Decimal::ZERO));
+    assert_eq!(auc(&[(50, true), (50, false)]), Some(dec("0.5")));
+    // Churners 20 and 60; stayers 40 and 80: pairs won 20<40, 20<80, 60<80.
+    assert_eq!(
+        auc(&[(20, true), (60, true), (40, false), (80, false)]),
+        Some(dec("0.75"))
+    );
+    assert_eq!(auc(&[(20, true)]), None);
+}
+
+/// Two paying customers since January; one falls behind on payment and
+/// support in May.
+fn history(extra_after: bool) -> Ledger {
+    let customers = [customer("good", "smb"), customer("bad", "smb")];
+    let events = [
+        start("e1", "good", "s1", "2026-01-01", dec("100")).ev(),
+        start("e2", "bad", "s2", "2026-01-01", dec("100")).ev(),
+    ];
+    let invoices = [
+        invoice("i1", "good", "2026-04-01", "2026-04-15", dec("100")),
+        invoice("i2", "bad", "2026-04-01", "2026-04-15", dec("100")),
+    ];
+    let mut payments = vec![
+        payment(
+            "p1",
+            "i1",
+            "2026-04-10",
+            dec("100"),
+            PaymentStatus::Succeeded,
+        ),
+        payment("p2", "i2", "2026-04-20", dec("100"), PaymentStatus::Failed),
+    ];
+    let mut tickets = vec![
+        ticket("t1", "bad", "2026-05-02", "urgent"),
+        ticket("t2", "bad", "2026-05-10", "high"),
+        ticket("t3", "good", "2026-05-03", "low"),
+    ];
+    let mut activities = vec![activity("a1", "good", "2026-05-20")];
+    let mut events_used = Vec::new();
+    for day in 1..=28 {
+        events_used.push(usage(
+            &format!("g{day}"),
+            "good",
+            &format!("2026-04-{day:02}"),
+        ));
+        events_used.push(usage(
+            &format!("h{day}"),
+            "good",
+            &format!("2026-05-{day:02}"),
+        ));
+        events_used.push(usage(
+            &format!("b{day}"),
+            "bad",
+            &format!("2026-04-{day:02}"),
+        ));
+    }
+    if extra_after {
+        // Everything dated after the day asked must change nothing.
+        payments.push(payment(
+            "p3",
+            "i2",
+            "2026-06-02",
+            dec("100"),
+            PaymentStatus::Succeeded,
+        ));
+        tickets.push(ticket("t4", "good", "2026-06-01", "urgent"));
+        activities.push(activity("a2", "bad", "2026-06-01"));
+        events_used.push(usage("late", "bad", "2026-06-01"));
+    }
+    let mut b = crate::ledger::LedgerBuilder::new(TenantSettings::default());
+    b.customers(&customers);
+    b.subscription_events(&events);
+    b.invoices(&invoices);
+    b.payments(&payments);
+    b.tickets(&tickets);
+    b.activities(&activities);
+    b.events(&events_used);
+    let _ = Records::default();
+    b.build()
+}
+
+fn day() -> NaiveDate {
+    d("2026-05-31")
+}
+
+#[test]
+fn a_score_shows_its_components_and_what_each_contributed() {
+    let l = history(false);
+    let s = HealthSettings::default();
+    let bad = l.health_of("bad", day(), &s).unwrap();
+    let kinds: Vec<_> = bad.components.iter().map(|c| c.kind).collect();
+    assert_eq!(
+        kinds,
+        [
+            ComponentKind::Payment,
+            ComponentKind::Usage,
+            ComponentKind::Support,
+            ComponentKind::Engagement
+        ],
+        "profitability is left out without costs"
+    );
+    let weights: Decimal = bad.components.iter().map(|c| c.weight).sum();
+    assert_eq!(
+        weights.round_dp(10),
+        Decimal::ONE,
+        "re-weighted to sum to 1"
+    );
+    // Payment: 46 days past due (−70), a month of MRR overdue (−15), one failed payment (−30).
+    assert_eq!(bad.components[0].score, 0);
+    // Usage: none in May after 28 days in April.
+    assert_eq!(bad.components[1].score, 0);
+    let total: Decimal = bad.components.iter().map(|c| c.contribution).sum();
+    assert_eq!(Decimal::from(bad.score), total.round());
+    assert_eq!(bad.band, Band::Critical);
+    let good = l.health_of("good", day(), &s).unwrap();
+    assert_eq!(good.band, Band::Healthy, "{good:?}");
+    assert_eq!(good.arr, dec("1200"));
+    let all = l.health_on(day(), &all(), &s);
+    assert_eq!(all.len(), 2);
+}
+
+#[test]
+fn a_day_s_score_ignores_records_dated_after_it() {
+    let s = HealthSettings::default();
+    let before = history(false).health_on(day(), &all(), &s);
+    let after = history(true).health_on(day(), &all(), &s);
+    assert_eq!(before, after);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// However records dated after D are added, every score of day D stays.
+    #[test]
+    fn later_records_never_move_a_score(
+        tickets in prop::collection::vec((0u32..60, 0usize..4), 0..12),
+        touches in prop::collection::vec(0u32..60, 0..6),
+        uses in prop::collection::vec(0u32..60, 0..30),
+        cut in 0u32..60,
+    ) {
+        let first = d("2026-03-01");
+        let at = |n: u32| (first + chrono::Days::new(u64::from(n))).to_string();
+        let build = |all_records: bool| {
+            let keep = |n: u32| all_records || n <= cut;
+            let t: Vec<Ticket> = tickets.iter().enumerate().filter(|(_, x)| keep(x.0))
+                .map(|(i, (n, p))| ticket(&format!("t{i}"), "c", &at(*n), ["low", "normal", "high", "urgent"][*p]))
+                .collect();
+            let a: Vec<Activity> = touches.iter().enumerate().filter(|(_, n)| keep(**n))
+                .map(|(i, n)| activity(&format!("a{i}"), "c", &at(*n))).collect();
+            let e: Vec<Event> = uses.iter().enumerate().filter(|(_, n)| keep(**n))
+                .map(|(i, n)| usage(&format!("e{i}"), "c", &at(*n))).collect();
+            let mut b = crate::ledger::LedgerBuilder::new(TenantSettings::default());
+            b.customers(&[customer("c", "smb")]);
+            b.subscription_events(&[start("e", "c", "s", "2026-01-01", dec("50")).ev()]);
+            b.tickets(&t);
+            b.activities(&a);
+            b.events(&e);
+            b.build()
+        };
+        let day = first + chrono::Days::new(u64::from(cut));
+        let s = HealthSettings::default();
+        prop_assert_eq!(
+            build(false).health_on(day, &all(), &s),
+            build(true).health_on(day, &all(), &s)
+        );
+    }
+}
+
+#[test]
+fn the_predictive_check_counts_bands_and_churn_within_90_days() {
+    // "bad" is critical at the end of May and churns in July; "good" stays.
+    let customers = [customer("good", "smb"), customer("bad", "smb")];
+    let events = [
+        start("e1", "good", "s1", "2026-01-01", dec("100")).ev(),
+        start("e2", "bad", "s2", "2026-01-01", dec("100")).ev(),
+        cancel("e3", "bad", "s2", "2026-07-15"),
+    ];
+    let invoices = [invoice("i2", "bad", "2026-04-01", "2026-04-15", dec("100"))];
+    let mut b = crate::ledger::LedgerBuilder::new(TenantSettings::default());
+    b.customers(&customers);
+    b.subscription_events(&events);
+    b.invoices(&invoices);
+    b.tickets(&[ticket("t1", "bad", "2026-05-02", "urgent")]);
+    let l = b.build();
+    let s = HealthSettings::default();
+    let check = l.health_backtest(d("2026-12-03"), &all(), &s);
+    assert_eq!(check.months.len(), 12);
+    assert_eq!(check.months.last().unwrap().month_end, d("2026-11-30"));
+    assert!(!check.months.last().unwrap().complete);
+    let may = check
+        .months
+        .iter()
+        .find(|m| m.month_end == d("2026-05-31"))
+        .unwrap();
+    let scored: u32 = may.bands.iter().map(|b| b.0).sum();
+    assert_eq!(scored, 2, "band counts sum to the customers scored");
+    let churned: u32 = may.bands.iter().map(|b| b.1).sum();
+    assert_eq!(churned, 1);
+    assert_eq!(check.auc, Some(Decimal::ONE), "{check:?}");
+}
+
+/// The demo company, loaded through the builder with every collection the
+/// health score reads.
+fn demo_ledger(customers: usize, today: NaiveDate) -> Ledger {
+    use quarterdeck_domain::{AnyRecord, parse_record};
+    let config = quarterdeck_demo::DemoConfig {
+        customers,
+        seed: 42,
+        today,
+    };
+    let mut b = crate::ledger::LedgerBuilder::new(TenantSettings::default());
+    quarterdeck_demo::generate(&config, 10_000, &mut |collection, rows| {
+        for row in rows {
+            match parse_record(collection, &row).map_err(|e| format!("{e:?}"))? {
+                AnyRecord::Customer(r) => b.customers(&[r]),
+                AnyRecord::SubscriptionEvent(r) => b.subscription_events(&[r]),
+                AnyRecord::Invoice(r) => b.invoices(&[r]),
+                AnyRecord::Payment(r) => b.payments(&[r]),
+                AnyRecord::Cost(r) => b.costs(&[r]),
+                AnyRecord::TimeEntry(r) => b.time_entries(&[r]),
+                AnyRecord::FxRate(r) => b.fx_rates(&[r]),
+                AnyRecord::Ticket(r) => b.tickets(&[r]),
+                AnyRecord::Activity(r) => b.activities(&[r]),
+                AnyRecord::Event(r) => b.events(&[r]),
+                _ => {}
+            }
+        }
+        Ok(())
+    })
+    .unwrap();
+    b.build()
+}
+
+/// The bar for the default formula: on the demo company, whose
+/// churners show warning signs, the critical band churns at least three
+/// times as often as the healthy band within 90 days.
+#[test]
+fn on_the_demo_the_critical_band_churns_three_times_as_often_as_the_healthy() {
+    let today = d("2026-06-30");
+    let l = demo_ledger(1500, today);
+    let check = l.health_backtest(today, &all(), &HealthSettings::default());
+    let healthy = check.rate(Band::Healthy).unwrap();
+    let critical = check.rate(Band::Critical).unwrap();
+    let counts: Vec<_> = check.months.iter().map(|m| m.bands).collect();
+    eprintln!(
+        "healthy {healthy:.4} at risk {:?} critical {critical:.4} auc {:?}\n{counts:?}",
+        check.rate(Band::AtRisk),
+        check.auc
+    );
+    assert!(
+        critical >= healthy * Decimal::from(3),
+        "critical {critical} vs healthy {healthy}"
+    );
+    let at_risk = check.rate(Band::AtRisk).unwrap();
+    assert!(at_risk > healthy, "at risk {at_risk} vs healthy {healthy}");
+    assert!(check.auc.unwrap() > dec("0.5"), "{:?}", check.auc);
+}
