@@ -6,7 +6,7 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use quarterdeck_app::AppState;
 use quarterdeck_app::engines::{EngineRead, TenantEngine};
-use quarterdeck_app::metrics::{MetricQuery, QueryError, answers};
+use quarterdeck_app::metrics::{MetricQuery, QueryError, answers, health};
 use serde_json::Value;
 
 type Pairs = Query<Vec<(String, String)>>;
@@ -19,6 +19,7 @@ const COHORTS: &[&str] = &["by", "measure"];
 const AR_AGING: &[&str] = &["as_of"];
 const ACCOUNTS: &[&str] = &["sort", "limit", "cursor", "health", "search", "paying"];
 const ACCOUNT: &[&str] = &["interval"];
+const HEALTH: &[&str] = &["as_of"];
 
 impl From<QueryError> for ApiError {
     fn from(e: QueryError) -> Self {
@@ -164,4 +165,31 @@ pub async fn account(
     found
         .map(Json)
         .ok_or_else(|| ApiError::NotFound("no such account".into()))
+}
+
+/// `GET /api/v1/health`.
+pub async fn health(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Query(pairs): Pairs,
+) -> Result<Json<Value>, ApiError> {
+    let (engine, q) = prepare(&state, &caller, &pairs, HEALTH).await?;
+    Ok(Json(answer(engine, q, health::portfolio).await?))
+}
+
+/// `GET /api/v1/accounts/{id}/health`.
+pub async fn account_health(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+    Query(pairs): Pairs,
+) -> Result<Json<Value>, ApiError> {
+    let (engine, q) = prepare(&state, &caller, &pairs, HEALTH).await?;
+    let found = answer(engine, q, move |l, q| health::account(l, q, &id)).await?;
+    found.map(Json).ok_or_else(|| {
+        ApiError::NotFound(
+            "no such account, or it is not paying (only paying accounts are scored) on that day"
+                .into(),
+        )
+    })
 }

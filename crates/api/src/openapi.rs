@@ -24,11 +24,11 @@ const INTERVALS: [&str; 5] = ["day", "week", "month", "quarter", "year"];
 const MOVEMENT_KINDS: [&str; 5] = ["new", "expansion", "contraction", "churn", "reactivation"];
 
 /// Sort keys of `/accounts` (each also with `-` for descending).
-const ACCOUNT_SORTS: [&str; 8] = [
-    "mrr", "arr", "name", "segment", "csm", "plan", "region", "id",
+const ACCOUNT_SORTS: [&str; 9] = [
+    "mrr", "arr", "name", "segment", "csm", "plan", "region", "id", "health",
 ];
 
-/// Health bands (none is assigned until the risk engine arrives).
+/// Health bands.
 const HEALTH_BANDS: [&str; 3] = ["healthy", "at_risk", "critical"];
 
 /// Dates a query may name: `metrics::limits::FIRST_DAY` to `LAST_DAY`
@@ -476,7 +476,7 @@ fn shared_schemas(metric_names: &[&str]) -> Map<String, Value> {
         "name": text_or_null, "segment": text_or_null, "csm": text_or_null,
         "region": text_or_null, "plan": text_or_null,
         "mrr": money, "arr": money,
-        "health_score": {"type": ["number", "null"], "description": "null until health scores are computed"},
+        "health_score": {"type": ["integer", "null"], "minimum": 0, "maximum": 100, "description": "health score on the day; null when the account is not scored (not paying, or no data)"},
         "health_band": {"enum": [HEALTH_BANDS[0], HEALTH_BANDS[1], HEALTH_BANDS[2], null]},
     });
     let account_fields = [
@@ -558,6 +558,153 @@ fn shared_schemas(metric_names: &[&str]) -> Map<String, Value> {
     s.insert(
         "AccountDetail".into(),
         object(&detail_required, Value::Object(detail)),
+    );
+    let score = json!({"type": "integer", "minimum": 0, "maximum": 100});
+    let band = enum_schema(&HEALTH_BANDS);
+    let trend = enum_schema(&["improving", "stable", "declining"]);
+    let band_tally = object(
+        &["customers", "arr"],
+        json!({"customers": count, "arr": money}),
+    );
+    let mut bands = Map::new();
+    for b in HEALTH_BANDS {
+        bands.insert(b.into(), band_tally.clone());
+    }
+    let bands = object(&HEALTH_BANDS, Value::Object(bands));
+    let tally_fields = json!({
+        "scored": count,
+        "average": {"type": ["number", "null"], "description": "mean score, one decimal place"},
+        "arr": money,
+        "bands": bands,
+        "arr_at_risk": money,
+        "arr_at_risk_watch": money,
+        "trend": object(&["improving", "stable", "declining"], json!({"improving": count, "stable": count, "declining": count})),
+    });
+    let tally_required = [
+        "scored",
+        "average",
+        "arr",
+        "bands",
+        "arr_at_risk",
+        "arr_at_risk_watch",
+        "trend",
+    ];
+    let tally = object(&tally_required, tally_fields.clone());
+    let mut previous_fields = tally_fields.as_object().cloned().unwrap_or_default();
+    previous_fields.insert("as_of".into(), date.clone());
+    let mut previous_required = tally_required.to_vec();
+    previous_required.push("as_of");
+    let mut previous = object(&previous_required, Value::Object(previous_fields));
+    previous["type"] = json!(["object", "null"]);
+    let ratio_or_null = json!({"type": ["number", "null"]});
+    let mut check_bands = Map::new();
+    for b in HEALTH_BANDS {
+        check_bands.insert(
+            b.into(),
+            object(
+                &["customers", "churned_90d", "rate"],
+                json!({"customers": count, "churned_90d": count, "rate": ratio_or_null}),
+            ),
+        );
+    }
+    let mut rates = Map::new();
+    for b in HEALTH_BANDS {
+        rates.insert(b.into(), ratio_or_null.clone());
+    }
+    let mut health_fields = tally_fields.as_object().cloned().unwrap_or_default();
+    for (k, v) in [
+        ("as_of", date.clone()),
+        ("period", schema_ref("Period")),
+        (
+            "compare",
+            json!({"oneOf": [schema_ref("Period"), {"type": "null"}]}),
+        ),
+        ("filters", schema_ref("Filters")),
+        ("partial", partial.clone()),
+        ("currency", schema_ref("Currency")),
+        ("previous", previous),
+        (
+            "top_at_risk",
+            json!({"type": "array", "maxItems": 10, "items": object(
+                &["id", "name", "score", "band", "trend", "arr", "csm", "segment"],
+                json!({"id": {"type": "string"}, "name": text_or_null, "score": score, "band": band,
+                       "trend": trend, "arr": money, "csm": text_or_null, "segment": text_or_null}),
+            )}),
+        ),
+        (
+            "by_segment",
+            json!({"type": "object", "additionalProperties": tally}),
+        ),
+        (
+            "by_csm",
+            json!({"type": "object", "additionalProperties": tally}),
+        ),
+        (
+            "risk_history",
+            json!({"type": "array", "items": object(&["date", "arr_at_risk", "arr_at_risk_watch"], json!({
+                "date": date, "arr_at_risk": money, "arr_at_risk_watch": money,
+            }))}),
+        ),
+        (
+            "backtest",
+            object(
+                &["auc", "rates", "window_days", "months"],
+                json!({
+                    "auc": ratio_or_null,
+                    "rates": object(&HEALTH_BANDS, Value::Object(rates)),
+                    "window_days": count,
+                    "months": {"type": "array", "items": object(&["month_end", "complete", "bands"], json!({
+                        "month_end": date, "complete": {"type": "boolean"},
+                        "bands": object(&HEALTH_BANDS, Value::Object(check_bands)),
+                    }))},
+                }),
+            ),
+        ),
+    ] {
+        health_fields.insert(k.into(), v);
+    }
+    let mut health_required = tally_required.to_vec();
+    health_required.extend([
+        "as_of",
+        "period",
+        "compare",
+        "filters",
+        "partial",
+        "currency",
+        "previous",
+        "top_at_risk",
+        "by_segment",
+        "by_csm",
+        "risk_history",
+        "backtest",
+    ]);
+    s.insert(
+        "Health".into(),
+        object(&health_required, Value::Object(health_fields)),
+    );
+    s.insert(
+        "AccountHealth".into(),
+        object(
+            &["id", "as_of", "score", "band", "trend", "arr", "components", "history"],
+            json!({
+                "id": {"type": "string"},
+                "as_of": date,
+                "score": score,
+                "band": band,
+                "trend": trend,
+                "arr": money,
+                "components": {"type": "array", "items": object(&["name", "score", "weight", "contribution", "inputs"], json!({
+                    "name": enum_schema(&["payment", "usage", "support", "engagement", "profitability"]),
+                    "score": score,
+                    "weight": {"type": "number", "description": "share of the score after re-weighting (the weights present sum to 1)"},
+                    "contribution": {"type": "number", "description": "score × weight: points added to the total"},
+                    "inputs": {"type": "object", "additionalProperties": {"type": "string"}},
+                }))},
+                "history": {"type": "array", "items": object(&["date", "score"], json!({
+                    "date": date, "score": {"type": ["integer", "null"], "minimum": 0, "maximum": 100},
+                }))},
+            }),
+        ),
     );
     s
 }
@@ -884,6 +1031,44 @@ pub fn document() -> Value {
         );
     }
     paths.insert("/api/v1/accounts/{id}".into(), json!({"get": account}));
+    let as_of = || {
+        param(
+            "as_of",
+            date_schema(),
+            "the day (default: `to`; never after today)",
+        )
+    };
+    paths.insert(
+        "/api/v1/health".into(),
+        json!({"get": read_op(
+            "health",
+            "Portfolio health: bands, ARR at risk, trends, the most at-risk accounts, by segment and CSM, and the predictive check",
+            view_params(vec![as_of()]),
+            ok("the portfolio on `as_of`", "Health"),
+            None,
+        )}),
+    );
+    let mut account_health = read_op(
+        "account_health",
+        "One account's health score with its components and history",
+        view_params(vec![as_of()]),
+        ok("the account's score on `as_of`", "AccountHealth"),
+        Some("no such account, or it is not scored (not paying, or no data) on that day"),
+    );
+    if let Some(p) = account_health["parameters"].as_array_mut() {
+        p.insert(
+            0,
+            path_param(
+                "id",
+                json!({"type": "string", "minLength": 1}),
+                "the customer id",
+            ),
+        );
+    }
+    paths.insert(
+        "/api/v1/accounts/{id}/health".into(),
+        json!({"get": account_health}),
+    );
     paths.insert(
         "/api/v1/reports/executive.pdf".into(),
         json!({"get": report_op("report_pdf", "The executive report of a view, as PDF", "application/pdf")}),

@@ -22,6 +22,8 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/metrics/ar-aging", get(metrics::ar_aging))
         .route("/api/v1/accounts", get(metrics::accounts))
         .route("/api/v1/accounts/{id}", get(metrics::account))
+        .route("/api/v1/accounts/{id}/health", get(metrics::account_health))
+        .route("/api/v1/health", get(metrics::health))
         .route(
             "/api/v1/{collection}",
             get(records::list).post(records::ingest),

@@ -12,6 +12,7 @@ use quarterdeck_domain::records::{
     Activity, Cost, Customer, Event, FxRate, Invoice, Payment, SubscriptionEvent, Ticket, TimeEntry,
 };
 use quarterdeck_domain::{AnyRecord, Collection, TenantOptions};
+use quarterdeck_engine::health::{Health, HealthSettings};
 use quarterdeck_engine::{Ledger, LedgerBuilder, TenantSettings};
 use quarterdeck_store::{DataVersion, Store, StoreError, StoreResult, Tenant, TenantId};
 use std::collections::HashMap;
@@ -29,12 +30,41 @@ pub struct TenantEngine {
     /// Where the revenue data starts, found once per data version (pages
     /// read it on every view; finding it walks every timeline).
     data_starts: std::sync::OnceLock<Option<chrono::NaiveDate>>,
+    /// Every customer's health by day, computed once per data version (the
+    /// portfolio, the accounts, the account page and the predictive check
+    /// read the same scores).
+    health: Mutex<HashMap<chrono::NaiveDate, Arc<Vec<Health>>>>,
 }
 
 impl TenantEngine {
     /// The first day any customer's MRR changed, if any.
     pub fn data_starts(&self) -> Option<chrono::NaiveDate> {
         *self.data_starts.get_or_init(|| self.ledger.data_starts())
+    }
+
+    /// The tenant's health weights and bands.
+    pub fn health_settings(&self) -> HealthSettings {
+        self.options.health.clone().unwrap_or_default()
+    }
+
+    /// Every scored customer's health on `day` (all customers; filter with
+    /// `Ledger::covered_ids`).
+    pub fn health_on(&self, day: chrono::NaiveDate) -> Arc<Vec<Health>> {
+        if let Some(h) = self.health.lock().expect("health cache").get(&day) {
+            return h.clone();
+        }
+        let scores = Arc::new(self.ledger.health_on(
+            day,
+            &quarterdeck_engine::Filter::all(),
+            &self.health_settings(),
+        ));
+        let mut cache = self.health.lock().expect("health cache");
+        // A page asks for a few dozen days at most; keep the cache bounded.
+        if cache.len() >= HEALTH_DAYS_CACHED {
+            cache.clear();
+        }
+        cache.insert(day, scores.clone());
+        scores
     }
 
     /// The gross margin to use while the tenant has no cost data.
@@ -44,6 +74,9 @@ impl TenantEngine {
             .unwrap_or(quarterdeck_engine::DEFAULT_GROSS_MARGIN)
     }
 }
+
+/// Days of health scores kept per engine.
+const HEALTH_DAYS_CACHED: usize = 64;
 
 /// Shared read access to a current engine.
 pub type EngineRead = OwnedRwLockReadGuard<Option<TenantEngine>, TenantEngine>;
@@ -158,6 +191,7 @@ impl Engines {
             ledger,
             options: tenant.options.clone(),
             data_starts: std::sync::OnceLock::new(),
+            health: Mutex::new(HashMap::new()),
         })
     }
 
@@ -212,6 +246,7 @@ impl Engines {
             change(&mut engine.ledger);
             engine.version = version;
             engine.data_starts = std::sync::OnceLock::new();
+            engine.health = Mutex::new(HashMap::new());
         }
     }
 }

@@ -67,6 +67,9 @@ pub struct TenantOptions {
     /// Roles that must use MFA (absent: admin and executive).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mfa_roles: Option<Vec<Role>>,
+    /// Health score weights and bands (absent: the defaults).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub health: Option<crate::HealthSettings>,
 }
 
 impl TenantOptions {

@@ -460,9 +460,9 @@ pub const METRICS: &[MetricDef] = &[
         Money,
         Lower,
         Success,
-        "Health scores are not computed yet, so ARR at risk is unknown.",
+        "No customer is scored on the period's last day (no health data yet).",
         None,
-        "(health scores, next)",
+        "Ledger::health_on (critical band, on the period's last day)",
     ),
 ];
 

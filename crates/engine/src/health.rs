@@ -95,38 +95,18 @@ impl Band {
     }
 }
 
-/// The tenant's health settings: component weights and band limits.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct HealthSettings {
-    pub payment: Decimal,
-    pub usage: Decimal,
-    pub support: Decimal,
-    pub engagement: Decimal,
-    pub profitability: Decimal,
-    /// Scores from this are healthy.
-    pub healthy_from: u8,
-    /// Scores below this are critical.
-    pub critical_below: u8,
-}
+pub use quarterdeck_domain::HealthSettings;
 
-impl Default for HealthSettings {
-    fn default() -> Self {
-        Self {
-            payment: Decimal::new(40, 2),
-            usage: Decimal::new(15, 2),
-            support: Decimal::new(30, 2),
-            engagement: Decimal::new(10, 2),
-            profitability: Decimal::new(5, 2),
-            healthy_from: 70,
-            critical_below: 40,
-        }
-    }
-}
-
-impl HealthSettings {
+/// What the engine reads from the health settings.
+pub trait Scoring {
     /// The weight of a component as set (not yet re-weighted).
-    pub fn weight(&self, kind: ComponentKind) -> Decimal {
+    fn weight(&self, kind: ComponentKind) -> Decimal;
+    /// The band of a score.
+    fn band(&self, score: u8) -> Band;
+}
+
+impl Scoring for HealthSettings {
+    fn weight(&self, kind: ComponentKind) -> Decimal {
         match kind {
             ComponentKind::Payment => self.payment,
             ComponentKind::Usage => self.usage,
@@ -136,8 +116,7 @@ impl HealthSettings {
         }
     }
 
-    /// The band of a score.
-    pub fn band(&self, score: u8) -> Band {
+    fn band(&self, score: u8) -> Band {
         if score >= self.healthy_from {
             Band::Healthy
         } else if score < self.critical_below {
@@ -145,24 +124,6 @@ impl HealthSettings {
         } else {
             Band::AtRisk
         }
-    }
-
-    /// Why the settings cannot be used, if they cannot.
-    pub fn check(&self) -> Result<(), String> {
-        let weights = ComponentKind::ALL.map(|k| self.weight(k));
-        if weights.iter().any(|w| w.is_sign_negative()) {
-            return Err("weights must not be negative".into());
-        }
-        if weights.iter().all(|w| w.is_zero()) {
-            return Err("at least one weight must be above 0".into());
-        }
-        if !(self.critical_below < self.healthy_from && self.healthy_from <= 100) {
-            return Err(format!(
-                "the critical limit ({}) must be below the healthy one ({}), at most 100",
-                self.critical_below, self.healthy_from
-            ));
-        }
-        Ok(())
     }
 }
 
@@ -270,6 +231,13 @@ struct Day<'a> {
 }
 
 impl Ledger {
+    /// The ids of the customers `filter` covers.
+    pub fn covered_ids(&self, filter: &Filter) -> std::collections::HashSet<&str> {
+        self.covered_slots(filter)
+            .map(|(slot, _)| self.entry(slot).0)
+            .collect()
+    }
+
     /// The health of every paying customer `filter` covers on `day`, by
     /// customer id. Customers without data for any component are left out.
     pub fn health_on(&self, day: NaiveDate, filter: &Filter, s: &HealthSettings) -> Vec<Health> {
@@ -583,10 +551,7 @@ pub fn profitability_score(margin: Option<Decimal>) -> u8 {
 
 /// The weighted mean of the components present, re-weighted to sum to 1;
 /// `None` when none is present or all present weigh 0.
-fn combine(
-    parts: Vec<Part>,
-    s: &HealthSettings,
-) -> Option<(u8, Vec<Component>)> {
+fn combine(parts: Vec<Part>, s: &HealthSettings) -> Option<(u8, Vec<Component>)> {
     let total: Decimal = parts.iter().map(|p| s.weight(p.0)).sum();
     if total <= Decimal::ZERO {
         return None;
@@ -655,6 +620,16 @@ impl Ledger {
         filter: &Filter,
         s: &HealthSettings,
     ) -> Backtest {
+        self.health_backtest_from(today, |day| self.health_on(day, filter, s))
+    }
+
+    /// The predictive check with the scores of each month end from
+    /// `scores_on` (a cache, or a filtered view of one).
+    pub fn health_backtest_from(
+        &self,
+        today: NaiveDate,
+        mut scores_on: impl FnMut(NaiveDate) -> Vec<Health>,
+    ) -> Backtest {
         // The last month end on or before today, and the eleven before it.
         let mut end = if crate::period::is_month_end(today) {
             today
@@ -674,7 +649,7 @@ impl Ledger {
                 let window_end = end + Days::new(CHURN_WINDOW_DAYS);
                 let complete = window_end <= today;
                 let mut bands = [(0u32, 0u32); 3];
-                for h in self.health_on(end, filter, s) {
+                for h in scores_on(end) {
                     let churned = self
                         .timeline(&h.customer_id)
                         .is_some_and(|t| churned_within(t, end, window_end.min(today)));

@@ -219,7 +219,10 @@ async fn summary_matches_the_worked_scenario(store: TestStore) {
     // Twelve months ending Apr 30 start on 2024-04-30, when nobody paid.
     assert!(metric(&s, "nrr")["value"].is_null());
     assert!(metric(&s, "grr")["value"].is_null());
-    assert!(metric(&s, "arr_at_risk")["value"].is_null());
+    // Health on Apr 30: c1 is the only account paying and its only data is
+    // the invoice 30 days past due (payment 100 − 40 = 60, at risk), so no
+    // ARR is in the critical band.
+    assert_eq!(metric(&s, "arr_at_risk")["value"], 0);
 
     // January 2026, by hand (metrics.md, Churn and retention):
     // S = 2025-01-31: c1 100, c2 100; E = 2026-01-31: c1 150, c2 0.

@@ -393,6 +393,10 @@ async fn tenant_settings_update(t: TestStore) {
         delinquency_days: Some(30),
         gross_margin: Some("0.65".parse().unwrap()),
         mfa_roles: Some(vec![quarterdeck_domain::Role::Admin]),
+        health: Some(quarterdeck_domain::HealthSettings {
+            healthy_from: 75,
+            ..Default::default()
+        }),
     };
     let updated = store
         .update_tenant(

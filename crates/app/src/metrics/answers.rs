@@ -6,11 +6,12 @@ use super::result::{period_json, rounded};
 use super::{MetricQuery, QueryError};
 use crate::engines::TenantEngine;
 use chrono::{Datelike, Months, NaiveDate};
+use quarterdeck_engine::health::Band;
 use quarterdeck_engine::period::{day_before, is_month_end};
 use quarterdeck_engine::{CohortGrain, Filter, Grain, Ledger, MovementKind, Period};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 pub use quarterdeck_engine::DEFAULT_GROSS_MARGIN;
 
@@ -113,7 +114,7 @@ pub fn figures_with(
         ("ar_total", d(ar.total)),
         ("ar_overdue", d(ar.overdue())),
         ("dso", ledger.dso(period, filter)),
-        // Health scores arrive with the risk engine; until then this is undefined.
+        // Read from the engine's health scores by `figures_of`.
         ("arr_at_risk", None),
     ])
 }
@@ -166,14 +167,29 @@ fn figure(e: &TenantEngine, name: &str, period: Period, filter: &Filter) -> Opti
     }
 }
 
+/// Every summary metric over one period from a tenant's engine: the
+/// ledger's figures, the tenant's margin setting, and ARR at risk from the
+/// health scores of the period's last day (today at the latest).
+pub fn figures_of(
+    e: &TenantEngine,
+    period: Period,
+    filter: &Filter,
+    today: chrono::NaiveDate,
+) -> BTreeMap<&'static str, Option<Decimal>> {
+    let mut f = figures_with(&e.ledger, period, filter, e.gross_margin_setting());
+    f.insert(
+        "arr_at_risk",
+        super::health::arr_at_risk(e, filter, period.to.min(today)),
+    );
+    f
+}
+
 /// The summary of a query, typed (`GET /api/v1/metrics/summary` serialises it).
 pub fn summary_of(e: &TenantEngine, q: &MetricQuery) -> super::result::Summary {
     let ledger = &e.ledger;
-    let margin = e.gross_margin_setting();
-    let now = figures_with(ledger, q.period, &q.filter, margin);
-    let before = q
-        .comparison()
-        .map(|c| figures_with(ledger, c, &q.filter, margin));
+    let today = q.calendar.today;
+    let now = figures_of(e, q.period, &q.filter, today);
+    let before = q.comparison().map(|c| figures_of(e, c, &q.filter, today));
     super::result::Summary::from_values_on(
         q.period,
         q.comparison(),
@@ -532,15 +548,20 @@ pub fn sorted_accounts(
             });
         }
     }
-    if let Some(health) = q.extra("health") {
-        // Health scores arrive with the risk engine; no account has a band yet.
-        if !["healthy", "at_risk", "critical"].contains(&health) {
+    let needs_health = q.extra("health").is_some() || key == "health";
+    let health = if needs_health {
+        health_index(e, q)
+    } else {
+        HashMap::new()
+    };
+    if let Some(name) = q.extra("health") {
+        let Some(band) = Band::parse(name) else {
             return Err(QueryError {
                 param: "health".into(),
-                message: format!("`{health}` is not healthy, at_risk or critical"),
+                message: format!("`{name}` is not healthy, at_risk or critical"),
             });
-        }
-        rows.clear();
+        };
+        rows.retain(|a| health.get(&a.customer_id).is_some_and(|h| h.1 == band));
     }
     let text = |o: &Option<String>| o.clone().unwrap_or_default().to_lowercase();
     match key {
@@ -555,11 +576,20 @@ pub fn sorted_accounts(
         "plan" => rows.sort_by_cached_key(|a| (text(&a.plan), a.customer_id.clone())),
         "region" => rows.sort_by_cached_key(|a| (text(&a.region), a.customer_id.clone())),
         "id" => rows.sort_by(|a, b| a.customer_id.cmp(&b.customer_id)),
+        // Lowest score first; accounts not scored after every scored one.
+        "health" => rows.sort_by_cached_key(|a| {
+            (
+                health
+                    .get(&a.customer_id)
+                    .map_or(u16::MAX, |h| u16::from(h.0)),
+                a.customer_id.clone(),
+            )
+        }),
         other => {
             return Err(QueryError {
                 param: "sort".into(),
                 message: format!(
-                    "`{other}` is not a sort key; use mrr, arr, name, segment, csm, plan, region or id, with - for descending"
+                    "`{other}` is not a sort key; use mrr, arr, name, segment, csm, plan, region, id or health, with - for descending"
                 ),
             });
         }
@@ -575,8 +605,20 @@ pub fn accounts(e: &TenantEngine, q: &MetricQuery) -> Result<Value, QueryError> 
     accounts_of(e, q).map(|a| a.to_json())
 }
 
-fn account_line(a: quarterdeck_engine::AccountRow) -> super::result::AccountLine {
+/// Score and band of every account scored on `day` (today at the latest).
+pub fn health_index(e: &TenantEngine, q: &MetricQuery) -> HashMap<String, (u8, Band)> {
+    e.health_on(q.period.to.min(q.calendar.today))
+        .iter()
+        .map(|h| (h.customer_id.clone(), (h.score, h.band)))
+        .collect()
+}
+
+fn account_line(
+    a: quarterdeck_engine::AccountRow,
+    health: &HashMap<String, (u8, Band)>,
+) -> super::result::AccountLine {
     super::result::AccountLine {
+        health: health.get(&a.customer_id).copied(),
         id: a.customer_id,
         name: a.name,
         segment: a.segment,
@@ -614,6 +656,7 @@ pub fn accounts_of(
         })?,
     };
     let rows = sorted_accounts(e, q, false)?;
+    let health = health_index(e, q);
     let total = rows.len();
     let page: Vec<super::result::AccountLine> = rows
         .into_iter()
@@ -623,7 +666,7 @@ pub fn accounts_of(
             if a.plan.is_none() {
                 a.plan = ledger.plan_on(&a.customer_id, q.period.to);
             }
-            account_line(a)
+            account_line(a, &health)
         })
         .collect();
     let next = offset + page.len();
@@ -666,7 +709,7 @@ pub fn account_of(
         .map(|(d, k, v)| (d, format!("{k:?}").to_lowercase(), json::round_money(v)))
         .collect();
     Ok(Some(super::result::AccountDetail {
-        line: account_line(row),
+        line: account_line(row, &health_index(e, q)),
         currency: ledger.settings().currency.code().to_string(),
         period: q.period,
         history,

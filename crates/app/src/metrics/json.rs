@@ -42,6 +42,11 @@ pub fn ratio(d: Option<Decimal>) -> Value {
     d.map_or(Value::Null, |d| number(round_ratio(d)))
 }
 
+/// Any other exact number (a score, points), or null when undefined.
+pub fn decimal(d: Option<Decimal>) -> Value {
+    d.map_or(Value::Null, |d| number(d.normalize()))
+}
+
 /// A count.
 pub fn count(n: u64) -> Value {
     Value::from(n)

@@ -489,16 +489,19 @@ pub struct AccountLine {
     pub plan: Option<String>,
     pub mrr: Decimal,
     pub arr: Decimal,
+    /// Score and band on the day, when the account is scored.
+    pub health: Option<(u8, quarterdeck_engine::health::Band)>,
 }
 
 impl AccountLine {
-    /// Its fields as the API writes them (health is not scored yet).
+    /// Its fields as the API writes them.
     fn json_fields(&self) -> Map<String, Value> {
         let v = json!({
             "id": self.id, "name": self.name, "segment": self.segment, "csm": self.csm,
             "region": self.region, "plan": self.plan,
             "mrr": json::money(self.mrr), "arr": json::money(self.arr),
-            "health_score": Value::Null, "health_band": Value::Null,
+            "health_score": self.health.map(|h| h.0),
+            "health_band": self.health.map(|h| h.1.key()),
         });
         match v {
             Value::Object(m) => m,

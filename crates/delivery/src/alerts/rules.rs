@@ -14,7 +14,7 @@
 
 use chrono::{Datelike, Duration, Months, NaiveDate};
 use quarterdeck_app::engines::TenantEngine;
-use quarterdeck_app::metrics::answers::figures_with;
+use quarterdeck_app::metrics::answers::figures_of;
 use quarterdeck_engine::{Filter, MovementKind, Period};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
@@ -282,15 +282,14 @@ fn month_to_date(day: NaiveDate) -> Period {
 
 /// The rule's measured value on `day` (value, or change against the span before).
 fn measure(e: &TenantEngine, rule: &ThresholdRule, day: NaiveDate) -> Option<Decimal> {
-    let margin = e.gross_margin_setting();
     let period = rule.window.period(&rule.metric, day);
-    let now = figures_with(&e.ledger, period, &rule.filter, margin)
+    let now = figures_of(e, period, &rule.filter, day)
         .remove(rule.metric.as_str())
         .flatten()?;
     if !rule.relative {
         return Some(now);
     }
-    let before = figures_with(&e.ledger, period.previous_period(), &rule.filter, margin)
+    let before = figures_of(e, period.previous_period(), &rule.filter, day)
         .remove(rule.metric.as_str())
         .flatten()?;
     // The same relative change the summary reports (null when before is 0).

@@ -3,7 +3,7 @@
 
 use super::support::*;
 use crate::health::{
-    Band, ComponentKind, HealthSettings, Trend, auc, engagement_score, payment_score,
+    Band, ComponentKind, HealthSettings, Scoring, Trend, auc, engagement_score, payment_score,
     profitability_score, support_score, usage_score,
 };
 use crate::{Ledger, Records, TenantSettings};

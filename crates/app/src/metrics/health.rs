@@ -1,0 +1,414 @@
+//! Health answers (api.md, Customer success): the portfolio on a day, one
+//! account's score with its components and history, and the predictive
+//! check, all from the engine's cached scores so every view agrees.
+
+use super::json::{self, money};
+use super::query::{MetricQuery, QueryError, parse_date};
+use super::result::period_json;
+use crate::engines::TenantEngine;
+use chrono::{Datelike, Days, NaiveDate};
+use quarterdeck_engine::health::{Backtest, Band, Health, Trend};
+use rust_decimal::Decimal;
+use serde_json::{Map, Value, json};
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+/// Accounts listed as most at risk.
+pub const TOP_AT_RISK: usize = 10;
+
+/// Counts and ARR of a set of scored customers.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Tally {
+    pub scored: u32,
+    /// Sum of scores (for the average).
+    pub score_sum: u64,
+    /// (customers, ARR) per band: healthy, at risk, critical.
+    pub bands: [(u32, Decimal); 3],
+    /// Improving, stable, declining.
+    pub trend: [u32; 3],
+}
+
+impl Tally {
+    fn add(&mut self, h: &Health, trend: Trend) {
+        self.scored += 1;
+        self.score_sum += u64::from(h.score);
+        let b = band_index(h.band);
+        self.bands[b].0 += 1;
+        self.bands[b].1 += h.arr;
+        self.trend[match trend {
+            Trend::Improving => 0,
+            Trend::Stable => 1,
+            Trend::Declining => 2,
+        }] += 1;
+    }
+
+    /// The mean score, to one decimal place.
+    pub fn average(&self) -> Option<Decimal> {
+        (self.scored > 0)
+            .then(|| (Decimal::from(self.score_sum) / Decimal::from(self.scored)).round_dp(1))
+    }
+
+    /// ARR of the critical band.
+    pub fn arr_at_risk(&self) -> Decimal {
+        self.bands[2].1
+    }
+
+    /// ARR of the at-risk band (the watch list).
+    pub fn arr_watch(&self) -> Decimal {
+        self.bands[1].1
+    }
+
+    /// Scored ARR.
+    pub fn arr(&self) -> Decimal {
+        self.bands.iter().map(|b| b.1).sum()
+    }
+
+    fn to_json(&self) -> Value {
+        let mut bands = Map::new();
+        for (i, band) in Band::ALL.iter().enumerate() {
+            bands.insert(
+                band.key().into(),
+                json!({"customers": self.bands[i].0, "arr": money(self.bands[i].1)}),
+            );
+        }
+        json!({
+            "scored": self.scored,
+            "average": json::decimal(self.average()),
+            "arr": money(self.arr()),
+            "bands": bands,
+            "arr_at_risk": money(self.arr_at_risk()),
+            "arr_at_risk_watch": money(self.arr_watch()),
+            "trend": {"improving": self.trend[0], "stable": self.trend[1], "declining": self.trend[2]},
+        })
+    }
+}
+
+fn band_index(b: Band) -> usize {
+    Band::ALL.iter().position(|x| *x == b).expect("a band")
+}
+
+/// One account in a list, with its trend.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scored {
+    pub health: Health,
+    pub trend: Trend,
+}
+
+/// The portfolio on one day.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Portfolio {
+    pub as_of: NaiveDate,
+    pub partial: bool,
+    pub currency: String,
+    pub filters: Value,
+    pub all: Tally,
+    /// The same on the comparison period's last day, if any.
+    pub previous: Option<(NaiveDate, Tally)>,
+    /// The lowest scores first.
+    pub top_at_risk: Vec<Scored>,
+    pub by_segment: BTreeMap<String, Tally>,
+    pub by_csm: BTreeMap<String, Tally>,
+    /// ARR in the critical and at-risk bands at each of the last twelve
+    /// month ends (and the day asked).
+    pub risk_history: Vec<(NaiveDate, Decimal, Decimal)>,
+    pub backtest: Backtest,
+}
+
+/// The day a health question is asked about: `as_of`, else the period's
+/// last day, never after today (scores of days to come do not exist).
+pub fn as_of(q: &MetricQuery) -> Result<NaiveDate, QueryError> {
+    let day = match q.extra("as_of") {
+        Some(d) => parse_date("as_of", d)?,
+        None => q.period.to,
+    };
+    Ok(day.min(q.calendar.today))
+}
+
+/// The scores of `day` the query's filter covers.
+pub fn scores(e: &TenantEngine, q: &MetricQuery, day: NaiveDate) -> Vec<Health> {
+    let all = e.health_on(day);
+    if q.filter.is_all() {
+        return all.as_ref().clone();
+    }
+    let covered: HashSet<&str> = e.ledger.covered_ids(&q.filter);
+    all.iter()
+        .filter(|h| covered.contains(h.customer_id.as_str()))
+        .cloned()
+        .collect()
+}
+
+/// Each customer's score 30 days before `day`, for trends.
+fn month_before(e: &TenantEngine, day: NaiveDate) -> HashMap<String, u8> {
+    let before = day.checked_sub_days(Days::new(30)).unwrap_or(day);
+    e.health_on(before)
+        .iter()
+        .map(|h| (h.customer_id.clone(), h.score))
+        .collect()
+}
+
+/// Tallies scores (with their trends) overall.
+fn tally(scores: &[Health], before: &HashMap<String, u8>) -> Tally {
+    let mut t = Tally::default();
+    for h in scores {
+        t.add(h, Trend::of(h.score, before.get(&h.customer_id).copied()));
+    }
+    t
+}
+
+/// The last twelve month ends on or before `day`, oldest first.
+pub fn month_ends(day: NaiveDate) -> Vec<NaiveDate> {
+    let first = day.with_day(1).expect("day 1");
+    let mut end = if day.succ_opt().is_some_and(|n| n.day() == 1) {
+        day
+    } else {
+        first.pred_opt().expect("a day before")
+    };
+    let mut out = Vec::new();
+    for _ in 0..12 {
+        out.push(end);
+        end = end
+            .with_day(1)
+            .and_then(|d| d.pred_opt())
+            .expect("a day before");
+    }
+    out.reverse();
+    out
+}
+
+/// `GET /api/v1/health`, typed.
+pub fn portfolio_of(e: &TenantEngine, q: &MetricQuery) -> Result<Portfolio, QueryError> {
+    let day = as_of(q)?;
+    let now = scores(e, q, day);
+    let before = month_before(e, day);
+    let all = tally(&now, &before);
+    let previous = q.comparison().map(|p| {
+        let d = p.to.min(q.calendar.today);
+        (d, tally(&scores(e, q, d), &month_before(e, d)))
+    });
+    let mut by_segment: BTreeMap<String, Tally> = BTreeMap::new();
+    let mut by_csm: BTreeMap<String, Tally> = BTreeMap::new();
+    let mut listed: Vec<Scored> = Vec::new();
+    for h in &now {
+        let trend = Trend::of(h.score, before.get(&h.customer_id).copied());
+        by_segment
+            .entry(h.segment.clone().unwrap_or_else(|| "(none)".into()))
+            .or_default()
+            .add(h, trend);
+        by_csm
+            .entry(h.csm.clone().unwrap_or_else(|| "(none)".into()))
+            .or_default()
+            .add(h, trend);
+        listed.push(Scored {
+            health: h.clone(),
+            trend,
+        });
+    }
+    // Lowest score first; among equals the larger ARR (more at stake).
+    listed.sort_by(|a, b| {
+        a.health
+            .score
+            .cmp(&b.health.score)
+            .then_with(|| b.health.arr.cmp(&a.health.arr))
+            .then_with(|| a.health.customer_id.cmp(&b.health.customer_id))
+    });
+    listed.truncate(TOP_AT_RISK);
+    let mut risk_history: Vec<(NaiveDate, Decimal, Decimal)> = month_ends(day)
+        .into_iter()
+        .map(|m| {
+            let t = tally(&scores(e, q, m), &HashMap::new());
+            (m, t.arr_at_risk(), t.arr_watch())
+        })
+        .collect();
+    if risk_history.last().is_none_or(|r| r.0 != day) {
+        risk_history.push((day, all.arr_at_risk(), all.arr_watch()));
+    }
+    let backtest = e
+        .ledger
+        .health_backtest_from(q.calendar.today.min(day), |m| scores(e, q, m));
+    Ok(Portfolio {
+        as_of: day,
+        partial: q.partial(),
+        currency: e.ledger.settings().currency.code().to_string(),
+        filters: q.filters_json(),
+        all,
+        previous,
+        top_at_risk: listed,
+        by_segment,
+        by_csm,
+        risk_history,
+        backtest,
+    })
+}
+
+/// One scored account as the lists write it.
+fn scored_json(s: &Scored) -> Value {
+    let h = &s.health;
+    json!({
+        "id": h.customer_id, "name": h.name, "score": h.score, "band": h.band.key(),
+        "trend": s.trend.key(), "arr": money(h.arr), "csm": h.csm, "segment": h.segment,
+    })
+}
+
+impl Portfolio {
+    /// The answer as the API writes it.
+    pub fn to_json(&self, q: &MetricQuery) -> Value {
+        let mut v = self.all.to_json();
+        let o = v.as_object_mut().expect("an object");
+        o.insert("as_of".into(), json!(self.as_of.to_string()));
+        o.insert("period".into(), period_json(q.period));
+        o.insert("compare".into(), json!(q.comparison().map(period_json)));
+        o.insert("filters".into(), self.filters.clone());
+        o.insert("partial".into(), json!(self.partial));
+        o.insert("currency".into(), json!(self.currency));
+        o.insert(
+            "previous".into(),
+            self.previous.as_ref().map_or(Value::Null, |(d, t)| {
+                let mut p = t.to_json();
+                p.as_object_mut()
+                    .expect("an object")
+                    .insert("as_of".into(), json!(d.to_string()));
+                p
+            }),
+        );
+        o.insert(
+            "top_at_risk".into(),
+            self.top_at_risk.iter().map(scored_json).collect(),
+        );
+        let group = |m: &BTreeMap<String, Tally>| -> Value {
+            m.iter()
+                .map(|(k, t)| (k.clone(), t.to_json()))
+                .collect::<Map<_, _>>()
+                .into()
+        };
+        o.insert("by_segment".into(), group(&self.by_segment));
+        o.insert("by_csm".into(), group(&self.by_csm));
+        o.insert(
+            "risk_history".into(),
+            self.risk_history
+                .iter()
+                .map(|(d, c, w)| json!({"date": d.to_string(), "arr_at_risk": money(*c), "arr_at_risk_watch": money(*w)}))
+                .collect(),
+        );
+        o.insert("backtest".into(), backtest_json(&self.backtest));
+        v
+    }
+}
+
+/// The predictive check as the API writes it.
+pub fn backtest_json(b: &Backtest) -> Value {
+    let months: Vec<Value> = b
+        .months
+        .iter()
+        .map(|m| {
+            let mut bands = Map::new();
+            for (i, band) in Band::ALL.iter().enumerate() {
+                let (n, c) = m.bands[i];
+                let rate = (n > 0).then(|| Decimal::from(c) / Decimal::from(n));
+                bands.insert(
+                    band.key().into(),
+                    json!({"customers": n, "churned_90d": c, "rate": json::ratio(rate)}),
+                );
+            }
+            json!({"month_end": m.month_end.to_string(), "complete": m.complete, "bands": bands})
+        })
+        .collect();
+    let mut rates = Map::new();
+    for band in Band::ALL {
+        rates.insert(band.key().into(), json::ratio(b.rate(band)));
+    }
+    json!({"auc": json::ratio(b.auc), "rates": rates, "window_days": quarterdeck_engine::health::CHURN_WINDOW_DAYS, "months": months})
+}
+
+/// `GET /api/v1/health`.
+pub fn portfolio(e: &TenantEngine, q: &MetricQuery) -> Result<Value, QueryError> {
+    Ok(portfolio_of(e, q)?.to_json(q))
+}
+
+/// One account's health, its trend and its history.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AccountHealth {
+    pub health: Health,
+    pub trend: Trend,
+    /// (month end, score) over the last twelve month ends, then the day.
+    pub history: Vec<(NaiveDate, Option<u8>)>,
+}
+
+/// `GET /api/v1/accounts/{id}/health`, typed; `None` when the account is
+/// not scored on the day (not paying, or no data).
+pub fn account_of(
+    e: &TenantEngine,
+    q: &MetricQuery,
+    id: &str,
+) -> Result<Option<AccountHealth>, QueryError> {
+    let day = as_of(q)?;
+    let find = |d: NaiveDate| e.health_on(d).iter().find(|h| h.customer_id == id).cloned();
+    let Some(health) = find(day) else {
+        return Ok(None);
+    };
+    let before = day.checked_sub_days(Days::new(30)).unwrap_or(day);
+    let trend = Trend::of(health.score, find(before).map(|h| h.score));
+    let mut history: Vec<(NaiveDate, Option<u8>)> = month_ends(day)
+        .into_iter()
+        .map(|m| (m, find(m).map(|h| h.score)))
+        .collect();
+    if history.last().is_none_or(|h| h.0 != day) {
+        history.push((day, Some(health.score)));
+    }
+    Ok(Some(AccountHealth {
+        health,
+        trend,
+        history,
+    }))
+}
+
+impl AccountHealth {
+    /// The answer as the API writes it.
+    pub fn to_json(&self) -> Value {
+        let h = &self.health;
+        json!({
+            "id": h.customer_id,
+            "as_of": h.day.to_string(),
+            "score": h.score,
+            "band": h.band.key(),
+            "trend": self.trend.key(),
+            "arr": money(h.arr),
+            "components": h.components.iter().map(|c| json!({
+                "name": c.kind.key(),
+                "score": c.score,
+                "weight": json::ratio(Some(c.weight)),
+                "contribution": json::decimal(Some(c.contribution.round_dp(2))),
+                "inputs": c.inputs.iter().map(|(k, v)| (k.to_string(), Value::from(v.clone()))).collect::<Map<_, _>>(),
+            })).collect::<Vec<_>>(),
+            "history": self.history.iter().map(|(d, s)| json!({"date": d.to_string(), "score": s})).collect::<Vec<_>>(),
+        })
+    }
+}
+
+/// `GET /api/v1/accounts/{id}/health`.
+pub fn account(e: &TenantEngine, q: &MetricQuery, id: &str) -> Result<Option<Value>, QueryError> {
+    Ok(account_of(e, q, id)?.map(|a| a.to_json()))
+}
+
+/// ARR at risk (the critical band's ARR) of the customers `filter` covers
+/// on `day` (never after today); `None` when nobody is scored.
+pub fn arr_at_risk(
+    e: &TenantEngine,
+    filter: &quarterdeck_engine::Filter,
+    day: NaiveDate,
+) -> Option<Decimal> {
+    let all = e.health_on(day);
+    if all.is_empty() {
+        return None;
+    }
+    let covered = (!filter.is_all()).then(|| e.ledger.covered_ids(filter));
+    Some(
+        all.iter()
+            .filter(|h| h.band == Band::Critical)
+            .filter(|h| {
+                covered
+                    .as_ref()
+                    .is_none_or(|c| c.contains(h.customer_id.as_str()))
+            })
+            .map(|h| h.arr)
+            .sum(),
+    )
+}

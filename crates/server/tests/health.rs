@@ -1,0 +1,182 @@
+//! Customer health through real HTTP on SQLite and PostgreSQL: the portfolio
+//! adds up and agrees with the accounts list and the summary; an account's
+//! score shows its parts; new tickets move scores at once.
+
+mod support;
+
+use quarterdeck_store::testing::TestStore;
+use rust_decimal::Decimal;
+use serde_json::{Value, json};
+use support::TestApp;
+
+quarterdeck_store::backend_stories!(
+    the_portfolio_adds_up_and_agrees_with_accounts_and_summary,
+    an_account_score_shows_its_components_and_history,
+    a_new_ticket_moves_the_score_at_once,
+);
+
+async fn get(app: &TestApp, path: &str) -> Value {
+    let r = app.get(path, Some(&app.read_token)).await;
+    assert_eq!(r.status(), 200, "{path}: {}", r.text().await.unwrap());
+    r.json().await.unwrap()
+}
+
+fn dec(v: &Value) -> Decimal {
+    v.to_string().parse().unwrap()
+}
+
+async fn the_portfolio_adds_up_and_agrees_with_accounts_and_summary(store: TestStore) {
+    let app = TestApp::spawn(store).await;
+    app.load_demo(300).await;
+    let h = get(&app, "/api/v1/health").await;
+    let scored = h["scored"].as_u64().unwrap();
+    assert!(scored > 50, "{h}");
+    let bands = ["healthy", "at_risk", "critical"];
+    let sum: u64 = bands
+        .iter()
+        .map(|b| h["bands"][b]["customers"].as_u64().unwrap())
+        .sum();
+    assert_eq!(sum, scored, "band counts sum to the customers scored");
+    let arr: Decimal = bands.iter().map(|b| dec(&h["bands"][b]["arr"])).sum();
+    assert_eq!(arr, dec(&h["arr"]));
+    assert_eq!(dec(&h["arr_at_risk"]), dec(&h["bands"]["critical"]["arr"]));
+    // ARR at risk is the sum over the critical accounts the list gives.
+    let to = h["period"]["to"].as_str().unwrap();
+    let critical = get(
+        &app,
+        &format!("/api/v1/accounts?to={to}&health=critical&paying=all&limit=1000"),
+    )
+    .await;
+    let listed: Decimal = critical["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            assert_eq!(a["health_band"], "critical");
+            dec(&a["arr"])
+        })
+        .sum();
+    assert_eq!(listed, dec(&h["arr_at_risk"]), "{critical}");
+    // The summary's ARR at risk is the same number.
+    let summary = get(&app, "/api/v1/metrics/summary").await;
+    assert_eq!(
+        dec(&summary["metrics"]["arr_at_risk"]["value"]),
+        dec(&h["arr_at_risk"])
+    );
+    // The most at risk: ten at most, lowest score first.
+    let top = h["top_at_risk"].as_array().unwrap();
+    assert!(!top.is_empty() && top.len() <= 10);
+    let scores: Vec<u64> = top.iter().map(|a| a["score"].as_u64().unwrap()).collect();
+    assert!(scores.windows(2).all(|w| w[0] <= w[1]), "{scores:?}");
+    // By segment: the segments' counts sum to the whole.
+    let seg: u64 = h["by_segment"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|t| t["scored"].as_u64().unwrap())
+        .sum();
+    assert_eq!(seg, scored);
+    // The predictive check covers twelve month ends and says how it did.
+    let months = h["backtest"]["months"].as_array().unwrap();
+    assert_eq!(months.len(), 12);
+    assert!(h["backtest"]["auc"].is_number() || h["backtest"]["auc"].is_null());
+    assert!(
+        h["previous"]["as_of"].is_string(),
+        "compared with the month before"
+    );
+    // A segment filter narrows every figure.
+    let smb = get(&app, "/api/v1/health?segment=smb").await;
+    assert!(smb["scored"].as_u64().unwrap() < scored);
+    assert_eq!(
+        smb["scored"], h["by_segment"]["smb"]["scored"],
+        "the filter and the breakdown agree"
+    );
+}
+
+async fn an_account_score_shows_its_components_and_history(store: TestStore) {
+    let app = TestApp::spawn(store).await;
+    app.load_demo(200).await;
+    let h = get(&app, "/api/v1/health").await;
+    let id = h["top_at_risk"][0]["id"].as_str().unwrap().to_string();
+    let a = get(&app, &format!("/api/v1/accounts/{id}/health")).await;
+    assert_eq!(a["score"], h["top_at_risk"][0]["score"]);
+    let comps = a["components"].as_array().unwrap();
+    assert!(!comps.is_empty());
+    let weights: Decimal = comps.iter().map(|c| dec(&c["weight"])).sum();
+    assert!(
+        (weights - Decimal::ONE).abs() < Decimal::new(1, 4),
+        "{weights}"
+    );
+    let total: Decimal = comps.iter().map(|c| dec(&c["contribution"])).sum();
+    let score = Decimal::from(a["score"].as_u64().unwrap());
+    assert!(
+        (total - score).abs() <= Decimal::new(6, 1),
+        "{total} vs {score}"
+    );
+    assert!(a["history"].as_array().unwrap().len() >= 12);
+    let r = app
+        .get("/api/v1/accounts/nobody/health", Some(&app.read_token))
+        .await;
+    assert_eq!(r.status(), 404);
+    let r = app
+        .get(
+            &format!("/api/v1/accounts/{id}/health?as_of=2025-02-30"),
+            Some(&app.read_token),
+        )
+        .await;
+    assert_eq!(r.status(), 400);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["param"], "as_of");
+}
+
+async fn a_new_ticket_moves_the_score_at_once(store: TestStore) {
+    let owned = TestApp::spawn(store).await;
+    let app = &owned;
+    let t = &app.token;
+    let post = |c: &'static str, rows: Value| async move {
+        let r = app.post(c, t, &rows).await;
+        assert_eq!(r.status(), 200, "{c}: {}", r.text().await.unwrap());
+    };
+    post(
+        "customers",
+        json!([
+            {"id": "c1", "name": "Alpha", "segment": "smb"},
+            {"id": "c2", "name": "Beta", "segment": "smb"},
+        ]),
+    )
+    .await;
+    post("subscription-events", json!([
+        {"id": "e1", "customer_id": "c1", "subscription_id": "s1", "type": "start", "effective_at": "2025-01-01", "amount": 100},
+        {"id": "e2", "customer_id": "c2", "subscription_id": "s2", "type": "start", "effective_at": "2025-01-01", "amount": 100},
+    ]))
+    .await;
+    post(
+        "tickets",
+        json!([{"id": "t0", "customer_id": "c2", "opened_at": "2025-05-01", "priority": "low"}]),
+    )
+    .await;
+    let path = "/api/v1/accounts/c1/health?as_of=2025-05-31";
+    let before = get(app, path).await;
+    assert_eq!(before["score"], 100, "{before}");
+    post(
+        "tickets",
+        json!([
+            {"id": "t1", "customer_id": "c1", "opened_at": "2025-05-10", "priority": "urgent"},
+            {"id": "t2", "customer_id": "c1", "opened_at": "2025-05-12", "priority": "urgent"},
+            {"id": "t3", "customer_id": "c1", "opened_at": "2025-05-20", "priority": "high"},
+        ]),
+    )
+    .await;
+    let after = get(app, path).await;
+    assert!(
+        after["score"].as_u64().unwrap() < 100,
+        "tickets lower the support component: {after}"
+    );
+    // A ticket opened after the day asked changes nothing about that day.
+    post(
+        "tickets",
+        json!([{"id": "t4", "customer_id": "c1", "opened_at": "2025-06-02", "priority": "urgent"}]),
+    )
+    .await;
+    assert_eq!(get(app, path).await["score"], after["score"]);
+}
