@@ -274,7 +274,7 @@ fn path_param(name: &str, schema: Value, description: &str) -> Value {
 fn value_schema(unit: Unit) -> Value {
     match unit {
         Unit::Count => json!({"type": ["integer", "null"]}),
-        Unit::Money | Unit::Ratio | Unit::Days | Unit::Multiple => {
+        Unit::Money | Unit::Ratio | Unit::Days | Unit::Multiple | Unit::Score => {
             json!({"type": ["number", "null"]})
         }
     }

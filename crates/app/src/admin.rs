@@ -51,6 +51,8 @@ pub struct TenantChanges {
     pub gross_margin: Option<String>,
     /// Roles that must use MFA.
     pub mfa_roles: Option<Vec<Role>>,
+    /// Health score weights and bands.
+    pub health: Option<quarterdeck_domain::HealthSettings>,
 }
 
 impl TenantChanges {
@@ -81,6 +83,18 @@ impl TenantChanges {
         if let Some(v) = &self.mfa_roles {
             let names: Vec<&str> = v.iter().map(|r| r.as_str()).collect();
             parts.push(format!("mfa_roles={}", names.join(",")));
+        }
+        if let Some(h) = &self.health {
+            parts.push(format!(
+                "health_weights={},{},{},{},{} health_bands={},{}",
+                h.payment,
+                h.usage,
+                h.support,
+                h.engagement,
+                h.profitability,
+                h.healthy_from,
+                h.critical_below
+            ));
         }
         parts.join(" ")
     }
@@ -135,6 +149,11 @@ pub async fn update_tenant(
     }
     if let Some(roles) = &changes.mfa_roles {
         options.mfa_roles = Some(roles.clone());
+    }
+    if let Some(h) = &changes.health {
+        h.check()
+            .map_err(|m| invalid(format!("health settings: {m}")))?;
+        options.health = Some(h.clone());
     }
     let name = changes.name.clone().unwrap_or_else(|| t.name.clone());
     let name = name.trim().to_string();

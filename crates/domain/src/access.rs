@@ -18,6 +18,8 @@ pub enum Permission {
     ViewBilling,
     /// The accounts list and account pages (for a CSM only their own accounts).
     ViewAccounts,
+    /// Customer health and risk (for a CSM only their own accounts).
+    ViewHealth,
     /// CSV, XLSX and PDF downloads of the pages the role can see.
     Export,
     /// Alert rules and the alert list.
@@ -40,12 +42,13 @@ pub enum Permission {
 
 impl Permission {
     /// Every permission, in the order of the documented matrix.
-    pub const ALL: [Permission; 14] = [
+    pub const ALL: [Permission; 15] = [
         Permission::ViewSummary,
         Permission::ViewRevenue,
         Permission::ViewRetention,
         Permission::ViewBilling,
         Permission::ViewAccounts,
+        Permission::ViewHealth,
         Permission::Export,
         Permission::ManageAlerts,
         Permission::ManageWebhooks,
@@ -65,6 +68,7 @@ impl Permission {
             Permission::ViewRetention => "view_retention",
             Permission::ViewBilling => "view_billing",
             Permission::ViewAccounts => "view_accounts",
+            Permission::ViewHealth => "view_health",
             Permission::Export => "export",
             Permission::ManageAlerts => "manage_alerts",
             Permission::ManageWebhooks => "manage_webhooks",
@@ -109,9 +113,12 @@ impl Role {
             ),
             R::CsLead => matches!(
                 permission,
-                P::ViewRetention | P::ViewAccounts | P::Export | P::OwnSchedules
+                P::ViewRetention | P::ViewAccounts | P::ViewHealth | P::Export | P::OwnSchedules
             ),
-            R::Csm => matches!(permission, P::ViewAccounts | P::OwnSchedules),
+            R::Csm => matches!(
+                permission,
+                P::ViewAccounts | P::ViewHealth | P::OwnSchedules
+            ),
             R::Viewer => matches!(
                 permission,
                 P::ViewSummary
@@ -119,6 +126,7 @@ impl Role {
                     | P::ViewRetention
                     | P::ViewBilling
                     | P::ViewAccounts
+                    | P::ViewHealth
             ),
         }
     }

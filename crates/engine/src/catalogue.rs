@@ -21,6 +21,8 @@ pub enum Unit {
     Days,
     /// A plain multiple (quick ratio: 4 = 4×), written like a ratio.
     Multiple,
+    /// A 0–100 score (health), one decimal place.
+    Score,
 }
 
 /// Which way is good.
@@ -90,6 +92,8 @@ const NO_START_MRR: &str = "No MRR at the start of the period, so a churn rate i
 const NO_MONTH_CUSTOMERS: &str = "No month of the period had paying customers at its start, so an average churn rate is undefined.";
 const NO_MONTH_MRR: &str =
     "No month of the period had MRR at its start, so an average churn rate is undefined.";
+const NOT_SCORED: &str =
+    "No customer is scored on the period's last day (no paying customer with health data).";
 const NO_WINDOW_MRR: &str = "No MRR at the start of the window, so retention is undefined.";
 
 #[allow(clippy::too_many_arguments)]
@@ -119,7 +123,7 @@ const fn def(
 
 use Direction::{Higher, Lower};
 use Family::{Billing, Retention, Revenue, Success};
-use Unit::{Count, Days, Money, Multiple, Ratio};
+use Unit::{Count, Days, Money, Multiple, Ratio, Score};
 
 /// Every summary metric, in display order.
 pub const METRICS: &[MetricDef] = &[
@@ -460,9 +464,42 @@ pub const METRICS: &[MetricDef] = &[
         Money,
         Lower,
         Success,
-        "No customer is scored on the period's last day (no health data yet).",
+        NOT_SCORED,
         None,
         "Ledger::health_on (critical band, on the period's last day)",
+    ),
+    def(
+        "arr_at_risk_watch",
+        "ARR at risk (watch list)",
+        "ARR on watch",
+        Money,
+        Lower,
+        Success,
+        NOT_SCORED,
+        None,
+        "Ledger::health_on (at-risk band, on the period's last day)",
+    ),
+    def(
+        "critical_customers",
+        "Accounts in the critical band",
+        "Critical accounts",
+        Count,
+        Lower,
+        Success,
+        NOT_SCORED,
+        None,
+        "Ledger::health_on (critical band, on the period's last day)",
+    ),
+    def(
+        "avg_health",
+        "Average health score",
+        "Avg health",
+        Score,
+        Higher,
+        Success,
+        NOT_SCORED,
+        Some(("70", "55")),
+        "Ledger::health_on (mean score, on the period's last day)",
     ),
 ];
 

@@ -31,6 +31,8 @@ pub enum ValueFormat {
     Ratio,
     /// Whole days, e.g. "42 days".
     Days,
+    /// A 0–100 score with one decimal, e.g. "72.4".
+    Score,
 }
 
 impl ValueFormat {
@@ -43,6 +45,7 @@ impl ValueFormat {
             ValueFormat::Count => count(v),
             ValueFormat::Ratio => number(v, 2),
             ValueFormat::Days => days(v),
+            ValueFormat::Score => number(v, 1),
         }
     }
 
@@ -94,7 +97,7 @@ impl ValueFormat {
                 scaled(&prefix(symbol, &code), minor)
             }
             ValueFormat::Count if largest >= Decimal::from(10_000) => scaled("", 0),
-            ValueFormat::Count | ValueFormat::Ratio => {
+            ValueFormat::Count | ValueFormat::Ratio | ValueFormat::Score => {
                 let dp = places(step).min(3);
                 ticks.iter().map(|t| number(*t, dp)).collect()
             }

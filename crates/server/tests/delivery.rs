@@ -179,6 +179,7 @@ async fn every_page_downloads_itself(store: TestStore) {
         ("/revenue", "Revenue"),
         ("/retention", "Retention"),
         ("/billing", "Billing"),
+        ("/health", "Health & risk"),
         ("/accounts", "Accounts"),
         // The drill-down's document is titled by the movement it lists.
         ("/movements", "New MRR"),

@@ -13,6 +13,7 @@ quarterdeck_store::backend_stories!(
     the_portfolio_adds_up_and_agrees_with_accounts_and_summary,
     an_account_score_shows_its_components_and_history,
     a_new_ticket_moves_the_score_at_once,
+    weights_and_bands_are_set_in_settings,
 );
 
 async fn get(app: &TestApp, path: &str) -> Value {
@@ -179,4 +180,87 @@ async fn a_new_ticket_moves_the_score_at_once(store: TestStore) {
     )
     .await;
     assert_eq!(get(app, path).await["score"], after["score"]);
+}
+
+/// Settings take weights in percent and band limits; bad ones are refused
+/// with the field named and change nothing; good ones re-score at once.
+async fn weights_and_bands_are_set_in_settings(store: TestStore) {
+    let app = TestApp::spawn(store).await;
+    app.no_mfa_rule().await;
+    app.user("boss@acme.test", quarterdeck_domain::Role::Admin, None)
+        .await;
+    let t = &app.token;
+    for (c, rows) in [
+        (
+            "customers",
+            json!([{"id": "c1", "name": "Alpha", "segment": "smb"}]),
+        ),
+        (
+            "subscription-events",
+            json!([{"id": "e1", "customer_id": "c1", "subscription_id": "s1", "type": "start", "effective_at": "2025-01-01", "amount": 100}]),
+        ),
+        (
+            "invoices",
+            json!([{"id": "i1", "customer_id": "c1", "issued_at": "2025-04-01", "due_at": "2025-04-15", "currency": "USD", "amount": 100}]),
+        ),
+        (
+            "tickets",
+            json!([{"id": "t1", "customer_id": "c1", "opened_at": "2025-01-05", "priority": "low"}]),
+        ),
+    ] {
+        let r = app.post(c, t, &rows).await;
+        assert_eq!(r.status(), 200, "{c}");
+    }
+    // On May 31: payment 15 (46 days past due −70, a month of MRR −15),
+    // support 100; usage, engagement and profitability have no data.
+    let path = "/api/v1/accounts/c1/health?as_of=2025-05-31";
+    assert_eq!(
+        get(&app, path).await["score"],
+        51,
+        "(15 × 40 + 100 × 30) ÷ 70"
+    );
+    let mut b = app.browser("boss@acme.test").await;
+    let csrf = b.csrf("/admin/settings").await;
+    let form = |payment: &'static str, healthy: &'static str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("w_payment", payment.to_string()),
+            ("w_usage", "0".into()),
+            ("w_support", "50".into()),
+            ("w_engagement", "0".into()),
+            ("w_profitability", "0".into()),
+            ("healthy_from", healthy.to_string()),
+            ("critical_below", "40".into()),
+        ]
+    };
+    async fn post(b: &mut support::Browser, f: Vec<(&'static str, String)>) -> reqwest::Response {
+        let refs: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        b.post("/admin/settings/health", &refs).await
+    }
+    let bad = post(&mut b, form("lots", "70")).await;
+    assert!(
+        bad.text()
+            .await
+            .unwrap()
+            .contains("Payment weight: `lots` is not a number")
+    );
+    let bad = post(&mut b, form("50", "30")).await;
+    assert!(
+        bad.text()
+            .await
+            .unwrap()
+            .contains("must be below the healthy one")
+    );
+    assert_eq!(get(&app, path).await["score"], 51, "nothing changed");
+    let ok = post(&mut b, form("50", "70")).await;
+    assert_eq!(ok.status(), 303);
+    // Equal weights: (15 + 100) ÷ 2 = 57.5, rounded half up.
+    let a = get(&app, path).await;
+    assert_eq!(a["score"], 58, "{a}");
+    assert_eq!(a["band"], "at_risk");
+    assert!(
+        b.page("/admin/settings")
+            .await
+            .contains("id=\"w_payment\" name=\"w_payment\" value=\"50\"")
+    );
 }

@@ -370,6 +370,7 @@ const CELLS: &[(&str, Permission)] = &[
     ("/retention", Permission::ViewRetention),
     ("/billing", Permission::ViewBilling),
     ("/accounts", Permission::ViewAccounts),
+    ("/health", Permission::ViewHealth),
     ("/movements?kind=new", Permission::ViewRevenue),
     ("/summary.json", Permission::ViewSummary),
     ("/summary.csv", Permission::Export),
@@ -431,7 +432,7 @@ async fn csm_sees_only_their_own_accounts(store: TestStore) {
     assert_eq!(r.status(), 200);
     app.user("dana@acme.test", Role::Csm, Some("Dana")).await;
     let mut b = app.browser("dana@acme.test").await;
-    assert_eq!(b.get("/").await.headers()["location"], "/accounts");
+    assert_eq!(b.get("/").await.headers()["location"], "/health");
     // Neither has MRR: paying accounts alone are listed unless asked.
     let paying = b.page("/accounts?range=last_12_months").await;
     assert!(!paying.contains("Dana&#39;s Client"), "{paying}");
@@ -452,6 +453,34 @@ async fn csm_sees_only_their_own_accounts(store: TestStore) {
     assert!(!list.contains("Someone Else"));
     assert_eq!(b.get("/accounts/c2").await.status(), 404);
     assert_eq!(b.get("/accounts/c1").await.status(), 200);
+    // Health & risk: their own book only, even when asked for Lee's.
+    let r = app
+        .post(
+            "subscription-events",
+            &app.token,
+            &json!([
+                {"id": "e1", "customer_id": "c1", "subscription_id": "s1", "type": "start", "effective_at": "2025-01-01", "amount": 100},
+                {"id": "e2", "customer_id": "c2", "subscription_id": "s2", "type": "start", "effective_at": "2025-01-01", "amount": 100}
+            ]),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let r = app
+        .post(
+            "tickets",
+            &app.token,
+            &json!([{"id": "t1", "customer_id": "c2", "opened_at": "2025-02-01"}]),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    for path in ["/health.json", "/health.json?csm=Lee"] {
+        let health: serde_json::Value = b.get(path).await.json().await.unwrap();
+        assert_eq!(health["scored"], 1, "{path}: {health}");
+        let csms: Vec<&String> = health["by_csm"].as_object().unwrap().keys().collect();
+        assert_eq!(csms, ["Dana"], "{path}");
+    }
+    // A CSM has no downloads (docs/roles.md).
+    assert_eq!(b.get("/health.csv").await.status(), 403);
 }
 
 async fn share_links_show_one_view_until_revoked_or_expired(store: TestStore) {

@@ -116,6 +116,9 @@ pub fn figures_with(
         ("dso", ledger.dso(period, filter)),
         // Read from the engine's health scores by `figures_of`.
         ("arr_at_risk", None),
+        ("arr_at_risk_watch", None),
+        ("critical_customers", None),
+        ("avg_health", None),
     ])
 }
 
@@ -177,10 +180,7 @@ pub fn figures_of(
     today: chrono::NaiveDate,
 ) -> BTreeMap<&'static str, Option<Decimal>> {
     let mut f = figures_with(&e.ledger, period, filter, e.gross_margin_setting());
-    f.insert(
-        "arr_at_risk",
-        super::health::arr_at_risk(e, filter, period.to.min(today)),
-    );
+    f.extend(super::health::figures(e, filter, period.to.min(today)));
     f
 }
 

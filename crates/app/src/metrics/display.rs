@@ -18,6 +18,7 @@ pub fn format_of(metric: &str, currency: &str) -> ValueFormat {
         },
         CatalogueUnit::Count => ValueFormat::Count,
         CatalogueUnit::Ratio => ValueFormat::Percent,
+        CatalogueUnit::Score => ValueFormat::Score,
     }
 }
 

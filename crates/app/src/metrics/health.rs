@@ -388,27 +388,30 @@ pub fn account(e: &TenantEngine, q: &MetricQuery, id: &str) -> Result<Option<Val
     Ok(account_of(e, q, id)?.map(|a| a.to_json()))
 }
 
-/// ARR at risk (the critical band's ARR) of the customers `filter` covers
-/// on `day` (never after today); `None` when nobody is scored.
-pub fn arr_at_risk(
+/// The summary's health metrics of the customers `filter` covers on `day`
+/// (never after today): ARR at risk (critical band), ARR on watch (at-risk
+/// band), critical accounts and the average score; all `None` when nobody
+/// is scored.
+pub fn figures(
     e: &TenantEngine,
     filter: &quarterdeck_engine::Filter,
     day: NaiveDate,
-) -> Option<Decimal> {
+) -> [(&'static str, Option<Decimal>); 4] {
     let all = e.health_on(day);
-    if all.is_empty() {
-        return None;
-    }
     let covered = (!filter.is_all()).then(|| e.ledger.covered_ids(filter));
-    Some(
-        all.iter()
-            .filter(|h| h.band == Band::Critical)
-            .filter(|h| {
-                covered
-                    .as_ref()
-                    .is_none_or(|c| c.contains(h.customer_id.as_str()))
-            })
-            .map(|h| h.arr)
-            .sum(),
-    )
+    let mut t = Tally::default();
+    for h in all.iter().filter(|h| {
+        covered
+            .as_ref()
+            .is_none_or(|c| c.contains(h.customer_id.as_str()))
+    }) {
+        t.add(h, Trend::Stable);
+    }
+    let some = |v: Decimal| (t.scored > 0).then_some(v);
+    [
+        ("arr_at_risk", some(t.arr_at_risk())),
+        ("arr_at_risk_watch", some(t.arr_watch())),
+        ("critical_customers", some(Decimal::from(t.bands[2].0))),
+        ("avg_health", t.average()),
+    ]
 }

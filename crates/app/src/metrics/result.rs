@@ -44,7 +44,7 @@ pub fn rounded(unit: Unit, v: Option<Decimal>) -> Option<Decimal> {
     Some(match unit {
         Unit::Money => round_money(v),
         // Days and multiples are written like ratios.
-        Unit::Ratio | Unit::Days | Unit::Multiple => round_ratio(v),
+        Unit::Ratio | Unit::Days | Unit::Multiple | Unit::Score => round_ratio(v),
         Unit::Count => Decimal::from(v.trunc().mantissa() as i64),
     })
 }
@@ -55,7 +55,7 @@ pub fn write(unit: Unit, v: Option<Decimal>) -> Value {
         (_, None) => Value::Null,
         (Unit::Count, Some(d)) => Value::from(d.mantissa() as i64),
         (Unit::Money, Some(d)) => json::money(d),
-        (Unit::Ratio | Unit::Days | Unit::Multiple, Some(d)) => json::ratio(Some(d)),
+        (Unit::Ratio | Unit::Days | Unit::Multiple | Unit::Score, Some(d)) => json::ratio(Some(d)),
     }
 }
 

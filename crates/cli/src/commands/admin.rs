@@ -66,6 +66,7 @@ pub async fn update_tenant(args: TenantUpdateArgs) -> anyhow::Result<()> {
         delinquency_days,
         gross_margin: args.gross_margin,
         mfa_roles: None,
+        health: None,
     };
     let t = admin::update_tenant(store.as_ref(), &args.slug, &changes, &Actor::cli()).await?;
     let delinquency = t

@@ -350,7 +350,8 @@ fn demo_ledger(customers: usize, today: NaiveDate) -> Ledger {
 /// times as often as the healthy band within 90 days.
 #[test]
 fn on_the_demo_the_critical_band_churns_three_times_as_often_as_the_healthy() {
-    let today = d("2026-06-30");
+    let today: NaiveDate =
+        std::env::var("QD_HEALTH_TODAY").map_or(d("2026-06-30"), |v| v.parse().unwrap());
     let l = demo_ledger(1500, today);
     let check = l.health_backtest(today, &all(), &HealthSettings::default());
     let healthy = check.rate(Band::Healthy).unwrap();

@@ -9,14 +9,17 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use quarterdeck_app::admin::{self, AdminError, TenantChanges};
 use quarterdeck_app::metrics::targets::{self, TenantTargets};
+use quarterdeck_domain::HealthSettings;
 use quarterdeck_domain::{Permission, Role};
 use quarterdeck_engine::benchmarks::PeerGroup;
+use quarterdeck_engine::health::{ComponentKind, Scoring};
 use std::collections::HashMap;
 
 pub(super) fn routes() -> Router<WebApp> {
     Router::new()
         .route("/admin/settings", get(show).post(save))
         .route("/admin/settings/targets", axum::routing::post(save_targets))
+        .route("/admin/settings/health", axum::routing::post(save_health))
 }
 
 /// Whether a KPI's values are typed as percentages (ratios are).
@@ -71,6 +74,10 @@ struct SettingsPage {
     peer_groups: Vec<(&'static str, &'static str, bool)>,
     /// Whether no peer group is chosen (by the tenant's ACV).
     peer_group_auto: bool,
+    /// (key, label, weight in percent, what it reads) of each health component.
+    health_weights: Vec<(&'static str, &'static str, String, &'static str)>,
+    healthy_from: u8,
+    critical_below: u8,
     message: Option<String>,
 }
 
@@ -164,6 +171,22 @@ async fn page(
             .map(|g| (g.key(), g.label(), chosen == Some(*g)))
             .collect(),
         peer_group_auto: chosen.is_none(),
+        health_weights: {
+            let h = t.options.health.clone().unwrap_or_default();
+            ComponentKind::ALL
+                .iter()
+                .map(|k| {
+                    (
+                        k.key(),
+                        k.label(),
+                        crate::percent::show(h.weight(*k)),
+                        component_reads(*k),
+                    )
+                })
+                .collect()
+        },
+        healthy_from: t.options.health.clone().unwrap_or_default().healthy_from,
+        critical_below: t.options.health.clone().unwrap_or_default().critical_below,
         mfa_roles: Role::ALL
             .iter()
             .map(|r| (r.as_str(), r.label(), t.options.mfa_required_for(*r)))
@@ -230,6 +253,7 @@ async fn save(
         fiscal_year_start,
         delinquency_days: Some(delinquency_days),
         gross_margin,
+        health: None,
         mfa_roles: Some(
             Role::ALL
                 .into_iter()
@@ -316,4 +340,70 @@ async fn save_targets(
     )
     .await?;
     Ok(Redirect::to("/admin/settings").into_response())
+}
+
+/// What a health component reads, for the settings table.
+fn component_reads(kind: ComponentKind) -> &'static str {
+    match kind {
+        ComponentKind::Payment => "invoices past due, failed payments",
+        ComponentKind::Usage => "usage events, last 30 days against the 30 before",
+        ComponentKind::Support => "tickets by priority against the segment's mean",
+        ComponentKind::Engagement => "days since the last CSM activity",
+        ComponentKind::Profitability => "margin over 90 days",
+    }
+}
+
+async fn save_health(
+    State(state): State<WebApp>,
+    viewer: Viewer,
+    Form(form): Form<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    let grant = viewer.grant(Permission::ManageSettings)?;
+    viewer.check_csrf(form.get("csrf").map_or("", String::as_str))?;
+    let field = |k: &str| form.get(k).map(|v| v.trim()).unwrap_or_default();
+    let parsed = (|| -> Result<HealthSettings, String> {
+        let mut h = HealthSettings::default();
+        for kind in ComponentKind::ALL {
+            let typed = field(&format!("w_{}", kind.key()));
+            let w = crate::percent::parse(typed)
+                .map_err(|e| format!("{} weight: {e}", kind.label()))?;
+            match kind {
+                ComponentKind::Payment => h.payment = w,
+                ComponentKind::Usage => h.usage = w,
+                ComponentKind::Support => h.support = w,
+                ComponentKind::Engagement => h.engagement = w,
+                ComponentKind::Profitability => h.profitability = w,
+            }
+        }
+        let score = |k: &str, label: &str| {
+            field(k)
+                .parse::<u8>()
+                .ok()
+                .filter(|v| *v <= 100)
+                .ok_or_else(|| format!("{label}: a whole score from 0 to 100, not `{}`", field(k)))
+        };
+        h.healthy_from = score("healthy_from", "Healthy from")?;
+        h.critical_below = score("critical_below", "Critical below")?;
+        Ok(h)
+    })();
+    let health = match parsed {
+        Ok(h) => h,
+        Err(m) => return page(&state, &viewer, Some(m)).await,
+    };
+    let changes = TenantChanges {
+        health: Some(health),
+        ..TenantChanges::default()
+    };
+    match admin::update_tenant(
+        state.store.as_ref(),
+        &grant.tenant().slug,
+        &changes,
+        &viewer.actor(),
+    )
+    .await
+    {
+        Ok(_) => Ok(Redirect::to("/admin/settings#health-settings").into_response()),
+        Err(AdminError::Invalid(m)) => page(&state, &viewer, Some(m)).await,
+        Err(AdminError::Store(e)) => Err(e.into()),
+    }
 }

@@ -25,7 +25,7 @@ pub const SPEC: PageSpec = PageSpec {
     title: "Accounts",
     nav: "Accounts",
     permission: Permission::ViewAccounts,
-    extra: &["sort", "cursor", "limit", "search", "paying"],
+    extra: &["sort", "cursor", "limit", "search", "paying", "health"],
     twin: "/accounts",
     kpis: &[],
 };
@@ -40,12 +40,13 @@ pub const ACCOUNT: PageSpec = PageSpec {
     twin: "",
     kpis: &[],
 };
-const COLUMNS: [(&str, &str, bool); 7] = [
+const COLUMNS: [(&str, &str, bool); 8] = [
     ("name", "Account", false),
     ("segment", "Segment", false),
     ("csm", "CSM", false),
     ("plan", "Plan", false),
     ("region", "Region", false),
+    ("health", "Health", false),
     ("mrr", "MRR", true),
     ("arr", "ARR", true),
 ];
@@ -58,6 +59,8 @@ struct Row {
     /// The next renewal (term end of an annual or quarterly subscription), in words.
     renews: Option<String>,
     cells: Vec<String>,
+    /// (score, band, badge tone) when the account is scored.
+    health: Option<(u8, &'static str, &'static str)>,
     mrr: String,
     arr: String,
 }
@@ -82,6 +85,8 @@ struct AccountsPage {
     paying_only: bool,
     /// The view's parameters the search form carries along.
     keep: Vec<(String, String)>,
+    /// The health band the list is narrowed to, in words.
+    band: Option<&'static str>,
 }
 
 /// The list shows paying accounts unless `paying=all` is asked for.
@@ -165,6 +170,15 @@ pub async fn render_list(
                 .iter()
                 .map(|k| r.text(k).map_or("—".to_string(), |v| human(k, v)))
                 .collect(),
+            health: r.health.map(|(score, band)| {
+                use quarterdeck_engine::health::Band;
+                let tone = match band {
+                    Band::Healthy => "good",
+                    Band::AtRisk => "warn",
+                    Band::Critical => "bad",
+                };
+                (score, band.label(), tone)
+            }),
             mrr: money(Some(r.mrr), &cur),
             arr: money(Some(r.arr), &cur),
         })
@@ -202,6 +216,11 @@ pub async fn render_list(
         search,
         paying_only,
         keep,
+        band: view
+            .query
+            .extra("health")
+            .and_then(quarterdeck_engine::health::Band::parse)
+            .map(|b| b.label()),
     };
     Ok(Html(page.render()?).into_response())
 }
@@ -273,6 +292,47 @@ struct AccountPage {
     invoices: Vec<(String, String, String, String, String, String)>,
     /// (id, plan, MRR, state) on the last day.
     subscriptions: Vec<(String, String, String, &'static str)>,
+    health: Option<HealthCard>,
+}
+
+/// The account's health on the page: its score and what made it.
+struct HealthCard {
+    score: u8,
+    band: &'static str,
+    tone: &'static str,
+    trend: &'static str,
+    as_of: String,
+    /// (component, score, "40 × 30 % = 12.0", inputs in words).
+    components: Vec<(&'static str, u8, String, String)>,
+    history_svg: String,
+}
+
+/// A health input in words ("46 days past due").
+fn input_words(key: &str, value: &str, currency: &str) -> String {
+    let money_of = |v: &str| {
+        v.parse::<Decimal>()
+            .map_or(v.to_string(), |d| money(Some(d), currency))
+    };
+    match key {
+        "oldest_overdue_days" if value == "0" => "nothing past due".into(),
+        "oldest_overdue_days" => format!("oldest invoice {value} days past due"),
+        "overdue_balance" => format!("{} overdue", money_of(value)),
+        "failed_payments_90d" => format!("{value} failed payments in 90 days"),
+        "events_30d" => format!("{value} usage events in 30 days"),
+        "events_previous_30d" => format!("{value} in the 30 before"),
+        "weighted_tickets_90d" => format!("{value} weighted tickets in 90 days"),
+        "segment_mean_90d" => format!("segment mean {value}"),
+        "days_since_csm_activity" => format!("{value} days since the last CSM touch"),
+        "segment_usual_gap_days" => format!("segment's usual gap {value} days"),
+        "margin_90d" => value.parse::<Decimal>().map_or("no revenue".into(), |m| {
+            format!(
+                "margin {} over 90 days",
+                quarterdeck_render::format::percent(m, 1)
+            )
+        }),
+        "costs_90d" => format!("{} costs", money_of(value)),
+        _ => format!("{key} {value}"),
+    }
 }
 
 /// Renders one account for any audience.
@@ -308,13 +368,15 @@ pub async fn render_one(
             .filter(|o| o.customer_id == id_owned)
             .map(|o| o.open_balance)
             .sum();
+        let health = quarterdeck_app::metrics::health::account_of(v.engine(), &v.query, &id_owned);
         (
             answers::account_of(v.engine(), &q, &id_owned),
-            (invoices, subscriptions, overdue, renews),
+            (invoices, subscriptions, overdue, renews, health),
         )
     })
     .await?;
-    let (a, (invoices, subscriptions, overdue, renews)) = a;
+    let (a, (invoices, subscriptions, overdue, renews, health)) = a;
+    let health = health.map_err(quarterdeck_api::ApiError::from)?;
     let subscriptions: Vec<(String, String, String, &'static str)> = subscriptions
         .into_iter()
         .map(|(id, plan, value, active)| {
@@ -414,6 +476,66 @@ pub async fn render_one(
             )
         })
         .collect();
+    let health = health.map(|h| {
+        use quarterdeck_engine::health::{Band, Trend};
+        let components = h
+            .health
+            .components
+            .iter()
+            .map(|c| {
+                (
+                    c.kind.label(),
+                    c.score,
+                    format!(
+                        "{} × {} = {}",
+                        c.score,
+                        quarterdeck_render::format::percent(c.weight, 1),
+                        c.contribution.round_dp(1).normalize()
+                    ),
+                    c.inputs
+                        .iter()
+                        .map(|(k, v)| input_words(k, v, &cur))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                )
+            })
+            .collect();
+        let history_svg = super::screens::for_screens(&LineChart {
+            id: "account-health".into(),
+            title: "Health score by month end".into(),
+            description: "The account's health score (0–100) at each month end, last twelve months"
+                .into(),
+            width: 760,
+            height: 200,
+            points: h
+                .history
+                .iter()
+                .filter_map(|(d, s)| Some((*d, Decimal::from((*s)?))))
+                .collect(),
+            forecast: Vec::new(),
+            format: ValueFormat::Score,
+            palette: Palette::light(),
+            axis: DateAxis::Months,
+            in_progress_from: None,
+        });
+        HealthCard {
+            score: h.health.score,
+            band: h.health.band.label(),
+            tone: match h.health.band {
+                Band::Healthy => "good",
+                Band::AtRisk => "warn",
+                Band::Critical => "bad",
+            },
+            trend: match h.trend {
+                Trend::Improving => "improving over 30 days",
+                Trend::Stable => "stable over 30 days",
+                Trend::Declining => "declining over 30 days",
+            },
+            as_of: h.health.day.format("%b %-d, %Y").to_string(),
+            components,
+            history_svg,
+        }
+    });
     let page = AccountPage {
         chrome: view.chrome.clone(),
         frame,
@@ -422,6 +544,7 @@ pub async fn render_one(
         movements,
         invoices,
         subscriptions,
+        health,
     };
     Ok(Html(page.render()?).into_response())
 }

@@ -46,6 +46,7 @@ mod billing;
 pub(crate) mod controls;
 mod export;
 mod frame;
+mod health;
 mod kpi;
 use quarterdeck_app::metrics::display as numbers;
 pub mod report;
@@ -197,6 +198,7 @@ dashboards!(
     revenue::Page,
     retention::Page,
     billing::Page,
+    health::Page,
     accounts::Page,
 );
 
