@@ -83,6 +83,10 @@ struct Built {
     build_time: Duration,
     /// Bytes the ledger holds.
     heap: usize,
+    /// Of which tickets, CSM activities and usage events (health signals).
+    cs_heap: usize,
+    /// (tickets, activities, usage events) loaded.
+    cs_counts: [usize; 3],
 }
 
 fn today() -> NaiveDate {
@@ -104,6 +108,8 @@ fn demo(customers: usize, keep: bool) -> Built {
         payments: Vec::new(),
     };
     let mut in_builder = Duration::ZERO;
+    let mut cs_heap = 0usize;
+    let mut cs_counts = [0usize; 3];
     let mut counts = [0usize; 7];
     let config = DemoConfig {
         customers,
@@ -112,6 +118,7 @@ fn demo(customers: usize, keep: bool) -> Built {
     };
     generate(&config, 10_000, &mut |collection, rows| {
         let mut chunk = Data::default();
+        let (mut tickets, mut activities, mut usage) = (Vec::new(), Vec::new(), Vec::new());
         for row in rows {
             match parse_record(collection, &row).map_err(|e| format!("{e:?}"))? {
                 AnyRecord::Customer(r) => chunk.customers.push(r),
@@ -124,9 +131,31 @@ fn demo(customers: usize, keep: bool) -> Built {
                 AnyRecord::Cost(r) => chunk.costs.push(r),
                 AnyRecord::TimeEntry(r) => chunk.time_entries.push(r),
                 AnyRecord::FxRate(r) => chunk.rates.push(r),
+                AnyRecord::Ticket(mut r) => {
+                    r.attributes.clear();
+                    tickets.push(r)
+                }
+                AnyRecord::Activity(mut r) => {
+                    r.attributes.clear();
+                    activities.push(r)
+                }
+                AnyRecord::Event(mut r) => {
+                    r.properties.clear();
+                    usage.push(r)
+                }
                 _ => {}
             }
         }
+        // The health signals, counted apart: their heap is stated on its own.
+        let before = ALLOCATOR.allocated();
+        builder.tickets(&tickets);
+        builder.activities(&activities);
+        builder.events(&usage);
+        cs_heap = (cs_heap + ALLOCATOR.allocated()).wrapping_sub(before);
+        cs_counts[0] += tickets.len();
+        cs_counts[1] += activities.len();
+        cs_counts[2] += usage.len();
+        drop((tickets, activities, usage));
         let s = &mut samples;
         for e in chunk.events.iter().filter(|e| e.state.is_some()) {
             Samples::take(&mut s.seen[0], s.step, &mut s.events, e);
@@ -175,7 +204,7 @@ fn demo(customers: usize, keep: bool) -> Built {
     let t = Instant::now();
     let ledger = builder.build();
     let build_time = in_builder + t.elapsed();
-    let heap = (heap + ALLOCATOR.allocated()).wrapping_sub(before);
+    let heap = (heap + ALLOCATOR.allocated()).wrapping_sub(before) + cs_heap;
     let [c, e, i, p, k, h, r] = counts;
     eprintln!(
         "demo {customers} customers: {c} customers, {e} events, {i} invoices, {p} payments, {k} costs, {h} time entries, {r} rates; generated in {:.1?}; ledger built in {build_time:.1?}, heap {:.1} MB",
@@ -188,6 +217,8 @@ fn demo(customers: usize, keep: bool) -> Built {
         samples,
         build_time,
         heap,
+        cs_heap,
+        cs_counts,
     }
 }
 
@@ -251,6 +282,8 @@ fn engine(c: &mut Criterion) {
             samples,
             build_time,
             heap,
+            cs_heap,
+            cs_counts,
         } = demo(n, !huge);
         let mut group = c.benchmark_group("engine");
         group.sample_size(10);
@@ -271,6 +304,26 @@ fn engine(c: &mut Criterion) {
             ledger.customer_count()
         );
         drop(data);
+        let paying = ledger.paying_customers_on(to, &all);
+        eprintln!(
+            "engine/cs_heap/{n}: {:.1} MB for {} tickets, {} activities, {} usage events ({:.0} bytes per customer); {paying} paying on {to}",
+            cs_heap as f64 / 1e6,
+            cs_counts[0],
+            cs_counts[1],
+            cs_counts[2],
+            cs_heap as f64 / ledger.customer_count().max(1) as f64,
+        );
+        let health = quarterdeck_engine::health::HealthSettings::default();
+        // The per-customer signal lists are built on first read; time them apart.
+        let t = Instant::now();
+        black_box(ledger.health_on(to, &all, &health));
+        eprintln!("engine/health_first_read/{n}: {:.1?}", t.elapsed());
+        group.bench_function(BenchmarkId::new("health_one_day", n), |b| {
+            b.iter(|| ledger.health_on(black_box(to), &all, &health))
+        });
+        group.bench_function(BenchmarkId::new("health_predictive_check", n), |b| {
+            b.iter(|| ledger.health_backtest(black_box(to), &all, &health))
+        });
 
         group.bench_function(
             BenchmarkId::new("revenue_summary_year_and_previous", n),
