@@ -149,7 +149,9 @@ impl Engines {
             return Ok(current);
         }
         let built = self.build(tenant).await?;
+        let version = built.version;
         *slot.engine.write().await = Some(built);
+        warm_health(slot.clone(), version);
         current_at(&slot, version)
             .await
             .ok_or_else(|| StoreError::Corrupt("engine rebuilt at an older version".into()))
@@ -247,8 +249,63 @@ impl Engines {
             engine.version = version;
             engine.data_starts = std::sync::OnceLock::new();
             engine.health = Mutex::new(HashMap::new());
+            drop(guard);
+            warm_health(slot, version);
         }
     }
+}
+
+/// Scores, in the background, the days the health views read (today, the
+/// last twelve month ends and the days 30 before those a page compares
+/// with), one day per read lock so a write never waits long, stopping as
+/// soon as a newer version replaces the engine. A request that comes
+/// first computes what it needs itself; later ones find it cached.
+fn warm_health(slot: Arc<Slot>, version: DataVersion) {
+    let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+        return;
+    };
+    runtime.spawn(async move {
+        let days = {
+            let guard = slot.engine.read().await;
+            match guard.as_ref().filter(|e| e.version == version) {
+                Some(e) => health_days(e),
+                None => return,
+            }
+        };
+        for day in days {
+            let guard = slot.engine.clone().read_owned().await;
+            if guard.as_ref().map(|e| e.version) != Some(version) {
+                return;
+            }
+            let scored = tokio::task::spawn_blocking(move || {
+                if let Some(e) = guard.as_ref() {
+                    e.health_on(day);
+                }
+            })
+            .await;
+            if scored.is_err() {
+                return;
+            }
+        }
+    });
+}
+
+/// The days a health view of today asks for, most asked first.
+fn health_days(e: &TenantEngine) -> Vec<chrono::NaiveDate> {
+    let tz = e.ledger.settings().time_zone;
+    let today = chrono::Utc::now().with_timezone(&tz).date_naive();
+    let back = |d: chrono::NaiveDate| d.checked_sub_days(chrono::Days::new(30)).unwrap_or(d);
+    let ends = crate::metrics::health::month_ends(today);
+    let mut days = vec![today, back(today)];
+    // The last month end (pages open on last month) and the one before it
+    // (its comparison), each with the day 30 before for trends.
+    for m in ends.iter().rev().take(2) {
+        days.extend([*m, back(*m)]);
+    }
+    days.extend(ends);
+    let mut seen = std::collections::HashSet::new();
+    days.retain(|d| seen.insert(*d));
+    days
 }
 
 async fn current_at(slot: &Slot, version: DataVersion) -> Option<EngineRead> {

@@ -7,7 +7,7 @@
 use crate::filter::Filter;
 use crate::ledger::Ledger;
 use crate::period::Period;
-use crate::signals::{CustomerSignals, SignalIndex, dated_in};
+use crate::signals::{CustomerSignals, Signals, dated_in};
 use crate::timeline::{TimelineRef, is_paying};
 use chrono::{Datelike, Days, NaiveDate};
 use rust_decimal::{Decimal, RoundingStrategy};
@@ -144,17 +144,29 @@ pub struct Component {
 /// A customer's health on one day.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Health {
-    pub customer_id: String,
+    /// The customer's slot in the ledger that scored it (`Ledger::customer_ref`).
+    pub slot: u32,
     pub day: NaiveDate,
     /// 0–100: the contributions' sum, rounded half up.
     pub score: u8,
     pub band: Band,
     /// ARR on the day (12 × MRR_c).
     pub arr: Decimal,
-    pub segment: Option<String>,
-    pub csm: Option<String>,
-    pub name: Option<String>,
+    /// Each component's score (payment, usage, support, engagement,
+    /// profitability; `None`: no data).
+    pub parts: [Option<u8>; 5],
+    /// The components with weights, contributions and inputs: filled when
+    /// one account is explained (`Ledger::health_of`), empty in bulk.
     pub components: Vec<Component>,
+}
+
+/// A scored customer's descriptive fields, borrowed from the ledger.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CustomerRef<'a> {
+    pub id: &'a str,
+    pub name: Option<&'a str>,
+    pub segment: Option<&'a str>,
+    pub csm: Option<&'a str>,
 }
 
 /// Which way a score moved over 30 days.
@@ -186,9 +198,6 @@ impl Trend {
     }
 }
 
-/// A component before weighting: its kind, score and inputs.
-type Part = (ComponentKind, u8, Vec<(&'static str, String)>);
-
 /// Points a score must move over 30 days to count as a trend.
 const TREND_POINTS: i16 = 5;
 /// Days over which tickets, failed payments and margin are read.
@@ -213,21 +222,16 @@ fn clamp_score(v: Decimal) -> u8 {
         .unwrap_or(0)
 }
 
-/// What every customer's score on one day shares: overdue invoices, margins,
-/// segment ticket means.
+/// What every customer's score on one day shares: the segments' ticket
+/// means and usual gaps between CSM touches.
 struct Day<'a> {
     day: NaiveDate,
-    signals: &'a SignalIndex,
-    /// Customer → (oldest days past due, open overdue balance).
-    overdue: HashMap<String, (i64, Decimal)>,
-    /// Customer → (margin, costs) over the 90 days ending the day, where
-    /// it has costs or hours.
-    margins: HashMap<String, (Option<Decimal>, Decimal)>,
-    /// Segment → mean weighted tickets per paying customer (halves).
-    support_mean: HashMap<Option<String>, Decimal>,
+    signals: &'a Signals,
+    /// Segment (dictionary id) → mean weighted tickets per paying customer (halves).
+    support_mean: HashMap<Option<u32>, Decimal>,
     /// Segment → the usual days between CSM touches (90 days × paying
     /// customers ÷ activities, at least 30).
-    contact_gap: HashMap<Option<String>, i64>,
+    contact_gap: HashMap<Option<u32>, i64>,
 }
 
 impl Ledger {
@@ -238,19 +242,41 @@ impl Ledger {
             .collect()
     }
 
-    /// The health of every paying customer `filter` covers on `day`, by
-    /// customer id. Customers without data for any component are left out.
-    pub fn health_on(&self, day: NaiveDate, filter: &Filter, s: &HealthSettings) -> Vec<Health> {
-        let ctx = self.health_day(day);
-        let mut out: Vec<Health> = self
-            .covered_slots(filter)
-            .filter_map(|(slot, t)| self.score_slot(&ctx, slot, t, s))
-            .collect();
-        out.sort_by(|a, b| a.customer_id.cmp(&b.customer_id));
-        out
+    /// Whether `filter` covers each slot (index a `Health::slot`).
+    pub fn covers(&self, filter: &Filter) -> Vec<bool> {
+        self.slot_cover(filter)
     }
 
-    /// One customer's health on `day`, if it is paying and has data.
+    /// The slot of a customer id, as `Health::slot` names it.
+    pub fn slot_number(&self, customer_id: &str) -> Option<u32> {
+        self.slot_of(customer_id).map(|s| s as u32)
+    }
+
+    /// The descriptive fields of the customer in `slot`.
+    pub fn customer_ref(&self, slot: u32) -> CustomerRef<'_> {
+        let (id, info, _) = self.entry(slot as usize);
+        CustomerRef {
+            id,
+            name: info.map(|i| i.name.as_str()),
+            segment: info.and_then(|i| i.segment.as_deref()),
+            csm: info.and_then(|i| i.csm.as_deref()),
+        }
+    }
+
+    /// The health of every paying customer `filter` covers on `day`, in slot
+    /// order, without explanations (`components` empty). Customers without
+    /// data for any component are left out.
+    pub fn health_on(&self, day: NaiveDate, filter: &Filter, s: &HealthSettings) -> Vec<Health> {
+        let ctx = self.health_day(day);
+        let cover = (!filter.is_all()).then(|| self.slot_cover(filter));
+        self.covered_slots(&Filter::all())
+            .filter(|(slot, _)| cover.as_ref().is_none_or(|c| c[*slot]))
+            .filter_map(|(slot, t)| self.score_slot(&ctx, slot, t, s, false))
+            .collect()
+    }
+
+    /// One customer's health on `day` with its components explained, if it
+    /// is paying and has data.
     pub fn health_of(
         &self,
         customer_id: &str,
@@ -259,50 +285,33 @@ impl Ledger {
     ) -> Option<Health> {
         let slot = self.slot_of(customer_id)?;
         let ctx = self.health_day(day);
-        self.score_slot(&ctx, slot, self.timeline(customer_id)?, s)
+        self.score_slot(&ctx, slot, self.timeline(customer_id)?, s, true)
     }
 
     fn health_day(&self, day: NaiveDate) -> Day<'_> {
-        let mut overdue: HashMap<String, (i64, Decimal)> = HashMap::new();
-        for o in self.overdue_invoices(day, &Filter::all()) {
-            let e = overdue.entry(o.customer_id).or_default();
-            e.0 = e.0.max(o.days_past_due);
-            e.1 += o.open_balance;
-        }
-        let quarter = Period::new(days_before(day, QUARTER_DAYS - 1), day).expect("ordered");
-        let margins = self
-            .client_profitability(quarter, &Filter::all())
-            .into_iter()
-            .filter(|p| !(p.direct_costs + p.labour_cost).is_zero())
-            .map(|p| (p.customer_id, (p.margin, p.direct_costs + p.labour_cost)))
-            .collect();
         let signals = self.signals();
         // Per segment: weighted tickets, CSM activities and paying customers.
-        let mut sums: HashMap<Option<String>, (u32, u32, u32)> = HashMap::new();
+        let mut sums: HashMap<Option<u32>, (u32, u32, u32)> = HashMap::new();
         let quarter_start = days_before(day, QUARTER_DAYS - 1);
         for (slot, t) in self.covered_slots(&Filter::all()) {
             if !is_paying(t.value_on(day)) {
                 continue;
             }
-            let (id, info, _) = self.entry(slot);
-            let (w, a) = signals.customers.get(id).map_or((0, 0), |c| {
+            let (w, a) = signals.of(self.entry(slot).0).map_or((0, 0), |c| {
                 (
                     weighted_tickets(c, day),
                     dated_in(&c.activities, |d| *d, quarter_start, day).len() as u32,
                 )
             });
-            let e = sums
-                .entry(info.and_then(|i| i.segment.clone()))
-                .or_default();
+            let e = sums.entry(self.segment_id(slot)).or_default();
             e.0 += w;
             e.1 += a;
             e.2 += 1;
         }
         let support_mean = sums
             .iter()
-            .map(|(seg, (w, _, n))| (seg.clone(), Decimal::from(*w) / Decimal::from((*n).max(1))))
+            .map(|(seg, (w, _, n))| (*seg, Decimal::from(*w) / Decimal::from((*n).max(1))))
             .collect();
-        // The gap between CSM touches the segment's accounts usually see.
         let contact_gap = sums
             .into_iter()
             .map(|(seg, (_, a, n))| {
@@ -317,8 +326,6 @@ impl Ledger {
         Day {
             day,
             signals,
-            overdue,
-            margins,
             support_mean,
             contact_gap,
         }
@@ -330,32 +337,53 @@ impl Ledger {
         slot: usize,
         t: TimelineRef<'_>,
         s: &HealthSettings,
+        explain: bool,
     ) -> Option<Health> {
         let day = ctx.day;
         let mrr = t.value_on(day);
         if !is_paying(mrr) {
             return None;
         }
-        let (id, info, _) = self.entry(slot);
+        let id = self.entry(slot).0;
+        let segment = self.segment_id(slot);
         let empty = CustomerSignals::default();
-        let sig = ctx.signals.customers.get(id).unwrap_or(&empty);
-        let segment = info.and_then(|i| i.segment.clone());
-        let mut parts: Vec<Part> = Vec::new();
+        let sig = ctx.signals.of(id).unwrap_or(&empty);
+        let mut parts: [Option<u8>; 5] = [None; 5];
+        let mut inputs: [Vec<(&'static str, String)>; 5] = Default::default();
+        let quarter_start = days_before(day, QUARTER_DAYS - 1);
+        let billing = self.billing();
+        let billed = billing.position(id).map(|i| &billing.records.customers[i]);
 
         // Payment: overdue age and size, failed payments.
-        if self.has_invoice_by(id, day) {
-            let (oldest, balance) = ctx.overdue.get(id).copied().unwrap_or_default();
-            let failed = self.failed_payments(id, days_before(day, QUARTER_DAYS - 1), day);
-            let score = payment_score(oldest, balance, mrr, failed);
-            parts.push((
-                ComponentKind::Payment,
-                score,
-                vec![
+        if let Some(c) = billed.filter(|c| c.invoices.first().is_some_and(|i| i.issued <= day)) {
+            let (mut oldest, mut open) = (0i64, 0i128);
+            let mut failed = 0u32;
+            for inv in c.invoices.iter().take_while(|i| i.issued <= day) {
+                let past_due = (day - inv.due).num_days();
+                if past_due >= 1
+                    && let Some(o) = billing.open_on(inv, day).filter(|&o| o != 0)
+                {
+                    oldest = oldest.max(past_due);
+                    open += o;
+                }
+                failed += billing
+                    .records
+                    .payments_of(inv.id)
+                    .filter(|p| {
+                        p.status == quarterdeck_domain::records::PaymentStatus::Failed
+                            && (quarter_start..=day).contains(&p.day)
+                    })
+                    .count() as u32;
+            }
+            let balance = crate::money::unfixed(open, true);
+            parts[0] = Some(payment_score(oldest, balance, mrr, failed));
+            if explain {
+                inputs[0] = vec![
                     ("oldest_overdue_days", oldest.to_string()),
                     ("overdue_balance", balance.round_dp(2).to_string()),
                     ("failed_payments_90d", failed.to_string()),
-                ],
-            ));
+                ];
+            }
         }
         // Usage: the last 30 days against the 30 before, once 60 days exist.
         if ctx
@@ -374,27 +402,25 @@ impl Ledger {
                 days_before(day, 2 * USAGE_DAYS - 1),
                 days_before(day, USAGE_DAYS),
             );
-            parts.push((
-                ComponentKind::Usage,
-                usage_score(last, before),
-                vec![
+            parts[1] = Some(usage_score(last, before));
+            if explain {
+                inputs[1] = vec![
                     ("events_30d", last.to_string()),
                     ("events_previous_30d", before.to_string()),
-                ],
-            ));
+                ];
+            }
         }
         // Support: weighted tickets against the segment's mean.
         if ctx.signals.first_ticket.is_some_and(|f| f <= day) {
             let own = weighted_tickets(sig, day);
             let mean = ctx.support_mean.get(&segment).copied().unwrap_or_default();
-            parts.push((
-                ComponentKind::Support,
-                support_score(own, mean),
-                vec![
+            parts[2] = Some(support_score(own, mean));
+            if explain {
+                inputs[2] = vec![
                     ("weighted_tickets_90d", half_units(Decimal::from(own))),
                     ("segment_mean_90d", half_units(mean)),
-                ],
-            ));
+                ];
+            }
         }
         // Engagement: days since the last CSM touch (or since it started
         // paying), against the gap its segment usually sees.
@@ -410,69 +436,66 @@ impl Ledger {
                 .get(&segment)
                 .copied()
                 .unwrap_or(CONTACT_FRESH_DAYS);
-            parts.push((
-                ComponentKind::Engagement,
-                engagement_score(days, gap),
-                vec![
+            parts[3] = Some(engagement_score(days, gap));
+            if explain {
+                inputs[3] = vec![
                     ("days_since_csm_activity", days.to_string()),
                     ("segment_usual_gap_days", gap.min(9999).to_string()),
-                ],
-            ));
+                ];
+            }
         }
         // Profitability: margin over the last 90 days, where costs are known.
-        if let Some((margin, costs)) = ctx.margins.get(id) {
-            parts.push((
-                ComponentKind::Profitability,
-                profitability_score(*margin),
-                vec![
-                    (
-                        "margin_90d",
-                        margin.map_or("—".into(), |m| m.round_dp(4).to_string()),
-                    ),
-                    ("costs_90d", costs.round_dp(2).to_string()),
-                ],
-            ));
+        if let Some(c) = billed {
+            let quarter = Period::new(quarter_start, day).expect("ordered");
+            let (revenue, any) = crate::billing_index::revenue_of(c, quarter);
+            let direct: Decimal = c
+                .costs
+                .iter()
+                .filter(|x| x.touches(quarter))
+                .map(|x| x.in_period(quarter))
+                .sum();
+            let labour: Decimal = c
+                .time
+                .iter()
+                .filter(|x| quarter.contains(x.day))
+                .map(|x| x.cost())
+                .sum();
+            let costs = direct + labour;
+            if !costs.is_zero() {
+                let revenue = crate::money::unfixed(revenue, any);
+                let margin = crate::money::ratio(revenue - costs, revenue);
+                parts[4] = Some(profitability_score(margin));
+                if explain {
+                    inputs[4] = vec![
+                        (
+                            "margin_90d",
+                            margin.map_or("—".into(), |m| m.round_dp(4).to_string()),
+                        ),
+                        ("costs_90d", costs.round_dp(2).to_string()),
+                    ];
+                }
+            }
         }
-        let (score, components) = combine(parts, s)?;
+        let score = combine(&parts, s)?;
+        let components = if explain {
+            explain_parts(&parts, inputs, s)
+        } else {
+            Vec::new()
+        };
         Some(Health {
-            customer_id: id.to_string(),
+            slot: slot as u32,
             day,
             score,
             band: s.band(score),
             arr: mrr * Decimal::from(12),
-            segment,
-            csm: info.and_then(|i| i.csm.clone()),
-            name: info.map(|i| i.name.clone()),
+            parts,
             components,
         })
     }
 
-    /// Whether the customer has an invoice issued on or before `day`.
-    fn has_invoice_by(&self, customer_id: &str, day: NaiveDate) -> bool {
-        let b = self.billing();
-        b.position(customer_id).is_some_and(|i| {
-            b.records.customers[i]
-                .invoices
-                .iter()
-                .any(|inv| inv.issued <= day)
-        })
-    }
-
-    /// Failed payments of the customer's invoices dated in `from..=to`.
-    fn failed_payments(&self, customer_id: &str, from: NaiveDate, to: NaiveDate) -> u32 {
-        let b = self.billing();
-        let Some(i) = b.position(customer_id) else {
-            return 0;
-        };
-        b.records.customers[i]
-            .invoices
-            .iter()
-            .flat_map(|inv| b.records.payments_of(inv.id))
-            .filter(|p| {
-                p.status == quarterdeck_domain::records::PaymentStatus::Failed
-                    && (from..=to).contains(&p.day)
-            })
-            .count() as u32
+    /// The dictionary id of a slot's segment.
+    fn segment_id(&self, slot: usize) -> Option<u32> {
+        self.attributes(slot).segment
     }
 }
 
@@ -549,28 +572,50 @@ pub fn profitability_score(margin: Option<Decimal>) -> u8 {
     margin.map_or(0, |m| clamp_score(m * Decimal::from(200)))
 }
 
-/// The weighted mean of the components present, re-weighted to sum to 1;
-/// `None` when none is present or all present weigh 0.
-fn combine(parts: Vec<Part>, s: &HealthSettings) -> Option<(u8, Vec<Component>)> {
-    let total: Decimal = parts.iter().map(|p| s.weight(p.0)).sum();
-    if total <= Decimal::ZERO {
-        return None;
+/// The weighted mean of the components present, re-weighted to sum to 1,
+/// rounded half up; `None` when none is present or all present weigh 0.
+fn combine(parts: &[Option<u8>; 5], s: &HealthSettings) -> Option<u8> {
+    let mut total = Decimal::ZERO;
+    let mut sum = Decimal::ZERO;
+    for (kind, part) in ComponentKind::ALL.iter().zip(parts) {
+        if let Some(score) = part {
+            let w = s.weight(*kind);
+            total += w;
+            sum += Decimal::from(*score) * w;
+        }
     }
-    let components: Vec<Component> = parts
-        .into_iter()
-        .map(|(kind, score, inputs)| {
-            let weight = s.weight(kind) / total;
-            Component {
-                kind,
+    (total > Decimal::ZERO).then(|| clamp_score(sum / total))
+}
+
+/// The components present with their re-weighted weights, contributions
+/// and inputs.
+fn explain_parts(
+    parts: &[Option<u8>; 5],
+    inputs: [Vec<(&'static str, String)>; 5],
+    s: &HealthSettings,
+) -> Vec<Component> {
+    let total: Decimal = ComponentKind::ALL
+        .iter()
+        .zip(parts)
+        .filter(|(_, p)| p.is_some())
+        .map(|(k, _)| s.weight(*k))
+        .sum();
+    ComponentKind::ALL
+        .iter()
+        .zip(parts)
+        .zip(inputs)
+        .filter_map(|((kind, part), inputs)| {
+            let score = (*part)?;
+            let weight = s.weight(*kind) / total;
+            Some(Component {
+                kind: *kind,
                 score,
                 weight,
                 contribution: Decimal::from(score) * weight,
                 inputs,
-            }
+            })
         })
-        .collect();
-    let sum: Decimal = components.iter().map(|c| c.contribution).sum();
-    Some((clamp_score(sum), components))
+        .collect()
 }
 
 /// The predictive check of one month end.
@@ -650,9 +695,11 @@ impl Ledger {
                 let complete = window_end <= today;
                 let mut bands = [(0u32, 0u32); 3];
                 for h in scores_on(end) {
-                    let churned = self
-                        .timeline(&h.customer_id)
-                        .is_some_and(|t| churned_within(t, end, window_end.min(today)));
+                    let churned = churned_within(
+                        self.timeline_of_slot(h.slot as usize),
+                        end,
+                        window_end.min(today),
+                    );
                     let i = Band::ALL.iter().position(|b| *b == h.band).expect("a band");
                     bands[i].0 += 1;
                     bands[i].1 += u32::from(churned);

@@ -495,8 +495,8 @@ impl Ledger {
     }
 
     /// The customer-success signals, per customer.
-    pub(crate) fn signals(&self) -> &crate::signals::SignalIndex {
-        self.signals.index()
+    pub(crate) fn signals(&self) -> &Signals {
+        &self.signals
     }
 
     /// The billing records, converted and grouped per customer.
@@ -576,6 +576,16 @@ impl Ledger {
     pub(crate) fn slot_cover(&self, filter: &Filter) -> Vec<bool> {
         let compiled = CompiledFilter::new(filter, &self.dicts);
         self.attrs.iter().map(|a| compiled.matches(a)).collect()
+    }
+
+    /// The filter attributes of a slot.
+    pub(crate) fn attributes(&self, slot: usize) -> &Attributes {
+        &self.attrs[slot]
+    }
+
+    /// The MRR timeline of a slot.
+    pub(crate) fn timeline_of_slot(&self, slot: usize) -> TimelineRef<'_> {
+        self.timelines.get(slot)
     }
 
     /// The slot of a customer id.

@@ -1,20 +1,20 @@
 //! Customer-success signals the health score reads: support tickets, CSM
 //! activities and product usage, each reduced to a dated fact per customer in
-//! the tenant's zone. Records are kept by id so a re-sent record replaces its
-//! old self; the per-customer sorted lists are built on first read after a
-//! change.
+//! the tenant's zone. Records are kept by (a hash of) their id so a re-sent
+//! record replaces its old self, and each customer's sorted lists are kept
+//! up to date as records arrive: a write costs a few list insertions, never
+//! a rebuild.
 
+use crate::names::Names;
 use chrono::NaiveDate;
 use chrono_tz::Tz;
 use quarterdeck_domain::records::{Activity, Event, Ticket};
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
-use std::sync::OnceLock;
 
 /// How much a ticket of a priority weighs in the support component
-/// (docs/metric-choices.md, Health).
+/// (docs/metric-choices.md, Health), in halves so "low" (½) stays whole.
 pub fn ticket_weight(priority: Option<&str>) -> u8 {
-    // In halves, so "low" (0.5) stays an integer.
     match priority {
         Some("low") => 1,
         Some("high") => 4,
@@ -24,7 +24,7 @@ pub fn ticket_weight(priority: Option<&str>) -> u8 {
 }
 
 /// One customer's signals, each list sorted by day.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CustomerSignals {
     /// (opened day, weight in halves) of each ticket.
     pub tickets: Vec<(NaiveDate, u8)>,
@@ -37,21 +37,17 @@ pub struct CustomerSignals {
 /// The signals of every customer, and the first day each kind of record
 /// exists for the tenant (a component is left out before its data starts).
 #[derive(Debug, Clone, Default)]
-pub struct SignalIndex {
-    pub customers: HashMap<String, CustomerSignals>,
+pub struct Signals {
+    /// Customer ids met in signal records, numbered.
+    names: Names,
+    /// By customer number.
+    per: Vec<CustomerSignals>,
+    tickets: HashMap<u64, (u32, NaiveDate, u8)>,
+    activities: HashMap<u64, (u32, NaiveDate)>,
+    events: HashMap<u64, (u32, NaiveDate)>,
     pub first_ticket: Option<NaiveDate>,
     pub first_activity: Option<NaiveDate>,
     pub first_usage: Option<NaiveDate>,
-}
-
-/// The signal records, by id.
-#[derive(Debug, Clone, Default)]
-pub struct Signals {
-    tickets: HashMap<String, (String, NaiveDate, u8)>,
-    activities: HashMap<String, (String, NaiveDate)>,
-    /// Keyed by a hash of the event id (events are many; ids are long).
-    events: HashMap<u64, (String, NaiveDate)>,
-    index: OnceLock<SignalIndex>,
 }
 
 fn id_hash(id: &str) -> u64 {
@@ -60,107 +56,142 @@ fn id_hash(id: &str) -> u64 {
     h.finish()
 }
 
+fn insert_sorted<T: Ord>(list: &mut Vec<T>, item: T) {
+    let at = list.partition_point(|x| *x <= item);
+    list.insert(at, item);
+}
+
+fn remove_one<T: Ord>(list: &mut Vec<T>, item: &T) {
+    if let Ok(i) = list.binary_search(item) {
+        list.remove(i);
+    }
+}
+
+fn earliest(first: &mut Option<NaiveDate>, day: NaiveDate) {
+    *first = Some(first.map_or(day, |f| f.min(day)));
+}
+
 impl Signals {
+    /// A customer's signals, if it has any.
+    pub fn of(&self, customer_id: &str) -> Option<&CustomerSignals> {
+        self.names
+            .get(customer_id)
+            .and_then(|n| self.per.get(n as usize))
+    }
+
+    fn number(&mut self, customer_id: &str) -> u32 {
+        let n = self.names.intern(customer_id);
+        if self.per.len() <= n as usize {
+            self.per
+                .resize_with(n as usize + 1, CustomerSignals::default);
+        }
+        n
+    }
+
     /// Adds or replaces tickets.
     pub fn upsert_tickets(&mut self, rows: &[Ticket], tz: Tz) {
         for t in rows {
+            let key = id_hash(&t.id);
+            if let Some((c, day, w)) = self.tickets.remove(&key) {
+                remove_one(&mut self.per[c as usize].tickets, &(day, w));
+            }
+            let c = self.number(&t.customer_id);
             let day = t.opened_at.local_date(tz);
-            let weight = ticket_weight(t.priority.as_deref());
-            self.tickets
-                .insert(t.id.clone(), (t.customer_id.clone(), day, weight));
+            let w = ticket_weight(t.priority.as_deref());
+            insert_sorted(&mut self.per[c as usize].tickets, (day, w));
+            self.tickets.insert(key, (c, day, w));
+            earliest(&mut self.first_ticket, day);
         }
-        self.index = OnceLock::new();
     }
 
     /// Adds or replaces CSM activities.
     pub fn upsert_activities(&mut self, rows: &[Activity], tz: Tz) {
         for a in rows {
+            let key = id_hash(&a.id);
+            if let Some((c, day)) = self.activities.remove(&key) {
+                remove_one(&mut self.per[c as usize].activities, &day);
+            }
+            let c = self.number(&a.customer_id);
             let day = a.at.local_date(tz);
-            self.activities
-                .insert(a.id.clone(), (a.customer_id.clone(), day));
+            insert_sorted(&mut self.per[c as usize].activities, day);
+            self.activities.insert(key, (c, day));
+            earliest(&mut self.first_activity, day);
         }
-        self.index = OnceLock::new();
     }
 
-    /// Adds or replaces usage events; events without a customer are not a
-    /// customer's usage and are skipped.
+    /// Adds or replaces usage events; an event without a customer is not a
+    /// customer's usage and is dropped.
     pub fn upsert_events(&mut self, rows: &[Event], tz: Tz) {
         for e in rows {
             let key = id_hash(&e.id);
-            match &e.customer_id {
-                Some(c) => {
-                    self.events.insert(key, (c.clone(), e.at.local_date(tz)));
-                }
-                None => {
-                    self.events.remove(&key);
-                }
+            if let Some((c, day)) = self.events.remove(&key) {
+                self.uncount(c, day);
+            }
+            let Some(customer) = &e.customer_id else {
+                continue;
+            };
+            let c = self.number(customer);
+            let day = e.at.local_date(tz);
+            let usage = &mut self.per[c as usize].usage;
+            match usage.binary_search_by_key(&day, |u| u.0) {
+                Ok(i) => usage[i].1 += 1,
+                Err(i) => usage.insert(i, (day, 1)),
+            }
+            self.events.insert(key, (c, day));
+            earliest(&mut self.first_usage, day);
+        }
+    }
+
+    fn uncount(&mut self, c: u32, day: NaiveDate) {
+        let usage = &mut self.per[c as usize].usage;
+        if let Ok(i) = usage.binary_search_by_key(&day, |u| u.0) {
+            usage[i].1 -= 1;
+            if usage[i].1 == 0 {
+                usage.remove(i);
             }
         }
-        self.index = OnceLock::new();
     }
 
     /// Removes tickets by id.
     pub fn remove_tickets<S: AsRef<str>>(&mut self, ids: impl IntoIterator<Item = S>) {
         for id in ids {
-            self.tickets.remove(id.as_ref());
+            if let Some((c, day, w)) = self.tickets.remove(&id_hash(id.as_ref())) {
+                remove_one(&mut self.per[c as usize].tickets, &(day, w));
+            }
         }
-        self.index = OnceLock::new();
+        self.first_ticket = self
+            .per
+            .iter()
+            .filter_map(|s| s.tickets.first().map(|t| t.0))
+            .min();
     }
 
     /// Removes activities by id.
     pub fn remove_activities<S: AsRef<str>>(&mut self, ids: impl IntoIterator<Item = S>) {
         for id in ids {
-            self.activities.remove(id.as_ref());
+            if let Some((c, day)) = self.activities.remove(&id_hash(id.as_ref())) {
+                remove_one(&mut self.per[c as usize].activities, &day);
+            }
         }
-        self.index = OnceLock::new();
+        self.first_activity = self
+            .per
+            .iter()
+            .filter_map(|s| s.activities.first().copied())
+            .min();
     }
 
     /// Removes usage events by id.
     pub fn remove_events<S: AsRef<str>>(&mut self, ids: impl IntoIterator<Item = S>) {
         for id in ids {
-            self.events.remove(&id_hash(id.as_ref()));
+            if let Some((c, day)) = self.events.remove(&id_hash(id.as_ref())) {
+                self.uncount(c, day);
+            }
         }
-        self.index = OnceLock::new();
-    }
-
-    /// The per-customer lists, built once per change.
-    pub fn index(&self) -> &SignalIndex {
-        self.index.get_or_init(|| {
-            let mut ix = SignalIndex::default();
-            let first = |f: &mut Option<NaiveDate>, d: NaiveDate| {
-                *f = Some(f.map_or(d, |x| x.min(d)));
-            };
-            for (c, day, w) in self.tickets.values() {
-                ix.customers
-                    .entry(c.clone())
-                    .or_default()
-                    .tickets
-                    .push((*day, *w));
-                first(&mut ix.first_ticket, *day);
-            }
-            for (c, day) in self.activities.values() {
-                ix.customers
-                    .entry(c.clone())
-                    .or_default()
-                    .activities
-                    .push(*day);
-                first(&mut ix.first_activity, *day);
-            }
-            let mut usage: HashMap<&str, HashMap<NaiveDate, u32>> = HashMap::new();
-            for (c, day) in self.events.values() {
-                *usage.entry(c).or_default().entry(*day).or_default() += 1;
-                first(&mut ix.first_usage, *day);
-            }
-            for (c, days) in usage {
-                ix.customers.entry(c.to_string()).or_default().usage = days.into_iter().collect();
-            }
-            for s in ix.customers.values_mut() {
-                s.tickets.sort_unstable();
-                s.activities.sort_unstable();
-                s.usage.sort_unstable();
-            }
-            ix
-        })
+        self.first_usage = self
+            .per
+            .iter()
+            .filter_map(|s| s.usage.first().map(|u| u.0))
+            .min();
     }
 }
 
@@ -174,4 +205,70 @@ pub fn dated_in<T>(
     let start = list.partition_point(|x| day(x) < from);
     let end = list.partition_point(|x| day(x) <= to);
     &list[start..end.max(start)]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quarterdeck_domain::TimePoint;
+
+    fn ticket(id: &str, customer: &str, at: &str) -> Ticket {
+        Ticket {
+            id: id.into(),
+            customer_id: customer.into(),
+            opened_at: TimePoint::parse(at).unwrap(),
+            closed_at: None,
+            first_response_at: None,
+            priority: Some("high".into()),
+            csm: None,
+            attributes: Default::default(),
+        }
+    }
+
+    fn event(id: &str, customer: Option<&str>, at: &str) -> Event {
+        Event {
+            id: id.into(),
+            name: "x".into(),
+            at: TimePoint::parse(at).unwrap(),
+            customer_id: customer.map(str::to_string),
+            user_id: None,
+            user_type: None,
+            properties: Default::default(),
+        }
+    }
+
+    #[test]
+    fn re_sent_and_removed_records_leave_the_lists_as_if_never_sent() {
+        let tz = Tz::UTC;
+        let mut s = Signals::default();
+        s.upsert_tickets(
+            &[
+                ticket("t1", "a", "2025-03-05"),
+                ticket("t2", "a", "2025-03-01"),
+            ],
+            tz,
+        );
+        // Re-sent: moves to another day and customer.
+        s.upsert_tickets(&[ticket("t1", "b", "2025-03-09")], tz);
+        let d = |x: &str| x.parse::<NaiveDate>().unwrap();
+        assert_eq!(s.of("a").unwrap().tickets, [(d("2025-03-01"), 4)]);
+        assert_eq!(s.of("b").unwrap().tickets, [(d("2025-03-09"), 4)]);
+        s.remove_tickets(["t2"]);
+        assert!(s.of("a").unwrap().tickets.is_empty());
+        assert_eq!(s.first_ticket, Some(d("2025-03-09")));
+        s.upsert_events(
+            &[
+                event("e1", Some("a"), "2025-03-01T10:00:00Z"),
+                event("e2", Some("a"), "2025-03-01T11:00:00Z"),
+                event("e3", None, "2025-03-01T11:00:00Z"),
+            ],
+            tz,
+        );
+        assert_eq!(s.of("a").unwrap().usage, [(d("2025-03-01"), 2)]);
+        // Re-sent without a customer: no longer this customer's usage.
+        s.upsert_events(&[event("e2", None, "2025-03-01T11:00:00Z")], tz);
+        s.remove_events(["e1"]);
+        assert!(s.of("a").unwrap().usage.is_empty());
+        assert_eq!(s.first_usage, None);
+    }
 }

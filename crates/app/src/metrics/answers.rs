@@ -609,7 +609,10 @@ pub fn accounts(e: &TenantEngine, q: &MetricQuery) -> Result<Value, QueryError> 
 pub fn health_index(e: &TenantEngine, q: &MetricQuery) -> HashMap<String, (u8, Band)> {
     e.health_on(q.period.to.min(q.calendar.today))
         .iter()
-        .map(|h| (h.customer_id.clone(), (h.score, h.band)))
+        .map(|h| {
+            let id = e.ledger.customer_ref(h.slot).id.to_string();
+            (id, (h.score, h.band))
+        })
         .collect()
 }
 

@@ -10,7 +10,7 @@ use chrono::{Datelike, Days, NaiveDate};
 use quarterdeck_engine::health::{Backtest, Band, Health, Trend};
 use rust_decimal::Decimal;
 use serde_json::{Map, Value, json};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 /// Accounts listed as most at risk.
 pub const TOP_AT_RISK: usize = 10;
@@ -86,11 +86,30 @@ fn band_index(b: Band) -> usize {
     Band::ALL.iter().position(|x| *x == b).expect("a band")
 }
 
-/// One account in a list, with its trend.
+/// One account in a list, with its trend and descriptive fields.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scored {
     pub health: Health,
     pub trend: Trend,
+    pub id: String,
+    pub name: Option<String>,
+    pub segment: Option<String>,
+    pub csm: Option<String>,
+}
+
+impl Scored {
+    /// A score with its trend and the customer's fields.
+    pub fn of(e: &TenantEngine, health: Health, trend: Trend) -> Self {
+        let c = e.ledger.customer_ref(health.slot);
+        Scored {
+            id: c.id.to_string(),
+            name: c.name.map(str::to_string),
+            segment: c.segment.map(str::to_string),
+            csm: c.csm.map(str::to_string),
+            health,
+            trend,
+        }
+    }
 }
 
 /// The portfolio on one day.
@@ -129,27 +148,27 @@ pub fn scores(e: &TenantEngine, q: &MetricQuery, day: NaiveDate) -> Vec<Health> 
     if q.filter.is_all() {
         return all.as_ref().clone();
     }
-    let covered: HashSet<&str> = e.ledger.covered_ids(&q.filter);
+    let covers = e.ledger.covers(&q.filter);
     all.iter()
-        .filter(|h| covered.contains(h.customer_id.as_str()))
+        .filter(|h| covers.get(h.slot as usize).copied().unwrap_or(false))
         .cloned()
         .collect()
 }
 
-/// Each customer's score 30 days before `day`, for trends.
-fn month_before(e: &TenantEngine, day: NaiveDate) -> HashMap<String, u8> {
+/// Each customer's score 30 days before `day` (by slot), for trends.
+pub fn month_before(e: &TenantEngine, day: NaiveDate) -> HashMap<u32, u8> {
     let before = day.checked_sub_days(Days::new(30)).unwrap_or(day);
     e.health_on(before)
         .iter()
-        .map(|h| (h.customer_id.clone(), h.score))
+        .map(|h| (h.slot, h.score))
         .collect()
 }
 
 /// Tallies scores (with their trends) overall.
-fn tally(scores: &[Health], before: &HashMap<String, u8>) -> Tally {
+fn tally(scores: &[Health], before: &HashMap<u32, u8>) -> Tally {
     let mut t = Tally::default();
     for h in scores {
-        t.add(h, Trend::of(h.score, before.get(&h.customer_id).copied()));
+        t.add(h, Trend::of(h.score, before.get(&h.slot).copied()));
     }
     t
 }
@@ -184,33 +203,53 @@ pub fn portfolio_of(e: &TenantEngine, q: &MetricQuery) -> Result<Portfolio, Quer
         let d = p.to.min(q.calendar.today);
         (d, tally(&scores(e, q, d), &month_before(e, d)))
     });
-    let mut by_segment: BTreeMap<String, Tally> = BTreeMap::new();
-    let mut by_csm: BTreeMap<String, Tally> = BTreeMap::new();
-    let mut listed: Vec<Scored> = Vec::new();
+    let mut by_segment: BTreeMap<&str, Tally> = BTreeMap::new();
+    let mut by_csm: BTreeMap<&str, Tally> = BTreeMap::new();
     for h in &now {
-        let trend = Trend::of(h.score, before.get(&h.customer_id).copied());
+        let trend = Trend::of(h.score, before.get(&h.slot).copied());
+        let c = e.ledger.customer_ref(h.slot);
         by_segment
-            .entry(h.segment.clone().unwrap_or_else(|| "(none)".into()))
+            .entry(c.segment.unwrap_or(NONE))
             .or_default()
             .add(h, trend);
         by_csm
-            .entry(h.csm.clone().unwrap_or_else(|| "(none)".into()))
+            .entry(c.csm.unwrap_or(NONE))
             .or_default()
             .add(h, trend);
-        listed.push(Scored {
-            health: h.clone(),
-            trend,
+    }
+    let owned = |m: BTreeMap<&str, Tally>| -> BTreeMap<String, Tally> {
+        m.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+    };
+    // Lowest score first; among equals the larger ARR (more at stake), then id.
+    let mut lowest: Vec<&Health> = now.iter().collect();
+    let key = |h: &Health| (h.score, std::cmp::Reverse(h.arr));
+    let cut = TOP_AT_RISK.min(lowest.len());
+    if cut > 0 {
+        lowest.select_nth_unstable_by(cut - 1, |a, b| {
+            key(a).cmp(&key(b)).then_with(|| {
+                e.ledger
+                    .customer_ref(a.slot)
+                    .id
+                    .cmp(e.ledger.customer_ref(b.slot).id)
+            })
         });
     }
-    // Lowest score first; among equals the larger ARR (more at stake).
+    lowest.truncate(cut);
+    let mut listed: Vec<Scored> = lowest
+        .into_iter()
+        .map(|h| {
+            Scored::of(
+                e,
+                h.clone(),
+                Trend::of(h.score, before.get(&h.slot).copied()),
+            )
+        })
+        .collect();
     listed.sort_by(|a, b| {
-        a.health
-            .score
-            .cmp(&b.health.score)
-            .then_with(|| b.health.arr.cmp(&a.health.arr))
-            .then_with(|| a.health.customer_id.cmp(&b.health.customer_id))
+        key(&a.health)
+            .cmp(&key(&b.health))
+            .then_with(|| a.id.cmp(&b.id))
     });
-    listed.truncate(TOP_AT_RISK);
     let mut risk_history: Vec<(NaiveDate, Decimal, Decimal)> = month_ends(day)
         .into_iter()
         .map(|m| {
@@ -232,19 +271,22 @@ pub fn portfolio_of(e: &TenantEngine, q: &MetricQuery) -> Result<Portfolio, Quer
         all,
         previous,
         top_at_risk: listed,
-        by_segment,
-        by_csm,
+        by_segment: owned(by_segment),
+        by_csm: owned(by_csm),
         risk_history,
         backtest,
     })
 }
 
+/// A customer without a segment or CSM, in breakdowns.
+pub const NONE: &str = "(none)";
+
 /// One scored account as the lists write it.
 fn scored_json(s: &Scored) -> Value {
     let h = &s.health;
     json!({
-        "id": h.customer_id, "name": h.name, "score": h.score, "band": h.band.key(),
-        "trend": s.trend.key(), "arr": money(h.arr), "csm": h.csm, "segment": h.segment,
+        "id": s.id, "name": s.name, "score": h.score, "band": h.band.key(),
+        "trend": s.trend.key(), "arr": money(h.arr), "csm": s.csm, "segment": s.segment,
     })
 }
 
@@ -326,6 +368,8 @@ pub fn portfolio(e: &TenantEngine, q: &MetricQuery) -> Result<Value, QueryError>
 /// One account's health, its trend and its history.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AccountHealth {
+    pub id: String,
+    /// Explained: its components carry weights, contributions and inputs.
     pub health: Health,
     pub trend: Trend,
     /// (month end, score) over the last twelve month ends, then the day.
@@ -340,8 +384,18 @@ pub fn account_of(
     id: &str,
 ) -> Result<Option<AccountHealth>, QueryError> {
     let day = as_of(q)?;
-    let find = |d: NaiveDate| e.health_on(d).iter().find(|h| h.customer_id == id).cloned();
-    let Some(health) = find(day) else {
+    let Some(slot) = e.ledger.slot_number(id) else {
+        return Ok(None);
+    };
+    let find = |d: NaiveDate| {
+        let scores = e.health_on(d);
+        // Scores are in slot order.
+        scores
+            .binary_search_by_key(&slot, |h| h.slot)
+            .ok()
+            .map(|i| scores[i].clone())
+    };
+    let Some(health) = e.ledger.health_of(id, day, &e.health_settings()) else {
         return Ok(None);
     };
     let before = day.checked_sub_days(Days::new(30)).unwrap_or(day);
@@ -354,6 +408,7 @@ pub fn account_of(
         history.push((day, Some(health.score)));
     }
     Ok(Some(AccountHealth {
+        id: id.to_string(),
         health,
         trend,
         history,
@@ -365,7 +420,7 @@ impl AccountHealth {
     pub fn to_json(&self) -> Value {
         let h = &self.health;
         json!({
-            "id": h.customer_id,
+            "id": self.id,
             "as_of": h.day.to_string(),
             "score": h.score,
             "band": h.band.key(),
@@ -398,13 +453,12 @@ pub fn figures(
     day: NaiveDate,
 ) -> [(&'static str, Option<Decimal>); 4] {
     let all = e.health_on(day);
-    let covered = (!filter.is_all()).then(|| e.ledger.covered_ids(filter));
+    let covers = (!filter.is_all()).then(|| e.ledger.covers(filter));
     let mut t = Tally::default();
-    for h in all.iter().filter(|h| {
-        covered
-            .as_ref()
-            .is_none_or(|c| c.contains(h.customer_id.as_str()))
-    }) {
+    for h in all
+        .iter()
+        .filter(|h| covers.as_ref().is_none_or(|c| c[h.slot as usize]))
+    {
         t.add(h, Trend::Stable);
     }
     let some = |v: Decimal| (t.scored > 0).then_some(v);

@@ -306,18 +306,15 @@ pub async fn render(
         .map(|s| {
             let h = &s.health;
             RiskRow {
-                name: h.name.clone().unwrap_or_else(|| h.customer_id.clone()),
-                href: view.link(
-                    &format!("/accounts/{}", urlencoding::encode(&h.customer_id)),
-                    &[],
-                ),
+                name: s.name.clone().unwrap_or_else(|| s.id.clone()),
+                href: view.link(&format!("/accounts/{}", urlencoding::encode(&s.id)), &[]),
                 score: h.score,
                 band: h.band.label(),
                 tone: tone(h.band),
                 trend: trend_word(s.trend),
                 arr: money(Some(h.arr), &cur),
-                csm: h.csm.as_deref().map_or("—".into(), |v| human("csm", v)),
-                segment: h
+                csm: s.csm.as_deref().map_or("—".into(), |v| human("csm", v)),
+                segment: s
                     .segment
                     .as_deref()
                     .map_or("—".into(), |v| human("segment", v)),
@@ -426,43 +423,38 @@ pub async fn table(
         let q = &v.query;
         let e = v.engine();
         let day = health::as_of(q)?;
-        let mut scores = health::scores(e, q, day);
-        let before: std::collections::HashMap<String, u8> = e
-            .health_on(day.checked_sub_days(chrono::Days::new(30)).unwrap_or(day))
-            .iter()
-            .map(|h| (h.customer_id.clone(), h.score))
+        let before = health::month_before(e, day);
+        let mut scored: Vec<health::Scored> = health::scores(e, q, day)
+            .into_iter()
+            .map(|h| {
+                let trend = Trend::of(h.score, before.get(&h.slot).copied());
+                health::Scored::of(e, h, trend)
+            })
             .collect();
-        scores.sort_by(|a, b| {
-            a.score
-                .cmp(&b.score)
-                .then_with(|| b.arr.cmp(&a.arr))
-                .then_with(|| a.customer_id.cmp(&b.customer_id))
+        scored.sort_by(|a, b| {
+            a.health
+                .score
+                .cmp(&b.health.score)
+                .then_with(|| b.health.arr.cmp(&a.health.arr))
+                .then_with(|| a.id.cmp(&b.id))
         });
-        Ok::<_, quarterdeck_app::metrics::QueryError>(
-            scores
-                .into_iter()
-                .map(|h| {
-                    let trend = Trend::of(h.score, before.get(&h.customer_id).copied());
-                    (h, trend)
-                })
-                .collect::<Vec<_>>(),
-        )
+        Ok::<_, quarterdeck_app::metrics::QueryError>(scored)
     })
     .await?;
     let scored = scored.map_err(quarterdeck_api::ApiError::from)?;
     let text = |v: &Option<String>| v.clone().map_or(CellValue::Empty, CellValue::Text);
     let rows = scored
         .iter()
-        .map(|(h, t)| {
+        .map(|s| {
             vec![
-                CellValue::Text(h.customer_id.clone()),
-                text(&h.name),
-                text(&h.segment),
-                text(&h.csm),
-                CellValue::Count(i64::from(h.score)),
-                CellValue::Text(h.band.key().into()),
-                CellValue::Text(t.key().into()),
-                CellValue::Money(h.arr),
+                CellValue::Text(s.id.clone()),
+                text(&s.name),
+                text(&s.segment),
+                text(&s.csm),
+                CellValue::Count(i64::from(s.health.score)),
+                CellValue::Text(s.health.band.key().into()),
+                CellValue::Text(s.trend.key().into()),
+                CellValue::Money(s.health.arr),
             ]
         })
         .collect();
