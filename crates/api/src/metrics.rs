@@ -6,7 +6,7 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use quarterdeck_app::AppState;
 use quarterdeck_app::engines::{EngineRead, TenantEngine};
-use quarterdeck_app::metrics::{MetricQuery, QueryError, answers, health};
+use quarterdeck_app::metrics::{MetricQuery, QueryError, answers, health, renewals};
 use serde_json::Value;
 
 type Pairs = Query<Vec<(String, String)>>;
@@ -192,4 +192,22 @@ pub async fn account_health(
                 .into(),
         )
     })
+}
+
+/// `GET /api/v1/renewals`.
+pub async fn renewals(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Query(pairs): Pairs,
+) -> Result<Json<Value>, ApiError> {
+    let (engine, q) = prepare(&state, &caller, &pairs, HEALTH).await?;
+    let targets = quarterdeck_app::metrics::targets::TenantTargets::load(
+        state.store.as_ref(),
+        caller.can_read()?.0,
+    )
+    .await?;
+    let target = renewals::own_target(&targets);
+    Ok(Json(
+        answer(engine, q, move |e, q| renewals::renewals(e, q, target)).await?,
+    ))
 }

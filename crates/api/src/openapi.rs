@@ -682,6 +682,39 @@ fn shared_schemas(metric_names: &[&str]) -> Map<String, Value> {
         "Health".into(),
         object(&health_required, Value::Object(health_fields)),
     );
+    let due = object(&["arr", "count"], json!({"arr": money, "count": count}));
+    let stage_names = ["renewed", "on_track", "at_risk", "late", "churned"];
+    let mut stage_props = Map::new();
+    for k in stage_names {
+        stage_props.insert(k.into(), due.clone());
+    }
+    s.insert(
+        "Renewals".into(),
+        object(
+            &["as_of", "period", "compare", "filters", "partial", "currency", "due", "stages", "forecast_rate", "target", "upcoming", "items"],
+            json!({
+                "as_of": date,
+                "period": schema_ref("Period"),
+                "compare": {"oneOf": [schema_ref("Period"), {"type": "null"}]},
+                "filters": schema_ref("Filters"),
+                "partial": partial,
+                "currency": schema_ref("Currency"),
+                "due": due,
+                "stages": object(&stage_names, Value::Object(stage_props)),
+                "forecast_rate": {"type": ["number", "null"], "description": "(ARR renewed + ARR on track) ÷ ARR due"},
+                "target": {"type": "number"},
+                "upcoming": object(&["d0_30", "d31_60", "d61_90"], json!({"d0_30": due, "d31_60": due, "d61_90": due})),
+                "items": {"type": "array", "items": object(
+                    &["customer_id", "name", "due_date", "arr", "stage", "source", "csm"],
+                    json!({
+                        "customer_id": {"type": "string"}, "name": text_or_null, "due_date": date,
+                        "arr": money, "stage": enum_schema(&stage_names),
+                        "source": enum_schema(&["opportunity", "term_end"]), "csm": text_or_null,
+                    }),
+                )},
+            }),
+        ),
+    );
     s.insert(
         "AccountHealth".into(),
         object(
@@ -1068,6 +1101,16 @@ pub fn document() -> Value {
     paths.insert(
         "/api/v1/accounts/{id}/health".into(),
         json!({"get": account_health}),
+    );
+    paths.insert(
+        "/api/v1/renewals".into(),
+        json!({"get": read_op(
+            "renewals",
+            "Renewals due from `from` to `to`: ARR by stage as of `as_of`, the forecast renewal rate against its target, and what falls due in the next 90 days",
+            view_params(vec![param("as_of", date_schema(), "the day stages are judged on (default: today)")]),
+            ok("the renewals of the window", "Renewals"),
+            None,
+        )}),
     );
     paths.insert(
         "/api/v1/reports/executive.pdf".into(),

@@ -9,7 +9,8 @@
 //! and swapped in whole, so no reader ever sees a half-built engine.
 
 use quarterdeck_domain::records::{
-    Activity, Cost, Customer, Event, FxRate, Invoice, Payment, SubscriptionEvent, Ticket, TimeEntry,
+    Activity, Cost, Customer, Event, FxRate, Invoice, Opportunity, Payment, SubscriptionEvent,
+    Ticket, TimeEntry,
 };
 use quarterdeck_domain::{AnyRecord, Collection, TenantOptions};
 use quarterdeck_engine::health::{Health, HealthSettings};
@@ -105,7 +106,7 @@ pub fn settings_of(tenant: &Tenant) -> TenantSettings {
 }
 
 /// The collections the engine reads.
-pub const ENGINE_COLLECTIONS: [Collection; 10] = [
+pub const ENGINE_COLLECTIONS: [Collection; 11] = [
     Collection::Customers,
     Collection::SubscriptionEvents,
     Collection::FxRates,
@@ -116,6 +117,7 @@ pub const ENGINE_COLLECTIONS: [Collection; 10] = [
     Collection::Tickets,
     Collection::Activities,
     Collection::Events,
+    Collection::Opportunities,
 ];
 
 impl Engines {
@@ -332,7 +334,8 @@ slim_attributes!(
     Payment,
     TimeEntry,
     Ticket,
-    Activity
+    Activity,
+    Opportunity
 );
 
 impl Slim for Event {
@@ -395,6 +398,7 @@ fn load(
         Collection::Tickets => each(page, |r| builder.tickets(r)),
         Collection::Activities => each(page, |r| builder.activities(r)),
         Collection::Events => each(page, |r| builder.events(r)),
+        Collection::Opportunities => each(page, |r| builder.opportunities(r)),
         _ => Ok(()),
     }
 }
@@ -431,6 +435,7 @@ fn upsert(ledger: &mut Ledger, records: &[AnyRecord]) {
         Collection::Tickets => ledger.upsert_tickets(&of_kind!(records, Ticket)),
         Collection::Activities => ledger.upsert_activities(&of_kind!(records, Activity)),
         Collection::Events => ledger.upsert_events(&of_kind!(records, Event)),
+        Collection::Opportunities => ledger.upsert_opportunities(&of_kind!(records, Opportunity)),
         _ => {}
     }
 }
@@ -448,6 +453,7 @@ fn remove(ledger: &mut Ledger, collection: Collection, key: &str) {
         Collection::Tickets => ledger.remove_tickets(keys),
         Collection::Activities => ledger.remove_activities(keys),
         Collection::Events => ledger.remove_events(keys),
+        Collection::Opportunities => ledger.remove_opportunities(keys),
         _ => {}
     }
 }

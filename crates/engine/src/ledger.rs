@@ -12,8 +12,8 @@ use crate::timeline::{TimelineArena, TimelineRef};
 use chrono_tz::Tz;
 use quarterdeck_domain::Currency;
 use quarterdeck_domain::records::{
-    Activity, Cost, Customer, Event, FxRate, Invoice, Payment, Record, SubscriptionEvent, Ticket,
-    TimeEntry,
+    Activity, Cost, Customer, Event, FxRate, Invoice, Opportunity, Payment, Record,
+    SubscriptionEvent, Ticket, TimeEntry,
 };
 use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
@@ -180,6 +180,11 @@ impl LedgerBuilder {
     /// Adds product usage events.
     pub fn events(&mut self, rows: &[Event]) {
         self.ledger.upsert_events(rows);
+    }
+
+    /// Adds opportunities.
+    pub fn opportunities(&mut self, rows: &[Opportunity]) {
+        self.ledger.upsert_opportunities(rows);
     }
 
     /// Converts the billing records and computes every timeline.
@@ -477,6 +482,17 @@ impl Ledger {
     pub fn upsert_events(&mut self, rows: &[Event]) {
         let tz = self.settings.time_zone;
         self.signals.upsert_events(rows, tz);
+    }
+
+    /// Adds or replaces opportunities.
+    pub fn upsert_opportunities(&mut self, rows: &[Opportunity]) {
+        let tz = self.settings.time_zone;
+        self.signals.upsert_opportunities(rows, tz);
+    }
+
+    /// Removes opportunities.
+    pub fn remove_opportunities<S: AsRef<str>>(&mut self, ids: impl IntoIterator<Item = S>) {
+        self.signals.remove_opportunities(ids);
     }
 
     /// Removes support tickets.

@@ -22,6 +22,7 @@ pub mod money;
 pub mod movements;
 mod names;
 pub mod period;
+pub mod renewals;
 pub mod retention;
 pub mod settings;
 pub mod signals;

@@ -8,7 +8,11 @@
 use crate::names::Names;
 use chrono::NaiveDate;
 use chrono_tz::Tz;
-use quarterdeck_domain::records::{Activity, Event, Ticket};
+use quarterdeck_domain::Currency;
+use quarterdeck_domain::records::{
+    Activity, Event, Opportunity, OpportunityStatus, OpportunityType, Ticket,
+};
+use rust_decimal::Decimal;
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 
@@ -32,6 +36,24 @@ pub struct CustomerSignals {
     pub activities: Vec<NaiveDate>,
     /// (day, events that day) of product usage.
     pub usage: Vec<(NaiveDate, u32)>,
+    /// Opportunities, by close day then id.
+    pub opportunities: Vec<Opp>,
+}
+
+/// An opportunity as the pipelines read it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Opp {
+    /// Tenant-local close day.
+    pub close: NaiveDate,
+    pub id: String,
+    pub kind: OpportunityType,
+    pub status: OpportunityStatus,
+    /// ARR, in `currency` (`None`: the reporting currency).
+    pub amount: Decimal,
+    pub currency: Option<Currency>,
+    pub stage: String,
+    pub probability: Option<Decimal>,
+    pub owner: Option<String>,
 }
 
 /// The signals of every customer, and the first day each kind of record
@@ -45,6 +67,8 @@ pub struct Signals {
     tickets: HashMap<u64, (u32, NaiveDate, u8)>,
     activities: HashMap<u64, (u32, NaiveDate)>,
     events: HashMap<u64, (u32, NaiveDate)>,
+    /// Opportunity id → customer number.
+    opportunities: HashMap<String, u32>,
     pub first_ticket: Option<NaiveDate>,
     pub first_activity: Option<NaiveDate>,
     pub first_usage: Option<NaiveDate>,
@@ -139,6 +163,42 @@ impl Signals {
             }
             self.events.insert(key, (c, day));
             earliest(&mut self.first_usage, day);
+        }
+    }
+
+    /// Adds or replaces opportunities.
+    pub fn upsert_opportunities(&mut self, rows: &[Opportunity], tz: Tz) {
+        for o in rows {
+            self.drop_opportunity(&o.id);
+            let c = self.number(&o.customer_id);
+            let opp = Opp {
+                close: o.close_date.local_date(tz),
+                id: o.id.clone(),
+                kind: o.kind,
+                status: o.status,
+                amount: o.amount,
+                currency: o.currency,
+                stage: o.stage.clone(),
+                probability: o.probability,
+                owner: o.owner.clone(),
+            };
+            let list = &mut self.per[c as usize].opportunities;
+            let at = list.partition_point(|x| (x.close, &x.id) <= (opp.close, &opp.id));
+            list.insert(at, opp);
+            self.opportunities.insert(o.id.clone(), c);
+        }
+    }
+
+    /// Removes opportunities by id.
+    pub fn remove_opportunities<S: AsRef<str>>(&mut self, ids: impl IntoIterator<Item = S>) {
+        for id in ids {
+            self.drop_opportunity(id.as_ref());
+        }
+    }
+
+    fn drop_opportunity(&mut self, id: &str) {
+        if let Some(c) = self.opportunities.remove(id) {
+            self.per[c as usize].opportunities.retain(|o| o.id != id);
         }
     }
 

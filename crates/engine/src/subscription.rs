@@ -254,6 +254,81 @@ pub(crate) fn subscriptions_on(
         .collect()
 }
 
+/// One subscription's history as renewals read it.
+#[derive(Debug, Clone)]
+pub(crate) struct SubscriptionTerms {
+    pub subscription_id: String,
+    /// The day it started (its first `start` event, else its first event).
+    pub start: NaiveDate,
+    /// (day, monthly value from that day), every event, past and scheduled.
+    pub steps: Vec<(NaiveDate, Decimal)>,
+    /// (day, state) of each event that sets one, in order.
+    pub states: Vec<(NaiveDate, SubscriptionState)>,
+}
+
+impl SubscriptionTerms {
+    /// Its monthly value on `day`.
+    pub fn value_on(&self, day: NaiveDate) -> Decimal {
+        let i = self.steps.partition_point(|s| s.0 <= day);
+        if i == 0 {
+            Decimal::ZERO
+        } else {
+            self.steps[i - 1].1
+        }
+    }
+
+    /// The state in force on `day`.
+    pub fn state_on(&self, day: NaiveDate) -> Option<&SubscriptionState> {
+        let i = self.states.partition_point(|s| s.0 <= day);
+        (i > 0).then(|| &self.states[i - 1].1)
+    }
+}
+
+/// Every subscription of a customer with its whole history.
+pub(crate) fn subscription_terms(
+    customer_id: &str,
+    events: &[StoredEvent],
+    fx: &FxTable,
+) -> Vec<SubscriptionTerms> {
+    let mut order: Vec<&StoredEvent> = events.iter().collect();
+    order.sort_by(|a, b| {
+        (a.subscription_id.as_str(), a.at, a.id.as_str()).cmp(&(
+            b.subscription_id.as_str(),
+            b.at,
+            b.id.as_str(),
+        ))
+    });
+    let mut ignored = Vec::new();
+    order
+        .chunk_by(|a, b| a.subscription_id == b.subscription_id)
+        .map(|group| SubscriptionTerms {
+            subscription_id: group[0].subscription_id.clone(),
+            start: group
+                .iter()
+                .find(|e| e.kind == SubscriptionEventType::Start)
+                .map_or(group[0].day, |e| e.day),
+            steps: subscription_steps(customer_id, group, fx, &mut ignored),
+            states: group
+                .iter()
+                .filter_map(|e| e.state.clone().map(|s| (e.day, s)))
+                .collect(),
+        })
+        .collect()
+}
+
+/// Months in one term of a subscription billed per quarter, half-year or
+/// year (`None` for shorter billing).
+pub(crate) fn term_months(state: &SubscriptionState) -> Option<u32> {
+    use quarterdeck_domain::BillingInterval as I;
+    let unit = match state.interval {
+        I::Quarter => 3,
+        I::HalfYear => 6,
+        I::Year => 12,
+        _ => return None,
+    };
+    Some(unit * state.interval_count.max(1))
+}
+
 #[cfg(test)]
 mod term_tests {
     use super::*;

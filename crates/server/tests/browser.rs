@@ -510,6 +510,7 @@ async fn every_page_fits_every_width() {
         ("retention", "/retention".to_string()),
         ("billing", "/billing".to_string()),
         ("health", "/health".to_string()),
+        ("renewals", "/renewals".to_string()),
         ("accounts", "/accounts".to_string()),
         (
             "account",

@@ -180,6 +180,7 @@ async fn every_page_downloads_itself(store: TestStore) {
         ("/retention", "Retention"),
         ("/billing", "Billing"),
         ("/health", "Health & risk"),
+        ("/renewals", "Renewals"),
         ("/accounts", "Accounts"),
         // The drill-down's document is titled by the movement it lists.
         ("/movements", "New MRR"),

@@ -14,6 +14,7 @@ quarterdeck_store::backend_stories!(
     an_account_score_shows_its_components_and_history,
     a_new_ticket_moves_the_score_at_once,
     weights_and_bands_are_set_in_settings,
+    renewals_answer_the_worked_example,
 );
 
 async fn get(app: &TestApp, path: &str) -> Value {
@@ -262,5 +263,67 @@ async fn weights_and_bands_are_set_in_settings(store: TestStore) {
         b.page("/admin/settings")
             .await
             .contains("id=\"w_payment\" name=\"w_payment\" value=\"50\"")
+    );
+}
+
+/// metrics.md's worked example through HTTP: renewals due $100k, renewed
+/// $40k, on track $30k, at risk $20k, churned $10k: forecast rate 70 %.
+async fn renewals_answer_the_worked_example(store: TestStore) {
+    let owned = TestApp::spawn(store).await;
+    let app = &owned;
+    let t = &app.token;
+    let post = |c: &'static str, rows: Value| async move {
+        let r = app.post(c, t, &rows).await;
+        assert_eq!(r.status(), 200, "{c}: {}", r.text().await.unwrap());
+    };
+    post(
+        "customers",
+        json!([
+            {"id": "a", "name": "A", "segment": "smb", "csm": "ana"},
+            {"id": "b", "name": "B", "segment": "smb"},
+            {"id": "c", "name": "C", "segment": "smb"},
+            {"id": "d", "name": "D", "segment": "smb"},
+        ]),
+    )
+    .await;
+    // C is paying and critical: an invoice 100 days past due, nothing else.
+    post("subscription-events", json!([
+        {"id": "e1", "customer_id": "c", "subscription_id": "s1", "type": "start", "effective_at": "2025-01-01", "amount": 100},
+    ]))
+    .await;
+    post("invoices", json!([
+        {"id": "i1", "customer_id": "c", "issued_at": "2025-01-01", "due_at": "2025-01-10", "currency": "USD", "amount": 100},
+    ]))
+    .await;
+    post("opportunities", json!([
+        {"id": "o1", "customer_id": "a", "type": "renewal", "amount": 40000, "close_date": "2025-06-10", "stage": "closed", "status": "won"},
+        {"id": "o2", "customer_id": "b", "type": "renewal", "amount": 30000, "close_date": "2025-06-20", "stage": "proposal", "status": "open"},
+        {"id": "o3", "customer_id": "c", "type": "renewal", "amount": 20000, "close_date": "2025-06-25", "stage": "proposal", "status": "open"},
+        {"id": "o4", "customer_id": "d", "type": "renewal", "amount": 10000, "close_date": "2025-06-05", "stage": "closed", "status": "lost"},
+        {"id": "o5", "customer_id": "d", "type": "upsell", "amount": 5000, "close_date": "2025-06-05", "stage": "closed", "status": "won"},
+    ]))
+    .await;
+    let r = get(
+        app,
+        "/api/v1/renewals?from=2025-06-01&to=2025-06-30&as_of=2025-06-15",
+    )
+    .await;
+    assert_eq!(r["due"]["arr"], 100000, "{r}");
+    assert_eq!(r["due"]["count"], 4, "upsells are not renewals");
+    assert_eq!(r["stages"]["renewed"]["arr"], 40000);
+    assert_eq!(r["stages"]["on_track"]["arr"], 30000);
+    assert_eq!(r["stages"]["at_risk"]["arr"], 20000, "{r}");
+    assert_eq!(r["stages"]["churned"]["arr"], 10000);
+    assert_eq!(r["forecast_rate"], 0.7);
+    assert_eq!(r["target"], 0.9);
+    let stage_sum: u64 = ["renewed", "on_track", "at_risk", "late", "churned"]
+        .iter()
+        .map(|s| r["stages"][s]["arr"].as_u64().unwrap())
+        .sum();
+    assert_eq!(stage_sum, 100000, "stage ARR sums to ARR due");
+    assert_eq!(r["items"].as_array().unwrap().len(), 4);
+    assert_eq!(
+        r["upcoming"]["d0_30"]["count"], 2,
+        "o2 and o3 fall due in 30 days"
     );
 }

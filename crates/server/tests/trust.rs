@@ -371,6 +371,7 @@ const CELLS: &[(&str, Permission)] = &[
     ("/billing", Permission::ViewBilling),
     ("/accounts", Permission::ViewAccounts),
     ("/health", Permission::ViewHealth),
+    ("/renewals", Permission::ViewHealth),
     ("/movements?kind=new", Permission::ViewRevenue),
     ("/summary.json", Permission::ViewSummary),
     ("/summary.csv", Permission::Export),

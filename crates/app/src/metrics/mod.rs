@@ -7,6 +7,7 @@ pub mod health;
 pub mod json;
 pub mod limits;
 pub mod query;
+pub mod renewals;
 pub mod result;
 pub mod targets;
 

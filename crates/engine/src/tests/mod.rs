@@ -5,6 +5,7 @@ mod delinquency;
 mod health;
 mod perf;
 mod properties;
+mod renewals;
 mod scenarios;
 mod support;
 mod worked_examples;

@@ -24,8 +24,9 @@ pub(super) fn routes() -> Router<WebApp> {
 
 /// Whether a KPI's values are typed as percentages (ratios are).
 fn in_percent(metric: &str) -> bool {
-    quarterdeck_engine::catalogue::metric(metric)
-        .is_some_and(|m| m.unit == quarterdeck_engine::catalogue::Unit::Ratio)
+    metric == quarterdeck_app::metrics::renewals::METRIC
+        || quarterdeck_engine::catalogue::metric(metric)
+            .is_some_and(|m| m.unit == quarterdeck_engine::catalogue::Unit::Ratio)
 }
 
 /// A target value as it is typed in its row: percentages for ratios.
@@ -38,7 +39,7 @@ fn typed(metric: &str, value: rust_decimal::Decimal) -> String {
 }
 
 /// KPIs that take a target, with how their values are written.
-const TARGET_METRICS: [(&str, &str); 9] = [
+const TARGET_METRICS: [(&str, &str); 10] = [
     ("mrr", "MRR (money)"),
     ("net_new_mrr", "Net new MRR (money)"),
     (
@@ -51,6 +52,10 @@ const TARGET_METRICS: [(&str, &str); 9] = [
     ("quick_ratio", "Quick ratio"),
     ("ltv", "LTV (money)"),
     ("ar_overdue", "AR overdue (money, lower is better)"),
+    (
+        quarterdeck_app::metrics::renewals::METRIC,
+        "Forecast renewal rate (%; default 90)",
+    ),
 ];
 
 #[derive(Template)]

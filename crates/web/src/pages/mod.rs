@@ -48,6 +48,7 @@ mod export;
 mod frame;
 mod health;
 mod kpi;
+mod renewals;
 use quarterdeck_app::metrics::display as numbers;
 pub mod report;
 mod retention;
@@ -199,6 +200,7 @@ dashboards!(
     retention::Page,
     billing::Page,
     health::Page,
+    renewals::Page,
     accounts::Page,
 );
 
