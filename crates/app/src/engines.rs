@@ -297,7 +297,7 @@ fn health_days(e: &TenantEngine) -> Vec<chrono::NaiveDate> {
     let tz = e.ledger.settings().time_zone;
     let today = chrono::Utc::now().with_timezone(&tz).date_naive();
     let back = |d: chrono::NaiveDate| d.checked_sub_days(chrono::Days::new(30)).unwrap_or(d);
-    let ends = crate::metrics::health::month_ends(today);
+    let ends = quarterdeck_engine::period::month_ends(today);
     let mut days = vec![today, back(today)];
     // The last month end (pages open on last month) and the one before it
     // (its comparison), each with the day 30 before for trends.

@@ -9,7 +9,7 @@ use crate::ledger::Ledger;
 use crate::period::Period;
 use crate::signals::{CustomerSignals, Signals, dated_in};
 use crate::timeline::{TimelineRef, is_paying};
-use chrono::{Datelike, Days, NaiveDate};
+use chrono::{Days, NaiveDate};
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -675,18 +675,7 @@ impl Ledger {
         today: NaiveDate,
         mut scores_on: impl FnMut(NaiveDate) -> Vec<Health>,
     ) -> Backtest {
-        // The last month end on or before today, and the eleven before it.
-        let mut end = if crate::period::is_month_end(today) {
-            today
-        } else {
-            days_before(today.with_day(1).expect("day 1"), 1)
-        };
-        let mut ends = Vec::new();
-        for _ in 0..12 {
-            ends.push(end);
-            end = days_before(end.with_day(1).expect("day 1"), 1);
-        }
-        ends.reverse();
+        let ends = crate::period::month_ends(today);
         let mut pairs: Vec<(u8, bool)> = Vec::new();
         let months = ends
             .into_iter()

@@ -22,6 +22,28 @@ pub fn day_after(d: NaiveDate) -> NaiveDate {
     d.succ_opt().unwrap_or(d)
 }
 
+/// The last twelve month ends on or before `day`, oldest first.
+pub fn month_ends(day: NaiveDate) -> Vec<NaiveDate> {
+    use chrono::Datelike;
+    let mut end = if is_month_end(day) {
+        day
+    } else {
+        day.with_day(1)
+            .and_then(|d| d.pred_opt())
+            .expect("a day before")
+    };
+    let mut out = Vec::with_capacity(12);
+    for _ in 0..12 {
+        out.push(end);
+        end = end
+            .with_day(1)
+            .and_then(|d| d.pred_opt())
+            .expect("a day before");
+    }
+    out.reverse();
+    out
+}
+
 /// Whether `d` is the last day of its month.
 pub fn is_month_end(d: NaiveDate) -> bool {
     d.succ_opt().is_none_or(|next| next.day() == 1)
@@ -253,6 +275,16 @@ pub struct Bucket {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn twelve_month_ends_end_on_or_before_the_day() {
+        let d = |s: &str| s.parse::<NaiveDate>().unwrap();
+        let ends = month_ends(d("2026-12-03"));
+        assert_eq!(ends.len(), 12);
+        assert_eq!(ends[0], d("2025-12-31"));
+        assert_eq!(ends[11], d("2026-11-30"));
+        assert_eq!(*month_ends(d("2026-02-28")).last().unwrap(), d("2026-02-28"));
+    }
     use super::*;
 
     fn d(s: &str) -> NaiveDate {

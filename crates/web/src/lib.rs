@@ -31,7 +31,7 @@ use std::sync::Arc;
 use throttle::LoginThrottle;
 
 /// Bumped when the stylesheet or script changes, so browsers fetch the new one.
-pub const ASSET_VERSION: &str = "9";
+pub const ASSET_VERSION: &str = "10";
 
 /// Browser-side state shared by every request.
 #[derive(Debug, Default)]

@@ -6,7 +6,7 @@ use super::json::{self, money};
 use super::query::{MetricQuery, QueryError, parse_date};
 use super::result::period_json;
 use crate::engines::TenantEngine;
-use chrono::{Datelike, Days, NaiveDate};
+use chrono::{Days, NaiveDate};
 use quarterdeck_engine::health::{Backtest, Band, Health, Trend};
 use rust_decimal::Decimal;
 use serde_json::{Map, Value, json};
@@ -173,25 +173,7 @@ fn tally(scores: &[Health], before: &HashMap<u32, u8>) -> Tally {
     t
 }
 
-/// The last twelve month ends on or before `day`, oldest first.
-pub fn month_ends(day: NaiveDate) -> Vec<NaiveDate> {
-    let first = day.with_day(1).expect("day 1");
-    let mut end = if day.succ_opt().is_some_and(|n| n.day() == 1) {
-        day
-    } else {
-        first.pred_opt().expect("a day before")
-    };
-    let mut out = Vec::new();
-    for _ in 0..12 {
-        out.push(end);
-        end = end
-            .with_day(1)
-            .and_then(|d| d.pred_opt())
-            .expect("a day before");
-    }
-    out.reverse();
-    out
-}
+pub use quarterdeck_engine::period::month_ends;
 
 /// `GET /api/v1/health`, typed.
 pub fn portfolio_of(e: &TenantEngine, q: &MetricQuery) -> Result<Portfolio, QueryError> {
