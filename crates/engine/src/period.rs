@@ -283,7 +283,10 @@ mod tests {
         assert_eq!(ends.len(), 12);
         assert_eq!(ends[0], d("2025-12-31"));
         assert_eq!(ends[11], d("2026-11-30"));
-        assert_eq!(*month_ends(d("2026-02-28")).last().unwrap(), d("2026-02-28"));
+        assert_eq!(
+            *month_ends(d("2026-02-28")).last().unwrap(),
+            d("2026-02-28")
+        );
     }
     use super::*;
 
