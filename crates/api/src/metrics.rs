@@ -6,7 +6,7 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use quarterdeck_app::AppState;
 use quarterdeck_app::engines::{EngineRead, TenantEngine};
-use quarterdeck_app::metrics::{MetricQuery, QueryError, answers, health, renewals};
+use quarterdeck_app::metrics::{MetricQuery, QueryError, answers, expansion, health, renewals};
 use serde_json::Value;
 
 type Pairs = Query<Vec<(String, String)>>;
@@ -209,5 +209,28 @@ pub async fn renewals(
     let target = renewals::own_target(&targets);
     Ok(Json(
         answer(engine, q, move |e, q| renewals::renewals(e, q, target)).await?,
+    ))
+}
+
+/// `GET /api/v1/expansion`.
+pub async fn expansion(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Query(pairs): Pairs,
+) -> Result<Json<Value>, ApiError> {
+    let (engine, q) = prepare(&state, &caller, &pairs, SUMMARY).await?;
+    let tenant = caller.can_read()?.0;
+    let store = state.store.as_ref();
+    let targets = quarterdeck_app::metrics::targets::TenantTargets::load(store, tenant).await?;
+    let target = expansion::own_target(&targets);
+    let doc = store
+        .get_config(tenant, expansion::STAGE_PROBABILITIES)
+        .await?;
+    let stages = expansion::stage_probabilities(doc.as_deref());
+    Ok(Json(
+        answer(engine, q, move |e, q| {
+            expansion::expansion(e, q, &stages, target)
+        })
+        .await?,
     ))
 }

@@ -688,6 +688,40 @@ fn shared_schemas(metric_names: &[&str]) -> Map<String, Value> {
     for k in stage_names {
         stage_props.insert(k.into(), due.clone());
     }
+    let pipe = object(
+        &["value", "weighted", "count"],
+        json!({"value": money, "weighted": money, "count": count}),
+    );
+    let closed = object(&["value", "count"], json!({"value": money, "count": count}));
+    let ratio_or_null = json!({"type": ["number", "null"]});
+    s.insert(
+        "Expansion".into(),
+        object(
+            &["period", "compare", "filters", "partial", "currency", "open", "by_type", "by_stage", "won", "lost", "win_rate", "target", "top"],
+            json!({
+                "period": schema_ref("Period"),
+                "compare": {"oneOf": [schema_ref("Period"), {"type": "null"}]},
+                "filters": schema_ref("Filters"),
+                "partial": partial,
+                "currency": schema_ref("Currency"),
+                "open": pipe,
+                "by_type": {"type": "object", "additionalProperties": pipe},
+                "by_stage": {"type": "object", "additionalProperties": pipe},
+                "won": closed,
+                "lost": closed,
+                "win_rate": object(&["count", "amount"], json!({"count": ratio_or_null, "amount": ratio_or_null})),
+                "target": {"type": ["number", "null"]},
+                "top": {"type": "array", "maxItems": 10, "items": object(
+                    &["id", "customer_id", "name", "type", "stage", "close_date", "value", "probability", "owner"],
+                    json!({
+                        "id": {"type": "string"}, "customer_id": {"type": "string"}, "name": text_or_null,
+                        "type": enum_schema(&["upsell", "cross_sell", "upgrade"]), "stage": {"type": "string"},
+                        "close_date": date, "value": money, "probability": {"type": "number"}, "owner": text_or_null,
+                    }),
+                )},
+            }),
+        ),
+    );
     s.insert(
         "Renewals".into(),
         object(
@@ -1101,6 +1135,16 @@ pub fn document() -> Value {
     paths.insert(
         "/api/v1/accounts/{id}/health".into(),
         json!({"get": account_health}),
+    );
+    paths.insert(
+        "/api/v1/expansion".into(),
+        json!({"get": read_op(
+            "expansion",
+            "The expansion pipeline: open and weighted value by type and stage, won and lost closing from `from` to `to`, win rate by count and amount, the ten largest open opportunities",
+            view_params(vec![]),
+            ok("the expansion pipeline", "Expansion"),
+            None,
+        )}),
     );
     paths.insert(
         "/api/v1/renewals".into(),

@@ -13,6 +13,7 @@ pub mod cohorts;
 pub mod delinquency;
 pub mod drilldown;
 pub mod engagement;
+pub mod expansion;
 pub mod filter;
 mod forecast;
 pub mod fx;

@@ -4,7 +4,6 @@
 //! ARR due and its stage as of the day asked.
 
 use crate::filter::Filter;
-use crate::fx::RateLookup;
 use crate::ledger::Ledger;
 use crate::period::Period;
 use crate::signals::Opp;
@@ -116,11 +115,7 @@ impl Ledger {
         at_risk: impl Fn(&str) -> bool,
     ) -> Vec<Renewal> {
         let fx = self.fx_table();
-        let reporting = |o: &Opp| match fx.lookup(o.currency, o.close) {
-            RateLookup::InForce(r) | RateLookup::Later(r, _) => o.amount * r,
-            // No rate at all: the amount as sent (the data warnings say so).
-            RateLookup::Missing => o.amount,
-        };
+        let reporting = |o: &Opp| o.in_reporting(fx);
         let mut out = Vec::new();
         for (slot, _) in self.covered_slots(filter) {
             let (id, _, events) = self.entry(slot);

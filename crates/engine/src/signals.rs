@@ -27,6 +27,18 @@ pub fn ticket_weight(priority: Option<&str>) -> u8 {
     }
 }
 
+impl Opp {
+    /// The amount in the reporting currency, at the rate in force on its
+    /// close day (as sent when there is no rate at all).
+    pub fn in_reporting(&self, fx: &crate::fx::FxTable) -> Decimal {
+        use crate::fx::RateLookup;
+        match fx.lookup(self.currency, self.close) {
+            RateLookup::InForce(r) | RateLookup::Later(r, _) => self.amount * r,
+            RateLookup::Missing => self.amount,
+        }
+    }
+}
+
 /// One customer's signals, each list sorted by day.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CustomerSignals {

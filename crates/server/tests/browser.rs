@@ -511,6 +511,7 @@ async fn every_page_fits_every_width() {
         ("billing", "/billing".to_string()),
         ("health", "/health".to_string()),
         ("renewals", "/renewals".to_string()),
+        ("expansion", "/expansion".to_string()),
         ("accounts", "/accounts".to_string()),
         (
             "account",

@@ -181,6 +181,7 @@ async fn every_page_downloads_itself(store: TestStore) {
         ("/billing", "Billing"),
         ("/health", "Health & risk"),
         ("/renewals", "Renewals"),
+        ("/expansion", "Expansion"),
         ("/accounts", "Accounts"),
         // The drill-down's document is titled by the movement it lists.
         ("/movements", "New MRR"),

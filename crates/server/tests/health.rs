@@ -15,6 +15,7 @@ quarterdeck_store::backend_stories!(
     a_new_ticket_moves_the_score_at_once,
     weights_and_bands_are_set_in_settings,
     renewals_answer_the_worked_example,
+    expansion_answers_the_worked_example,
 );
 
 async fn get(app: &TestApp, path: &str) -> Value {
@@ -326,4 +327,38 @@ async fn renewals_answer_the_worked_example(store: TestStore) {
         r["upcoming"]["d0_30"]["count"], 2,
         "o2 and o3 fall due in 30 days"
     );
+}
+
+/// metrics.md's worked example through HTTP: expansion closed, 3 won worth
+/// $30k and 1 lost worth $50k: win rate 75 % by count, 37.5 % by amount.
+async fn expansion_answers_the_worked_example(store: TestStore) {
+    let owned = TestApp::spawn(store).await;
+    let app = &owned;
+    let t = &app.token;
+    let post = |c: &'static str, rows: Value| async move {
+        let r = app.post(c, t, &rows).await;
+        assert_eq!(r.status(), 200, "{c}: {}", r.text().await.unwrap());
+    };
+    post(
+        "customers",
+        json!([{"id": "a", "name": "A", "segment": "smb"}]),
+    )
+    .await;
+    post("opportunities", json!([
+        {"id": "w1", "customer_id": "a", "type": "upsell", "amount": 10000, "close_date": "2025-06-02", "stage": "closed", "status": "won"},
+        {"id": "w2", "customer_id": "a", "type": "cross_sell", "amount": 10000, "close_date": "2025-06-03", "stage": "closed", "status": "won"},
+        {"id": "w3", "customer_id": "a", "type": "upgrade", "amount": 10000, "close_date": "2025-06-04", "stage": "closed", "status": "won"},
+        {"id": "l1", "customer_id": "a", "type": "upsell", "amount": 50000, "close_date": "2025-06-05", "stage": "closed", "status": "lost"},
+        {"id": "o1", "customer_id": "a", "type": "upsell", "amount": 8000, "close_date": "2025-09-01", "stage": "demo", "status": "open", "probability": 0.25},
+    ]))
+    .await;
+    let x = get(app, "/api/v1/expansion?from=2025-06-01&to=2025-06-30").await;
+    assert_eq!(x["won"]["value"], 30000, "{x}");
+    assert_eq!(x["lost"]["count"], 1);
+    assert_eq!(x["win_rate"]["count"], 0.75);
+    assert_eq!(x["win_rate"]["amount"], 0.375);
+    assert_eq!(x["open"]["value"], 8000);
+    assert_eq!(x["open"]["weighted"], 2000);
+    assert_eq!(x["top"][0]["id"], "o1");
+    assert!(x["target"].is_null(), "no target set");
 }

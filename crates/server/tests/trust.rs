@@ -372,6 +372,7 @@ const CELLS: &[(&str, Permission)] = &[
     ("/accounts", Permission::ViewAccounts),
     ("/health", Permission::ViewHealth),
     ("/renewals", Permission::ViewHealth),
+    ("/expansion", Permission::ViewHealth),
     ("/movements?kind=new", Permission::ViewRevenue),
     ("/summary.json", Permission::ViewSummary),
     ("/summary.csv", Permission::Export),

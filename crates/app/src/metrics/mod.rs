@@ -3,6 +3,7 @@
 
 pub mod answers;
 pub mod display;
+pub mod expansion;
 pub mod health;
 pub mod json;
 pub mod limits;

@@ -2,6 +2,7 @@
 
 mod billing;
 mod delinquency;
+mod expansion;
 mod health;
 mod perf;
 mod properties;

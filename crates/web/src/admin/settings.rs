@@ -39,7 +39,7 @@ fn typed(metric: &str, value: rust_decimal::Decimal) -> String {
 }
 
 /// KPIs that take a target, with how their values are written.
-const TARGET_METRICS: [(&str, &str); 10] = [
+const TARGET_METRICS: [(&str, &str); 11] = [
     ("mrr", "MRR (money)"),
     ("net_new_mrr", "Net new MRR (money)"),
     (
@@ -55,6 +55,10 @@ const TARGET_METRICS: [(&str, &str); 10] = [
     (
         quarterdeck_app::metrics::renewals::METRIC,
         "Forecast renewal rate (%; default 90)",
+    ),
+    (
+        quarterdeck_app::metrics::expansion::METRIC,
+        "Expansion ARR won in the period (money)",
     ),
 ];
 

@@ -44,6 +44,7 @@ macro_rules! dashboard_page {
 mod accounts;
 mod billing;
 pub(crate) mod controls;
+mod expansion;
 mod export;
 mod frame;
 mod health;
@@ -201,6 +202,7 @@ dashboards!(
     billing::Page,
     health::Page,
     renewals::Page,
+    expansion::Page,
     accounts::Page,
 );
 
