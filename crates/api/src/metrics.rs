@@ -6,7 +6,9 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use quarterdeck_app::AppState;
 use quarterdeck_app::engines::{EngineRead, TenantEngine};
-use quarterdeck_app::metrics::{MetricQuery, QueryError, answers, expansion, health, renewals};
+use quarterdeck_app::metrics::{
+    MetricQuery, QueryError, answers, expansion, health, renewals, segments,
+};
 use serde_json::Value;
 
 type Pairs = Query<Vec<(String, String)>>;
@@ -232,5 +234,17 @@ pub async fn expansion(
             expansion::expansion(e, q, &stages, target)
         })
         .await?,
+    ))
+}
+
+/// `GET /api/v1/segments`.
+pub async fn segments(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Query(pairs): Pairs,
+) -> Result<Json<Value>, ApiError> {
+    let (engine, q) = prepare(&state, &caller, &pairs, SUMMARY).await?;
+    Ok(Json(
+        answer(engine, q, |e, q| Ok(segments::segments(e, q))).await?,
     ))
 }

@@ -694,6 +694,30 @@ fn shared_schemas(metric_names: &[&str]) -> Map<String, Value> {
     );
     let closed = object(&["value", "count"], json!({"value": money, "count": count}));
     let ratio_or_null = json!({"type": ["number", "null"]});
+    let num_or_null = json!({"type": ["number", "null"]});
+    s.insert(
+        "Segments".into(),
+        object(
+            &["period", "compare", "filters", "partial", "currency", "segments"],
+            json!({
+                "period": schema_ref("Period"),
+                "compare": {"oneOf": [schema_ref("Period"), {"type": "null"}]},
+                "filters": schema_ref("Filters"),
+                "partial": partial,
+                "currency": schema_ref("Currency"),
+                "segments": {"type": "array", "minItems": 1, "items": object(
+                    &["segment", "customers", "arr", "avg_health", "grr", "nrr", "expansion_rate", "time_to_value_days", "tickets", "tickets_per_account"],
+                    json!({
+                        "segment": {"type": "string", "description": "a segment, or `all` (the last row)"},
+                        "customers": {"type": ["integer", "null"], "minimum": 0},
+                        "arr": num_or_null, "avg_health": num_or_null, "grr": num_or_null, "nrr": num_or_null,
+                        "expansion_rate": num_or_null, "time_to_value_days": num_or_null,
+                        "tickets": count, "tickets_per_account": num_or_null,
+                    }),
+                )},
+            }),
+        ),
+    );
     s.insert(
         "Expansion".into(),
         object(
@@ -1135,6 +1159,16 @@ pub fn document() -> Value {
     paths.insert(
         "/api/v1/accounts/{id}/health".into(),
         json!({"get": account_health}),
+    );
+    paths.insert(
+        "/api/v1/segments".into(),
+        json!({"get": read_op(
+            "segments",
+            "Segments side by side, then all customers: customers, ARR, average health, GRR and NRR (twelve months to `to`), expansion rate, time to value, tickets",
+            view_params(vec![]),
+            ok("one row per segment, then `all`", "Segments"),
+            None,
+        )}),
     );
     paths.insert(
         "/api/v1/expansion".into(),

@@ -26,6 +26,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/health", get(metrics::health))
         .route("/api/v1/renewals", get(metrics::renewals))
         .route("/api/v1/expansion", get(metrics::expansion))
+        .route("/api/v1/segments", get(metrics::segments))
         .route(
             "/api/v1/{collection}",
             get(records::list).post(records::ingest),

@@ -25,6 +25,7 @@ mod names;
 pub mod period;
 pub mod renewals;
 pub mod retention;
+pub mod segments;
 pub mod settings;
 pub mod signals;
 mod stored;

@@ -512,6 +512,7 @@ async fn every_page_fits_every_width() {
         ("health", "/health".to_string()),
         ("renewals", "/renewals".to_string()),
         ("expansion", "/expansion".to_string()),
+        ("segments", "/segments".to_string()),
         ("accounts", "/accounts".to_string()),
         (
             "account",

@@ -182,6 +182,7 @@ async fn every_page_downloads_itself(store: TestStore) {
         ("/health", "Health & risk"),
         ("/renewals", "Renewals"),
         ("/expansion", "Expansion"),
+        ("/segments", "Segments"),
         ("/accounts", "Accounts"),
         // The drill-down's document is titled by the movement it lists.
         ("/movements", "New MRR"),

@@ -16,6 +16,7 @@ quarterdeck_store::backend_stories!(
     weights_and_bands_are_set_in_settings,
     renewals_answer_the_worked_example,
     expansion_answers_the_worked_example,
+    segments_side_by_side_add_up_to_all,
 );
 
 async fn get(app: &TestApp, path: &str) -> Value {
@@ -361,4 +362,28 @@ async fn expansion_answers_the_worked_example(store: TestStore) {
     assert_eq!(x["open"]["weighted"], 2000);
     assert_eq!(x["top"][0]["id"], "o1");
     assert!(x["target"].is_null(), "no target set");
+}
+
+/// Segments side by side: one row per segment, then all customers, whose
+/// customers, ARR and tickets are the segments' sums.
+async fn segments_side_by_side_add_up_to_all(store: TestStore) {
+    let app = TestApp::spawn(store).await;
+    app.load_demo(200).await;
+    let s = get(&app, "/api/v1/segments").await;
+    let rows = s["segments"].as_array().unwrap();
+    let (all, segs) = rows.split_last().unwrap();
+    assert_eq!(all["segment"], "all");
+    assert!(segs.len() >= 2, "{s}");
+    let sum = |k: &str| -> Decimal { segs.iter().map(|r| dec(&r[k])).sum() };
+    assert_eq!(sum("customers"), dec(&all["customers"]));
+    // Each row is rounded to cents; the whole sums the unrounded values.
+    let cents = Decimal::new(1, 2) * Decimal::from(segs.len() as u64);
+    assert!((sum("arr") - dec(&all["arr"])).abs() <= cents, "{s}");
+    assert_eq!(sum("tickets"), dec(&all["tickets"]));
+    assert!(all["avg_health"].is_number(), "{all}");
+    // A segment filter keeps that segment's row and all of it.
+    let one = get(&app, "/api/v1/segments?segment=smb").await;
+    let rows = one["segments"].as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0]["customers"], rows[1]["customers"]);
 }

@@ -373,6 +373,7 @@ const CELLS: &[(&str, Permission)] = &[
     ("/health", Permission::ViewHealth),
     ("/renewals", Permission::ViewHealth),
     ("/expansion", Permission::ViewHealth),
+    ("/segments", Permission::ViewHealth),
     ("/movements?kind=new", Permission::ViewRevenue),
     ("/summary.json", Permission::ViewSummary),
     ("/summary.csv", Permission::Export),

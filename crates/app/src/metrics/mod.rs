@@ -10,6 +10,7 @@ pub mod limits;
 pub mod query;
 pub mod renewals;
 pub mod result;
+pub mod segments;
 pub mod targets;
 
 pub use query::{Calendar, Compare, MetricQuery, QueryError};

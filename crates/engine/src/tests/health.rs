@@ -370,3 +370,34 @@ fn on_the_demo_the_critical_band_churns_three_times_as_often_as_the_healthy() {
     assert!(at_risk > healthy, "at risk {at_risk} vs healthy {healthy}");
     assert!(check.auc.unwrap() > dec("0.5"), "{:?}", check.auc);
 }
+
+#[test]
+fn time_to_value_is_the_median_days_from_first_paid_to_first_use() {
+    let mut b = crate::ledger::LedgerBuilder::new(TenantSettings::default());
+    b.customers(&[
+        customer("a", "smb"),
+        customer("b", "smb"),
+        customer("c", "smb"),
+    ]);
+    b.subscription_events(&[
+        start("e1", "a", "s1", "2026-03-01", dec("10")).ev(),
+        start("e2", "b", "s2", "2026-03-01", dec("10")).ev(),
+        start("e3", "c", "s3", "2026-03-01", dec("10")).ev(),
+    ]);
+    b.events(&[
+        usage("u1", "a", "2026-03-05"),
+        usage("u2", "b", "2026-03-21"),
+        usage("u3", "b", "2026-02-20"),
+    ]);
+    b.tickets(&[
+        ticket("t1", "a", "2026-03-02", "low"),
+        ticket("t2", "c", "2026-04-02", "low"),
+    ]);
+    let l = b.build();
+    // a: 4 days; b: 20 days (usage before paying does not count); c: none.
+    assert_eq!(l.time_to_value(d("2026-06-30"), &all()), Some(dec("12")));
+    assert_eq!(
+        l.tickets_opened(period("2026-03-01", "2026-03-31"), &all()),
+        1
+    );
+}

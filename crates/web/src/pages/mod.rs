@@ -55,6 +55,7 @@ pub mod report;
 mod retention;
 mod revenue;
 mod screens;
+mod segments;
 mod summary;
 mod view;
 
@@ -203,6 +204,7 @@ dashboards!(
     health::Page,
     renewals::Page,
     expansion::Page,
+    segments::Page,
     accounts::Page,
 );
 
