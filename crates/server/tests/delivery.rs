@@ -642,7 +642,28 @@ async fn event_rules_fire_on_crafted_scenarios(store: TestStore) {
             events.push(cancel(&id, today));
         }
     }
+    // A large account whose invoice fell due 5 days ago and whose payment
+    // failed 3 days ago: healthy a week ago, critical today; its renewal in
+    // ten days is at risk.
+    customers.push(json!({"id": "risky", "name": "Risky Co"}));
+    events.push(start("risky", d(400), "10000"));
     ingest(&app, json!(customers), json!(events)).await;
+    for (c, rows) in [
+        (
+            "invoices",
+            json!([{"id": "ri1", "customer_id": "risky", "issued_at": d(20).to_string(), "due_at": d(5).to_string(), "currency": "USD", "amount": 10000}]),
+        ),
+        (
+            "payments",
+            json!([{"id": "rp1", "invoice_id": "ri1", "paid_at": d(3).to_string(), "amount": 10000, "status": "failed"}]),
+        ),
+        (
+            "opportunities",
+            json!([{"id": "ro1", "customer_id": "risky", "type": "renewal", "amount": 120000, "close_date": (today + Duration::days(10)).to_string(), "stage": "proposal", "status": "open"}]),
+        ),
+    ] {
+        assert_eq!(app.post(c, &app.token, &rows).await.status(), 200, "{c}");
+    }
     let tenant = app
         .store
         .store
@@ -675,9 +696,17 @@ async fn event_rules_fire_on_crafted_scenarios(store: TestStore) {
         keys.iter().any(|k| k.starts_with("churn_spike:")),
         "{keys:?}"
     );
+    assert!(
+        keys.contains(&format!("large_account_critical:risky:{today}").as_str()),
+        "{keys:?}"
+    );
+    assert!(
+        keys.contains(&format!("renewal_at_risk:risky:{}", today + Duration::days(10)).as_str()),
+        "{keys:?}"
+    );
     let big = open
         .iter()
-        .find(|a| a.key.starts_with("large_account"))
+        .find(|a| a.key.starts_with("large_account_churned"))
         .unwrap();
     // The summary page lists the newest open alerts.
     app.no_mfa_rule().await;

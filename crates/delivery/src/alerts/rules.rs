@@ -437,6 +437,79 @@ pub fn evaluate_events(e: &TenantEngine, s: &EventSettings, today: NaiveDate) ->
         }
     }
     out.extend(churn_spike(e, today));
+    out.extend(health_events(e, s, today));
+    out
+}
+
+/// Customer-success events: a large account whose health dropped to
+/// critical within the look-back window, and renewals due in the next 30
+/// days whose account is at risk (or that are late).
+fn health_events(e: &TenantEngine, s: &EventSettings, today: NaiveDate) -> Vec<Finding> {
+    use quarterdeck_engine::health::Band;
+    use quarterdeck_engine::renewals::RenewalStage;
+    let ledger = &e.ledger;
+    let currency = ledger.settings().currency.code().to_string();
+    let money = |d: Decimal| quarterdeck_render::format::money(d, &currency);
+    let now = e.health_on(today);
+    let before: std::collections::HashMap<u32, Band> = e
+        .health_on(today - Duration::days(s.lookback_days))
+        .iter()
+        .map(|h| (h.slot, h.band))
+        .collect();
+    let mut out = Vec::new();
+    for h in now.iter().filter(|h| h.band == Band::Critical) {
+        if h.arr < s.large_account_arr || before.get(&h.slot) == Some(&Band::Critical) {
+            continue;
+        }
+        let c = ledger.customer_ref(h.slot);
+        let name = c.name.unwrap_or(c.id);
+        out.push(Finding {
+            key: format!("large_account_critical:{}:{today}", c.id),
+            rule: "large_account_critical".into(),
+            severity: Severity::Critical,
+            title: format!(
+                "Large account {name} dropped to critical health ({} of 100, {} ARR)",
+                h.score,
+                money(h.arr)
+            ),
+            detail: json!({
+                "customer_id": c.id, "customer": name, "date": today.to_string(),
+                "score": h.score, "arr": h.arr.to_string(),
+            }),
+        });
+    }
+    let risky: std::collections::HashSet<&str> = now
+        .iter()
+        .filter(|h| h.band != Band::Healthy)
+        .map(|h| ledger.customer_ref(h.slot).id)
+        .collect();
+    let Some(next) = Period::new(today, today + Duration::days(30)) else {
+        return out;
+    };
+    for r in ledger.renewals(next, today, &Filter::all(), |id| risky.contains(id)) {
+        if !matches!(r.stage, RenewalStage::AtRisk | RenewalStage::Late) {
+            continue;
+        }
+        let name = ledger
+            .slot_number(&r.customer_id)
+            .and_then(|s| ledger.customer_ref(s).name)
+            .unwrap_or(&r.customer_id)
+            .to_string();
+        out.push(Finding {
+            key: format!("renewal_at_risk:{}:{}", r.customer_id, r.due),
+            rule: "renewal_at_risk".into(),
+            severity: Severity::Warning,
+            title: format!(
+                "Renewal at risk: {name}, {} ARR due {}",
+                money(r.arr),
+                r.due.format("%b %-d")
+            ),
+            detail: json!({
+                "customer_id": r.customer_id, "customer": name, "date": r.due.to_string(),
+                "arr": r.arr.to_string(), "stage": r.stage.key(),
+            }),
+        });
+    }
     out
 }
 
