@@ -660,6 +660,10 @@ fn shared_schemas(metric_names: &[&str]) -> Map<String, Value> {
                 }),
             ),
         ),
+        (
+            "churn_forecast_90d",
+            json!({"type": ["number", "null"], "description": "ARR expected to churn in the next 90 days: each band's ARR today × the share of that band that churned within 90 days in the predictive check; null without a complete month"}),
+        ),
     ] {
         health_fields.insert(k.into(), v);
     }
@@ -677,6 +681,7 @@ fn shared_schemas(metric_names: &[&str]) -> Map<String, Value> {
         "by_csm",
         "risk_history",
         "backtest",
+        "churn_forecast_90d",
     ]);
     s.insert(
         "Health".into(),

@@ -88,6 +88,19 @@ async fn the_portfolio_adds_up_and_agrees_with_accounts_and_summary(store: TestS
         h["previous"]["as_of"].is_string(),
         "compared with the month before"
     );
+    // Expected churn: each band's ARR × its measured 90-day churn share.
+    let mut expected = Decimal::ZERO;
+    for b in bands {
+        let rate = &h["backtest"]["rates"][b];
+        if rate.is_number() {
+            expected += dec(&h["bands"][b]["arr"]) * dec(rate);
+        }
+    }
+    let forecast = dec(&h["churn_forecast_90d"]);
+    assert!(
+        (forecast - expected).abs() < Decimal::ONE,
+        "{forecast} vs {expected}"
+    );
     // A segment filter narrows every figure.
     let smb = get(&app, "/api/v1/health?segment=smb").await;
     assert!(smb["scored"].as_u64().unwrap() < scored);

@@ -132,6 +132,25 @@ pub struct Portfolio {
     pub backtest: Backtest,
 }
 
+impl Portfolio {
+    /// ARR expected to churn in the next 90 days: each band's ARR now times
+    /// the share of that band that churned within 90 days in the predictive
+    /// check (a band without history counts nothing); `None` before any
+    /// month end's 90 days are over.
+    pub fn churn_forecast(&self) -> Option<Decimal> {
+        if !self.backtest.months.iter().any(|m| m.complete) {
+            return None;
+        }
+        Some(
+            Band::ALL
+                .iter()
+                .enumerate()
+                .map(|(i, b)| self.all.bands[i].1 * self.backtest.rate(*b).unwrap_or_default())
+                .sum(),
+        )
+    }
+}
+
 /// The day a health question is asked about: `as_of`, else the period's
 /// last day, never after today (scores of days to come do not exist).
 pub fn as_of(q: &MetricQuery) -> Result<NaiveDate, QueryError> {
@@ -313,6 +332,10 @@ impl Portfolio {
                 .collect(),
         );
         o.insert("backtest".into(), backtest_json(&self.backtest));
+        o.insert(
+            "churn_forecast_90d".into(),
+            json::opt_money(self.churn_forecast()),
+        );
         v
     }
 }

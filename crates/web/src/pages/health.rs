@@ -100,6 +100,8 @@ struct HealthPage {
     by_csm: Vec<GroupRow>,
     check_words: String,
     check_good: bool,
+    /// The churn expected in the next 90 days, in words.
+    forecast_words: Option<String>,
     /// (month end, complete, [customers, churned, rate] per band).
     check_rows: Vec<(String, bool, Vec<String>)>,
     weights_words: String,
@@ -331,6 +333,13 @@ pub async fn render(
         )
     });
     let (check_words, check_good) = check_words(p);
+    let forecast_words = p.churn_forecast().map(|f| {
+        format!(
+            "Expected to churn in the next 90 days: {} of {} ARR scored, if each band churns as it did over the last year.",
+            money(Some(f), &cur),
+            money(Some(all.arr()), &cur)
+        )
+    });
     let check_rows = p
         .backtest
         .months
@@ -387,6 +396,7 @@ pub async fn render(
         by_csm,
         check_words,
         check_good,
+        forecast_words,
         check_rows,
         weights_words,
     };
