@@ -49,7 +49,7 @@ impl TenantEngine {
     }
 
     /// Every scored customer's health on `day` (all customers; filter with
-    /// `Ledger::covered_ids`).
+    /// `Ledger::covers`).
     pub fn health_on(&self, day: chrono::NaiveDate) -> Arc<Vec<Health>> {
         if let Some(h) = self.health.lock().expect("health cache").get(&day) {
             return h.clone();

@@ -235,13 +235,6 @@ struct Day<'a> {
 }
 
 impl Ledger {
-    /// The ids of the customers `filter` covers.
-    pub fn covered_ids(&self, filter: &Filter) -> std::collections::HashSet<&str> {
-        self.covered_slots(filter)
-            .map(|(slot, _)| self.entry(slot).0)
-            .collect()
-    }
-
     /// Whether `filter` covers each slot (index a `Health::slot`).
     pub fn covers(&self, filter: &Filter) -> Vec<bool> {
         self.slot_cover(filter)
@@ -665,7 +658,9 @@ impl Ledger {
         filter: &Filter,
         s: &HealthSettings,
     ) -> Backtest {
-        self.health_backtest_from(today, |day| self.health_on(day, filter, s))
+        self.health_backtest_from(today, |day| {
+            std::sync::Arc::new(self.health_on(day, filter, s))
+        })
     }
 
     /// The predictive check with the scores of each month end from
@@ -673,7 +668,7 @@ impl Ledger {
     pub fn health_backtest_from(
         &self,
         today: NaiveDate,
-        mut scores_on: impl FnMut(NaiveDate) -> Vec<Health>,
+        mut scores_on: impl FnMut(NaiveDate) -> std::sync::Arc<Vec<Health>>,
     ) -> Backtest {
         let ends = crate::period::month_ends(today);
         let mut pairs: Vec<(u8, bool)> = Vec::new();
@@ -683,7 +678,7 @@ impl Ledger {
                 let window_end = end + Days::new(CHURN_WINDOW_DAYS);
                 let complete = window_end <= today;
                 let mut bands = [(0u32, 0u32); 3];
-                for h in scores_on(end) {
+                for h in scores_on(end).iter() {
                     let churned = churned_within(
                         self.timeline_of_slot(h.slot as usize),
                         end,

@@ -6,8 +6,7 @@
 //! reimplemented in f64, with the product's rounding (forecast to cents,
 //! errors to 6 dp), and checked against the product's own API numbers.
 //!
-//! Run:  cd /tmp/ets-compare && CARGO_TARGET_DIR=/tmp/ets-compare/target \
-//!         cargo run -j 1 --release
+//! Run:  cd tools/forecast-compare && cargo run -j 1 --release
 //! Inputs: data/demo{300,1000,3000}.csv (date,mrr month ends from the demo's
 //! /api/v1/metrics/movements), data/forecast{N}.json (the product's
 //! /api/v1/metrics/forecast answer). Synthetic series are generated here and

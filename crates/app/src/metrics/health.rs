@@ -11,6 +11,7 @@ use quarterdeck_engine::health::{Backtest, Band, Health, Trend};
 use rust_decimal::Decimal;
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 /// Accounts listed as most at risk.
 pub const TOP_AT_RISK: usize = 10;
@@ -161,17 +162,20 @@ pub fn as_of(q: &MetricQuery) -> Result<NaiveDate, QueryError> {
     Ok(day.min(q.calendar.today))
 }
 
-/// The scores of `day` the query's filter covers.
-pub fn scores(e: &TenantEngine, q: &MetricQuery, day: NaiveDate) -> Vec<Health> {
+/// The scores of `day` the query's filter covers: the engine's cached
+/// scores themselves when it covers everyone, else a filtered copy.
+pub fn scores(e: &TenantEngine, q: &MetricQuery, day: NaiveDate) -> Arc<Vec<Health>> {
     let all = e.health_on(day);
     if q.filter.is_all() {
-        return all.as_ref().clone();
+        return all;
     }
     let covers = e.ledger.covers(&q.filter);
-    all.iter()
-        .filter(|h| covers.get(h.slot as usize).copied().unwrap_or(false))
-        .cloned()
-        .collect()
+    Arc::new(
+        all.iter()
+            .filter(|h| covers.get(h.slot as usize).copied().unwrap_or(false))
+            .cloned()
+            .collect(),
+    )
 }
 
 /// Each customer's score 30 days before `day` (by slot), for trends.
@@ -206,7 +210,7 @@ pub fn portfolio_of(e: &TenantEngine, q: &MetricQuery) -> Result<Portfolio, Quer
     });
     let mut by_segment: BTreeMap<&str, Tally> = BTreeMap::new();
     let mut by_csm: BTreeMap<&str, Tally> = BTreeMap::new();
-    for h in &now {
+    for h in now.iter() {
         let trend = Trend::of(h.score, before.get(&h.slot).copied());
         let c = e.ledger.customer_ref(h.slot);
         by_segment

@@ -270,18 +270,7 @@ async fn save(
                 .collect(),
         ),
     };
-    match admin::update_tenant(
-        state.store.as_ref(),
-        &grant.tenant().slug,
-        &changes,
-        &viewer.actor(),
-    )
-    .await
-    {
-        Ok(_) => Ok(Redirect::to("/admin/settings").into_response()),
-        Err(AdminError::Invalid(m)) => page(&state, &viewer, Some(m)).await,
-        Err(AdminError::Store(e)) => Err(e.into()),
-    }
+    apply(&state, &viewer, &grant, &changes, "/admin/settings").await
 }
 
 async fn save_targets(
@@ -403,16 +392,29 @@ async fn save_health(
         health: Some(health),
         ..TenantChanges::default()
     };
-    match admin::update_tenant(
-        state.store.as_ref(),
-        &grant.tenant().slug,
+    apply(
+        &state,
+        &viewer,
+        &grant,
         &changes,
-        &viewer.actor(),
+        "/admin/settings#health-settings",
     )
     .await
-    {
-        Ok(_) => Ok(Redirect::to("/admin/settings#health-settings").into_response()),
-        Err(AdminError::Invalid(m)) => page(&state, &viewer, Some(m)).await,
+}
+
+/// Applies tenant changes from a settings form: back to `then` when they
+/// hold, else the page again saying what is wrong.
+async fn apply(
+    state: &WebApp,
+    viewer: &Viewer,
+    grant: &crate::session::Grant,
+    changes: &TenantChanges,
+    then: &str,
+) -> Result<Response, PageError> {
+    let slug = &grant.tenant().slug;
+    match admin::update_tenant(state.store.as_ref(), slug, changes, &viewer.actor()).await {
+        Ok(_) => Ok(Redirect::to(then).into_response()),
+        Err(AdminError::Invalid(m)) => page(state, viewer, Some(m)).await,
         Err(AdminError::Store(e)) => Err(e.into()),
     }
 }

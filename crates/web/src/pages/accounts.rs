@@ -170,15 +170,9 @@ pub async fn render_list(
                 .iter()
                 .map(|k| r.text(k).map_or("—".to_string(), |v| human(k, v)))
                 .collect(),
-            health: r.health.map(|(score, band)| {
-                use quarterdeck_engine::health::Band;
-                let tone = match band {
-                    Band::Healthy => "good",
-                    Band::AtRisk => "warn",
-                    Band::Critical => "bad",
-                };
-                (score, band.label(), tone)
-            }),
+            health: r
+                .health
+                .map(|(score, band)| (score, band.label(), super::kpi::band_tone(band))),
             mrr: money(Some(r.mrr), &cur),
             arr: money(Some(r.arr), &cur),
         })
@@ -477,7 +471,7 @@ pub async fn render_one(
         })
         .collect();
     let health = health.map(|h| {
-        use quarterdeck_engine::health::{Band, Trend};
+        use quarterdeck_engine::health::Trend;
         let components = h
             .health
             .components
@@ -521,11 +515,7 @@ pub async fn render_one(
         HealthCard {
             score: h.health.score,
             band: h.health.band.label(),
-            tone: match h.health.band {
-                Band::Healthy => "good",
-                Band::AtRisk => "warn",
-                Band::Critical => "bad",
-            },
+            tone: super::kpi::band_tone(h.health.band),
             trend: match h.trend {
                 Trend::Improving => "improving over 30 days",
                 Trend::Stable => "stable over 30 days",

@@ -79,26 +79,6 @@ async fn open_view(
     Ok((view, Computed { x, names, target }))
 }
 
-fn card(metric: &str, label: &str, value: String, sub: String) -> Kpi {
-    Kpi {
-        metric: metric.into(),
-        label: label.into(),
-        title: value.clone(),
-        value,
-        undefined: false,
-        change: String::new(),
-        change_class: String::new(),
-        previous: String::new(),
-        sub,
-        sparkline: String::new(),
-        status_class: "",
-        status: "",
-        target: String::new(),
-        target_why: String::new(),
-        href: None,
-    }
-}
-
 fn type_label(key: &str) -> String {
     match key {
         "cross_sell" => "Cross-sell".into(),
@@ -118,20 +98,20 @@ pub async fn render(
         currency: cur.clone(),
     };
     let x = &c.x;
-    let mut won = card(
+    let mut won = Kpi::plain(
         "expansion_won",
         "Expansion won",
         brief.apply(x.won.0),
         format!("{} won in the period", x.won.1),
     );
     if let Some(t) = c.target {
-        let on = x.won.0 >= t;
-        won.status_class = if on { "good" } else { "bad" };
-        won.status = if on { "On target" } else { "Off target" };
-        won.target = format!("target {}", brief.apply(t));
-        won.target_why = format!("Target {} set in Settings", money(Some(t), &cur));
+        won.judged(
+            x.won.0 >= t,
+            format!("target {}", brief.apply(t)),
+            format!("Target {} set in Settings", money(Some(t), &cur)),
+        );
     }
-    let mut rate = card(
+    let mut rate = Kpi::plain(
         "win_rate",
         "Win rate",
         x.win_rate_count().map_or("—".into(), |r| percent(r, 1)),
@@ -140,17 +120,16 @@ pub async fn render(
         }),
     );
     if x.win_rate_count().is_none() {
-        rate.undefined = true;
-        rate.title = "No expansion opportunity closed in the period.".into();
+        rate.undefined_because("No expansion opportunity closed in the period.");
     }
     let kpis = vec![
-        card(
+        Kpi::plain(
             "open_pipeline",
             "Open pipeline",
             brief.apply(x.open.value),
             format!("{} open", x.open.count),
         ),
-        card(
+        Kpi::plain(
             "weighted_pipeline",
             "Weighted pipeline",
             brief.apply(x.open.weighted),

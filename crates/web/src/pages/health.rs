@@ -4,7 +4,7 @@
 
 use super::export::{self, Table};
 use super::frame::Frame;
-use super::kpi::{Cards, Kpi, card};
+use super::kpi::{Cards, Kpi, band_tone, card};
 use super::numbers::money;
 use super::view::{Audience, PageSpec, View};
 use crate::WebApp;
@@ -105,14 +105,6 @@ struct HealthPage {
     /// (month end, complete, [customers, churned, rate] per band).
     check_rows: Vec<(String, bool, Vec<String>)>,
     weights_words: String,
-}
-
-fn tone(b: Band) -> &'static str {
-    match b {
-        Band::Healthy => "good",
-        Band::AtRisk => "warn",
-        Band::Critical => "bad",
-    }
 }
 
 fn trend_word(t: Trend) -> &'static str {
@@ -312,7 +304,7 @@ pub async fn render(
                 href: view.link(&format!("/accounts/{}", urlencoding::encode(&s.id)), &[]),
                 score: h.score,
                 band: h.band.label(),
-                tone: tone(h.band),
+                tone: band_tone(h.band),
                 trend: trend_word(s.trend),
                 arr: money(Some(h.arr), &cur),
                 csm: s.csm.as_deref().map_or("—".into(), |v| human("csm", v)),
@@ -435,7 +427,8 @@ pub async fn table(
         let day = health::as_of(q)?;
         let before = health::month_before(e, day);
         let mut scored: Vec<health::Scored> = health::scores(e, q, day)
-            .into_iter()
+            .iter()
+            .cloned()
             .map(|h| {
                 let trend = Trend::of(h.score, before.get(&h.slot).copied());
                 health::Scored::of(e, h, trend)

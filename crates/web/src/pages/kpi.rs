@@ -36,6 +36,56 @@ pub struct Kpi {
     pub href: Option<String>,
 }
 
+impl Kpi {
+    /// A card computed by its page rather than read from the summary: a
+    /// value and a line under it, no comparison or target until the page
+    /// sets them.
+    pub fn plain(metric: &str, label: &str, value: String, sub: String) -> Self {
+        Kpi {
+            metric: metric.into(),
+            label: label.into(),
+            title: value.clone(),
+            value,
+            undefined: false,
+            change: String::new(),
+            change_class: String::new(),
+            previous: String::new(),
+            sub,
+            sparkline: String::new(),
+            status_class: "",
+            status: "",
+            target: String::new(),
+            target_why: String::new(),
+            href: None,
+        }
+    }
+
+    /// Judges the card against a target: on target or off (two-state
+    /// targets), said in words beside the colour.
+    pub fn judged(&mut self, met: bool, target: String, why: String) {
+        self.status_class = if met { "good" } else { "bad" };
+        self.status = if met { "On target" } else { "Off target" };
+        self.target = target;
+        self.target_why = why;
+    }
+
+    /// Marks the card as having no value, and says why on hover.
+    pub fn undefined_because(&mut self, why: &str) {
+        self.undefined = true;
+        self.title = why.into();
+    }
+}
+
+/// The badge tone of a health band (`good`, `warn`, `bad`).
+pub fn band_tone(band: quarterdeck_engine::health::Band) -> &'static str {
+    use quarterdeck_engine::health::Band;
+    match band {
+        Band::Healthy => "good",
+        Band::AtRisk => "warn",
+        Band::Critical => "bad",
+    }
+}
+
 /// What every card of a page shares: the summary answer and how to word it.
 #[derive(Debug, Clone, Copy)]
 pub struct Cards<'a> {

@@ -106,26 +106,6 @@ fn tone(s: RenewalStage) -> &'static str {
     }
 }
 
-fn card(metric: &str, label: &str, value: String, sub: String) -> Kpi {
-    Kpi {
-        metric: metric.into(),
-        label: label.into(),
-        title: value.clone(),
-        value,
-        undefined: false,
-        change: String::new(),
-        change_class: String::new(),
-        previous: String::new(),
-        sub,
-        sparkline: String::new(),
-        status_class: "",
-        status: "",
-        target: String::new(),
-        target_why: String::new(),
-        href: None,
-    }
-}
-
 /// Renders the page for any audience.
 pub async fn render(
     state: &WebApp,
@@ -145,37 +125,32 @@ pub async fn render(
             .expect("a stage");
         t.stages[i]
     };
-    let mut rate = card(
+    let mut rate = Kpi::plain(
         "forecast_renewal_rate",
         "Forecast renewal rate",
         t.forecast_rate().map_or("—".into(), |v| percent(v, 1)),
         "renewed + on track ÷ due".into(),
     );
     match t.forecast_rate() {
-        None => {
-            rate.undefined = true;
-            rate.title = "Nothing is due in this window.".into();
-        }
-        Some(v) => {
-            let on = v >= r.target;
-            rate.status_class = if on { "good" } else { "bad" };
-            rate.status = if on { "On target" } else { "Off target" };
-            rate.target = format!("target {}", percent(r.target, 0));
-            rate.target_why = format!(
+        None => rate.undefined_because("Nothing is due in this window."),
+        Some(v) => rate.judged(
+            v >= r.target,
+            format!("target {}", percent(r.target, 0)),
+            format!(
                 "Target {} (set it in Settings as the forecast renewal rate); the status is against the target.",
                 percent(r.target, 1)
-            );
-        }
+            ),
+        ),
     }
     let kpis = vec![
-        card(
+        Kpi::plain(
             "renewals_due",
             "ARR due",
             brief.apply(t.due.0),
             format!("{} renewal{}", t.due.1, if t.due.1 == 1 { "" } else { "s" }),
         ),
         rate,
-        card(
+        Kpi::plain(
             "renewals_at_risk",
             "At risk or late",
             brief.apply(stage(RenewalStage::AtRisk).0 + stage(RenewalStage::Late).0),
@@ -185,7 +160,7 @@ pub async fn render(
                 stage(RenewalStage::Late).1
             ),
         ),
-        card(
+        Kpi::plain(
             "renewals_churned",
             "Churned",
             brief.apply(stage(RenewalStage::Churned).0),
