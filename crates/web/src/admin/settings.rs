@@ -147,6 +147,13 @@ async fn page(
                         a.short
                     },
                 ),
+                // The renewal rate's target is not a catalogue metric's: it
+                // has its own default (renewals::DEFAULT_TARGET).
+                None if *m == quarterdeck_app::metrics::renewals::METRIC => {
+                    let d = quarterdeck_app::metrics::renewals::DEFAULT_TARGET;
+                    let shown = crate::percent::show(d);
+                    (shown.clone(), String::new(), format!("default {shown} %"))
+                }
                 None => (String::new(), String::new(), "none".to_string()),
             },
         )
