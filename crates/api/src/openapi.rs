@@ -123,6 +123,7 @@ fn fields_of(c: Collection) -> &'static [&'static str] {
         Collection::Events => Event::FIELDS,
         Collection::Datapoints => Datapoint::FIELDS,
         Collection::FxRates => FxRate::FIELDS,
+        Collection::SavePlays => SavePlay::FIELDS,
     }
 }
 

@@ -9,8 +9,8 @@
 //! and swapped in whole, so no reader ever sees a half-built engine.
 
 use quarterdeck_domain::records::{
-    Activity, Cost, Customer, Event, FxRate, Invoice, Opportunity, Payment, SubscriptionEvent,
-    Ticket, TimeEntry,
+    Activity, Cost, Customer, Event, FxRate, Invoice, Opportunity, Payment, SavePlay,
+    SubscriptionEvent, Ticket, TimeEntry,
 };
 use quarterdeck_domain::{AnyRecord, Collection, TenantOptions};
 use quarterdeck_engine::health::{Health, HealthSettings};
@@ -106,7 +106,7 @@ pub fn settings_of(tenant: &Tenant) -> TenantSettings {
 }
 
 /// The collections the engine reads.
-pub const ENGINE_COLLECTIONS: [Collection; 11] = [
+pub const ENGINE_COLLECTIONS: [Collection; 12] = [
     Collection::Customers,
     Collection::SubscriptionEvents,
     Collection::FxRates,
@@ -118,6 +118,7 @@ pub const ENGINE_COLLECTIONS: [Collection; 11] = [
     Collection::Activities,
     Collection::Events,
     Collection::Opportunities,
+    Collection::SavePlays,
 ];
 
 impl Engines {
@@ -335,7 +336,8 @@ slim_attributes!(
     TimeEntry,
     Ticket,
     Activity,
-    Opportunity
+    Opportunity,
+    SavePlay
 );
 
 impl Slim for Event {
@@ -399,6 +401,7 @@ fn load(
         Collection::Activities => each(page, |r| builder.activities(r)),
         Collection::Events => each(page, |r| builder.events(r)),
         Collection::Opportunities => each(page, |r| builder.opportunities(r)),
+        Collection::SavePlays => each(page, |r| builder.save_plays(r)),
         _ => Ok(()),
     }
 }
@@ -436,6 +439,7 @@ fn upsert(ledger: &mut Ledger, records: &[AnyRecord]) {
         Collection::Activities => ledger.upsert_activities(&of_kind!(records, Activity)),
         Collection::Events => ledger.upsert_events(&of_kind!(records, Event)),
         Collection::Opportunities => ledger.upsert_opportunities(&of_kind!(records, Opportunity)),
+        Collection::SavePlays => ledger.upsert_save_plays(&of_kind!(records, SavePlay)),
         _ => {}
     }
 }
@@ -454,6 +458,7 @@ fn remove(ledger: &mut Ledger, collection: Collection, key: &str) {
         Collection::Activities => ledger.remove_activities(keys),
         Collection::Events => ledger.remove_events(keys),
         Collection::Opportunities => ledger.remove_opportunities(keys),
+        Collection::SavePlays => ledger.remove_save_plays(keys),
         _ => {}
     }
 }

@@ -18,11 +18,12 @@ pub enum Collection {
     Events,
     Datapoints,
     FxRates,
+    SavePlays,
 }
 
 impl Collection {
     /// Every collection, in the order a full import should load them.
-    pub const ALL: [Collection; 12] = [
+    pub const ALL: [Collection; 13] = [
         Collection::FxRates,
         Collection::Customers,
         Collection::SubscriptionEvents,
@@ -35,6 +36,7 @@ impl Collection {
         Collection::Opportunities,
         Collection::Events,
         Collection::Datapoints,
+        Collection::SavePlays,
     ];
 
     /// The URL and storage name, e.g. `subscription-events`.
@@ -52,6 +54,7 @@ impl Collection {
             Collection::Events => "events",
             Collection::Datapoints => "datapoints",
             Collection::FxRates => "fx-rates",
+            Collection::SavePlays => "save-plays",
         }
     }
 

@@ -40,5 +40,8 @@ pub fn example_row(collection: Collection, n: usize) -> Value {
             "dimension": format!("d{}", n / 336)}),
         Collection::FxRates => json!({"date": format!("2024-{:02}-{:02}", n % 12 + 1, n % 28 + 1),
             "currency": (["EUR", "GBP", "JPY"][n / 336 % 3]), "rate": "1.08"}),
+        Collection::SavePlays => json!({"id": id, "customer_id": cus, "owner": "ana",
+            "reason": "usage dropped after a reorganisation", "opened_at": "2024-02-15T09:00:00Z",
+            "target_date": "2024-03-15", "status": "saved", "closed_at": "2024-03-10T16:00:00Z"}),
     }
 }

@@ -293,7 +293,7 @@ impl Ledger {
             let (w, a) = signals.of(self.entry(slot).0).map_or((0, 0), |c| {
                 (
                     weighted_tickets(c, day),
-                    dated_in(&c.activities, |d| *d, quarter_start, day).len() as u32,
+                    dated_in(&c.activities, |a| a.0, quarter_start, day).len() as u32,
                 )
             });
             let e = sums.entry(self.segment_id(slot)).or_default();
@@ -418,9 +418,9 @@ impl Ledger {
         // Engagement: days since the last CSM touch (or since it started
         // paying), against the gap its segment usually sees.
         if ctx.signals.first_activity.is_some_and(|f| f <= day) {
-            let last = dated_in(&sig.activities, |d| *d, NaiveDate::MIN, day)
+            let last = dated_in(&sig.activities, |a| a.0, NaiveDate::MIN, day)
                 .last()
-                .copied()
+                .map(|a| a.0)
                 .or(t.first_paid())
                 .unwrap_or(day);
             let days = (day - last).num_days();

@@ -12,7 +12,7 @@ use crate::timeline::{TimelineArena, TimelineRef};
 use chrono_tz::Tz;
 use quarterdeck_domain::Currency;
 use quarterdeck_domain::records::{
-    Activity, Cost, Customer, Event, FxRate, Invoice, Opportunity, Payment, Record,
+    Activity, Cost, Customer, Event, FxRate, Invoice, Opportunity, Payment, Record, SavePlay,
     SubscriptionEvent, Ticket, TimeEntry,
 };
 use std::collections::{HashMap, HashSet};
@@ -185,6 +185,11 @@ impl LedgerBuilder {
     /// Adds opportunities.
     pub fn opportunities(&mut self, rows: &[Opportunity]) {
         self.ledger.upsert_opportunities(rows);
+    }
+
+    /// Adds save plays.
+    pub fn save_plays(&mut self, rows: &[SavePlay]) {
+        self.ledger.upsert_save_plays(rows);
     }
 
     /// Converts the billing records and computes every timeline.
@@ -488,6 +493,17 @@ impl Ledger {
     pub fn upsert_opportunities(&mut self, rows: &[Opportunity]) {
         let tz = self.settings.time_zone;
         self.signals.upsert_opportunities(rows, tz);
+    }
+
+    /// Adds or replaces save plays.
+    pub fn upsert_save_plays(&mut self, rows: &[SavePlay]) {
+        let tz = self.settings.time_zone;
+        self.signals.upsert_save_plays(rows, tz);
+    }
+
+    /// Removes save plays.
+    pub fn remove_save_plays<S: AsRef<str>>(&mut self, ids: impl IntoIterator<Item = S>) {
+        self.signals.remove_save_plays(ids);
     }
 
     /// Removes opportunities.

@@ -30,6 +30,7 @@ pub mod settings;
 pub mod signals;
 mod stored;
 pub mod subscription;
+pub mod team;
 pub mod timeline;
 pub mod warnings;
 

@@ -10,7 +10,8 @@ use chrono::NaiveDate;
 use chrono_tz::Tz;
 use quarterdeck_domain::Currency;
 use quarterdeck_domain::records::{
-    Activity, Event, Opportunity, OpportunityStatus, OpportunityType, Ticket,
+    Activity, ActivityType, Event, Opportunity, OpportunityStatus, OpportunityType, PlayStatus,
+    SavePlay, Ticket,
 };
 use rust_decimal::Decimal;
 use std::collections::HashMap;
@@ -44,12 +45,48 @@ impl Opp {
 pub struct CustomerSignals {
     /// (opened day, weight in halves) of each ticket.
     pub tickets: Vec<(NaiveDate, u8)>,
-    /// The day of each CSM activity.
-    pub activities: Vec<NaiveDate>,
+    /// (day, kind as `activity_kind` numbers it) of each CSM activity.
+    pub activities: Vec<(NaiveDate, u8)>,
+    /// (opened day, seconds to the first response) of each answered ticket.
+    pub responses: Vec<(NaiveDate, u32)>,
     /// (day, events that day) of product usage.
     pub usage: Vec<(NaiveDate, u32)>,
     /// Opportunities, by close day then id.
     pub opportunities: Vec<Opp>,
+    /// Save plays, by opened day then id.
+    pub plays: Vec<Play>,
+}
+
+/// A save play as the risk view reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Play {
+    /// Tenant-local opened day.
+    pub opened: NaiveDate,
+    pub id: String,
+    pub owner: String,
+    pub reason: Option<String>,
+    pub target: Option<NaiveDate>,
+    pub status: PlayStatus,
+    /// Tenant-local closed day (saved and lost plays).
+    pub closed: Option<NaiveDate>,
+}
+
+/// Activity kinds in the order `activities` numbers them.
+pub const ACTIVITY_KINDS: [ActivityType; 4] = [
+    ActivityType::Meeting,
+    ActivityType::Email,
+    ActivityType::Call,
+    ActivityType::Task,
+];
+
+/// The number `activities` keeps for a kind.
+pub fn activity_kind(kind: ActivityType) -> u8 {
+    match kind {
+        ActivityType::Meeting => 0,
+        ActivityType::Email => 1,
+        ActivityType::Call => 2,
+        ActivityType::Task => 3,
+    }
 }
 
 /// An opportunity as the pipelines read it.
@@ -76,15 +113,20 @@ pub struct Signals {
     names: Names,
     /// By customer number.
     per: Vec<CustomerSignals>,
-    tickets: HashMap<u64, (u32, NaiveDate, u8)>,
-    activities: HashMap<u64, (u32, NaiveDate)>,
+    tickets: HashMap<u64, TicketKey>,
+    activities: HashMap<u64, (u32, (NaiveDate, u8))>,
     events: HashMap<u64, (u32, NaiveDate)>,
     /// Opportunity id → customer number.
     opportunities: HashMap<String, u32>,
+    /// Save play id → customer number.
+    plays: HashMap<String, u32>,
     pub first_ticket: Option<NaiveDate>,
     pub first_activity: Option<NaiveDate>,
     pub first_usage: Option<NaiveDate>,
 }
+
+/// Where a stored ticket sits: customer, (day, weight), response entry.
+type TicketKey = (u32, (NaiveDate, u8), Option<(NaiveDate, u32)>);
 
 fn id_hash(id: &str) -> u64 {
     let mut h = DefaultHasher::new();
@@ -128,14 +170,19 @@ impl Signals {
     pub fn upsert_tickets(&mut self, rows: &[Ticket], tz: Tz) {
         for t in rows {
             let key = id_hash(&t.id);
-            if let Some((c, day, w)) = self.tickets.remove(&key) {
-                remove_one(&mut self.per[c as usize].tickets, &(day, w));
-            }
+            self.drop_ticket(key);
             let c = self.number(&t.customer_id);
             let day = t.opened_at.local_date(tz);
             let w = ticket_weight(t.priority.as_deref());
             insert_sorted(&mut self.per[c as usize].tickets, (day, w));
-            self.tickets.insert(key, (c, day, w));
+            let response = t.first_response_at.map(|r| {
+                let secs = (r.approx_utc() - t.opened_at.approx_utc()).num_seconds();
+                (day, u32::try_from(secs.max(0)).unwrap_or(u32::MAX))
+            });
+            if let Some(r) = response {
+                insert_sorted(&mut self.per[c as usize].responses, r);
+            }
+            self.tickets.insert(key, (c, (day, w), response));
             earliest(&mut self.first_ticket, day);
         }
     }
@@ -144,13 +191,14 @@ impl Signals {
     pub fn upsert_activities(&mut self, rows: &[Activity], tz: Tz) {
         for a in rows {
             let key = id_hash(&a.id);
-            if let Some((c, day)) = self.activities.remove(&key) {
-                remove_one(&mut self.per[c as usize].activities, &day);
+            if let Some((c, item)) = self.activities.remove(&key) {
+                remove_one(&mut self.per[c as usize].activities, &item);
             }
             let c = self.number(&a.customer_id);
             let day = a.at.local_date(tz);
-            insert_sorted(&mut self.per[c as usize].activities, day);
-            self.activities.insert(key, (c, day));
+            let item = (day, activity_kind(a.kind));
+            insert_sorted(&mut self.per[c as usize].activities, item);
+            self.activities.insert(key, (c, item));
             earliest(&mut self.first_activity, day);
         }
     }
@@ -208,6 +256,50 @@ impl Signals {
         }
     }
 
+    fn drop_ticket(&mut self, key: u64) {
+        if let Some((c, item, response)) = self.tickets.remove(&key) {
+            let sig = &mut self.per[c as usize];
+            remove_one(&mut sig.tickets, &item);
+            if let Some(r) = response {
+                remove_one(&mut sig.responses, &r);
+            }
+        }
+    }
+
+    /// Adds or replaces save plays.
+    pub fn upsert_save_plays(&mut self, rows: &[SavePlay], tz: Tz) {
+        for p in rows {
+            self.drop_play(&p.id);
+            let c = self.number(&p.customer_id);
+            let play = Play {
+                opened: p.opened_at.local_date(tz),
+                id: p.id.clone(),
+                owner: p.owner.clone(),
+                reason: p.reason.clone(),
+                target: p.target_date.map(|t| t.local_date(tz)),
+                status: p.status,
+                closed: p.closed_at.map(|t| t.local_date(tz)),
+            };
+            let list = &mut self.per[c as usize].plays;
+            let at = list.partition_point(|x| (x.opened, &x.id) <= (play.opened, &play.id));
+            list.insert(at, play);
+            self.plays.insert(p.id.clone(), c);
+        }
+    }
+
+    /// Removes save plays by id.
+    pub fn remove_save_plays<S: AsRef<str>>(&mut self, ids: impl IntoIterator<Item = S>) {
+        for id in ids {
+            self.drop_play(id.as_ref());
+        }
+    }
+
+    fn drop_play(&mut self, id: &str) {
+        if let Some(c) = self.plays.remove(id) {
+            self.per[c as usize].plays.retain(|p| p.id != id);
+        }
+    }
+
     fn drop_opportunity(&mut self, id: &str) {
         if let Some(c) = self.opportunities.remove(id) {
             self.per[c as usize].opportunities.retain(|o| o.id != id);
@@ -227,9 +319,7 @@ impl Signals {
     /// Removes tickets by id.
     pub fn remove_tickets<S: AsRef<str>>(&mut self, ids: impl IntoIterator<Item = S>) {
         for id in ids {
-            if let Some((c, day, w)) = self.tickets.remove(&id_hash(id.as_ref())) {
-                remove_one(&mut self.per[c as usize].tickets, &(day, w));
-            }
+            self.drop_ticket(id_hash(id.as_ref()));
         }
         self.first_ticket = self
             .per
@@ -241,14 +331,14 @@ impl Signals {
     /// Removes activities by id.
     pub fn remove_activities<S: AsRef<str>>(&mut self, ids: impl IntoIterator<Item = S>) {
         for id in ids {
-            if let Some((c, day)) = self.activities.remove(&id_hash(id.as_ref())) {
-                remove_one(&mut self.per[c as usize].activities, &day);
+            if let Some((c, item)) = self.activities.remove(&id_hash(id.as_ref())) {
+                remove_one(&mut self.per[c as usize].activities, &item);
             }
         }
         self.first_activity = self
             .per
             .iter()
-            .filter_map(|s| s.activities.first().copied())
+            .filter_map(|s| s.activities.first().map(|a| a.0))
             .min();
     }
 

@@ -12,7 +12,8 @@ pub use customer::Customer;
 pub use operations::{Cost, TimeEntry};
 pub use subscription::{SubscriptionEvent, SubscriptionEventType, SubscriptionState};
 pub use success::{
-    Activity, ActivityType, Opportunity, OpportunityStatus, OpportunityType, Ticket,
+    Activity, ActivityType, Opportunity, OpportunityStatus, OpportunityType, PlayStatus, SavePlay,
+    Ticket,
 };
 pub use usage::{Datapoint, Event, FxRate};
 
@@ -49,6 +50,7 @@ pub enum AnyRecord {
     Event(Event),
     Datapoint(Datapoint),
     FxRate(FxRate),
+    SavePlay(SavePlay),
 }
 
 /// A valid row ready to store: its key and its normalised JSON body.
@@ -75,6 +77,7 @@ macro_rules! dispatch {
             AnyRecord::Event($r) => $e,
             AnyRecord::Datapoint($r) => $e,
             AnyRecord::FxRate($r) => $e,
+            AnyRecord::SavePlay($r) => $e,
         }
     };
 }
@@ -117,6 +120,7 @@ impl AnyRecord {
             Collection::Events => Self::Event(serde_json::from_str(body)?),
             Collection::Datapoints => Self::Datapoint(serde_json::from_str(body)?),
             Collection::FxRates => Self::FxRate(serde_json::from_str(body)?),
+            Collection::SavePlays => Self::SavePlay(serde_json::from_str(body)?),
         })
     }
 }
@@ -138,6 +142,7 @@ pub fn parse_record(collection: Collection, row: &Value) -> Result<AnyRecord, Ve
         Collection::Events => AnyRecord::Event(Event::parse(row)?),
         Collection::Datapoints => AnyRecord::Datapoint(Datapoint::parse(row)?),
         Collection::FxRates => AnyRecord::FxRate(FxRate::parse(row)?),
+        Collection::SavePlays => AnyRecord::SavePlay(SavePlay::parse(row)?),
     })
 }
 

@@ -233,3 +233,97 @@ impl Record for Opportunity {
         self.id.clone()
     }
 }
+
+/// Where a save play stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PlayStatus {
+    Open,
+    Saved,
+    Lost,
+}
+
+/// A save play: a CSM's effort to keep an account at risk (metrics.md).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SavePlay {
+    pub id: String,
+    pub customer_id: String,
+    pub owner: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    pub opened_at: TimePoint,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_date: Option<TimePoint>,
+    pub status: PlayStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closed_at: Option<TimePoint>,
+    #[serde(default, skip_serializing_if = "Map::is_empty")]
+    pub attributes: Map<String, Value>,
+}
+
+impl Record for SavePlay {
+    const COLLECTION: Collection = Collection::SavePlays;
+    const FIELDS: &'static [&'static str] = &[
+        "id",
+        "customer_id",
+        "owner",
+        "reason",
+        "opened_at",
+        "target_date",
+        "status",
+        "closed_at",
+        "attributes",
+    ];
+
+    fn parse(row: &Value) -> Result<Self, Vec<FieldError>> {
+        let mut f = Fields::new(row, Self::FIELDS)?;
+        let id = f.req("id", fields::id);
+        let customer_id = f.req("customer_id", fields::id);
+        let owner = f.req("owner", fields::text(128));
+        let reason = f.opt("reason", fields::text(500));
+        let opened_at = f.req("opened_at", fields::time_point);
+        let target_date = f.opt("target_date", fields::time_point);
+        let status = f.req("status", |v| {
+            fields::one_of(&["open", "saved", "lost"])(v)
+                .map(|s| serde_json::from_value(Value::String(s)).expect("listed status"))
+        });
+        let closed_at = f.opt("closed_at", fields::time_point);
+        let attributes = f.opt("attributes", fields::flat_object).unwrap_or_default();
+        match (status, closed_at) {
+            (Some(PlayStatus::Open), Some(_)) => f.fail(
+                "closed_at",
+                "an open play has no closed_at (status is open)",
+            ),
+            (Some(PlayStatus::Saved | PlayStatus::Lost), None) => {
+                f.fail("closed_at", "required when status is saved or lost")
+            }
+            _ => {}
+        }
+        if let Some(opened) = opened_at {
+            for (name, later) in [("closed_at", closed_at), ("target_date", target_date)] {
+                if let Some(t) = later
+                    && t.approx_utc() < opened.approx_utc()
+                {
+                    f.fail(name, format!("must not be before opened_at ({opened})"));
+                }
+            }
+        }
+        f.finish()?;
+        take!(id, customer_id, owner, opened_at, status);
+        Ok(Self {
+            id,
+            customer_id,
+            owner,
+            reason,
+            opened_at,
+            target_date,
+            status,
+            closed_at,
+            attributes,
+        })
+    }
+
+    fn key(&self) -> String {
+        self.id.clone()
+    }
+}

@@ -9,4 +9,5 @@ mod properties;
 mod renewals;
 mod scenarios;
 mod support;
+mod team;
 mod worked_examples;
