@@ -7,7 +7,7 @@ use axum::extract::{Path, Query, State};
 use quarterdeck_app::AppState;
 use quarterdeck_app::engines::{EngineRead, TenantEngine};
 use quarterdeck_app::metrics::{
-    MetricQuery, QueryError, answers, expansion, health, renewals, segments,
+    MetricQuery, QueryError, answers, expansion, health, plays, renewals, segments, team,
 };
 use serde_json::Value;
 
@@ -246,5 +246,34 @@ pub async fn segments(
     let (engine, q) = prepare(&state, &caller, &pairs, SUMMARY).await?;
     Ok(Json(
         answer(engine, q, |e, q| Ok(segments::segments(e, q))).await?,
+    ))
+}
+
+/// `GET /api/v1/team`.
+pub async fn team(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Query(pairs): Pairs,
+) -> Result<Json<Value>, ApiError> {
+    let (engine, q) = prepare(&state, &caller, &pairs, SUMMARY).await?;
+    let doc = state
+        .store
+        .get_config(caller.can_read()?.0, team::CSM_CAPACITY)
+        .await?;
+    let capacity = team::capacity_targets(doc.as_deref());
+    Ok(Json(
+        answer(engine, q, move |e, q| Ok(team::team(e, q, capacity))).await?,
+    ))
+}
+
+/// `GET /api/v1/save-plays/summary`.
+pub async fn save_plays_summary(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Query(pairs): Pairs,
+) -> Result<Json<Value>, ApiError> {
+    let (engine, q) = prepare(&state, &caller, &pairs, SUMMARY).await?;
+    Ok(Json(
+        answer(engine, q, |e, q| Ok(plays::summary(e, q))).await?,
     ))
 }

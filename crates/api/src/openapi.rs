@@ -752,6 +752,85 @@ fn shared_schemas(metric_names: &[&str]) -> Map<String, Value> {
             }),
         ),
     );
+    let per_csm = |with_csm: bool| {
+        let mut names = vec![
+            "accounts",
+            "arr",
+            "avg_health",
+            "at_risk_accounts",
+            "renewals_due_90d",
+            "activities",
+            "median_first_response_hours",
+            "grr",
+            "nrr",
+            "expansion_won",
+            "health_change",
+            "utilisation",
+        ];
+        let mut props = json!({
+            "accounts": num_or_null, "arr": num_or_null, "avg_health": num_or_null,
+            "at_risk_accounts": num_or_null,
+            "renewals_due_90d": object(&["arr", "count"], json!({"arr": num_or_null, "count": num_or_null})),
+            "activities": object(&["meeting", "email", "call", "task"], json!({
+                "meeting": num_or_null, "email": num_or_null, "call": num_or_null, "task": num_or_null,
+            })),
+            "median_first_response_hours": num_or_null, "grr": num_or_null, "nrr": num_or_null,
+            "expansion_won": num_or_null, "health_change": num_or_null,
+            "utilisation": {"type": ["number", "null"], "description": "max(accounts ÷ target accounts, ARR ÷ target ARR), summed over the segments of the book"},
+        });
+        if with_csm {
+            names.insert(0, "csm");
+            props["csm"] = json!({"type": "string"});
+        }
+        object(&names, props)
+    };
+    s.insert(
+        "Team".into(),
+        object(
+            &["as_of", "period", "compare", "filters", "partial", "currency", "csms", "team_average", "leaderboard", "capacity", "rebalancing", "unassigned"],
+            json!({
+                "as_of": date,
+                "period": schema_ref("Period"),
+                "compare": {"oneOf": [schema_ref("Period"), {"type": "null"}]},
+                "filters": schema_ref("Filters"),
+                "partial": partial,
+                "currency": schema_ref("Currency"),
+                "csms": {"type": "array", "items": per_csm(true)},
+                "team_average": per_csm(false),
+                "leaderboard": object(&["grr", "expansion_won", "health_change"], json!({
+                    "grr": {"type": "array", "items": {"type": "string"}},
+                    "expansion_won": {"type": "array", "items": {"type": "string"}},
+                    "health_change": {"type": "array", "items": {"type": "string"}},
+                })),
+                "capacity": {"type": "object", "additionalProperties": object(&["accounts", "arr"], json!({
+                    "accounts": {"type": ["integer", "null"], "minimum": 1}, "arr": num_or_null,
+                }))},
+                "rebalancing": object(&["moves", "short_of_csms"], json!({
+                    "moves": {"type": "array", "items": object(
+                        &["customer_id", "name", "from", "to", "segment", "arr"],
+                        json!({
+                            "customer_id": {"type": "string"}, "name": text_or_null, "from": {"type": "string"},
+                            "to": {"type": "string"}, "segment": {"type": "string"}, "arr": money,
+                        }),
+                    )},
+                    "short_of_csms": {"type": "object", "additionalProperties": {"type": "integer", "minimum": 1}},
+                })),
+                "unassigned": object(&["accounts", "arr"], json!({"accounts": count, "arr": money})),
+            }),
+        ),
+    );
+    s.insert(
+        "SavePlaySummary".into(),
+        object(
+            &["period", "filters", "open", "saved", "lost", "success_rate"],
+            json!({
+                "period": schema_ref("Period"),
+                "filters": schema_ref("Filters"),
+                "open": count, "saved": count, "lost": count,
+                "success_rate": {"type": ["number", "null"], "description": "saved ÷ (saved + lost) among plays closed in the period; a saved account that churned within 90 days of the close counts as lost"},
+            }),
+        ),
+    );
     s.insert(
         "Renewals".into(),
         object(
@@ -1193,6 +1272,26 @@ pub fn document() -> Value {
             "Renewals due from `from` to `to`: ARR by stage as of `as_of`, the forecast renewal rate against its target, and what falls due in the next 90 days",
             view_params(vec![param("as_of", date_schema(), "the day stages are judged on (default: today)")]),
             ok("the renewals of the window", "Renewals"),
+            None,
+        )}),
+    );
+    paths.insert(
+        "/api/v1/team".into(),
+        json!({"get": read_op(
+            "team",
+            "Each CSM's book beside the team average: accounts, ARR, health, renewals, activities, first response, GRR, NRR, expansion won, utilisation against capacity; the leaderboard and the rebalancing recommendation",
+            view_params(vec![]),
+            ok("the team", "Team"),
+            None,
+        )}),
+    );
+    paths.insert(
+        "/api/v1/save-plays/summary".into(),
+        json!({"get": read_op(
+            "save_plays_summary",
+            "Save plays open on `to` and closed from `from` to `to`, and the success rate",
+            view_params(vec![]),
+            ok("the save plays of the period", "SavePlaySummary"),
             None,
         )}),
     );

@@ -27,6 +27,11 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/renewals", get(metrics::renewals))
         .route("/api/v1/expansion", get(metrics::expansion))
         .route("/api/v1/segments", get(metrics::segments))
+        .route("/api/v1/team", get(metrics::team))
+        .route(
+            "/api/v1/save-plays/summary",
+            get(metrics::save_plays_summary),
+        )
         .route(
             "/api/v1/{collection}",
             get(records::list).post(records::ingest),

@@ -141,6 +141,16 @@ impl Ledger {
         rows
     }
 
+    /// (slot, ARR) of each customer `filter` covers that pays on `day`.
+    pub fn paying_on(&self, day: NaiveDate, filter: &Filter) -> Vec<(u32, Decimal)> {
+        self.covered_slots(filter)
+            .filter_map(|(slot, t)| {
+                let mrr = t.value_on(day);
+                is_paying(mrr).then(|| (slot as u32, mrr * Decimal::from(12)))
+            })
+            .collect()
+    }
+
     /// Every save play of one customer, oldest first.
     pub fn plays_of(&self, customer_id: &str) -> &[Play] {
         self.signals()

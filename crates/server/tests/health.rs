@@ -17,6 +17,8 @@ quarterdeck_store::backend_stories!(
     renewals_answer_the_worked_example,
     expansion_answers_the_worked_example,
     segments_side_by_side_add_up_to_all,
+    team_books_capacity_and_rebalancing,
+    save_plays_count_a_saved_account_that_churned_as_lost,
 );
 
 async fn get(app: &TestApp, path: &str) -> Value {
@@ -399,4 +401,188 @@ async fn segments_side_by_side_add_up_to_all(store: TestStore) {
     let rows = one["segments"].as_array().unwrap();
     assert_eq!(rows.len(), 2);
     assert_eq!(rows[0]["customers"], rows[1]["customers"]);
+}
+
+/// A crafted team: Ana holds four small-business accounts against a target
+/// of three, Ben and Cam one each; the one move is Ana's smallest account.
+async fn team_books_capacity_and_rebalancing(store: TestStore) {
+    let owned = TestApp::spawn(store).await;
+    let app = &owned;
+    let t = &app.token;
+    let post = |c: &'static str, rows: Value| async move {
+        let r = app.post(c, t, &rows).await;
+        assert_eq!(r.status(), 200, "{c}: {}", r.text().await.unwrap());
+    };
+    let owners = [
+        ("a1", "ana", 100),
+        ("a2", "ana", 200),
+        ("a3", "ana", 50),
+        ("a4", "ana", 300),
+        ("b1", "ben", 400),
+        ("c1", "cam", 100),
+    ];
+    let customers: Vec<Value> = owners
+        .iter()
+        .map(|(id, csm, _)| json!({"id": id, "name": id.to_uppercase(), "segment": "smb", "csm": csm}))
+        .chain(std::iter::once(json!({"id": "z", "name": "Z", "segment": "smb"})))
+        .collect();
+    post("customers", Value::Array(customers)).await;
+    let subs: Vec<Value> = owners
+        .iter()
+        .chain(std::iter::once(&("z", "", 10)))
+        .map(|(id, _, mrr)| json!({"id": format!("s_{id}"), "customer_id": id, "subscription_id": format!("sub_{id}"), "type": "start", "effective_at": "2025-01-01", "amount": mrr}))
+        .collect();
+    post("subscription-events", Value::Array(subs)).await;
+    post("activities", json!([
+        {"id": "x1", "customer_id": "a1", "type": "meeting", "at": "2025-06-03T10:00:00Z", "csm": "ana"},
+        {"id": "x2", "customer_id": "a2", "type": "email", "at": "2025-06-04T10:00:00Z", "csm": "ana"},
+        {"id": "x3", "customer_id": "b1", "type": "call", "at": "2025-06-05T10:00:00Z", "csm": "ben"},
+    ]))
+    .await;
+    post("tickets", json!([
+        {"id": "t1", "customer_id": "a1", "opened_at": "2025-06-02T09:00:00Z", "first_response_at": "2025-06-02T13:00:00Z"},
+        {"id": "t2", "customer_id": "a2", "opened_at": "2025-06-02T09:00:00Z", "first_response_at": "2025-06-02T10:00:00Z"},
+        {"id": "t3", "customer_id": "a3", "opened_at": "2025-06-02T09:00:00Z", "first_response_at": "2025-06-02T11:00:00Z"},
+    ]))
+    .await;
+    post("opportunities", json!([
+        {"id": "o1", "customer_id": "b1", "type": "upsell", "amount": 6000, "close_date": "2025-06-10", "stage": "closed", "status": "won"},
+        {"id": "o2", "customer_id": "a4", "type": "renewal", "amount": 3600, "close_date": "2025-07-20", "stage": "proposal", "status": "open"},
+    ]))
+    .await;
+    let team = "/api/v1/team?from=2025-06-01&to=2025-06-30";
+    let r = get(app, team).await;
+    let csms = r["csms"].as_array().unwrap();
+    assert_eq!(csms.len(), 3, "{r}");
+    let ana = &csms[0];
+    assert_eq!(ana["csm"], "ana");
+    assert_eq!(ana["accounts"], 4);
+    assert_eq!(dec(&ana["arr"]), Decimal::from(12 * 650));
+    assert_eq!(ana["activities"]["meeting"], 1);
+    assert_eq!(ana["activities"]["email"], 1);
+    assert_eq!(ana["activities"]["call"], 0);
+    assert_eq!(
+        ana["median_first_response_hours"], 2,
+        "1, 2 and 4 hours: the median is 2"
+    );
+    assert_eq!(ana["renewals_due_90d"]["count"], 1);
+    assert_eq!(ana["utilisation"], Value::Null, "no capacity targets yet");
+    assert_eq!(csms[1]["expansion_won"], 6000);
+    assert_eq!(r["leaderboard"]["expansion_won"][0], "ben");
+    assert_eq!(r["unassigned"]["accounts"], 1);
+    assert_eq!(
+        r["team_average"]["accounts"], 2,
+        "six accounts over three CSMs"
+    );
+    assert!(r["rebalancing"]["moves"].as_array().unwrap().is_empty());
+    // Capacity: three accounts per CSM in smb.
+    app.store
+        .store
+        .set_config(
+            app.tenant.id,
+            "csm_capacity",
+            &json!({"smb": {"accounts": 3}}).to_string(),
+        )
+        .await
+        .unwrap();
+    let r = get(app, team).await;
+    assert_eq!(
+        dec(&r["csms"][0]["utilisation"]),
+        "1.333333".parse::<Decimal>().unwrap(),
+        "{r}"
+    );
+    let moves = r["rebalancing"]["moves"].as_array().unwrap();
+    assert_eq!(moves.len(), 1, "{r}");
+    assert_eq!(moves[0]["customer_id"], "a3", "the smallest account moves");
+    assert_eq!(moves[0]["from"], "ana");
+    assert_eq!(moves[0]["segment"], "smb");
+    assert_eq!(dec(&moves[0]["arr"]), Decimal::from(600));
+    // Two accounts per CSM: six accounts need three CSMs... there are three.
+    // One per CSM: the segment lacks three.
+    app.store
+        .store
+        .set_config(
+            app.tenant.id,
+            "csm_capacity",
+            &json!({"smb": {"accounts": 1}}).to_string(),
+        )
+        .await
+        .unwrap();
+    let r = get(app, team).await;
+    assert_eq!(r["rebalancing"]["short_of_csms"]["smb"], 3, "{r}");
+    // A CSM filter narrows the books.
+    let r = get(app, &format!("{team}&csm=ben")).await;
+    assert_eq!(r["csms"].as_array().unwrap().len(), 1);
+    assert_eq!(r["csms"][0]["csm"], "ben");
+}
+
+/// Save plays through HTTP: stored like every collection, and a saved
+/// account that churned within 90 days of the close counts as lost.
+async fn save_plays_count_a_saved_account_that_churned_as_lost(store: TestStore) {
+    let owned = TestApp::spawn(store).await;
+    let app = &owned;
+    let t = &app.token;
+    let post = |c: &'static str, rows: Value| async move {
+        let r = app.post(c, t, &rows).await;
+        assert_eq!(r.status(), 200, "{c}: {}", r.text().await.unwrap());
+    };
+    post(
+        "customers",
+        json!([{"id": "a", "name": "A"}, {"id": "b", "name": "B"}, {"id": "c", "name": "C"}]),
+    )
+    .await;
+    post("subscription-events", json!([
+        {"id": "e1", "customer_id": "a", "subscription_id": "s1", "type": "start", "effective_at": "2025-01-01", "amount": 100},
+        {"id": "e2", "customer_id": "b", "subscription_id": "s2", "type": "start", "effective_at": "2025-01-01", "amount": 100},
+        {"id": "e3", "customer_id": "b", "subscription_id": "s2", "type": "cancel", "effective_at": "2025-05-01"},
+        {"id": "e4", "customer_id": "c", "subscription_id": "s3", "type": "start", "effective_at": "2025-01-01", "amount": 100},
+    ]))
+    .await;
+    // A closed play without a close date is refused, naming the field.
+    let bad = app
+        .post("save-plays", t, &json!([{"id": "p0", "customer_id": "a", "owner": "ana", "opened_at": "2025-03-01", "status": "saved"}]))
+        .await;
+    assert_eq!(bad.status(), 422);
+    let body: Value = bad.json().await.unwrap();
+    assert_eq!(body["errors"][0]["field"], "closed_at", "{body}");
+    post("save-plays", json!([
+        {"id": "p1", "customer_id": "a", "owner": "ana", "reason": "usage fell", "opened_at": "2025-03-01", "target_date": "2025-04-01", "status": "saved", "closed_at": "2025-04-01"},
+        {"id": "p2", "customer_id": "b", "owner": "ana", "opened_at": "2025-03-01", "status": "saved", "closed_at": "2025-04-01"},
+        {"id": "p3", "customer_id": "c", "owner": "ben", "opened_at": "2025-04-10", "status": "open"},
+    ]))
+    .await;
+    let one = get(app, "/api/v1/save-plays/p1").await;
+    assert_eq!(one["reason"], "usage fell");
+    let q1 = get(
+        app,
+        "/api/v1/save-plays/summary?from=2025-04-01&to=2025-04-30",
+    )
+    .await;
+    assert_eq!(
+        (q1["open"].clone(), q1["saved"].clone(), q1["lost"].clone()),
+        (json!(1), json!(2), json!(0)),
+        "{q1}"
+    );
+    assert_eq!(q1["success_rate"], 1);
+    // B cancelled on May 1, 30 days after its play was saved.
+    let may = get(
+        app,
+        "/api/v1/save-plays/summary?from=2025-04-01&to=2025-05-31",
+    )
+    .await;
+    assert_eq!(may["saved"], 1, "{may}");
+    assert_eq!(may["lost"], 1);
+    assert_eq!(may["success_rate"], 0.5);
+    // Closing the open play as lost.
+    post("save-plays", json!([{"id": "p3", "customer_id": "c", "owner": "ben", "opened_at": "2025-04-10", "status": "lost", "closed_at": "2025-05-20"}])).await;
+    let may = get(
+        app,
+        "/api/v1/save-plays/summary?from=2025-04-01&to=2025-05-31",
+    )
+    .await;
+    assert_eq!(
+        (may["open"].clone(), may["lost"].clone()),
+        (json!(0), json!(2)),
+        "{may}"
+    );
 }

@@ -7,10 +7,12 @@ pub mod expansion;
 pub mod health;
 pub mod json;
 pub mod limits;
+pub mod plays;
 pub mod query;
 pub mod renewals;
 pub mod result;
 pub mod segments;
 pub mod targets;
+pub mod team;
 
 pub use query::{Calendar, Compare, MetricQuery, QueryError};

@@ -1,0 +1,418 @@
+//! Team answers (api.md, `GET /api/v1/team`; metrics.md, Team): each CSM's
+//! book beside the team average, a leaderboard, utilisation against the
+//! capacity targets by segment, and the rebalancing recommendation.
+
+use super::answers::figures_of;
+use super::health::NONE;
+use super::json::{self, money};
+use super::query::MetricQuery;
+use super::result::period_json;
+use crate::engines::TenantEngine;
+use chrono::{Days, NaiveDate};
+use quarterdeck_domain::records::ActivityType;
+use quarterdeck_engine::health::Band;
+use quarterdeck_engine::team::{Capacity, Plan, Seat, rebalance};
+use quarterdeck_engine::{Filter, Period};
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+/// Where capacity targets are kept (a JSON object: segment → {"accounts",
+/// "arr"}); customers without a segment use `(none)`.
+pub const CSM_CAPACITY: &str = "csm_capacity";
+
+#[derive(Debug, Deserialize)]
+struct StoredCapacity {
+    #[serde(default)]
+    accounts: Option<u32>,
+    #[serde(default)]
+    arr: Option<Decimal>,
+}
+
+/// Reads capacity targets from their stored document (none when absent or
+/// unreadable: utilisation is then undefined).
+pub fn capacity_targets(doc: Option<&str>) -> BTreeMap<String, Capacity> {
+    doc.and_then(|d| serde_json::from_str::<BTreeMap<String, StoredCapacity>>(d).ok())
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(segment, c)| {
+            (
+                segment,
+                Capacity {
+                    accounts: c.accounts.filter(|a| *a > 0),
+                    arr: c.arr.filter(|r| *r > Decimal::ZERO),
+                },
+            )
+        })
+        .filter(|(_, c)| c.accounts.is_some() || c.arr.is_some())
+        .collect()
+}
+
+/// Capacity targets as the API and the stored document write them.
+pub fn capacity_json(targets: &BTreeMap<String, Capacity>) -> Value {
+    Value::Object(
+        targets
+            .iter()
+            .map(|(s, c)| {
+                (
+                    s.clone(),
+                    json!({"accounts": c.accounts, "arr": c.arr.map(money)}),
+                )
+            })
+            .collect(),
+    )
+}
+
+/// One CSM's book (or the team average, with `csm` empty).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CsmRow {
+    pub csm: String,
+    /// Paying accounts on the day asked.
+    pub accounts: Option<Decimal>,
+    pub arr: Option<Decimal>,
+    pub avg_health: Option<Decimal>,
+    /// Accounts in the at-risk or critical band.
+    pub at_risk_accounts: Option<Decimal>,
+    /// Renewals due in the 90 days after the day asked: (ARR, count).
+    pub renewals_due_90d: (Option<Decimal>, Option<Decimal>),
+    /// Meetings, emails, calls and tasks in the period.
+    pub activities: [(ActivityType, Option<Decimal>); 4],
+    pub median_first_response_hours: Option<Decimal>,
+    pub grr: Option<Decimal>,
+    pub nrr: Option<Decimal>,
+    /// Expansion ARR won in the period.
+    pub expansion_won: Option<Decimal>,
+    /// Average health on the day asked less that on the period's eve.
+    pub health_change: Option<Decimal>,
+    pub utilisation: Option<Decimal>,
+}
+
+/// One recommended move, with the account's name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reassign {
+    pub customer_id: String,
+    pub name: Option<String>,
+    pub from: String,
+    pub to: String,
+    pub segment: String,
+    pub arr: Decimal,
+}
+
+/// The team view.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Team {
+    pub as_of: NaiveDate,
+    pub currency: String,
+    pub filters: Value,
+    pub partial: bool,
+    pub csms: Vec<CsmRow>,
+    pub average: CsmRow,
+    pub capacity: BTreeMap<String, Capacity>,
+    pub moves: Vec<Reassign>,
+    /// Segment → CSMs it lacks, where no moves can bring everyone within capacity.
+    pub short_of: BTreeMap<String, u32>,
+    /// Paying accounts without a CSM: (count, ARR).
+    pub unassigned: (u64, Decimal),
+}
+
+/// The day the team view is judged on: the period's last day, never after today.
+pub fn as_of(q: &MetricQuery) -> NaiveDate {
+    q.period.to.min(q.calendar.today)
+}
+
+fn with_csm(filter: &Filter, csm: &str) -> Filter {
+    Filter {
+        csm: Some(BTreeSet::from([csm.to_string()])),
+        ..filter.clone()
+    }
+}
+
+fn mean(values: impl Iterator<Item = Option<Decimal>>) -> Option<Decimal> {
+    let present: Vec<Decimal> = values.flatten().collect();
+    let n = Decimal::from(present.len() as u64);
+    quarterdeck_engine::money::ratio(present.into_iter().sum(), n)
+}
+
+/// A mean of counts, to two places (a team average of 0.33 meetings).
+fn mean2(values: impl Iterator<Item = Option<Decimal>>) -> Option<Decimal> {
+    mean(values).map(|d| d.round_dp(2))
+}
+
+fn count(n: usize) -> Option<Decimal> {
+    Some(Decimal::from(n as u64))
+}
+
+/// `GET /api/v1/team`, typed.
+pub fn team_of(e: &TenantEngine, q: &MetricQuery, capacity: BTreeMap<String, Capacity>) -> Team {
+    let l = &e.ledger;
+    let day = as_of(q);
+    let eve = q.period.from.pred_opt().unwrap_or(q.period.from);
+    let scores_now = e.health_on(day);
+    let scores_eve = e.health_on(eve.min(q.calendar.today));
+    let risky: HashSet<&str> = scores_now
+        .iter()
+        .filter(|h| h.band != Band::Healthy)
+        .map(|h| l.customer_ref(h.slot).id)
+        .collect();
+    let ahead = Period::new(day, day + Days::new(90)).expect("ordered");
+    let mut names: BTreeSet<String> = l.filter_values().csm.into_iter().collect();
+    if let Some(chosen) = &q.filter.csm {
+        names.retain(|c| chosen.contains(c));
+    }
+    // (accounts, ARR) by CSM and segment, for utilisation and rebalancing.
+    let book_filter = Filter {
+        csm: None,
+        ..q.filter.clone()
+    };
+    let paying = l.paying_on(day, &book_filter);
+    let mut books: BTreeMap<(&str, &str), Vec<(u32, Decimal)>> = BTreeMap::new();
+    let mut unassigned = (0u64, Decimal::ZERO);
+    for &(slot, arr) in &paying {
+        let c = l.customer_ref(slot);
+        match c.csm {
+            Some(csm) => books
+                .entry((c.segment.unwrap_or(NONE), csm))
+                .or_default()
+                .push((slot, arr)),
+            None => {
+                unassigned.0 += 1;
+                unassigned.1 += arr;
+            }
+        }
+    }
+    let utilisation = |csm: &str| -> Option<Decimal> {
+        let mut by_count: Option<Decimal> = None;
+        let mut by_arr: Option<Decimal> = None;
+        for ((segment, owner), accounts) in &books {
+            if *owner != csm {
+                continue;
+            }
+            let Some(cap) = capacity.get(*segment) else {
+                continue;
+            };
+            if let Some(a) = cap.accounts {
+                *by_count.get_or_insert(Decimal::ZERO) +=
+                    Decimal::from(accounts.len() as u64) / Decimal::from(a);
+            }
+            if let Some(r) = cap.arr {
+                let arr: Decimal = accounts.iter().map(|a| a.1).sum();
+                *by_arr.get_or_insert(Decimal::ZERO) += arr / r;
+            }
+        }
+        match (by_count, by_arr) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        }
+    };
+    let csms: Vec<CsmRow> = names
+        .iter()
+        .map(|csm| {
+            let filter = with_csm(&q.filter, csm);
+            let f = figures_of(e, q.period, &filter, q.calendar.today);
+            let get = |k: &str| f.get(k).copied().flatten();
+            let covers = l.covers(&filter);
+            let mine = |slot: u32| covers.get(slot as usize).copied().unwrap_or(false);
+            let now: Vec<_> = scores_now.iter().filter(|h| mine(h.slot)).collect();
+            let avg_now = mean(now.iter().map(|h| Some(Decimal::from(h.score))));
+            let avg_eve = mean(
+                scores_eve
+                    .iter()
+                    .filter(|h| mine(h.slot))
+                    .map(|h| Some(Decimal::from(h.score))),
+            );
+            let due = l.renewals(ahead, day, &filter, |id| risky.contains(id));
+            let activities = l
+                .activities_by_kind(q.period, &filter)
+                .map(|(k, n)| (k, Some(Decimal::from(n))));
+            CsmRow {
+                csm: csm.clone(),
+                accounts: get("paying_customers"),
+                arr: get("arr"),
+                avg_health: avg_now,
+                at_risk_accounts: count(now.iter().filter(|h| h.band != Band::Healthy).count()),
+                renewals_due_90d: (Some(due.iter().map(|r| r.arr).sum()), count(due.len())),
+                activities,
+                median_first_response_hours: l.median_first_response_hours(q.period, &filter),
+                grr: get("grr"),
+                nrr: get("nrr"),
+                expansion_won: Some(l.expansion(q.period, &filter, &HashMap::new()).won.0),
+                health_change: avg_now.zip(avg_eve).map(|(a, b)| a - b),
+                utilisation: utilisation(csm),
+            }
+        })
+        .collect();
+    let average = CsmRow {
+        csm: String::new(),
+        accounts: mean2(csms.iter().map(|r| r.accounts)),
+        arr: mean(csms.iter().map(|r| r.arr)),
+        avg_health: mean(csms.iter().map(|r| r.avg_health)),
+        at_risk_accounts: mean2(csms.iter().map(|r| r.at_risk_accounts)),
+        renewals_due_90d: (
+            mean(csms.iter().map(|r| r.renewals_due_90d.0)),
+            mean2(csms.iter().map(|r| r.renewals_due_90d.1)),
+        ),
+        activities: std::array::from_fn(|i| {
+            (
+                quarterdeck_engine::signals::ACTIVITY_KINDS[i],
+                mean2(csms.iter().map(|r| r.activities[i].1)),
+            )
+        }),
+        median_first_response_hours: mean2(csms.iter().map(|r| r.median_first_response_hours)),
+        grr: mean(csms.iter().map(|r| r.grr)),
+        nrr: mean(csms.iter().map(|r| r.nrr)),
+        expansion_won: mean(csms.iter().map(|r| r.expansion_won)),
+        health_change: mean(csms.iter().map(|r| r.health_change)),
+        utilisation: mean(csms.iter().map(|r| r.utilisation)),
+    };
+    // Rebalancing, per segment with targets, over every CSM of the segment;
+    // only moves of accounts the query covers are listed.
+    let shown = l.covers(&q.filter);
+    let mut moves = Vec::new();
+    let mut short_of = BTreeMap::new();
+    let segments: BTreeSet<&str> = books.keys().map(|k| k.0).collect();
+    for segment in segments {
+        let Some(cap) = capacity.get(segment) else {
+            continue;
+        };
+        let seats: Vec<Seat> = books
+            .range((segment, "")..)
+            .take_while(|(k, _)| k.0 == segment)
+            .map(|((_, csm), accounts)| Seat {
+                csm: csm.to_string(),
+                accounts: accounts.clone(),
+            })
+            .collect();
+        match rebalance(&seats, cap) {
+            Plan::Moves(list) => {
+                for m in list
+                    .into_iter()
+                    .filter(|m| shown.get(m.slot as usize).copied().unwrap_or(false))
+                {
+                    let c = l.customer_ref(m.slot);
+                    moves.push(Reassign {
+                        customer_id: c.id.to_string(),
+                        name: c.name.map(str::to_string),
+                        from: seats[m.from].csm.clone(),
+                        to: seats[m.to].csm.clone(),
+                        segment: segment.to_string(),
+                        arr: m.arr,
+                    });
+                }
+            }
+            Plan::Short(n) => {
+                short_of.insert(segment.to_string(), n);
+            }
+        }
+    }
+    Team {
+        as_of: day,
+        currency: l.settings().currency.code().to_string(),
+        filters: q.filters_json(),
+        partial: q.partial(),
+        csms,
+        average,
+        capacity,
+        moves,
+        short_of,
+        unassigned,
+    }
+}
+
+/// The CSMs ranked on one figure, best first (those without it last).
+pub fn ranked(rows: &[CsmRow], figure: impl Fn(&CsmRow) -> Option<Decimal>) -> Vec<&CsmRow> {
+    let mut list: Vec<&CsmRow> = rows.iter().collect();
+    list.sort_by(|a, b| figure(b).cmp(&figure(a)).then_with(|| a.csm.cmp(&b.csm)));
+    list
+}
+
+/// The figures the leaderboard ranks on, by key.
+pub const LEADERBOARD: [(&str, fn(&CsmRow) -> Option<Decimal>); 3] = [
+    ("grr", |r| r.grr),
+    ("expansion_won", |r| r.expansion_won),
+    ("health_change", |r| r.health_change),
+];
+
+fn activity_key(k: ActivityType) -> &'static str {
+    match k {
+        ActivityType::Meeting => "meeting",
+        ActivityType::Email => "email",
+        ActivityType::Call => "call",
+        ActivityType::Task => "task",
+    }
+}
+
+fn row_json(r: &CsmRow) -> Value {
+    let activities: Map<String, Value> = r
+        .activities
+        .iter()
+        .map(|(k, n)| (activity_key(*k).to_string(), json::decimal(*n)))
+        .collect();
+    json!({
+        "csm": r.csm,
+        "accounts": json::decimal(r.accounts),
+        "arr": json::opt_money(r.arr),
+        "avg_health": json::decimal(r.avg_health.map(|d| d.round_dp(1))),
+        "at_risk_accounts": json::decimal(r.at_risk_accounts),
+        "renewals_due_90d": {
+            "arr": json::opt_money(r.renewals_due_90d.0),
+            "count": json::decimal(r.renewals_due_90d.1),
+        },
+        "activities": activities,
+        "median_first_response_hours": json::decimal(r.median_first_response_hours.map(|d| d.round_dp(2))),
+        "grr": json::ratio(r.grr),
+        "nrr": json::ratio(r.nrr),
+        "expansion_won": json::opt_money(r.expansion_won),
+        "health_change": json::decimal(r.health_change.map(|d| d.round_dp(1))),
+        "utilisation": json::ratio(r.utilisation),
+    })
+}
+
+impl Team {
+    /// The answer as the API writes it.
+    pub fn to_json(&self, q: &MetricQuery) -> Value {
+        let mut csms: Vec<Value> = self.csms.iter().map(row_json).collect();
+        let mut average = row_json(&self.average);
+        if let Some(o) = average.as_object_mut() {
+            o.remove("csm");
+        }
+        let leaderboard: Map<String, Value> = LEADERBOARD
+            .iter()
+            .map(|(key, figure)| {
+                let order: Vec<&str> = ranked(&self.csms, figure)
+                    .into_iter()
+                    .map(|r| r.csm.as_str())
+                    .collect();
+                (key.to_string(), json!(order))
+            })
+            .collect();
+        let moves: Vec<Value> = self
+            .moves
+            .iter()
+            .map(|m| {
+                json!({"customer_id": m.customer_id, "name": m.name, "from": m.from,
+                    "to": m.to, "segment": m.segment, "arr": money(m.arr)})
+            })
+            .collect();
+        csms.shrink_to_fit();
+        json!({
+            "as_of": self.as_of.to_string(),
+            "period": period_json(q.period),
+            "compare": q.comparison().map(period_json),
+            "filters": self.filters,
+            "partial": self.partial,
+            "currency": self.currency,
+            "csms": csms,
+            "team_average": average,
+            "leaderboard": leaderboard,
+            "capacity": capacity_json(&self.capacity),
+            "rebalancing": {"moves": moves, "short_of_csms": self.short_of},
+            "unassigned": {"accounts": self.unassigned.0, "arr": money(self.unassigned.1)},
+        })
+    }
+}
+
+/// `GET /api/v1/team`.
+pub fn team(e: &TenantEngine, q: &MetricQuery, capacity: BTreeMap<String, Capacity>) -> Value {
+    team_of(e, q, capacity).to_json(q)
+}
