@@ -1,4 +1,5 @@
-//! Customer success: support tickets, CSM activities and the opportunity pipeline.
+//! Customer success: support tickets, CSM activities, the opportunity
+//! pipeline and save plays.
 
 use crate::calendar::{Span, add_days, date, stamp, stamp_after};
 use crate::company::World;
@@ -24,7 +25,81 @@ pub(crate) fn emit(
     let mut dice = Dice::new(world.seed, p.index as u64, Stream::Success);
     tickets(&world.span, p, h, &mut dice, out)?;
     activities(&world.span, p, h, &mut dice, out)?;
-    opportunities(&world.span, p, h, &mut dice, out)
+    opportunities(&world.span, p, h, &mut dice, out)?;
+    save_plays(&world.span, p, h, &mut dice, out)
+}
+
+/// Why a CSM opened a save play.
+const PLAY_REASONS: &[(&str, f64)] = &[
+    ("Usage dropped after a reorganisation", 0.25),
+    ("Champion left the company", 0.2),
+    ("Budget cut for next year", 0.2),
+    ("Billing dispute", 0.1),
+    ("Repeated support escalations", 0.15),
+    ("Evaluating a competitor", 0.1),
+];
+
+/// Save plays: most larger accounts that left had one opened in their
+/// run-up to churn (lost; now and then closed as saved weeks before they
+/// went anyway); some live accounts had one that kept them, and a few are
+/// open today.
+fn save_plays(
+    span: &Span,
+    p: &Profile,
+    h: &History,
+    dice: &mut Dice,
+    out: &mut Emitter,
+) -> Result<(), String> {
+    let mut n = 0;
+    let mut push = |out: &mut Emitter,
+                    dice: &mut Dice,
+                    opened: NaiveDate,
+                    status: &str,
+                    closed: Option<NaiveDate>| {
+        n += 1;
+        let mut r = object([
+            ("id", seq_id("play", p.index, n, 2).into()),
+            ("customer_id", p.id.clone().into()),
+            ("owner", p.csm.into()),
+            ("reason", dice.weighted(PLAY_REASONS).into()),
+            ("opened_at", date(opened).into()),
+            ("target_date", date(add_days(opened, 45)).into()),
+            ("status", status.into()),
+        ]);
+        if let Some(c) = closed {
+            r.insert("closed_at".into(), date(c).into());
+        }
+        out.push(Collection::SavePlays, Value::Object(r))
+    };
+    let history_starts = add_days(span.today, -365);
+    for (from, to) in h.spans(span) {
+        if to < history_starts {
+            continue;
+        }
+        if to <= span.today {
+            // A churn: a play in its run-up, for most larger accounts.
+            if !dice.chance(p.segment.by(0.15, 0.55, 0.85)) {
+                continue;
+            }
+            let opened = add_days(to, -dice.int(40, 75)).max(from);
+            if dice.chance(0.2) {
+                let closed = add_days(opened, dice.int(10, 20)).min(add_days(to, -1));
+                push(out, dice, opened, "saved", Some(closed))?;
+            } else {
+                push(out, dice, opened, "lost", Some(to))?;
+            }
+        } else if dice.chance(p.segment.by(0.03, 0.1, 0.2)) {
+            // A live account that wobbled: kept, or still being worked on.
+            let opened = add_days(span.today, -dice.int(5, 330)).max(from);
+            let closed = add_days(opened, dice.int(14, 45));
+            if closed < span.today {
+                push(out, dice, opened, "saved", Some(closed))?;
+            } else {
+                push(out, dice, opened, "open", None)?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Chunks of about a month within the customer's live days before today, with

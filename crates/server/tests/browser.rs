@@ -513,6 +513,7 @@ async fn every_page_fits_every_width() {
         ("renewals", "/renewals".to_string()),
         ("expansion", "/expansion".to_string()),
         ("segments", "/segments".to_string()),
+        ("team", "/team".to_string()),
         ("accounts", "/accounts".to_string()),
         (
             "account",

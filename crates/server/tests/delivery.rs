@@ -183,6 +183,7 @@ async fn every_page_downloads_itself(store: TestStore) {
         ("/renewals", "Renewals"),
         ("/expansion", "Expansion"),
         ("/segments", "Segments"),
+        ("/team", "Team"),
         ("/accounts", "Accounts"),
         // The drill-down's document is titled by the movement it lists.
         ("/movements", "New MRR"),

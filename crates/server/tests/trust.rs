@@ -374,6 +374,9 @@ const CELLS: &[(&str, Permission)] = &[
     ("/renewals", Permission::ViewHealth),
     ("/expansion", Permission::ViewHealth),
     ("/segments", Permission::ViewHealth),
+    ("/team", Permission::ViewHealth),
+    ("/team.csv", Permission::Export),
+    ("/team/rebalancing.csv", Permission::Export),
     ("/movements?kind=new", Permission::ViewRevenue),
     ("/summary.json", Permission::ViewSummary),
     ("/summary.csv", Permission::Export),
@@ -407,6 +410,7 @@ async fn role_matrix_cell_by_cell(store: TestStore) {
                 "/summary.csv" => role.allows(Permission::ViewSummary),
                 "/revenue.csv" => role.allows(Permission::ViewRevenue),
                 "/accounts.csv" => role.allows(Permission::ViewAccounts),
+                "/team.csv" | "/team/rebalancing.csv" => role.allows(Permission::ViewHealth),
                 _ => true,
             };
             let expected = if role.allows(*permission) && page_ok {
@@ -482,8 +486,20 @@ async fn csm_sees_only_their_own_accounts(store: TestStore) {
         let csms: Vec<&String> = health["by_csm"].as_object().unwrap().keys().collect();
         assert_eq!(csms, ["Dana"], "{path}");
     }
+    // The team view and save plays: their own book only, even when asked for Lee's.
+    for path in ["/team.json", "/team.json?csm=Lee"] {
+        let team: serde_json::Value = b.get(path).await.json().await.unwrap();
+        let csms: Vec<&str> = team["csms"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["csm"].as_str().unwrap())
+            .collect();
+        assert_eq!(csms, ["Dana"], "{path}: {team}");
+    }
     // A CSM has no downloads (docs/roles.md).
     assert_eq!(b.get("/health.csv").await.status(), 403);
+    assert_eq!(b.get("/team/rebalancing.csv").await.status(), 403);
 }
 
 async fn share_links_show_one_view_until_revoked_or_expired(store: TestStore) {

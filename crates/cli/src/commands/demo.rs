@@ -183,6 +183,7 @@ async fn seed_targets_and_alerts(
     ];
     s.set_config(tenant.id, service::RULES, &serde_json::to_string(&rules)?)
         .await?;
+    seed_capacity(state, tenant).await?;
     // The alerts of the last six months, replayed week by week on the generated
     // history: each opened on the Monday it was found and resolved on the first
     // Monday it no longer held. What still holds today is opened live below.
@@ -250,5 +251,55 @@ async fn seed_targets_and_alerts(
         .await
         .map_err(anyhow::Error::msg)
         .context("could not evaluate the demo's alert rules")?;
+    Ok(())
+}
+
+/// CSM capacity targets a little above each segment's even share per CSM,
+/// so the CSM holding the larger share of a segment is over capacity and the
+/// Team page has a rebalancing to recommend.
+async fn seed_capacity(
+    state: &quarterdeck_app::AppState,
+    tenant: &quarterdeck_store::Tenant,
+) -> anyhow::Result<()> {
+    use rust_decimal::Decimal;
+    use std::collections::{BTreeMap, BTreeSet};
+    let targets = {
+        let engine = state.engines.read(tenant).await?;
+        let l = &engine.ledger;
+        let today = chrono::Utc::now().date_naive();
+        // Segment → (accounts, ARR, CSMs).
+        let mut by: BTreeMap<String, (u64, Decimal, BTreeSet<String>)> = BTreeMap::new();
+        for (slot, arr) in l.paying_on(today, &Default::default()) {
+            let c = l.customer_ref(slot);
+            let (Some(segment), Some(csm)) = (c.segment, c.csm) else {
+                continue;
+            };
+            let e = by.entry(segment.to_string()).or_default();
+            e.0 += 1;
+            e.1 += arr;
+            e.2.insert(csm.to_string());
+        }
+        by.into_iter()
+            .map(|(segment, (n, arr, csms))| {
+                let k = csms.len().max(1) as u64;
+                let accounts = (n * 11).div_ceil(10 * k).max(1);
+                let thousand = Decimal::from(1000);
+                let arr =
+                    (arr * Decimal::new(115, 2) / Decimal::from(k) / thousand).round() * thousand;
+                (
+                    segment,
+                    serde_json::json!({"accounts": accounts, "arr": arr.to_string()}),
+                )
+            })
+            .collect::<serde_json::Map<_, _>>()
+    };
+    state
+        .store
+        .set_config(
+            tenant.id,
+            quarterdeck_app::metrics::team::CSM_CAPACITY,
+            &serde_json::Value::Object(targets).to_string(),
+        )
+        .await?;
     Ok(())
 }

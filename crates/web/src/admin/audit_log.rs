@@ -127,6 +127,7 @@ fn action_words(action: &str) -> &'static str {
         "tenant.create" => "Workspace created",
         "settings.update" => "Settings changed",
         "settings.targets" => "KPI targets changed",
+        "settings.capacity" => "CSM capacity changed",
         "settings.smtp" => "Mail server changed",
         "user.create" => "User added",
         "user.invite" => "User invited",

@@ -9,6 +9,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use quarterdeck_app::admin::{self, AdminError, TenantChanges};
 use quarterdeck_app::metrics::targets::{self, TenantTargets};
+use quarterdeck_app::metrics::team;
 use quarterdeck_domain::HealthSettings;
 use quarterdeck_domain::{Permission, Role};
 use quarterdeck_engine::benchmarks::PeerGroup;
@@ -20,6 +21,10 @@ pub(super) fn routes() -> Router<WebApp> {
         .route("/admin/settings", get(show).post(save))
         .route("/admin/settings/targets", axum::routing::post(save_targets))
         .route("/admin/settings/health", axum::routing::post(save_health))
+        .route(
+            "/admin/settings/capacity",
+            axum::routing::post(save_capacity),
+        )
 }
 
 /// Whether a KPI's values are typed as percentages (ratios are).
@@ -87,6 +92,8 @@ struct SettingsPage {
     health_weights: Vec<(&'static str, &'static str, String, &'static str)>,
     healthy_from: u8,
     critical_below: u8,
+    /// (segment, label, target accounts, target ARR) per segment.
+    capacity: Vec<(String, String, String, String)>,
     message: Option<String>,
 }
 
@@ -113,6 +120,12 @@ async fn page(
         .collect();
     // What an empty row means today: the benchmark of the peer group (by last
     // month's ACV unless one is chosen), else the built-in target.
+    let capacity_doc = state
+        .store
+        .get_config(grant.tenant().id, team::CSM_CAPACITY)
+        .await?;
+    let capacity_set = team::capacity_targets(capacity_doc.as_deref());
+    let mut segments: std::collections::BTreeSet<String> = capacity_set.keys().cloned().collect();
     let summary = {
         let calendar = state.calendar_of(grant.tenant());
         let month = quarterdeck_app::metrics::query::preset_range(
@@ -127,6 +140,7 @@ async fn page(
         let query = quarterdeck_app::metrics::MetricQuery::parse(&pairs, calendar, &[])
             .map_err(|e| PageError::Internal(format!("{e:?}")))?;
         let engine = state.engines.read(grant.tenant()).await?;
+        segments.extend(engine.ledger.filter_values().segment);
         quarterdeck_app::metrics::answers::summary_of(&engine, &query)
     };
     let currency = grant.tenant().currency.code().to_string();
@@ -203,6 +217,18 @@ async fn page(
         },
         healthy_from: t.options.health.clone().unwrap_or_default().healthy_from,
         critical_below: t.options.health.clone().unwrap_or_default().critical_below,
+        capacity: segments
+            .into_iter()
+            .map(|seg| {
+                let c = capacity_set.get(&seg).copied().unwrap_or_default();
+                (
+                    seg.clone(),
+                    quarterdeck_engine::filter::human("segment", &seg),
+                    c.accounts.map(|a| a.to_string()).unwrap_or_default(),
+                    c.arr.map(|a| a.normalize().to_string()).unwrap_or_default(),
+                )
+            })
+            .collect(),
         mfa_roles: Role::ALL
             .iter()
             .map(|r| (r.as_str(), r.label(), t.options.mfa_required_for(*r)))
@@ -407,6 +433,77 @@ async fn save_health(
         "/admin/settings#health-settings",
     )
     .await
+}
+
+/// Saves CSM capacity targets: per segment, target accounts (a whole
+/// number) and target ARR per CSM; an empty pair removes the segment's.
+async fn save_capacity(
+    State(state): State<WebApp>,
+    viewer: Viewer,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let grant = viewer.grant(Permission::ManageSettings)?;
+    let field = |k: &str| {
+        form.iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.trim().to_string())
+            .unwrap_or_default()
+    };
+    viewer.check_csrf(&field("csrf"))?;
+    let mut doc = serde_json::Map::new();
+    for (name, segment) in form.iter().filter(|(n, _)| n == "segment") {
+        debug_assert_eq!(name, "segment");
+        let label = quarterdeck_engine::filter::human("segment", segment);
+        let accounts = field(&format!("accounts_{segment}"));
+        let arr = field(&format!("arr_{segment}")).replace(',', "");
+        if accounts.is_empty() && arr.is_empty() {
+            continue;
+        }
+        let accounts = if accounts.is_empty() {
+            None
+        } else {
+            match accounts.parse::<u32>() {
+                Ok(n) if n > 0 => Some(n),
+                _ => return page(&state, &viewer, Some(format!("{label}: target accounts per CSM is a whole number above 0, not `{accounts}`."))).await,
+            }
+        };
+        let arr = if arr.is_empty() {
+            None
+        } else {
+            match arr.parse::<rust_decimal::Decimal>() {
+                Ok(v) if v > rust_decimal::Decimal::ZERO => Some(v),
+                _ => {
+                    return page(
+                        &state,
+                        &viewer,
+                        Some(format!(
+                            "{label}: target ARR per CSM is an amount above 0, not `{arr}`."
+                        )),
+                    )
+                    .await;
+                }
+            }
+        };
+        doc.insert(
+            segment.clone(),
+            serde_json::json!({"accounts": accounts, "arr": arr.map(|a| a.to_string())}),
+        );
+    }
+    let json = serde_json::Value::Object(doc).to_string();
+    state
+        .store
+        .set_config(grant.tenant().id, team::CSM_CAPACITY, &json)
+        .await?;
+    quarterdeck_app::audit::record(
+        state.store.as_ref(),
+        Some(grant.tenant().id),
+        &viewer.actor(),
+        "settings.capacity",
+        None,
+        Some(json),
+    )
+    .await?;
+    Ok(Redirect::to("/admin/settings#capacity").into_response())
 }
 
 /// Applies tenant changes from a settings form: back to `then` when they

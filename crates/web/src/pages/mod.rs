@@ -57,6 +57,7 @@ mod revenue;
 mod screens;
 mod segments;
 mod summary;
+mod team;
 mod view;
 
 use crate::PageError;
@@ -205,6 +206,7 @@ dashboards!(
     renewals::Page,
     expansion::Page,
     segments::Page,
+    team::Page,
     accounts::Page,
 );
 
@@ -216,6 +218,7 @@ pub fn routes() -> Router<WebApp> {
         .route("/movements.pdf", get(revenue::drilldown_pdf))
         .route("/movements.xlsx", get(revenue::drilldown_xlsx))
         .route("/accounts/{id}", get(accounts::one))
+        .route("/team/rebalancing.csv", get(team::rebalancing_csv))
         .route("/report.pdf", get(report::pdf))
         .route("/report.xlsx", get(report::xlsx))
 }
