@@ -67,6 +67,8 @@ struct TeamPage {
     has_capacity: bool,
     may_configure: bool,
     moves: Vec<MoveRow>,
+    /// How many moves and how much ARR they move.
+    moves_summary: String,
     /// "Mid-market lacks 2 CSMs", per segment that no moves can balance.
     short: Vec<String>,
     moves_csv: Option<String>,
@@ -117,26 +119,26 @@ fn utilisation_tone(u: Option<Decimal>) -> &'static str {
     }
 }
 
-fn cells(r: &CsmRow, cur: &str) -> Vec<String> {
+fn cells(r: &CsmRow, brief: &ValueFormat) -> Vec<String> {
     let activities: Decimal = r.activities.iter().filter_map(|a| a.1).sum();
+    let short = |v: Option<Decimal>| v.map_or("—".into(), |v| brief.apply(v));
     vec![
         number(r.accounts, 0),
-        money(r.arr, cur),
+        short(r.arr),
         r.avg_health
             .map_or("—".into(), |h| ValueFormat::Score.apply(h)),
         signed(r.health_change),
-        number(r.at_risk_accounts, 2),
+        number(r.at_risk_accounts, 1),
         format!(
             "{} · {}",
-            number(r.renewals_due_90d.1, 2),
-            money(r.renewals_due_90d.0, cur)
+            number(r.renewals_due_90d.1, 1),
+            short(r.renewals_due_90d.0)
         ),
-        number(Some(activities), 2),
+        number(Some(activities), 1),
         r.median_first_response_hours
             .map_or("—".into(), |h| format!("{} h", h.round_dp(1).normalize())),
-        ratio(r.grr),
-        ratio(r.nrr),
-        money(r.expansion_won, cur),
+        format!("{} / {}", ratio(r.grr), ratio(r.nrr)),
+        short(r.expansion_won),
     ]
 }
 
@@ -180,7 +182,7 @@ pub async fn render(
     if !t.capacity.is_empty() {
         over_kpi.judged(
             over == 0,
-            "none".into(),
+            "target: nobody over".into(),
             "A CSM above 100 % utilisation carries more than the target book of their segment."
                 .into(),
         );
@@ -190,18 +192,25 @@ pub async fn render(
             "csms",
             "CSMs",
             t.csms.len().to_string(),
-            format!(
-                "{} account{} without a CSM ({})",
-                t.unassigned.0,
-                if t.unassigned.0 == 1 { "" } else { "s" },
-                brief.apply(t.unassigned.1)
-            ),
+            if t.unassigned.0 == 0 {
+                "every paying account has a CSM".into()
+            } else {
+                format!(
+                    "{} paying account{} without a CSM ({} ARR)",
+                    t.unassigned.0,
+                    if t.unassigned.0 == 1 { "" } else { "s" },
+                    brief.apply(t.unassigned.1)
+                )
+            },
         ),
         Kpi::plain(
             "accounts_per_csm",
             "Accounts per CSM",
             number(t.average.accounts, 1),
-            format!("{} ARR on average", money(t.average.arr, &cur)),
+            format!(
+                "{} ARR on average",
+                t.average.arr.map_or("—".into(), |a| brief.apply(a))
+            ),
         ),
         utilisation,
         over_kpi,
@@ -215,7 +224,7 @@ pub async fn render(
             average: false,
             utilisation: ratio(r.utilisation),
             tone: utilisation_tone(r.utilisation),
-            cells: cells(r, &cur),
+            cells: cells(r, &brief),
         })
         .collect();
     if !t.csms.is_empty() {
@@ -225,7 +234,7 @@ pub async fn render(
             average: true,
             utilisation: ratio(t.average.utilisation),
             tone: "",
-            cells: cells(&t.average, &cur),
+            cells: cells(&t.average, &brief),
         });
     }
     let boards = LEADERBOARD
@@ -244,7 +253,7 @@ pub async fn render(
                     let v = figure(r);
                     let shown = match *key {
                         "grr" => ratio(v),
-                        "expansion_won" => money(v, &cur),
+                        "expansion_won" => v.map_or("—".into(), |v| brief.apply(v)),
                         _ => signed(v),
                     };
                     (human("csm", &r.csm), shown)
@@ -264,9 +273,16 @@ pub async fn render(
             segment: human("segment", &m.segment),
             from: human("csm", &m.from),
             to: human("csm", &m.to),
-            arr: money(Some(m.arr), &cur),
+            arr: brief.apply(m.arr),
         })
         .collect();
+    let moved: Decimal = t.moves.iter().map(|m| m.arr).sum();
+    let moves_summary = format!(
+        "{} move{} of {} ARR in all.",
+        t.moves.len(),
+        if t.moves.len() == 1 { "" } else { "s" },
+        money(Some(moved), &cur)
+    );
     let short = t
         .short_of
         .iter()
@@ -290,6 +306,7 @@ pub async fn render(
         has_capacity: !t.capacity.is_empty(),
         may_configure,
         moves,
+        moves_summary,
         short,
         moves_csv,
     };
