@@ -20,6 +20,8 @@ pub enum Permission {
     ViewAccounts,
     /// Customer health and risk (for a CSM only their own accounts).
     ViewHealth,
+    /// Opening and closing save plays (for a CSM only on their own accounts).
+    RunSavePlays,
     /// CSV, XLSX and PDF downloads of the pages the role can see.
     Export,
     /// Alert rules and the alert list.
@@ -42,13 +44,14 @@ pub enum Permission {
 
 impl Permission {
     /// Every permission, in the order of the documented matrix.
-    pub const ALL: [Permission; 15] = [
+    pub const ALL: [Permission; 16] = [
         Permission::ViewSummary,
         Permission::ViewRevenue,
         Permission::ViewRetention,
         Permission::ViewBilling,
         Permission::ViewAccounts,
         Permission::ViewHealth,
+        Permission::RunSavePlays,
         Permission::Export,
         Permission::ManageAlerts,
         Permission::ManageWebhooks,
@@ -69,6 +72,7 @@ impl Permission {
             Permission::ViewBilling => "view_billing",
             Permission::ViewAccounts => "view_accounts",
             Permission::ViewHealth => "view_health",
+            Permission::RunSavePlays => "run_save_plays",
             Permission::Export => "export",
             Permission::ManageAlerts => "manage_alerts",
             Permission::ManageWebhooks => "manage_webhooks",
@@ -113,11 +117,16 @@ impl Role {
             ),
             R::CsLead => matches!(
                 permission,
-                P::ViewRetention | P::ViewAccounts | P::ViewHealth | P::Export | P::OwnSchedules
+                P::ViewRetention
+                    | P::ViewAccounts
+                    | P::ViewHealth
+                    | P::RunSavePlays
+                    | P::Export
+                    | P::OwnSchedules
             ),
             R::Csm => matches!(
                 permission,
-                P::ViewAccounts | P::ViewHealth | P::OwnSchedules
+                P::ViewAccounts | P::ViewHealth | P::RunSavePlays | P::OwnSchedules
             ),
             R::Viewer => matches!(
                 permission,

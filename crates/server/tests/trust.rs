@@ -30,6 +30,7 @@ quarterdeck_store::backend_stories!(
     random_ids_never_reach_another_tenant,
     customer_names_are_escaped,
     kpi_targets_set_in_settings_colour_the_cards,
+    save_plays_are_run_from_the_account_page,
 );
 
 async fn anonymous_visitors_go_to_login(store: TestStore) {
@@ -1084,4 +1085,107 @@ async fn pages_say_when_the_range_lies_outside_the_data(store: TestStore) {
         .page(&format!("/revenue?from=2025-06-01&to={ahead}"))
         .await;
     assert!(future.contains("runs past today"), "{future}");
+}
+
+/// A CSM opens a save play on their own account and closes it as saved;
+/// another CSM's account is not theirs to touch, and a viewer may not.
+async fn save_plays_are_run_from_the_account_page(store: TestStore) {
+    let app = TestApp::spawn(store).await;
+    app.no_mfa_rule().await;
+    let r = app
+        .post(
+            "customers",
+            &app.token,
+            &json!([
+                {"id": "c1", "name": "Dana's Client", "csm": "Dana"},
+                {"id": "c2", "name": "Lee's Client", "csm": "Lee"}
+            ]),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    app.user("dana@acme.test", Role::Csm, Some("Dana")).await;
+    let mut b = app.browser("dana@acme.test").await;
+    let page = b.page("/accounts/c1").await;
+    assert!(page.contains("Open a save play"), "{page}");
+    let csrf = b.csrf("/accounts/c1").await;
+    let r = b
+        .post(
+            "/accounts/c1/save-plays",
+            &[
+                ("csrf", &csrf),
+                ("action", "open"),
+                ("reason", "Champion left"),
+                ("target_date", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+    let plays = app.all("save-plays", &app.token).await;
+    assert_eq!(plays.len(), 1, "{plays:?}");
+    assert_eq!(plays[0]["owner"], "Dana");
+    assert_eq!(plays[0]["status"], "open");
+    let id = plays[0]["id"].as_str().unwrap().to_string();
+    let page = b.page("/accounts/c1").await;
+    assert!(page.contains("Champion left"), "{page}");
+    // Close it as saved.
+    let r = b
+        .post(
+            "/accounts/c1/save-plays",
+            &[("csrf", &csrf), ("action", "saved"), ("play", &id)],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let plays = app.all("save-plays", &app.token).await;
+    assert_eq!(plays[0]["status"], "saved");
+    assert!(plays[0]["closed_at"].is_string());
+    let page = b.page("/accounts/c1").await;
+    assert!(page.contains("Saved on"), "{page}");
+    // Closing it again is refused and changes nothing.
+    let r = b
+        .post(
+            "/accounts/c1/save-plays",
+            &[("csrf", &csrf), ("action", "lost"), ("play", &id)],
+        )
+        .await;
+    assert_eq!(r.status(), 400);
+    assert_eq!(
+        app.all("save-plays", &app.token).await[0]["status"],
+        "saved"
+    );
+    // Lee's account is not Dana's to touch.
+    let r = b
+        .post(
+            "/accounts/c2/save-plays",
+            &[("csrf", &csrf), ("action", "open"), ("reason", "x")],
+        )
+        .await;
+    assert_eq!(r.status(), 404);
+    // A target date before the play opened is refused, naming the field.
+    let r = b
+        .post(
+            "/accounts/c1/save-plays",
+            &[
+                ("csrf", &csrf),
+                ("action", "open"),
+                ("reason", "x"),
+                ("target_date", "2001-01-01"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("target_date"));
+    assert_eq!(app.all("save-plays", &app.token).await.len(), 1);
+    // A viewer sees plays but may not run them.
+    app.user("vic@acme.test", Role::Viewer, None).await;
+    let mut v = app.browser("vic@acme.test").await;
+    let page = v.page("/accounts/c1").await;
+    assert!(page.contains("Champion left") && !page.contains("Open a save play"));
+    let csrf = v.csrf("/accounts/c1").await;
+    let r = v
+        .post(
+            "/accounts/c1/save-plays",
+            &[("csrf", &csrf), ("action", "open"), ("reason", "x")],
+        )
+        .await;
+    assert_eq!(r.status(), 403);
 }

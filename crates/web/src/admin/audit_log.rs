@@ -128,6 +128,8 @@ fn action_words(action: &str) -> &'static str {
         "settings.update" => "Settings changed",
         "settings.targets" => "KPI targets changed",
         "settings.capacity" => "CSM capacity changed",
+        "save_play.open" => "Save play opened",
+        "save_play.close" => "Save play closed",
         "settings.smtp" => "Mail server changed",
         "user.create" => "User added",
         "user.invite" => "User invited",

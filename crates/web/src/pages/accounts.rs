@@ -287,6 +287,26 @@ struct AccountPage {
     /// (id, plan, MRR, state) on the last day.
     subscriptions: Vec<(String, String, String, &'static str)>,
     health: Option<HealthCard>,
+    plays: Vec<PlayRow>,
+    /// Whether the viewer may open and close save plays here.
+    may_run_plays: bool,
+    /// The form's post target.
+    plays_action: String,
+    /// The earliest target date a new play may take (today).
+    today: String,
+}
+
+/// A save play as the account page lists it.
+struct PlayRow {
+    id: String,
+    opened: String,
+    owner: String,
+    reason: String,
+    target: String,
+    /// "Open", "Saved", "Lost" or "Saved, then churned on …".
+    status: String,
+    tone: &'static str,
+    open: bool,
 }
 
 /// The account's health on the page: its score and what made it.
@@ -336,6 +356,7 @@ pub async fn render_one(
     id: &str,
     pairs: Vec<(String, String)>,
 ) -> Result<Response, PageError> {
+    let may_run_plays = matches!(&audience, Audience::Member(v) if v.may(Permission::RunSavePlays));
     let view = View::open(state, audience, &ACCOUNT, pairs).await?;
     let id_owned = id.to_string();
     let (view, a) = super::blocking(view, move |v| {
@@ -363,13 +384,14 @@ pub async fn render_one(
             .map(|o| o.open_balance)
             .sum();
         let health = quarterdeck_app::metrics::health::account_of(v.engine(), &v.query, &id_owned);
+        let plays = play_rows(v.engine(), &id_owned, v.today);
         (
             answers::account_of(v.engine(), &q, &id_owned),
-            (invoices, subscriptions, overdue, renews, health),
+            (invoices, subscriptions, overdue, renews, health, plays),
         )
     })
     .await?;
-    let (a, (invoices, subscriptions, overdue, renews, health)) = a;
+    let (a, (invoices, subscriptions, overdue, renews, health, plays)) = a;
     let health = health.map_err(quarterdeck_api::ApiError::from)?;
     let subscriptions: Vec<(String, String, String, &'static str)> = subscriptions
         .into_iter()
@@ -535,8 +557,192 @@ pub async fn render_one(
         invoices,
         subscriptions,
         health,
+        plays,
+        may_run_plays,
+        plays_action: format!("/accounts/{}/save-plays", urlencoding::encode(id)),
+        today: view.today.to_string(),
     };
     Ok(Html(page.render()?).into_response())
+}
+
+/// The account's save plays, newest first, with their outcomes today.
+fn play_rows(
+    e: &quarterdeck_app::engines::TenantEngine,
+    id: &str,
+    today: chrono::NaiveDate,
+) -> Vec<PlayRow> {
+    use quarterdeck_engine::team::Outcome;
+    let Some(slot) = e.ledger.slot_number(id) else {
+        return Vec::new();
+    };
+    let all_time = quarterdeck_engine::Period::new(chrono::NaiveDate::MIN, today).expect("ordered");
+    let day = |d: chrono::NaiveDate| d.format("%b %-d, %Y").to_string();
+    let mut filter = quarterdeck_engine::Filter::default();
+    if let Some(csm) = e.ledger.customer_ref(slot).csm {
+        filter.csm = Some(std::collections::BTreeSet::from([csm.to_string()]));
+    }
+    let outcomes: std::collections::HashMap<&str, Outcome> = e
+        .ledger
+        .save_plays(all_time, &filter)
+        .into_iter()
+        .filter(|r| r.slot == slot)
+        .map(|r| (r.play.id.as_str(), r.outcome))
+        .collect();
+    e.ledger
+        .plays_of(id)
+        .iter()
+        .rev()
+        .map(|p| {
+            let outcome = outcomes.get(p.id.as_str()).copied();
+            let (status, tone) = match outcome {
+                Some(Outcome::Open) | None if p.closed.is_none() => ("Open".to_string(), "warn"),
+                Some(Outcome::Saved) => (
+                    format!("Saved on {}", p.closed.map(day).unwrap_or_default()),
+                    "good",
+                ),
+                Some(Outcome::ChurnedAfterSave(d)) => (
+                    format!("Saved, then churned on {} (counts as lost)", day(d)),
+                    "bad",
+                ),
+                _ => (
+                    format!("Lost on {}", p.closed.map(day).unwrap_or_default()),
+                    "bad",
+                ),
+            };
+            PlayRow {
+                id: p.id.clone(),
+                opened: day(p.opened),
+                owner: human("csm", &p.owner),
+                reason: p.reason.clone().unwrap_or_else(|| "—".into()),
+                target: p.target.map_or("—".into(), day),
+                status,
+                tone,
+                open: p.closed.is_none(),
+            }
+        })
+        .collect()
+}
+
+/// `POST /accounts/{id}/save-plays`: opens a save play on the account
+/// (reason, target date) or closes an open one as saved or lost, through
+/// the same ingestion as the API (validated, stored, audit-logged).
+pub async fn save_play(
+    State(state): State<WebApp>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    axum::extract::Form(form): axum::extract::Form<std::collections::HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    let grant = viewer.grant(Permission::RunSavePlays)?;
+    let field = |k: &str| {
+        form.get(k)
+            .map(|v| v.trim().to_string())
+            .unwrap_or_default()
+    };
+    viewer.check_csrf(&field("csrf"))?;
+    let tenant = grant.tenant().clone();
+    let zone = quarterdeck_app::engines::settings_of(&tenant).time_zone;
+    let today = state.clock.today_in(zone);
+    let row = {
+        let engine = state.engines.read(&tenant).await?;
+        let l = &engine.ledger;
+        let slot = l
+            .slot_number(&id)
+            .ok_or_else(|| PageError::NotFound("No such account.".into()))?;
+        // Row-level access: a CSM acts on their own accounts only.
+        if let Some(csm) = viewer.own_accounts_only()
+            && l.customer_ref(slot).csm != Some(csm)
+        {
+            return Err(PageError::NotFound("No such account.".into()));
+        }
+        match field("action").as_str() {
+            "open" => {
+                let mut row = serde_json::json!({
+                    "id": format!("play_{:08x}", rand::random::<u32>()),
+                    "customer_id": id,
+                    "owner": viewer.csm.clone().unwrap_or_else(|| viewer.email.clone()),
+                    "opened_at": today.to_string(),
+                    "status": "open",
+                });
+                let reason = field("reason");
+                if !reason.is_empty() {
+                    row["reason"] = reason.into();
+                }
+                let target = field("target_date");
+                if !target.is_empty() {
+                    row["target_date"] = target.into();
+                }
+                row
+            }
+            "saved" | "lost" => {
+                let play = l
+                    .plays_of(&id)
+                    .iter()
+                    .find(|p| p.id == field("play") && p.closed.is_none())
+                    .ok_or_else(|| {
+                        PageError::BadRequest("That play is not open on this account (it may have been closed already).".into())
+                    })?;
+                let mut row = serde_json::json!({
+                    "id": play.id,
+                    "customer_id": id,
+                    "owner": play.owner,
+                    "opened_at": play.opened.to_string(),
+                    "status": field("action"),
+                    "closed_at": today.max(play.opened).to_string(),
+                });
+                if let Some(r) = &play.reason {
+                    row["reason"] = r.clone().into();
+                }
+                if let Some(t) = play.target {
+                    row["target_date"] = t.to_string().into();
+                }
+                row
+            }
+            other => {
+                return Err(PageError::BadRequest(format!(
+                    "Unknown save-play action `{other}`: open, saved or lost."
+                )));
+            }
+        }
+    };
+    match quarterdeck_app::ingest::ingest(
+        &state,
+        tenant.id,
+        quarterdeck_domain::Collection::SavePlays,
+        std::slice::from_ref(&row),
+    )
+    .await
+    {
+        Ok(_) => {}
+        Err(quarterdeck_app::ingest::IngestError::Invalid(errors)) => {
+            let said: Vec<String> = errors
+                .iter()
+                .map(|e| format!("{}: {}", e.field, e.message))
+                .collect();
+            return Err(PageError::BadRequest(format!(
+                "The save play was not saved: {}.",
+                said.join("; ")
+            )));
+        }
+        Err(e) => return Err(PageError::Internal(e.to_string())),
+    }
+    quarterdeck_app::audit::record(
+        state.store.as_ref(),
+        Some(tenant.id),
+        &viewer.actor(),
+        if field("action") == "open" {
+            "save_play.open"
+        } else {
+            "save_play.close"
+        },
+        Some(row["id"].as_str().unwrap_or_default().to_string()),
+        Some(row.to_string()),
+    )
+    .await?;
+    Ok(axum::response::Redirect::to(&format!(
+        "/accounts/{}#panel-plays",
+        urlencoding::encode(&id)
+    ))
+    .into_response())
 }
 
 /// `GET /accounts/{id}`.

@@ -41,16 +41,50 @@ struct Computed {
     summary: Summary,
     portfolio: Portfolio,
     settings: quarterdeck_domain::HealthSettings,
+    plays: quarterdeck_engine::team::PlaySummary,
+    /// Plays open on the last day: (customer id, name, owner, opened, target, reason).
+    open_plays: Vec<OpenPlay>,
+}
+
+/// A play open on the last day, as the page lists it.
+struct OpenPlay {
+    id: String,
+    name: String,
+    owner: String,
+    opened: chrono::NaiveDate,
+    target: Option<chrono::NaiveDate>,
+    reason: String,
 }
 
 fn compute(
     e: &quarterdeck_app::engines::TenantEngine,
     q: &MetricQuery,
 ) -> Result<Computed, quarterdeck_app::metrics::QueryError> {
+    let rows = e.ledger.save_plays(q.period, &q.filter);
+    let plays = quarterdeck_engine::team::PlaySummary::of(&rows);
+    let mut open_plays: Vec<OpenPlay> = rows
+        .iter()
+        .filter(|r| r.outcome == quarterdeck_engine::team::Outcome::Open)
+        .map(|r| {
+            let c = e.ledger.customer_ref(r.slot);
+            OpenPlay {
+                id: c.id.to_string(),
+                name: c.name.unwrap_or(c.id).to_string(),
+                owner: r.play.owner.clone(),
+                opened: r.play.opened,
+                target: r.play.target,
+                reason: r.play.reason.clone().unwrap_or_else(|| "—".into()),
+            }
+        })
+        .collect();
+    // Those due soonest first; without a target last.
+    open_plays.sort_by_key(|p| (p.target.is_none(), p.target, p.opened));
     Ok(Computed {
         summary: answers::summary_of(e, q),
         portfolio: health::portfolio_of(e, q)?,
         settings: e.health_settings(),
+        plays,
+        open_plays,
     })
 }
 
@@ -105,6 +139,9 @@ struct HealthPage {
     /// (month end, complete, [customers, churned, rate] per band).
     check_rows: Vec<(String, bool, Vec<String>)>,
     weights_words: String,
+    plays_words: String,
+    /// (account, link, owner, opened, target, reason, overdue).
+    open_plays: Vec<(String, Option<String>, String, String, String, String, bool)>,
 }
 
 fn trend_word(t: Trend) -> &'static str {
@@ -365,6 +402,34 @@ pub async fn render(
         s.healthy_from,
         s.critical_below
     );
+    let pl = &c.plays;
+    let plays_words = format!(
+        "{} open on {}; closed in the period: {} saved, {} lost{}.",
+        pl.open,
+        p.as_of.format("%b %-d, %Y"),
+        pl.saved,
+        pl.lost,
+        pl.success_rate().map_or(String::new(), |r| format!(
+            " — a success rate of {}",
+            percent(r, 1)
+        ))
+    );
+    let day = |d: chrono::NaiveDate| d.format("%b %-d, %Y").to_string();
+    let open_plays = c
+        .open_plays
+        .iter()
+        .map(|o| {
+            (
+                o.name.clone(),
+                view.link(&format!("/accounts/{}", urlencoding::encode(&o.id)), &[]),
+                quarterdeck_engine::filter::human("csm", &o.owner),
+                day(o.opened),
+                o.target.map_or("—".into(), day),
+                o.reason.clone(),
+                o.target.is_some_and(|t| t < view.today),
+            )
+        })
+        .collect();
     let mut frame = Frame::new(&view, "Health & risk", "/health");
     frame.notice = frame.notice.or_else(|| {
         (all.scored == 0).then(|| {
@@ -391,6 +456,8 @@ pub async fn render(
         forecast_words,
         check_rows,
         weights_words,
+        plays_words,
+        open_plays,
     };
     Ok(Html(page.render()?).into_response())
 }

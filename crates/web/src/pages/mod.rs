@@ -218,6 +218,10 @@ pub fn routes() -> Router<WebApp> {
         .route("/movements.pdf", get(revenue::drilldown_pdf))
         .route("/movements.xlsx", get(revenue::drilldown_xlsx))
         .route("/accounts/{id}", get(accounts::one))
+        .route(
+            "/accounts/{id}/save-plays",
+            axum::routing::post(accounts::save_play),
+        )
         .route("/team/rebalancing.csv", get(team::rebalancing_csv))
         .route("/report.pdf", get(report::pdf))
         .route("/report.xlsx", get(report::xlsx))
