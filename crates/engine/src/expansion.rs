@@ -56,6 +56,8 @@ pub struct Expansion {
     pub lost: (Decimal, u32),
     /// Open opportunities, largest first.
     pub open_list: Vec<OpenOpportunity>,
+    /// Opportunities won closing in the period, largest first.
+    pub won_list: Vec<OpenOpportunity>,
 }
 
 impl Expansion {
@@ -133,6 +135,16 @@ impl Ledger {
                     OpportunityStatus::Won if period.contains(o.close) => {
                         out.won.0 += value;
                         out.won.1 += 1;
+                        out.won_list.push(OpenOpportunity {
+                            id: o.id.clone(),
+                            customer_id: id.to_string(),
+                            kind: o.kind,
+                            stage: o.stage.clone(),
+                            close: o.close,
+                            value,
+                            probability: Decimal::ONE,
+                            owner: o.owner.clone(),
+                        });
                     }
                     OpportunityStatus::Lost if period.contains(o.close) => {
                         out.lost.0 += value;
@@ -142,8 +154,9 @@ impl Ledger {
                 }
             }
         }
-        out.open_list
-            .sort_by(|a, b| b.value.cmp(&a.value).then_with(|| a.id.cmp(&b.id)));
+        for list in [&mut out.open_list, &mut out.won_list] {
+            list.sort_by(|a, b| b.value.cmp(&a.value).then_with(|| a.id.cmp(&b.id)));
+        }
         out
     }
 }

@@ -648,7 +648,22 @@ async fn event_rules_fire_on_crafted_scenarios(store: TestStore) {
     // ten days is at risk.
     customers.push(json!({"id": "risky", "name": "Risky Co"}));
     events.push(start("risky", d(400), "10000"));
+    // Ana carries two accounts against a capacity of one; one of them won
+    // a large upsell yesterday.
+    for id in ["ana1", "ana2"] {
+        customers.push(json!({"id": id, "name": id, "csm": "ana"}));
+        events.push(start(id, d(400), "100"));
+    }
     ingest(&app, json!(customers), json!(events)).await;
+    app.store
+        .store
+        .set_config(
+            app.tenant.id,
+            "csm_capacity",
+            &json!({"(none)": {"accounts": 1}}).to_string(),
+        )
+        .await
+        .unwrap();
     for (c, rows) in [
         (
             "invoices",
@@ -660,7 +675,11 @@ async fn event_rules_fire_on_crafted_scenarios(store: TestStore) {
         ),
         (
             "opportunities",
-            json!([{"id": "ro1", "customer_id": "risky", "type": "renewal", "amount": 120000, "close_date": (today + Duration::days(10)).to_string(), "stage": "proposal", "status": "open"}]),
+            json!([
+                {"id": "ro1", "customer_id": "risky", "type": "renewal", "amount": 120000, "close_date": (today + Duration::days(10)).to_string(), "stage": "proposal", "status": "open"},
+                {"id": "up1", "customer_id": "ana1", "type": "upsell", "amount": 24000, "close_date": d(1).to_string(), "stage": "closed", "status": "won"},
+                {"id": "up2", "customer_id": "ana2", "type": "upsell", "amount": 500, "close_date": d(1).to_string(), "stage": "closed", "status": "won"},
+            ]),
         ),
     ] {
         assert_eq!(app.post(c, &app.token, &rows).await.status(), 200, "{c}");
@@ -704,6 +723,22 @@ async fn event_rules_fire_on_crafted_scenarios(store: TestStore) {
     assert!(
         keys.contains(&format!("renewal_at_risk:risky:{}", today + Duration::days(10)).as_str()),
         "{keys:?}"
+    );
+    assert!(keys.contains(&"csm_over_capacity:ana"), "{keys:?}");
+    assert!(keys.contains(&"major_expansion_won:up1"), "{keys:?}");
+    assert!(
+        !keys.contains(&"major_expansion_won:up2"),
+        "a small upsell is not major: {keys:?}"
+    );
+    let over = open
+        .iter()
+        .find(|a| a.key == "csm_over_capacity:ana")
+        .unwrap();
+    assert!(
+        over.title
+            .starts_with("Ana is at 200% of capacity (2 accounts"),
+        "{}",
+        over.title
     );
     let big = open
         .iter()

@@ -141,6 +141,7 @@ struct RulesPage {
     events: EventSettings,
     /// The major-expansion share as typed: a percentage.
     expansion_share: String,
+    utilisation_limit: String,
     /// The webhooks, for those who may manage them (others see a count).
     webhooks: Vec<Webhook>,
     webhook_count: usize,
@@ -218,6 +219,7 @@ async fn render_rules(
         currency,
         routine_jobs,
         expansion_share: crate::percent::show(events.major_expansion_share),
+        utilisation_limit: crate::percent::show(events.csm_utilisation_above),
         events,
         webhook_count: webhooks.len(),
         webhooks: if may_manage_webhooks {
@@ -406,13 +408,17 @@ async fn save_events(
     let grant = viewer.grant(Permission::ManageAlerts)?;
     viewer.check_csrf(form.get("csrf").map_or("", String::as_str))?;
     let num = |k: &str| form.get(k).and_then(|v| v.trim().parse().ok());
-    let (Some(arr), Some(share), Some(min), Some(days)) = (
+    let (Some(arr), Some(share), Some(min), Some(days), Some(utilisation)) = (
         num("large_account_arr"),
         form.get("major_expansion_share")
             .and_then(|v| crate::percent::parse(v).ok()),
         num("major_expansion_min"),
         form.get("lookback_days")
             .and_then(|v| v.trim().parse::<i64>().ok()),
+        form.get("csm_utilisation_above")
+            .map_or(Some(rust_decimal::Decimal::ONE), |v| {
+                crate::percent::parse(v).ok()
+            }),
     ) else {
         return render_rules(
             &state,
@@ -438,6 +444,8 @@ async fn save_events(
         major_expansion_share: share,
         major_expansion_min: min,
         lookback_days: days,
+        csm_utilisation_above: utilisation,
+        capacity: Default::default(),
     };
     let store = state.store.as_ref();
     store

@@ -181,30 +181,8 @@ pub fn team_of(e: &TenantEngine, q: &MetricQuery, capacity: BTreeMap<String, Cap
             }
         }
     }
-    let utilisation = |csm: &str| -> Option<Decimal> {
-        let mut by_count: Option<Decimal> = None;
-        let mut by_arr: Option<Decimal> = None;
-        for ((segment, owner), accounts) in &books {
-            if *owner != csm {
-                continue;
-            }
-            let Some(cap) = capacity.get(*segment) else {
-                continue;
-            };
-            if let Some(a) = cap.accounts {
-                *by_count.get_or_insert(Decimal::ZERO) +=
-                    Decimal::from(accounts.len() as u64) / Decimal::from(a);
-            }
-            if let Some(r) = cap.arr {
-                let arr: Decimal = accounts.iter().map(|a| a.1).sum();
-                *by_arr.get_or_insert(Decimal::ZERO) += arr / r;
-            }
-        }
-        match (by_count, by_arr) {
-            (Some(a), Some(b)) => Some(a.max(b)),
-            (a, b) => a.or(b),
-        }
-    };
+    let by_csm = utilisation_of(&books, &capacity);
+    let utilisation = |csm: &str| by_csm.get(csm).copied();
     let csms: Vec<CsmRow> = names
         .iter()
         .map(|csm| {
@@ -317,6 +295,69 @@ pub fn team_of(e: &TenantEngine, q: &MetricQuery, capacity: BTreeMap<String, Cap
         short_of,
         unassigned,
     }
+}
+
+/// Each CSM's utilisation: max(Σ accounts ÷ target accounts, Σ ARR ÷
+/// target ARR) over the segments of their book that have targets.
+fn utilisation_of(
+    books: &BTreeMap<(&str, &str), Vec<(u32, Decimal)>>,
+    capacity: &BTreeMap<String, Capacity>,
+) -> BTreeMap<String, Decimal> {
+    let mut load: BTreeMap<&str, (Option<Decimal>, Option<Decimal>)> = BTreeMap::new();
+    for ((segment, csm), accounts) in books {
+        let Some(cap) = capacity.get(*segment) else {
+            continue;
+        };
+        let l = load.entry(csm).or_default();
+        if let Some(a) = cap.accounts {
+            *l.0.get_or_insert(Decimal::ZERO) +=
+                Decimal::from(accounts.len() as u64) / Decimal::from(a);
+        }
+        if let Some(r) = cap.arr {
+            let arr: Decimal = accounts.iter().map(|a| a.1).sum();
+            *l.1.get_or_insert(Decimal::ZERO) += arr / r;
+        }
+    }
+    load.into_iter()
+        .filter_map(|(csm, (a, b))| {
+            let u = match (a, b) {
+                (Some(a), Some(b)) => Some(a.max(b)),
+                (a, b) => a.or(b),
+            };
+            u.map(|u| (csm.to_string(), u))
+        })
+        .collect()
+}
+
+/// Each CSM's utilisation on `day` over the whole book (for alerts).
+pub fn utilisation_on(
+    e: &TenantEngine,
+    day: NaiveDate,
+    capacity: &BTreeMap<String, Capacity>,
+) -> BTreeMap<String, (Decimal, usize, Decimal)> {
+    let l = &e.ledger;
+    let mut books: BTreeMap<(&str, &str), Vec<(u32, Decimal)>> = BTreeMap::new();
+    for (slot, arr) in l.paying_on(day, &Filter::all()) {
+        let c = l.customer_ref(slot);
+        if let Some(csm) = c.csm {
+            books
+                .entry((c.segment.unwrap_or(NONE), csm))
+                .or_default()
+                .push((slot, arr));
+        }
+    }
+    utilisation_of(&books, capacity)
+        .into_iter()
+        .map(|(csm, u)| {
+            let (n, arr) = books
+                .iter()
+                .filter(|(k, _)| k.1 == csm)
+                .fold((0, Decimal::ZERO), |(n, a), (_, v)| {
+                    (n + v.len(), a + v.iter().map(|x| x.1).sum::<Decimal>())
+                });
+            (csm, (u, n, arr))
+        })
+        .collect()
 }
 
 /// The CSMs ranked on one figure, best first (those without it last).

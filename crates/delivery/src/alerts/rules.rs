@@ -250,6 +250,16 @@ pub struct EventSettings {
     pub major_expansion_min: Decimal,
     /// How many days back events are looked for.
     pub lookback_days: i64,
+    /// A CSM is over capacity above this utilisation (default 100 %).
+    #[serde(default = "default_utilisation_limit")]
+    pub csm_utilisation_above: Decimal,
+    /// Capacity targets by segment (kept in their own settings document).
+    #[serde(skip)]
+    pub capacity: std::collections::BTreeMap<String, quarterdeck_engine::team::Capacity>,
+}
+
+fn default_utilisation_limit() -> Decimal {
+    Decimal::ONE
 }
 
 impl Default for EventSettings {
@@ -259,6 +269,8 @@ impl Default for EventSettings {
             major_expansion_share: Decimal::new(5, 1),
             major_expansion_min: Decimal::from(1_000),
             lookback_days: 7,
+            csm_utilisation_above: default_utilisation_limit(),
+            capacity: Default::default(),
         }
     }
 }
@@ -438,6 +450,76 @@ pub fn evaluate_events(e: &TenantEngine, s: &EventSettings, today: NaiveDate) ->
     }
     out.extend(churn_spike(e, today));
     out.extend(health_events(e, s, today));
+    out.extend(team_events(e, s, window, today));
+    out
+}
+
+/// Team events: a CSM above the utilisation limit, and a major expansion
+/// opportunity won (ARR of at least twelve times the major MRR amount and
+/// the major share of the account's ARR before it).
+fn team_events(
+    e: &TenantEngine,
+    s: &EventSettings,
+    window: Period,
+    today: NaiveDate,
+) -> Vec<Finding> {
+    let ledger = &e.ledger;
+    let currency = ledger.settings().currency.code().to_string();
+    let money = |d: Decimal| quarterdeck_render::format::money(d, &currency);
+    let mut out = Vec::new();
+    for (csm, (u, accounts, arr)) in
+        quarterdeck_app::metrics::team::utilisation_on(e, today, &s.capacity)
+    {
+        if u <= s.csm_utilisation_above {
+            continue;
+        }
+        let shown = quarterdeck_render::format::percent(u, 0);
+        out.push(Finding {
+            key: format!("csm_over_capacity:{csm}"),
+            rule: "csm_over_capacity".into(),
+            severity: Severity::Warning,
+            title: format!(
+                "{} is at {shown} of capacity ({accounts} accounts, {} ARR)",
+                quarterdeck_engine::filter::human("csm", &csm),
+                money(arr)
+            ),
+            detail: json!({
+                "csm": csm, "date": today.to_string(), "utilisation": u.round_dp(4).to_string(),
+                "accounts": accounts, "arr": arr.to_string(),
+            }),
+        });
+    }
+    let x = ledger.expansion(window, &Filter::all(), &Default::default());
+    for o in &x.won_list {
+        let before = ledger
+            .timeline(&o.customer_id)
+            .map(|t| t.value_on(o.close - Duration::days(1)) * Decimal::from(12))
+            .unwrap_or_default();
+        if o.value < s.major_expansion_min * Decimal::from(12)
+            || o.value < before * s.major_expansion_share
+        {
+            continue;
+        }
+        let name = ledger
+            .slot_number(&o.customer_id)
+            .and_then(|slot| ledger.customer_ref(slot).name)
+            .unwrap_or(&o.customer_id)
+            .to_string();
+        out.push(Finding {
+            key: format!("major_expansion_won:{}", o.id),
+            rule: "major_expansion_won".into(),
+            severity: Severity::Info,
+            title: format!(
+                "Major expansion won: {name} (+{} ARR, {})",
+                money(o.value),
+                quarterdeck_engine::expansion::type_key(o.kind).replace('_', "-")
+            ),
+            detail: json!({
+                "customer_id": o.customer_id, "customer": name, "date": o.close.to_string(),
+                "opportunity_id": o.id, "arr": o.value.to_string(), "arr_before": before.to_string(),
+            }),
+        });
+    }
     out
 }
 
