@@ -10,7 +10,7 @@ use hmac::{Hmac, KeyInit, Mac};
 use quarterdeck_app::AppState;
 use quarterdeck_app::jobs::JobError;
 use quarterdeck_app::report;
-use quarterdeck_domain::Cadence;
+use quarterdeck_domain::{Cadence, Role};
 use quarterdeck_engine::Period;
 use quarterdeck_render::report::ReportKpi;
 use quarterdeck_store::{DigestSubscription, NewDelivery, Tenant};
@@ -79,6 +79,8 @@ struct DigestHtml<'a> {
     comparison: &'a str,
     kpis: &'a [ReportKpi],
     alerts: &'a [(String, String)],
+    /// The customer-success section (CS roles only).
+    cs: &'a [String],
     dashboard: &'a str,
     unsubscribe: &'a str,
 }
@@ -92,6 +94,8 @@ struct DigestText<'a> {
     comparison: &'a str,
     kpis: &'a [ReportKpi],
     alerts: &'a [(String, String)],
+    /// The customer-success section (CS roles only).
+    cs: &'a [String],
     dashboard: &'a str,
     unsubscribe: &'a str,
 }
@@ -123,6 +127,109 @@ pub async fn send(
         .await
         .map_err(|e| e.to_string())?;
     Ok(sent.map_err(|e| e.to_string())?)
+}
+
+/// The customer-success section of a CS role's digest, in sentences: ARR
+/// at risk, renewals in the next 30 days, open save plays, the accounts
+/// most at risk (the same numbers as the Health & risk and Renewals pages).
+fn cs_lines(
+    e: &quarterdeck_app::engines::TenantEngine,
+    filter: &quarterdeck_engine::Filter,
+    today: NaiveDate,
+    currency: &str,
+) -> Vec<String> {
+    use quarterdeck_engine::health::Band;
+    use quarterdeck_engine::renewals::RenewalStage;
+    let money = |d: rust_decimal::Decimal| quarterdeck_render::format::money(d, currency);
+    let covers = e.ledger.covers(filter);
+    let scores = e.health_on(today);
+    let mine: Vec<_> = scores
+        .iter()
+        .filter(|h| covers.get(h.slot as usize).copied().unwrap_or(false))
+        .collect();
+    if mine.is_empty() {
+        return vec!["No account of yours is scored today.".into()];
+    }
+    let (mut critical, mut watch) = (
+        (0u32, rust_decimal::Decimal::ZERO),
+        (0u32, rust_decimal::Decimal::ZERO),
+    );
+    for h in &mine {
+        match h.band {
+            Band::Critical => {
+                critical.0 += 1;
+                critical.1 += h.arr;
+            }
+            Band::AtRisk => {
+                watch.0 += 1;
+                watch.1 += h.arr;
+            }
+            Band::Healthy => {}
+        }
+    }
+    let mut lines = vec![format!(
+        "ARR at risk: {} in {} critical account{}; {} more on watch in {} at-risk account{}.",
+        money(critical.1),
+        critical.0,
+        if critical.0 == 1 { "" } else { "s" },
+        money(watch.1),
+        watch.0,
+        if watch.0 == 1 { "" } else { "s" },
+    )];
+    let risky: std::collections::HashSet<&str> = mine
+        .iter()
+        .filter(|h| h.band != Band::Healthy)
+        .map(|h| e.ledger.customer_ref(h.slot).id)
+        .collect();
+    if let Some(next) = quarterdeck_engine::Period::new(today, today + chrono::Duration::days(30)) {
+        let due = e
+            .ledger
+            .renewals(next, today, filter, |id| risky.contains(id));
+        let troubled = due
+            .iter()
+            .filter(|r| matches!(r.stage, RenewalStage::AtRisk | RenewalStage::Late))
+            .count();
+        let arr: rust_decimal::Decimal = due.iter().map(|r| r.arr).sum();
+        lines.push(format!(
+            "Renewals in the next 30 days: {} ({} ARR), {troubled} at risk or late.",
+            due.len(),
+            money(arr)
+        ));
+    }
+    let year = quarterdeck_engine::Period::new(today - chrono::Duration::days(364), today);
+    if let Some(year) = year {
+        let plays = quarterdeck_engine::team::PlaySummary::of(&e.ledger.save_plays(year, filter));
+        lines.push(format!(
+            "Save plays: {} open; {} saved and {} lost in the last twelve months{}.",
+            plays.open,
+            plays.saved,
+            plays.lost,
+            plays.success_rate().map_or(String::new(), |r| format!(
+                " ({} success)",
+                quarterdeck_render::format::percent(r, 0)
+            ))
+        ));
+    }
+    let mut lowest = mine.clone();
+    lowest.sort_by_key(|h| (h.score, std::cmp::Reverse(h.arr)));
+    let top: Vec<String> = lowest
+        .iter()
+        .take(3)
+        .filter(|h| h.band != Band::Healthy)
+        .map(|h| {
+            let c = e.ledger.customer_ref(h.slot);
+            format!(
+                "{} ({} of 100, {} ARR)",
+                c.name.unwrap_or(c.id),
+                h.score,
+                money(h.arr)
+            )
+        })
+        .collect();
+    if !top.is_empty() {
+        lines.push(format!("Most at risk: {}.", top.join("; ")));
+    }
+    lines
 }
 
 /// One person's digest as it would be sent now: the browser's preview shows
@@ -158,6 +265,7 @@ pub async fn compose(
     if member.role.only_own_accounts() {
         query.filter.csm = Some([member.csm.clone().unwrap_or_default()].into());
     }
+    let cs_filter = query.filter.clone();
     let targets = quarterdeck_app::metrics::targets::TenantTargets::load(store, tenant.id)
         .await
         .map_err(fail)?;
@@ -229,6 +337,16 @@ pub async fn compose(
         .into_iter()
         .map(|a| (a.severity.as_str().to_uppercase(), a.title))
         .collect();
+    let cs = if matches!(member.role, Role::CsLead | Role::Csm) {
+        let engine = state.engines.read(tenant).await.map_err(fail)?;
+        let filter = cs_filter.clone();
+        let currency = tenant.currency.code().to_string();
+        tokio::task::spawn_blocking(move || cs_lines(&engine, &filter, today, &currency))
+            .await
+            .map_err(|e| format!("digest crashed: {e}"))?
+    } else {
+        Vec::new()
+    };
     let key = state.signing_key().await.map_err(|e| e.to_string())?;
     let unsubscribe = format!(
         "{}/unsubscribe/{}",
@@ -253,6 +371,7 @@ pub async fn compose(
         comparison: &comparison,
         kpis,
         alerts: &alerts,
+        cs: &cs,
         dashboard: &dashboard,
         unsubscribe: &unsubscribe,
     }
@@ -265,6 +384,7 @@ pub async fn compose(
         comparison: &comparison,
         kpis,
         alerts: &alerts,
+        cs: &cs,
         dashboard: &dashboard,
         unsubscribe: &unsubscribe,
     }

@@ -303,6 +303,18 @@ async fn digest_preview_shows_in_the_browser_without_smtp(store: TestStore) {
         "no reference to a mail attachment"
     );
     assert!(preview.contains("MRR"));
+    assert!(
+        !preview.contains("Customer success"),
+        "an executive's digest has no CS section"
+    );
+    // A CS lead's digest carries the customer-success section.
+    app.user("lead@acme.test", Role::CsLead, None).await;
+    let mut lead = app.browser("lead@acme.test").await;
+    let preview = lead.page("/account/digest/preview").await;
+    assert!(preview.contains("Customer success"), "{preview}");
+    assert!(preview.contains("ARR at risk:"), "{preview}");
+    assert!(preview.contains("Renewals in the next 30 days:"));
+    assert!(preview.contains("Save plays:"));
 }
 
 /// The last twelve whole months before today.

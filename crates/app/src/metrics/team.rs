@@ -367,8 +367,11 @@ pub fn ranked(rows: &[CsmRow], figure: impl Fn(&CsmRow) -> Option<Decimal>) -> V
     list
 }
 
+/// A figure of a CSM's row.
+pub type Figure = fn(&CsmRow) -> Option<Decimal>;
+
 /// The figures the leaderboard ranks on, by key.
-pub const LEADERBOARD: [(&str, fn(&CsmRow) -> Option<Decimal>); 3] = [
+pub const LEADERBOARD: [(&str, Figure); 3] = [
     ("grr", |r| r.grr),
     ("expansion_won", |r| r.expansion_won),
     ("health_change", |r| r.health_change),

@@ -140,8 +140,19 @@ struct HealthPage {
     check_rows: Vec<(String, bool, Vec<String>)>,
     weights_words: String,
     plays_words: String,
-    /// (account, link, owner, opened, target, reason, overdue).
-    open_plays: Vec<(String, Option<String>, String, String, String, String, bool)>,
+    open_plays: Vec<OpenPlayRow>,
+}
+
+/// An open save play as the page lists it.
+struct OpenPlayRow {
+    name: String,
+    href: Option<String>,
+    owner: String,
+    opened: String,
+    target: String,
+    reason: String,
+    /// Past its target date.
+    overdue: bool,
 }
 
 fn trend_word(t: Trend) -> &'static str {
@@ -418,16 +429,14 @@ pub async fn render(
     let open_plays = c
         .open_plays
         .iter()
-        .map(|o| {
-            (
-                o.name.clone(),
-                view.link(&format!("/accounts/{}", urlencoding::encode(&o.id)), &[]),
-                quarterdeck_engine::filter::human("csm", &o.owner),
-                day(o.opened),
-                o.target.map_or("—".into(), day),
-                o.reason.clone(),
-                o.target.is_some_and(|t| t < view.today),
-            )
+        .map(|o| OpenPlayRow {
+            name: o.name.clone(),
+            href: view.link(&format!("/accounts/{}", urlencoding::encode(&o.id)), &[]),
+            owner: quarterdeck_engine::filter::human("csm", &o.owner),
+            opened: day(o.opened),
+            target: o.target.map_or("—".into(), day),
+            reason: o.reason.clone(),
+            overdue: o.target.is_some_and(|t| t < view.today),
         })
         .collect();
     let mut frame = Frame::new(&view, "Health & risk", "/health");
