@@ -293,12 +293,21 @@ fn opportunities(
                 }
             } else if period.end > span.today {
                 let risky = p.payer == Payer::Poor || dice.chance(0.25);
-                let (stage, prob) = if risky {
-                    ("at_risk", "0.40")
+                // Some sign early (won, effective at the term end); now and
+                // then a risky one has already given notice (lost).
+                let early = dice.unit();
+                if !risky && early < 0.15 {
+                    push(out, "renewal", arr, period.end, "closed_won", "won", "1.00")?;
+                } else if risky && early < 0.15 {
+                    push(out, "renewal", arr, period.end, "churned", "lost", "0.00")?;
                 } else {
-                    ("on_track", "0.85")
-                };
-                push(out, "renewal", arr, period.end, stage, "open", prob)?;
+                    let (stage, prob) = if risky {
+                        ("at_risk", "0.40")
+                    } else {
+                        ("on_track", "0.85")
+                    };
+                    push(out, "renewal", arr, period.end, stage, "open", prob)?;
+                }
             }
         }
     }

@@ -15,6 +15,7 @@ quarterdeck_store::backend_stories!(
     unknown_form_values_are_refused,
     an_unreadable_config_is_an_error_not_dropped,
     a_job_that_can_never_succeed_fails_once,
+    capacity_and_stage_probabilities_are_set_in_settings,
 );
 
 fn rule_form<'a>(csrf: &'a str, name: &'a str) -> Vec<(&'a str, &'a str)> {
@@ -229,4 +230,100 @@ async fn a_job_that_can_never_succeed_fails_once(store: TestStore) {
     assert_eq!(job.attempts, 1, "not retried");
     assert_eq!(job.state, quarterdeck_store::JobState::Dead);
     assert!(job.last_error.unwrap().contains("no SMTP server"));
+}
+
+/// CSM capacity per segment and expansion stage probabilities, through the
+/// Settings forms: stored, read back by the answers, bad values refused.
+async fn capacity_and_stage_probabilities_are_set_in_settings(store: TestStore) {
+    let app = TestApp::spawn(store).await;
+    let (mut a, _) = admins(&app).await;
+    let r = app
+        .post(
+            "customers",
+            &app.token,
+            &serde_json::json!([{"id": "c1", "name": "C1", "segment": "smb", "csm": "ana"}]),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let r = app
+        .post(
+            "opportunities",
+            &app.token,
+            &serde_json::json!([{"id": "o1", "customer_id": "c1", "type": "upsell", "amount": 1000, "close_date": "2030-01-01", "stage": "proposal", "status": "open"}]),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let page = a.page("/admin/settings").await;
+    assert!(page.contains("name=\"accounts_smb\""), "{page}");
+    assert!(page.contains("name=\"p_proposal\""), "{page}");
+    let csrf = a.csrf("/admin/settings").await;
+    // A fractional account count is refused, naming the segment.
+    let r = a
+        .post(
+            "/admin/settings/capacity",
+            &[
+                ("csrf", &csrf),
+                ("segment", "smb"),
+                ("accounts_smb", "2.5"),
+                ("arr_smb", ""),
+            ],
+        )
+        .await;
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("SMB: target accounts per CSM is a whole number")
+    );
+    let r = a
+        .post(
+            "/admin/settings/capacity",
+            &[
+                ("csrf", &csrf),
+                ("segment", "smb"),
+                ("accounts_smb", "40"),
+                ("arr_smb", "250,000"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let team: serde_json::Value = app
+        .get("/api/v1/team", Some(&app.read_token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(team["capacity"]["smb"]["accounts"], 40, "{team}");
+    assert_eq!(team["capacity"]["smb"]["arr"], 250000);
+    // Stage probabilities in percent; above 100 is refused.
+    let r = a
+        .post(
+            "/admin/settings/stages",
+            &[
+                ("csrf", &csrf),
+                ("stage", "proposal"),
+                ("p_proposal", "140"),
+            ],
+        )
+        .await;
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("Stage proposal: a probability from 0 to 100")
+    );
+    let r = a
+        .post(
+            "/admin/settings/stages",
+            &[("csrf", &csrf), ("stage", "proposal"), ("p_proposal", "20")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let x: serde_json::Value = app
+        .get("/api/v1/expansion", Some(&app.read_token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(x["open"]["weighted"], 200, "{x}");
 }

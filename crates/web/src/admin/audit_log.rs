@@ -128,6 +128,7 @@ fn action_words(action: &str) -> &'static str {
         "settings.update" => "Settings changed",
         "settings.targets" => "KPI targets changed",
         "settings.capacity" => "CSM capacity changed",
+        "settings.stages" => "Stage probabilities changed",
         "save_play.open" => "Save play opened",
         "save_play.close" => "Save play closed",
         "settings.smtp" => "Mail server changed",

@@ -9,7 +9,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use quarterdeck_app::admin::{self, AdminError, TenantChanges};
 use quarterdeck_app::metrics::targets::{self, TenantTargets};
-use quarterdeck_app::metrics::team;
+use quarterdeck_app::metrics::{expansion, team};
 use quarterdeck_domain::HealthSettings;
 use quarterdeck_domain::{Permission, Role};
 use quarterdeck_engine::benchmarks::PeerGroup;
@@ -25,6 +25,7 @@ pub(super) fn routes() -> Router<WebApp> {
             "/admin/settings/capacity",
             axum::routing::post(save_capacity),
         )
+        .route("/admin/settings/stages", axum::routing::post(save_stages))
 }
 
 /// Whether a KPI's values are typed as percentages (ratios are).
@@ -94,6 +95,8 @@ struct SettingsPage {
     critical_below: u8,
     /// (segment, label, target accounts, target ARR) per segment.
     capacity: Vec<(String, String, String, String)>,
+    /// (stage, its default win probability in percent) of each open expansion stage.
+    stages: Vec<(String, String)>,
     message: Option<String>,
 }
 
@@ -126,6 +129,12 @@ async fn page(
         .await?;
     let capacity_set = team::capacity_targets(capacity_doc.as_deref());
     let mut segments: std::collections::BTreeSet<String> = capacity_set.keys().cloned().collect();
+    let stage_doc = state
+        .store
+        .get_config(grant.tenant().id, expansion::STAGE_PROBABILITIES)
+        .await?;
+    let stage_set = expansion::stage_probabilities(stage_doc.as_deref());
+    let mut stage_names: std::collections::BTreeSet<String> = stage_set.keys().cloned().collect();
     let summary = {
         let calendar = state.calendar_of(grant.tenant());
         let month = quarterdeck_app::metrics::query::preset_range(
@@ -141,6 +150,13 @@ async fn page(
             .map_err(|e| PageError::Internal(format!("{e:?}")))?;
         let engine = state.engines.read(grant.tenant()).await?;
         segments.extend(engine.ledger.filter_values().segment);
+        stage_names.extend(
+            engine
+                .ledger
+                .expansion(query.period, &Default::default(), &Default::default())
+                .by_stage
+                .into_keys(),
+        );
         quarterdeck_app::metrics::answers::summary_of(&engine, &query)
     };
     let currency = grant.tenant().currency.code().to_string();
@@ -217,6 +233,16 @@ async fn page(
         },
         healthy_from: t.options.health.clone().unwrap_or_default().healthy_from,
         critical_below: t.options.health.clone().unwrap_or_default().critical_below,
+        stages: stage_names
+            .into_iter()
+            .map(|st| {
+                let p = stage_set
+                    .get(&st)
+                    .map(|p| crate::percent::show(*p))
+                    .unwrap_or_default();
+                (st, p)
+            })
+            .collect(),
         capacity: segments
             .into_iter()
             .map(|seg| {
@@ -504,6 +530,60 @@ async fn save_capacity(
     )
     .await?;
     Ok(Redirect::to("/admin/settings#capacity").into_response())
+}
+
+/// Saves the default win probability of each expansion stage (percent);
+/// an empty one falls back to 50 %.
+async fn save_stages(
+    State(state): State<WebApp>,
+    viewer: Viewer,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let grant = viewer.grant(Permission::ManageSettings)?;
+    let field = |k: &str| {
+        form.iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.trim().to_string())
+            .unwrap_or_default()
+    };
+    viewer.check_csrf(&field("csrf"))?;
+    let mut doc = std::collections::BTreeMap::new();
+    for (_, stage) in form.iter().filter(|(n, _)| n == "stage") {
+        let typed = field(&format!("p_{stage}"));
+        if typed.is_empty() {
+            continue;
+        }
+        match crate::percent::parse(&typed) {
+            Ok(p) if (rust_decimal::Decimal::ZERO..=rust_decimal::Decimal::ONE).contains(&p) => {
+                doc.insert(stage.clone(), p.to_string());
+            }
+            _ => {
+                return page(
+                    &state,
+                    &viewer,
+                    Some(format!(
+                        "Stage {stage}: a probability from 0 to 100 %, not `{typed}`."
+                    )),
+                )
+                .await;
+            }
+        }
+    }
+    let json = serde_json::to_string(&doc).expect("stages serialise");
+    state
+        .store
+        .set_config(grant.tenant().id, expansion::STAGE_PROBABILITIES, &json)
+        .await?;
+    quarterdeck_app::audit::record(
+        state.store.as_ref(),
+        Some(grant.tenant().id),
+        &viewer.actor(),
+        "settings.stages",
+        None,
+        Some(json),
+    )
+    .await?;
+    Ok(Redirect::to("/admin/settings#stages").into_response())
 }
 
 /// Applies tenant changes from a settings form: back to `then` when they
