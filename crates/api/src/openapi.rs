@@ -665,6 +665,21 @@ fn shared_schemas(metric_names: &[&str]) -> Map<String, Value> {
             "churn_forecast_90d",
             json!({"type": ["number", "null"], "description": "ARR expected to churn in the next 90 days: each band's ARR today × the share of that band that churned within 90 days in the predictive check; null without a complete month"}),
         ),
+        (
+            "renewal_churn_forecast_90d",
+            json!({"type": ["number", "null"], "description": "of renewals due in the next 90 days: lost ones in full, renewed ones not, others × their band's churn rate; null without a complete month"}),
+        ),
+        (
+            "retention",
+            object(
+                &["churned_arr", "contraction_arr", "expansion_arr"],
+                json!({
+                    "churned_arr": {"type": ["number", "null"]},
+                    "contraction_arr": {"type": ["number", "null"]},
+                    "expansion_arr": {"type": ["number", "null"]},
+                }),
+            ),
+        ),
     ] {
         health_fields.insert(k.into(), v);
     }
@@ -683,6 +698,8 @@ fn shared_schemas(metric_names: &[&str]) -> Map<String, Value> {
         "risk_history",
         "backtest",
         "churn_forecast_90d",
+        "renewal_churn_forecast_90d",
+        "retention",
     ]);
     s.insert(
         "Health".into(),

@@ -103,6 +103,29 @@ async fn the_portfolio_adds_up_and_agrees_with_accounts_and_summary(store: TestS
         (forecast - expected).abs() < Decimal::ONE,
         "{forecast} vs {expected}"
     );
+    // Of it, renewals due: never more than the ARR due in the next 90 days.
+    let renewals_due = dec(&h["renewal_churn_forecast_90d"]);
+    assert!(renewals_due >= Decimal::ZERO);
+    let as_of = h["as_of"].as_str().unwrap();
+    let next = get(
+        &app,
+        &format!("/api/v1/renewals?from={as_of}&to={as_of}&as_of={as_of}"),
+    )
+    .await;
+    assert!(next["due"].is_object());
+    // Actual retention ARR is twelve times the summary's MRR movements.
+    for (arr, mrr) in [
+        ("churned_arr", "churned_mrr"),
+        ("contraction_arr", "contraction_mrr"),
+        ("expansion_arr", "expansion_mrr"),
+    ] {
+        let m = &summary["metrics"][mrr]["value"];
+        if m.is_number() {
+            // The summary's MRR is rounded to cents: twelve roundings apart at most.
+            let gap = (dec(&h["retention"][arr]) - dec(m) * Decimal::from(12)).abs();
+            assert!(gap <= Decimal::new(6, 2), "{arr}: {gap}");
+        }
+    }
     // A segment filter narrows every figure.
     let smb = get(&app, "/api/v1/health?segment=smb").await;
     assert!(smb["scored"].as_u64().unwrap() < scored);

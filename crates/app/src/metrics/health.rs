@@ -131,6 +131,10 @@ pub struct Portfolio {
     /// month ends (and the day asked).
     pub risk_history: Vec<(NaiveDate, Decimal, Decimal)>,
     pub backtest: Backtest,
+    /// ARR churned, contracted and expanded in the period (12 × the MRR movements).
+    pub retention_actual: [Option<Decimal>; 3],
+    /// Of the churn expected in 90 days, what is due for renewal then.
+    pub renewal_churn_forecast: Option<Decimal>,
 }
 
 impl Portfolio {
@@ -268,6 +272,20 @@ pub fn portfolio_of(e: &TenantEngine, q: &MetricQuery) -> Result<Portfolio, Quer
     let backtest = e
         .ledger
         .health_backtest_from(q.calendar.today.min(day), |m| scores(e, q, m));
+    let renewal_churn_forecast = renewal_churn_forecast(e, q, day, &now, &backtest);
+    let actual = super::answers::figures_of(e, q.period, &q.filter, q.calendar.today);
+    let arr_of = |k: &str| {
+        actual
+            .get(k)
+            .copied()
+            .flatten()
+            .map(|m| m * Decimal::from(12))
+    };
+    let retention_actual = [
+        arr_of("churned_mrr"),
+        arr_of("contraction_mrr"),
+        arr_of("expansion_mrr"),
+    ];
     Ok(Portfolio {
         as_of: day,
         partial: q.partial(),
@@ -280,7 +298,49 @@ pub fn portfolio_of(e: &TenantEngine, q: &MetricQuery) -> Result<Portfolio, Quer
         by_csm: owned(by_csm),
         risk_history,
         backtest,
+        retention_actual,
+        renewal_churn_forecast,
     })
+}
+
+/// The churn expected among renewals due in the 90 days after `day`: a
+/// renewal already lost counts in full, one already renewed not at all,
+/// any other its ARR times the churn rate its account's band showed in the
+/// predictive check (an unscored account: the healthy band's); `None`
+/// before any month end's 90 days are over.
+fn renewal_churn_forecast(
+    e: &TenantEngine,
+    q: &MetricQuery,
+    day: NaiveDate,
+    now: &[Health],
+    backtest: &Backtest,
+) -> Option<Decimal> {
+    use quarterdeck_engine::renewals::RenewalStage;
+    if !backtest.months.iter().any(|m| m.complete) {
+        return None;
+    }
+    let band_of: HashMap<&str, Band> = now
+        .iter()
+        .map(|h| (e.ledger.customer_ref(h.slot).id, h.band))
+        .collect();
+    let window = quarterdeck_engine::Period::new(day + Days::new(1), day + Days::new(90))?;
+    let due = e.ledger.renewals(window, day, &q.filter, |id| {
+        band_of.get(id).is_some_and(|b| *b != Band::Healthy)
+    });
+    let rate = |id: &str| {
+        backtest
+            .rate(band_of.get(id).copied().unwrap_or(Band::Healthy))
+            .unwrap_or_default()
+    };
+    Some(
+        due.iter()
+            .map(|r| match r.stage {
+                RenewalStage::Churned => r.arr,
+                RenewalStage::Renewed => Decimal::ZERO,
+                _ => r.arr * rate(&r.customer_id),
+            })
+            .sum(),
+    )
 }
 
 /// A customer without a segment or CSM, in breakdowns.
@@ -339,6 +399,19 @@ impl Portfolio {
         o.insert(
             "churn_forecast_90d".into(),
             json::opt_money(self.churn_forecast()),
+        );
+        o.insert(
+            "renewal_churn_forecast_90d".into(),
+            json::opt_money(self.renewal_churn_forecast),
+        );
+        let [churned, contraction, expansion] = self.retention_actual;
+        o.insert(
+            "retention".into(),
+            json!({
+                "churned_arr": json::opt_money(churned),
+                "contraction_arr": json::opt_money(contraction),
+                "expansion_arr": json::opt_money(expansion),
+            }),
         );
         v
     }

@@ -141,6 +141,9 @@ struct HealthPage {
     weights_words: String,
     plays_words: String,
     open_plays: Vec<OpenPlayRow>,
+    /// (what, actual in the period, forecast for the next 90 days).
+    retention_rows: Vec<(&'static str, String, String)>,
+    expansion_href: Option<String>,
 }
 
 /// An open save play as the page lists it.
@@ -439,6 +442,29 @@ pub async fn render(
             overdue: o.target.is_some_and(|t| t < view.today),
         })
         .collect();
+    let [churned, contraction, expansion] = p.retention_actual;
+    let churn_forecast = match (p.churn_forecast(), p.renewal_churn_forecast) {
+        (Some(all), Some(due)) => format!(
+            "{} (renewals due: {})",
+            money(Some(all), &cur),
+            money(Some(due), &cur)
+        ),
+        _ => "— (needs a year of history)".into(),
+    };
+    let retention_rows = vec![
+        ("Churned ARR", money(churned, &cur), churn_forecast),
+        (
+            "Contraction ARR",
+            money(contraction, &cur),
+            "not forecast".into(),
+        ),
+        (
+            "Expansion ARR",
+            money(expansion, &cur),
+            "the weighted pipeline".into(),
+        ),
+    ];
+    let expansion_href = view.link("/expansion", &[]);
     let mut frame = Frame::new(&view, "Health & risk", "/health");
     frame.notice = frame.notice.or_else(|| {
         (all.scored == 0).then(|| {
@@ -467,6 +493,8 @@ pub async fn render(
         weights_words,
         plays_words,
         open_plays,
+        retention_rows,
+        expansion_href,
     };
     Ok(Html(page.render()?).into_response())
 }
