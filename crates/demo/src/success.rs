@@ -76,6 +76,18 @@ fn save_plays(
         if to < history_starts {
             continue;
         }
+        // Plays are for paying accounts: not during a trial, nor for a
+        // trial that never converted.
+        let paid_from = h
+            .subs
+            .iter()
+            .filter(|s| s.main && s.start == from)
+            .find_map(|s| s.trial_end)
+            .map_or(from, |t| t.max(from));
+        if paid_from >= to.min(span.today) {
+            continue;
+        }
+        let from = paid_from;
         if to <= span.today {
             // A churn: a play in its run-up, for most larger accounts.
             if !dice.chance(p.segment.by(0.15, 0.55, 0.85)) {

@@ -531,6 +531,11 @@ impl Ledger {
         &self.signals
     }
 
+    /// One customer's tickets, activities, usage, opportunities and save plays.
+    pub fn customer_signals(&self, customer_id: &str) -> Option<&crate::signals::CustomerSignals> {
+        self.signals.of(customer_id)
+    }
+
     /// The billing records, converted and grouped per customer.
     pub(crate) fn billing(&self) -> &BillingIndex {
         &self.billing

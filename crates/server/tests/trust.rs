@@ -1107,6 +1107,7 @@ async fn save_plays_are_run_from_the_account_page(store: TestStore) {
     let mut b = app.browser("dana@acme.test").await;
     let page = b.page("/accounts/c1").await;
     assert!(page.contains("Open a save play"), "{page}");
+    assert!(page.contains("No tickets, CSM activities or opportunities recorded."));
     let csrf = b.csrf("/accounts/c1").await;
     let r = b
         .post(

@@ -288,6 +288,17 @@ struct AccountPage {
     subscriptions: Vec<(String, String, String, &'static str)>,
     health: Option<HealthCard>,
     plays: Vec<PlayRow>,
+    /// Tickets and CSM touches of the last 90 days, in sentences.
+    touch_words: Vec<String>,
+    /// (close, type, stage, status, tone, ARR) of each opportunity, newest first.
+    opportunities: Vec<(
+        String,
+        &'static str,
+        String,
+        &'static str,
+        &'static str,
+        String,
+    )>,
     /// Whether the viewer may open and close save plays here.
     may_run_plays: bool,
     /// The form's post target.
@@ -385,13 +396,28 @@ pub async fn render_one(
             .sum();
         let health = quarterdeck_app::metrics::health::account_of(v.engine(), &v.query, &id_owned);
         let plays = play_rows(v.engine(), &id_owned, v.today);
+        let touches = touches_of(
+            v.engine(),
+            &id_owned,
+            v.query.period.to.min(v.today),
+            &v.currency,
+        );
         (
             answers::account_of(v.engine(), &q, &id_owned),
-            (invoices, subscriptions, overdue, renews, health, plays),
+            (
+                invoices,
+                subscriptions,
+                overdue,
+                renews,
+                health,
+                plays,
+                touches,
+            ),
         )
     })
     .await?;
-    let (a, (invoices, subscriptions, overdue, renews, health, plays)) = a;
+    let (a, (invoices, subscriptions, overdue, renews, health, plays, touches)) = a;
+    let (touch_words, opportunities) = touches;
     let health = health.map_err(quarterdeck_api::ApiError::from)?;
     let subscriptions: Vec<(String, String, String, &'static str)> = subscriptions
         .into_iter()
@@ -558,11 +584,123 @@ pub async fn render_one(
         subscriptions,
         health,
         plays,
+        touch_words,
+        opportunities,
         may_run_plays,
         plays_action: format!("/accounts/{}/save-plays", urlencoding::encode(id)),
         today: view.today.to_string(),
     };
     Ok(Html(page.render()?).into_response())
+}
+
+/// Type of an opportunity rows on the account page.
+type OpportunityRow = (
+    String,
+    &'static str,
+    String,
+    &'static str,
+    &'static str,
+    String,
+);
+
+/// The account's tickets and CSM touches over the 90 days ending `day`, in
+/// sentences, and its opportunities, newest first.
+fn touches_of(
+    e: &quarterdeck_app::engines::TenantEngine,
+    id: &str,
+    day: chrono::NaiveDate,
+    currency: &str,
+) -> (Vec<String>, Vec<OpportunityRow>) {
+    use quarterdeck_domain::records::OpportunityStatus;
+    use quarterdeck_engine::signals::{ACTIVITY_KINDS, dated_in};
+    let Some(sig) = e.ledger.customer_signals(id) else {
+        return (
+            vec!["No tickets, CSM activities or opportunities recorded.".into()],
+            Vec::new(),
+        );
+    };
+    let from = day - chrono::Duration::days(89);
+    let fmt = |d: chrono::NaiveDate| d.format("%b %-d, %Y").to_string();
+    let mut words = Vec::new();
+    let tickets = dated_in(&sig.tickets, |t| t.0, from, day);
+    let urgent = tickets.iter().filter(|t| t.1 >= 4).count();
+    let mut responses: Vec<u32> = dated_in(&sig.responses, |r| r.0, from, day)
+        .iter()
+        .map(|r| r.1)
+        .collect();
+    responses.sort_unstable();
+    let median = responses.get(responses.len() / 2).map(|s| {
+        let hours = (Decimal::from(*s) / Decimal::from(3600)).round_dp(1);
+        format!("; median first response {} h", hours.normalize())
+    });
+    words.push(match tickets.last() {
+        None => "No ticket in the last 90 days.".to_string(),
+        Some(last) => format!(
+            "{} ticket{} in the last 90 days ({} high or urgent), the latest on {}{}.",
+            tickets.len(),
+            if tickets.len() == 1 { "" } else { "s" },
+            urgent,
+            fmt(last.0),
+            median.unwrap_or_default()
+        ),
+    });
+    let touches = dated_in(&sig.activities, |a| a.0, from, day);
+    let by_kind: Vec<String> = ACTIVITY_KINDS
+        .iter()
+        .enumerate()
+        .filter_map(|(i, k)| {
+            let n = touches.iter().filter(|a| usize::from(a.1) == i).count();
+            let name = match k {
+                quarterdeck_domain::records::ActivityType::Meeting => "meeting",
+                quarterdeck_domain::records::ActivityType::Email => "email",
+                quarterdeck_domain::records::ActivityType::Call => "call",
+                quarterdeck_domain::records::ActivityType::Task => "task",
+            };
+            (n > 0).then(|| format!("{n} {name}{}", if n == 1 { "" } else { "s" }))
+        })
+        .collect();
+    let last_touch = dated_in(&sig.activities, |a| a.0, chrono::NaiveDate::MIN, day).last();
+    words.push(match last_touch {
+        None => "No CSM activity recorded.".to_string(),
+        Some(a) if touches.is_empty() => format!(
+            "No CSM activity in the last 90 days; the last on {}.",
+            fmt(a.0)
+        ),
+        Some(a) => format!(
+            "CSM activity in the last 90 days: {}; the last on {}.",
+            by_kind.join(", "),
+            fmt(a.0)
+        ),
+    });
+    let opportunities = sig
+        .opportunities
+        .iter()
+        .rev()
+        .map(|o| {
+            let (status, tone) = match o.status {
+                OpportunityStatus::Open => ("open", "warn"),
+                OpportunityStatus::Won => ("won", "good"),
+                OpportunityStatus::Lost => ("lost", "bad"),
+            };
+            let code = o
+                .currency
+                .map_or(currency.to_string(), |c| c.code().to_string());
+            (
+                fmt(o.close),
+                match quarterdeck_engine::expansion::type_key(o.kind) {
+                    "renewal" => "Renewal",
+                    "upsell" => "Upsell",
+                    "cross_sell" => "Cross-sell",
+                    _ => "Upgrade",
+                },
+                o.stage.replace('_', " "),
+                status,
+                tone,
+                quarterdeck_render::format::money(o.amount, &code),
+            )
+        })
+        .collect();
+    (words, opportunities)
 }
 
 /// The account's save plays, newest first, with their outcomes today.
