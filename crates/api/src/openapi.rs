@@ -804,7 +804,7 @@ fn shared_schemas(metric_names: &[&str]) -> Map<String, Value> {
     s.insert(
         "Team".into(),
         object(
-            &["as_of", "period", "compare", "filters", "partial", "currency", "csms", "team_average", "leaderboard", "capacity", "rebalancing", "unassigned"],
+            &["as_of", "period", "compare", "filters", "partial", "currency", "csms", "team_average", "leaderboard", "capacity", "rebalancing", "unassigned", "health_history"],
             json!({
                 "as_of": date,
                 "period": schema_ref("Period"),
@@ -833,6 +833,11 @@ fn shared_schemas(metric_names: &[&str]) -> Map<String, Value> {
                     "short_of_csms": {"type": "object", "additionalProperties": {"type": "integer", "minimum": 1}},
                 })),
                 "unassigned": object(&["accounts", "arr"], json!({"accounts": count, "arr": money})),
+                "health_history": {"type": "array", "maxItems": 6, "items": object(&["date", "by_csm", "team"], json!({
+                    "date": date,
+                    "by_csm": {"type": "object", "additionalProperties": num_or_null},
+                    "team": num_or_null,
+                }))},
             }),
         ),
     );

@@ -14,6 +14,7 @@ use quarterdeck_domain::records::{
 };
 use quarterdeck_domain::{AnyRecord, Collection, TenantOptions};
 use quarterdeck_engine::health::{Health, HealthSettings};
+use quarterdeck_engine::reach::Reach;
 use quarterdeck_engine::{Ledger, LedgerBuilder, TenantSettings};
 use quarterdeck_store::{DataVersion, Store, StoreError, StoreResult, Tenant, TenantId};
 use std::collections::HashMap;
@@ -221,8 +222,13 @@ impl Engines {
         version: DataVersion,
         records: &[AnyRecord],
     ) {
-        self.apply(tenant, version, |ledger| upsert(ledger, records))
-            .await;
+        self.apply(
+            tenant,
+            version,
+            |ledger| ledger.health_reach_of_upsert(records),
+            |ledger| upsert(ledger, records),
+        )
+        .await;
     }
 
     /// Applies a delete this process just made.
@@ -233,14 +239,22 @@ impl Engines {
         collection: Collection,
         key: &str,
     ) {
-        self.apply(tenant, version, |ledger| remove(ledger, collection, key))
-            .await;
+        self.apply(
+            tenant,
+            version,
+            |ledger| ledger.health_reach_of_removal(collection, key),
+            |ledger| remove(ledger, collection, key),
+        )
+        .await;
     }
 
+    /// Applies a change exactly one version ahead; the health scores of
+    /// days the change cannot move (`reach`, asked before it) stay cached.
     async fn apply(
         &self,
         tenant: TenantId,
         version: DataVersion,
+        reach: impl FnOnce(&Ledger) -> Reach,
         change: impl FnOnce(&mut Ledger),
     ) {
         let slot = self.slot(tenant);
@@ -248,10 +262,17 @@ impl Engines {
         // Only when exactly one version behind; otherwise another write landed
         // in between (here or elsewhere) and the next read rebuilds.
         if let Some(engine) = guard.as_mut().filter(|e| e.version + 1 == version) {
+            let layout = engine.ledger.slot_layout();
+            let mut reach = reach(&engine.ledger);
             change(&mut engine.ledger);
+            if engine.ledger.slot_layout() != layout {
+                // Scores are kept by slot: renumbered slots make them stale.
+                reach = Reach::Everything;
+            }
             engine.version = version;
             engine.data_starts = std::sync::OnceLock::new();
-            engine.health = Mutex::new(HashMap::new());
+            let health = engine.health.get_mut().expect("health cache");
+            health.retain(|day, _| reach.keeps(*day));
             drop(guard);
             warm_health(slot, version);
         }

@@ -81,6 +81,8 @@ pub struct Ledger {
     billing_slots: OnceLock<Vec<u32>>,
     /// Tickets, CSM activities and usage, for health scores.
     signals: Signals,
+    /// Counts the times slots were renumbered (an emptied entry dropped).
+    renumbered: u64,
 }
 
 /// Adds or replaces one billing record (`BillingRecords::upsert_*`).
@@ -120,6 +122,7 @@ impl LedgerBuilder {
                 billing: BillingIndex::default(),
                 billing_slots: OnceLock::new(),
                 signals: Signals::default(),
+                renumbered: 0,
             },
             billing: BillingRecords::default(),
         }
@@ -541,6 +544,23 @@ impl Ledger {
         &self.billing
     }
 
+    /// Changes whenever customers' slot numbers change (an emptied entry is
+    /// dropped and the last takes its place): what is kept by slot is stale.
+    pub fn slot_layout(&self) -> u64 {
+        self.renumbered
+    }
+
+    /// The day of the stored subscription event `id`, if held.
+    pub(crate) fn subscription_event_day(&self, id: &str) -> Option<chrono::NaiveDate> {
+        let owner = self.event_owner.get(id)?;
+        let slot = self.slot_of(owner)?;
+        self.entry(slot)
+            .2
+            .iter()
+            .find(|e| e.id == id)
+            .map(|e| e.day)
+    }
+
     /// The slot of each billing customer, by number (`u32::MAX`: none).
     pub(crate) fn billing_slots(&self) -> &[u32] {
         self.billing_slots.get_or_init(|| {
@@ -684,6 +704,7 @@ impl Ledger {
     fn refresh(&mut self, slot: usize) {
         let entry = &self.customers[slot];
         if entry.events.is_empty() && !entry.has_record {
+            self.renumbered += 1;
             self.timelines.swap_remove(slot);
             self.billing_slots = OnceLock::new();
             self.attrs.swap_remove(slot);

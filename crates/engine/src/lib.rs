@@ -23,6 +23,7 @@ pub mod money;
 pub mod movements;
 mod names;
 pub mod period;
+pub mod reach;
 pub mod renewals;
 pub mod retention;
 pub mod segments;

@@ -157,6 +157,21 @@ impl Signals {
             .and_then(|n| self.per.get(n as usize))
     }
 
+    /// The opening day of the stored ticket `id`, if held.
+    pub fn ticket_day(&self, id: &str) -> Option<NaiveDate> {
+        self.tickets.get(&id_hash(id)).map(|t| t.1.0)
+    }
+
+    /// The day of the stored activity `id`, if held.
+    pub fn activity_day(&self, id: &str) -> Option<NaiveDate> {
+        self.activities.get(&id_hash(id)).map(|a| a.1.0)
+    }
+
+    /// The day of the stored usage event `id`, if held.
+    pub fn event_day(&self, id: &str) -> Option<NaiveDate> {
+        self.events.get(&id_hash(id)).map(|e| e.1)
+    }
+
     fn number(&mut self, customer_id: &str) -> u32 {
         let n = self.names.intern(customer_id);
         if self.per.len() <= n as usize {

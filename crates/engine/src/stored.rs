@@ -314,6 +314,52 @@ fn take_out<T>(list: &mut Vec<T>, id: u32, id_of: impl Fn(&T) -> u32) {
 }
 
 impl BillingRecords {
+    /// The first day the stored invoice `id` counts on (its issue day), if held.
+    pub fn invoice_day(&self, id: &str) -> Option<NaiveDate> {
+        let n = self.invoice_ids.get(id)?;
+        let owner = *self.invoice_owner.get(n as usize)?;
+        self.customers
+            .get(owner as usize)?
+            .invoices
+            .iter()
+            .find(|i| i.id == n)
+            .map(|i| i.issued)
+    }
+
+    /// The day of the stored payment `id`, if held.
+    pub fn payment_day(&self, id: &str) -> Option<NaiveDate> {
+        let n = self.payment_ids.get(id)?;
+        self.payments
+            .get(n as usize)
+            .filter(|p| p.invoice != NONE)
+            .map(|p| p.day)
+    }
+
+    /// The first day the stored cost line `id` counts on (its day or the
+    /// start of its service), if held.
+    pub fn cost_day(&self, id: &str) -> Option<NaiveDate> {
+        let n = self.cost_ids.get(id)?;
+        let owner = *self.cost_owner.get(n as usize)?;
+        let list = match owner {
+            NONE => return None,
+            UNASSIGNED => &self.unassigned,
+            c => &self.customers.get(c as usize)?.costs,
+        };
+        list.iter().find(|c| c.id == n).map(|c| c.day.min(c.first))
+    }
+
+    /// The day of the stored time entry `id`, if held.
+    pub fn time_day(&self, id: &str) -> Option<NaiveDate> {
+        let n = self.time_ids.get(id)?;
+        let owner = *self.time_owner.get(n as usize)?;
+        self.customers
+            .get(owner as usize)?
+            .time
+            .iter()
+            .find(|t| t.id == n)
+            .map(|t| t.day)
+    }
+
     /// The number of customer `id`, adding an empty entry when new.
     fn customer(&mut self, id: &str) -> u32 {
         let n = self.customer_ids.intern(id);

@@ -112,7 +112,12 @@ pub fn period_label_of(p: quarterdeck_engine::Period) -> String {
 /// change to tell. The direction is `up`, `down` or `flat`.
 pub fn change_of(metric: &str, f: &crate::metrics::result::Figure) -> (&'static str, String) {
     let points = catalogue::metric(metric).is_some_and(|d| d.unit == CatalogueUnit::Ratio);
-    let change = if points { f.change_pp } else { f.change };
+    movement(if points { f.change_pp } else { f.change }, points)
+}
+
+/// How a change reads: a relative change ("▲ 3.2%") or, with `points`, a
+/// difference of ratios in percentage points ("▲ 1.2 pp"), with its direction.
+pub fn movement(change: Option<Decimal>, points: bool) -> (&'static str, String) {
     let Some(c) = change else {
         return ("flat", String::new());
     };

@@ -221,10 +221,11 @@ impl MetricQuery {
 }
 
 /// The date-range presets, as (URL name, label).
-pub const PRESETS: [(&str, &str); 7] = [
+pub const PRESETS: [(&str, &str); 8] = [
     ("this_month", "This month to date"),
     ("last_month", "Last month"),
     ("this_quarter", "This quarter to date"),
+    ("this_quarter_whole", "This quarter, days to come included"),
     ("last_quarter", "Last quarter"),
     ("year_to_date", "Year to date"),
     ("last_12_months", "Last 12 whole months"),
@@ -247,6 +248,10 @@ pub fn preset_range(name: &str, calendar: Calendar) -> Option<Period> {
         "this_month" => Period::new(start_of(Grain::Month), today),
         "last_month" => previous(Grain::Month),
         "this_quarter" => Period::new(start_of(Grain::Quarter), today),
+        "this_quarter_whole" => {
+            let from = start_of(Grain::Quarter);
+            Period::new(from, from.checked_add_months(Months::new(3))?.pred_opt()?)
+        }
         "last_quarter" => previous(Grain::Quarter),
         "year_to_date" => Period::new(start_of(Grain::Year), today),
         "last_12_months" => {
@@ -325,6 +330,10 @@ mod tests {
         assert_eq!(range("this_month", c), r("2026-12-01", "2026-12-02"));
         assert_eq!(range("last_month", c), r("2026-11-01", "2026-11-30"));
         assert_eq!(range("this_quarter", c), r("2026-10-01", "2026-12-02"));
+        assert_eq!(
+            range("this_quarter_whole", c),
+            r("2026-10-01", "2026-12-31")
+        );
         assert_eq!(range("last_quarter", c), r("2026-07-01", "2026-09-30"));
         assert_eq!(range("year_to_date", c), r("2026-01-01", "2026-12-02"));
         assert_eq!(range("last_12_months", c), r("2025-12-01", "2026-11-30"));

@@ -114,6 +114,9 @@ pub struct Team {
     pub short_of: BTreeMap<String, u32>,
     /// Paying accounts without a CSM: (count, ARR).
     pub unassigned: (u64, Decimal),
+    /// The last six month ends, each with every CSM's average health then
+    /// (in `csms` order) and the team's (all their accounts together).
+    pub history: Vec<(NaiveDate, Vec<Option<Decimal>>, Option<Decimal>)>,
 }
 
 /// The day the team view is judged on: the period's last day, never after today.
@@ -283,7 +286,41 @@ pub fn team_of(e: &TenantEngine, q: &MetricQuery, capacity: BTreeMap<String, Cap
             }
         }
     }
+    let covered = l.covers(&q.filter);
+    let ends = quarterdeck_engine::period::month_ends(day);
+    let history = ends
+        .iter()
+        .rev()
+        .take(6)
+        .rev()
+        .map(|m| {
+            let mut sums: BTreeMap<&str, (u64, u64)> = BTreeMap::new();
+            for h in e.health_on(*m).iter() {
+                if !covered.get(h.slot as usize).copied().unwrap_or(false) {
+                    continue;
+                }
+                if let Some(csm) = l.customer_ref(h.slot).csm {
+                    let s = sums.entry(csm).or_default();
+                    s.0 += u64::from(h.score);
+                    s.1 += 1;
+                }
+            }
+            let avg = |(sum, n): (u64, u64)| {
+                quarterdeck_engine::money::ratio(Decimal::from(sum), Decimal::from(n))
+                    .map(|d| d.round_dp(1))
+            };
+            let per: Vec<Option<Decimal>> = names
+                .iter()
+                .map(|c| sums.get(c.as_str()).copied().and_then(avg))
+                .collect();
+            let all = sums
+                .values()
+                .fold((0, 0), |acc, s| (acc.0 + s.0, acc.1 + s.1));
+            (*m, per, avg(all))
+        })
+        .collect();
     Team {
+        history,
         as_of: day,
         currency: l.settings().currency.code().to_string(),
         filters: q.filters_json(),
@@ -452,6 +489,15 @@ impl Team {
             "capacity": capacity_json(&self.capacity),
             "rebalancing": {"moves": moves, "short_of_csms": self.short_of},
             "unassigned": {"accounts": self.unassigned.0, "arr": money(self.unassigned.1)},
+            "health_history": self.history.iter().map(|(d, per, all)| {
+                let by: Map<String, Value> = self
+                    .csms
+                    .iter()
+                    .zip(per)
+                    .map(|(r, v)| (r.csm.clone(), json::decimal(*v)))
+                    .collect();
+                json!({"date": d.to_string(), "by_csm": by, "team": json::decimal(*all)})
+            }).collect::<Vec<Value>>(),
         })
     }
 }

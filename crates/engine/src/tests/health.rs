@@ -401,3 +401,150 @@ fn time_to_value_is_the_median_days_from_first_paid_to_first_use() {
         1
     );
 }
+
+/// The demo company's records, as parsed, with a ledger built from them.
+fn demo_records(customers: usize, today: NaiveDate) -> Vec<quarterdeck_domain::AnyRecord> {
+    use quarterdeck_domain::parse_record;
+    let config = quarterdeck_demo::DemoConfig {
+        customers,
+        seed: 42,
+        today,
+    };
+    let mut out = Vec::new();
+    quarterdeck_demo::generate(&config, 10_000, &mut |collection, rows| {
+        for row in rows {
+            out.push(parse_record(collection, &row).map_err(|e| format!("{e:?}"))?);
+        }
+        Ok(())
+    })
+    .unwrap();
+    out
+}
+
+fn upsert_one(l: &mut Ledger, r: &quarterdeck_domain::AnyRecord) {
+    use quarterdeck_domain::AnyRecord::*;
+    match r.clone() {
+        Customer(x) => l.upsert_customers(&[x]),
+        SubscriptionEvent(x) => l.upsert_subscription_events(&[x]),
+        Invoice(x) => l.upsert_invoices(&[x]),
+        Payment(x) => l.upsert_payments(&[x]),
+        Cost(x) => l.upsert_costs(&[x]),
+        TimeEntry(x) => l.upsert_time_entries(&[x]),
+        FxRate(x) => l.upsert_fx_rates(&[x]),
+        Ticket(x) => l.upsert_tickets(&[x]),
+        Activity(x) => l.upsert_activities(&[x]),
+        Event(x) => l.upsert_events(&[x]),
+        Opportunity(x) => l.upsert_opportunities(&[x]),
+        SavePlay(x) => l.upsert_save_plays(&[x]),
+        Datapoint(_) => {}
+    }
+}
+
+/// Moves a record's day by `days` (re-sent with another date).
+fn shifted(r: &quarterdeck_domain::AnyRecord, days: i64) -> quarterdeck_domain::AnyRecord {
+    use quarterdeck_domain::AnyRecord::*;
+    let mv = |t: &mut TimePoint| {
+        let day = t.local_date(chrono_tz::Tz::UTC) + chrono::Duration::days(days);
+        *t = TimePoint::parse(&day.to_string()).unwrap();
+    };
+    let mut r = r.clone();
+    match &mut r {
+        SubscriptionEvent(x) => mv(&mut x.effective_at),
+        Invoice(x) => {
+            mv(&mut x.issued_at);
+            mv(&mut x.due_at);
+        }
+        Payment(x) => mv(&mut x.paid_at),
+        Cost(x) => mv(&mut x.date),
+        TimeEntry(x) => mv(&mut x.date),
+        Ticket(x) => {
+            mv(&mut x.opened_at);
+            x.first_response_at = None;
+            x.closed_at = None;
+        }
+        Activity(x) => mv(&mut x.at),
+        Event(x) => mv(&mut x.at),
+        _ => {}
+    }
+    r
+}
+
+/// A write keeps the cached scores of the days it cannot move: for records
+/// re-sent with earlier or later days, of every kind the score reads, the
+/// days before the reach (asked before the write) score exactly as before,
+/// and a write whose reach is everything is reported as such.
+#[test]
+fn a_write_leaves_the_scores_of_days_before_its_reach() {
+    use crate::reach::Reach;
+    let today = d("2026-06-30");
+    let records = demo_records(120, today);
+    let mut base = crate::ledger::LedgerBuilder::new(TenantSettings::default());
+    for r in &records {
+        use quarterdeck_domain::AnyRecord::*;
+        match r.clone() {
+            Customer(x) => base.customers(&[x]),
+            SubscriptionEvent(x) => base.subscription_events(&[x]),
+            Invoice(x) => base.invoices(&[x]),
+            Payment(x) => base.payments(&[x]),
+            Cost(x) => base.costs(&[x]),
+            TimeEntry(x) => base.time_entries(&[x]),
+            FxRate(x) => base.fx_rates(&[x]),
+            Ticket(x) => base.tickets(&[x]),
+            Activity(x) => base.activities(&[x]),
+            Event(x) => base.events(&[x]),
+            _ => {}
+        }
+    }
+    let base = base.build();
+    let s = HealthSettings::default();
+    let days: Vec<NaiveDate> = crate::period::month_ends(today);
+    let before: Vec<_> = days
+        .iter()
+        .map(|day| base.health_on(*day, &all(), &s))
+        .collect();
+    let mut checked = 0;
+    for (i, r) in records.iter().enumerate().filter(|(i, _)| i % 7 == 0) {
+        for shift in [-200i64, -40, 35, 400] {
+            let changed = shifted(r, shift);
+            let mut l = base.clone();
+            let reach = l.health_reach_of_upsert(std::slice::from_ref(&changed));
+            upsert_one(&mut l, &changed);
+            if matches!(changed, quarterdeck_domain::AnyRecord::Customer(_)) {
+                assert_eq!(reach, Reach::Everything);
+            }
+            for (k, day) in days.iter().enumerate() {
+                if reach.keeps(*day) && l.slot_layout() == base.slot_layout() {
+                    assert_eq!(
+                        l.health_on(*day, &all(), &s),
+                        before[k],
+                        "record {i} ({:?}) shifted {shift} days changed {day} (reach {reach:?})",
+                        changed.collection()
+                    );
+                    checked += 1;
+                }
+            }
+        }
+        // Removing it reaches back to its day as stored.
+        let mut l = base.clone();
+        let reach = l.health_reach_of_removal(r.collection(), &r.key());
+        match r.collection() {
+            quarterdeck_domain::Collection::Tickets => l.remove_tickets([r.key()]),
+            quarterdeck_domain::Collection::Activities => l.remove_activities([r.key()]),
+            quarterdeck_domain::Collection::Events => l.remove_events([r.key()]),
+            quarterdeck_domain::Collection::Payments => l.remove_payments([r.key()]),
+            quarterdeck_domain::Collection::Invoices => l.remove_invoices([r.key()]),
+            _ => continue,
+        }
+        for (k, day) in days.iter().enumerate() {
+            if reach.keeps(*day) && l.slot_layout() == base.slot_layout() {
+                assert_eq!(
+                    l.health_on(*day, &all(), &s),
+                    before[k],
+                    "removing record {i} changed {day}"
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 200, "only {checked} days checked");
+}

@@ -58,6 +58,8 @@ struct Computed {
     x: Expansion,
     names: Vec<Option<String>>,
     target: Option<Decimal>,
+    /// The same pipeline's won and lost in the comparison period.
+    before: Option<quarterdeck_engine::expansion::Expansion>,
 }
 
 async fn open_view(
@@ -72,11 +74,26 @@ async fn open_view(
         .await?;
     let stages = expansion::stage_probabilities(doc.as_deref());
     let target = expansion::own_target(&view.targets);
-    let (view, (x, names)) = super::blocking(view, move |v| {
-        expansion::expansion_of(v.engine(), &v.query, &stages)
+    let (view, ((x, names), before)) = super::blocking(view, move |v| {
+        let before = v
+            .query
+            .comparison()
+            .map(|p| v.engine().ledger.expansion(p, &v.query.filter, &stages));
+        (
+            expansion::expansion_of(v.engine(), &v.query, &stages),
+            before,
+        )
     })
     .await?;
-    Ok((view, Computed { x, names, target }))
+    Ok((
+        view,
+        Computed {
+            x,
+            names,
+            target,
+            before,
+        },
+    ))
 }
 
 fn type_label(key: &str) -> String {
@@ -121,6 +138,22 @@ pub async fn render(
     );
     if x.win_rate_count().is_none() {
         rate.undefined_because("No expansion opportunity closed in the period.");
+    }
+    if let Some(b) = &c.before {
+        won.compared(
+            Some(x.won.0),
+            Some(b.won.0),
+            false,
+            brief.apply(b.won.0),
+            false,
+        );
+        rate.compared(
+            x.win_rate_count(),
+            b.win_rate_count(),
+            true,
+            b.win_rate_count().map_or("—".into(), |r| percent(r, 1)),
+            false,
+        );
     }
     let kpis = vec![
         Kpi::plain(

@@ -69,6 +69,28 @@ impl Kpi {
         self.target_why = why;
     }
 
+    /// Compares the card with the previous period: the arrow and change
+    /// (a ratio's in percentage points) and "vs … before"; `inverse` when a
+    /// fall is good.
+    pub fn compared(
+        &mut self,
+        now: Option<Decimal>,
+        before: Option<Decimal>,
+        ratio: bool,
+        before_shown: String,
+        inverse: bool,
+    ) {
+        let change = if ratio {
+            now.zip(before).map(|(a, b)| a - b)
+        } else {
+            quarterdeck_app::metrics::json::change(now, before)
+        };
+        let (dir, text) = quarterdeck_app::metrics::display::movement(change, ratio);
+        self.change = text;
+        self.change_class = format!("{dir}{}", if inverse { " inverse" } else { "" });
+        self.previous = format!("vs {before_shown} before");
+    }
+
     /// Marks the card as having no value, and says why on hover.
     pub fn undefined_because(&mut self, why: &str) {
         self.undefined = true;

@@ -11,7 +11,6 @@ use crate::WebApp;
 use crate::{Chrome, PageError, Viewer};
 use askama::Template;
 use axum::response::{Html, IntoResponse, Response};
-use chrono::{Datelike, NaiveDate};
 use quarterdeck_app::metrics::renewals::{self, Renewals};
 use quarterdeck_domain::Permission;
 use quarterdeck_engine::filter::human;
@@ -57,22 +56,14 @@ struct RenewalsPage {
     rows: Vec<Row>,
 }
 
-/// The whole calendar quarter of today, when no range is asked for: the
-/// renewals a leader is accountable for this quarter, due days to come
-/// included.
-fn quarter_by_default(mut pairs: Vec<(String, String)>, today: NaiveDate) -> Vec<(String, String)> {
+/// The whole quarter of today (fiscal, days to come included), when no
+/// range is asked for: the renewals a leader is accountable for this quarter.
+fn quarter_by_default(mut pairs: Vec<(String, String)>) -> Vec<(String, String)> {
     let asked = pairs
         .iter()
         .any(|(k, v)| ["range", "from", "to"].contains(&k.as_str()) && !v.is_empty());
     if !asked {
-        let q0 = (today.month0() / 3) * 3 + 1;
-        let from = NaiveDate::from_ymd_opt(today.year(), q0, 1).expect("a quarter start");
-        let to = from
-            .checked_add_months(chrono::Months::new(3))
-            .and_then(|d| d.pred_opt())
-            .expect("a quarter end");
-        pairs.push(("from".into(), from.to_string()));
-        pairs.push(("to".into(), to.to_string()));
+        pairs.push(("range".into(), "this_quarter_whole".into()));
     }
     pairs
 }
@@ -82,14 +73,7 @@ async fn open_view(
     audience: Audience,
     pairs: Vec<(String, String)>,
 ) -> Result<(View, Renewals), PageError> {
-    // The tenant's today decides the default quarter.
-    let tenant = match &audience {
-        Audience::Member(viewer) => &viewer.tenant,
-        Audience::Shared { tenant, .. } => tenant,
-    };
-    let zone = quarterdeck_app::engines::settings_of(tenant).time_zone;
-    let today = state.clock.today_in(zone);
-    let view = View::open(state, audience, &SPEC, quarter_by_default(pairs, today)).await?;
+    let view = View::open(state, audience, &SPEC, quarter_by_default(pairs)).await?;
     let target = renewals::own_target(&view.targets);
     let (view, r) = super::blocking(view, move |v| {
         renewals::renewals_of(v.engine(), &v.query, target)
@@ -113,6 +97,15 @@ pub async fn render(
     pairs: Vec<(String, String)>,
 ) -> Result<Response, PageError> {
     let (view, r) = open_view(state, audience, pairs).await?;
+    // The comparison window, judged on the same day.
+    let target = r.target;
+    let (view, before) = super::blocking(view, move |v| {
+        let p = v.query.comparison()?;
+        let mut q = v.query.clone();
+        q.period = p;
+        renewals::renewals_of(v.engine(), &q, Some(target)).ok()
+    })
+    .await?;
     let cur = view.currency.clone();
     let brief = ValueFormat::MoneyCompact {
         currency: cur.clone(),
@@ -142,13 +135,51 @@ pub async fn render(
             ),
         ),
     }
+    let mut due = Kpi::plain(
+        "renewals_due",
+        "ARR due",
+        brief.apply(t.due.0),
+        format!("{} renewal{}", t.due.1, if t.due.1 == 1 { "" } else { "s" }),
+    );
+    let churned_of = |t: &quarterdeck_engine::renewals::RenewalTotals| {
+        let i = RenewalStage::ALL
+            .iter()
+            .position(|x| *x == RenewalStage::Churned)
+            .expect("a stage");
+        t.stages[i].0
+    };
+    let mut churned = Kpi::plain(
+        "renewals_churned",
+        "Churned",
+        brief.apply(stage(RenewalStage::Churned).0),
+        format!("{} lost", stage(RenewalStage::Churned).1),
+    );
+    if let Some(b) = &before {
+        let bt = &b.totals;
+        due.compared(
+            Some(t.due.0),
+            Some(bt.due.0),
+            false,
+            brief.apply(bt.due.0),
+            false,
+        );
+        rate.compared(
+            t.forecast_rate(),
+            bt.forecast_rate(),
+            true,
+            bt.forecast_rate().map_or("—".into(), |v| percent(v, 1)),
+            false,
+        );
+        churned.compared(
+            Some(churned_of(t)),
+            Some(churned_of(bt)),
+            false,
+            brief.apply(churned_of(bt)),
+            true,
+        );
+    }
     let kpis = vec![
-        Kpi::plain(
-            "renewals_due",
-            "ARR due",
-            brief.apply(t.due.0),
-            format!("{} renewal{}", t.due.1, if t.due.1 == 1 { "" } else { "s" }),
-        ),
+        due,
         rate,
         Kpi::plain(
             "renewals_at_risk",
@@ -160,12 +191,7 @@ pub async fn render(
                 stage(RenewalStage::Late).1
             ),
         ),
-        Kpi::plain(
-            "renewals_churned",
-            "Churned",
-            brief.apply(stage(RenewalStage::Churned).0),
-            format!("{} lost", stage(RenewalStage::Churned).1),
-        ),
+        churned,
     ];
     let stages_svg = super::screens::for_screens(&BarChart {
         id: "renewal-stages".into(),

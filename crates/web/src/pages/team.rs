@@ -72,6 +72,10 @@ struct TeamPage {
     /// "Mid-market lacks 2 CSMs", per segment that no moves can balance.
     short: Vec<String>,
     moves_csv: Option<String>,
+    /// Month-end labels of the health history.
+    history_heads: Vec<String>,
+    /// (CSM, averages by month end, whether it is the team row).
+    history_rows: Vec<(String, Vec<String>, bool)>,
 }
 
 async fn open_view(
@@ -297,7 +301,34 @@ pub async fn render(
         .collect();
     let moves_csv = (view.may_export && !t.moves.is_empty())
         .then(|| format!("/team/rebalancing.csv?{}", view.controls.query_string()));
+    let history_heads = t
+        .history
+        .iter()
+        .map(|(d, _, _)| d.format("%b %Y").to_string())
+        .collect();
+    let score = |v: &Option<Decimal>| v.map_or("—".into(), |h| ValueFormat::Score.apply(h));
+    let mut history_rows: Vec<(String, Vec<String>, bool)> = t
+        .csms
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            (
+                human("csm", &r.csm),
+                t.history.iter().map(|(_, per, _)| score(&per[i])).collect(),
+                false,
+            )
+        })
+        .collect();
+    if !t.csms.is_empty() {
+        history_rows.push((
+            "All their accounts".into(),
+            t.history.iter().map(|(_, _, all)| score(all)).collect(),
+            true,
+        ));
+    }
     let page = TeamPage {
+        history_heads,
+        history_rows,
         chrome: view.chrome.clone(),
         frame: Frame::new(&view, "Team", "/team"),
         kpis,
