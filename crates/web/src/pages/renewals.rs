@@ -72,14 +72,21 @@ async fn open_view(
     state: &WebApp,
     audience: Audience,
     pairs: Vec<(String, String)>,
-) -> Result<(View, Renewals), PageError> {
+) -> Result<(View, Renewals, Option<Renewals>), PageError> {
     let view = View::open(state, audience, &SPEC, quarter_by_default(pairs)).await?;
     let target = renewals::own_target(&view.targets);
-    let (view, r) = super::blocking(view, move |v| {
-        renewals::renewals_of(v.engine(), &v.query, target)
+    let (view, (r, before)) = super::blocking(view, move |v| {
+        let now = renewals::renewals_of(v.engine(), &v.query, target);
+        // The comparison window, judged on the same day.
+        let before = v.query.comparison().and_then(|p| {
+            let mut q = v.query.clone();
+            q.period = p;
+            renewals::renewals_of(v.engine(), &q, target).ok()
+        });
+        (now, before)
     })
     .await?;
-    Ok((view, r.map_err(quarterdeck_api::ApiError::from)?))
+    Ok((view, r.map_err(quarterdeck_api::ApiError::from)?, before))
 }
 
 fn tone(s: RenewalStage) -> &'static str {
@@ -96,16 +103,7 @@ pub async fn render(
     audience: Audience,
     pairs: Vec<(String, String)>,
 ) -> Result<Response, PageError> {
-    let (view, r) = open_view(state, audience, pairs).await?;
-    // The comparison window, judged on the same day.
-    let target = r.target;
-    let (view, before) = super::blocking(view, move |v| {
-        let p = v.query.comparison()?;
-        let mut q = v.query.clone();
-        q.period = p;
-        renewals::renewals_of(v.engine(), &q, Some(target)).ok()
-    })
-    .await?;
+    let (view, r, before) = open_view(state, audience, pairs).await?;
     let cur = view.currency.clone();
     let brief = ValueFormat::MoneyCompact {
         currency: cur.clone(),
@@ -272,7 +270,7 @@ pub async fn json(
     viewer: Viewer,
     pairs: Vec<(String, String)>,
 ) -> Result<Response, PageError> {
-    let (view, r) = open_view(state, Audience::Member(viewer), pairs).await?;
+    let (view, r, _) = open_view(state, Audience::Member(viewer), pairs).await?;
     Ok(export::json(r.to_json(&view.query)))
 }
 
@@ -282,7 +280,7 @@ pub async fn table(
     viewer: Viewer,
     pairs: Vec<(String, String)>,
 ) -> Result<(View, Table), PageError> {
-    let (view, r) = open_view(state, Audience::Member(viewer), pairs).await?;
+    let (view, r, _) = open_view(state, Audience::Member(viewer), pairs).await?;
     let text = |v: &Option<String>| v.clone().map_or(CellValue::Empty, CellValue::Text);
     let rows = r
         .items
