@@ -89,7 +89,13 @@ async fn open_view(
         .get_config(view.tenant.id, team::CSM_CAPACITY)
         .await?;
     let capacity = team::capacity_targets(doc.as_deref());
-    super::blocking(view, move |v| team::team_of(v.engine(), &v.query, capacity)).await
+    // Once per data version, query and capacity (Settings do not move the version).
+    let name = format!("team:{capacity:?}");
+    let (view, t) = super::cached(state, view, &name, move |v| {
+        team::team_of(v.engine(), &v.query, capacity)
+    })
+    .await?;
+    Ok((view, Team::clone(&t)))
 }
 
 fn ratio(v: Option<Decimal>) -> String {
