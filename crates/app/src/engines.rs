@@ -13,7 +13,7 @@ use quarterdeck_domain::records::{
     SubscriptionEvent, Ticket, TimeEntry,
 };
 use quarterdeck_domain::{AnyRecord, Collection, TenantOptions};
-use quarterdeck_engine::health::{Health, HealthSettings};
+use quarterdeck_engine::health::{Backtest, Health, HealthSettings};
 use quarterdeck_engine::reach::Reach;
 use quarterdeck_engine::{Ledger, LedgerBuilder, TenantSettings};
 use quarterdeck_store::{DataVersion, Store, StoreError, StoreResult, Tenant, TenantId};
@@ -36,9 +36,34 @@ pub struct TenantEngine {
     /// portfolio, the accounts, the account page and the predictive check
     /// read the same scores).
     health: Mutex<HashMap<chrono::NaiveDate, Arc<Vec<Health>>>>,
+    /// The predictive check of all customers as of a day, last computed in
+    /// the background: kept across writes (it is recomputed after each, off
+    /// the request path) and read as it stands meanwhile.
+    backtest: Mutex<Option<(chrono::NaiveDate, Arc<Backtest>)>>,
 }
 
 impl TenantEngine {
+    /// The predictive check of every customer as of `today`: the one last
+    /// computed for that day, else computed now (the first time only).
+    pub fn backtest_on(&self, today: chrono::NaiveDate) -> Arc<Backtest> {
+        if let Some((day, b)) = self.backtest.lock().expect("backtest").as_ref()
+            && *day == today
+        {
+            return b.clone();
+        }
+        self.refresh_backtest(today)
+    }
+
+    /// Computes the predictive check as of `today` and keeps it.
+    fn refresh_backtest(&self, today: chrono::NaiveDate) -> Arc<Backtest> {
+        let b = Arc::new(
+            self.ledger
+                .health_backtest_from(today, |m| self.health_on(m)),
+        );
+        *self.backtest.lock().expect("backtest") = Some((today, b.clone()));
+        b
+    }
+
     /// The first day any customer's MRR changed, if any.
     pub fn data_starts(&self) -> Option<chrono::NaiveDate> {
         *self.data_starts.get_or_init(|| self.ledger.data_starts())
@@ -198,6 +223,7 @@ impl Engines {
             options: tenant.options.clone(),
             data_starts: std::sync::OnceLock::new(),
             health: Mutex::new(HashMap::new()),
+            backtest: Mutex::new(None),
         })
     }
 
@@ -296,6 +322,7 @@ fn warm_health(slot: Arc<Slot>, version: DataVersion) {
                 None => return,
             }
         };
+        let today = days.first().copied();
         for day in days {
             let guard = slot.engine.clone().read_owned().await;
             if guard.as_ref().map(|e| e.version) != Some(version) {
@@ -310,6 +337,16 @@ fn warm_health(slot: Arc<Slot>, version: DataVersion) {
             if scored.is_err() {
                 return;
             }
+        }
+        // Then the predictive check of this version, replacing the last one.
+        let guard = slot.engine.clone().read_owned().await;
+        if let (Some(today), Some(_)) = (today, guard.as_ref().filter(|e| e.version == version)) {
+            let _ = tokio::task::spawn_blocking(move || {
+                if let Some(e) = guard.as_ref() {
+                    e.refresh_backtest(today);
+                }
+            })
+            .await;
         }
     });
 }

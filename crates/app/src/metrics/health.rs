@@ -269,22 +269,22 @@ pub fn portfolio_of(e: &TenantEngine, q: &MetricQuery) -> Result<Portfolio, Quer
     if risk_history.last().is_none_or(|r| r.0 != day) {
         risk_history.push((day, all.arr_at_risk(), all.arr_watch()));
     }
-    let backtest = e
-        .ledger
-        .health_backtest_from(q.calendar.today.min(day), |m| scores(e, q, m));
-    let renewal_churn_forecast = renewal_churn_forecast(e, q, day, &now, &backtest);
-    let actual = super::answers::figures_of(e, q.period, &q.filter, q.calendar.today);
-    let arr_of = |k: &str| {
-        actual
-            .get(k)
-            .copied()
-            .flatten()
-            .map(|m| m * Decimal::from(12))
+    // All customers: the check kept by the engine (computed in the background
+    // after each write); a filtered portfolio checks its own customers.
+    let check_day = q.calendar.today.min(day);
+    let backtest = if q.filter.is_all() {
+        Backtest::clone(&e.backtest_on(check_day))
+    } else {
+        e.ledger
+            .health_backtest_from(check_day, |m| scores(e, q, m))
     };
+    let renewal_churn_forecast = renewal_churn_forecast(e, q, day, &now, &backtest);
+    let moved = e.ledger.movements(q.period, &q.filter).movements;
+    let twelve = Decimal::from(12);
     let retention_actual = [
-        arr_of("churned_mrr"),
-        arr_of("contraction_mrr"),
-        arr_of("expansion_mrr"),
+        Some(moved.churn * twelve),
+        Some(moved.contraction * twelve),
+        Some(moved.expansion * twelve),
     ];
     Ok(Portfolio {
         as_of: day,
