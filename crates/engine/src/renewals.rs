@@ -153,7 +153,13 @@ impl Ledger {
                     subscription_id: None,
                 });
             }
-            if events.is_empty() {
+            // Only subscriptions billed per quarter or longer have term ends;
+            // a customer with none (most monthly accounts) is skipped before
+            // its terms are built.
+            let termed = events
+                .iter()
+                .any(|e| e.state.as_ref().is_some_and(|s| term_months(s).is_some()));
+            if !termed {
                 continue;
             }
             for sub in subscription_terms(id, events, fx) {
