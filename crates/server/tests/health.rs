@@ -19,6 +19,7 @@ quarterdeck_store::backend_stories!(
     segments_side_by_side_add_up_to_all,
     team_books_capacity_and_rebalancing,
     save_plays_count_a_saved_account_that_churned_as_lost,
+    page_json_twins_are_the_api_answers,
 );
 
 async fn get(app: &TestApp, path: &str) -> Value {
@@ -608,4 +609,29 @@ async fn save_plays_count_a_saved_account_that_churned_as_lost(store: TestStore)
         (json!(0), json!(2)),
         "{may}"
     );
+}
+
+/// Each customer-success page's `.json` twin is the API's answer to the
+/// same query (and answers at all: a twin that read the engine after the
+/// page let go of it crashed).
+async fn page_json_twins_are_the_api_answers(store: TestStore) {
+    let app = TestApp::spawn(store).await;
+    app.load_demo(200).await;
+    app.no_mfa_rule().await;
+    app.user("exec@acme.test", quarterdeck_domain::Role::Executive, None)
+        .await;
+    let mut b = app.browser("exec@acme.test").await;
+    let q = "from=2026-09-01&to=2026-11-30";
+    for (page, api) in [
+        ("/health.json", "/api/v1/health"),
+        ("/renewals.json", "/api/v1/renewals"),
+        ("/expansion.json", "/api/v1/expansion"),
+        ("/segments.json", "/api/v1/segments"),
+        ("/team.json", "/api/v1/team"),
+    ] {
+        let r = b.get(&format!("{page}?{q}")).await;
+        assert_eq!(r.status(), 200, "{page}");
+        let twin: Value = r.json().await.unwrap();
+        assert_eq!(twin, get(&app, &format!("{api}?{q}")).await, "{page}");
+    }
 }

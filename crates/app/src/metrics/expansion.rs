@@ -61,16 +61,16 @@ fn pipeline(p: &Pipeline) -> Value {
     json!({"value": money(p.value), "weighted": money(p.weighted), "count": p.count})
 }
 
-/// The answer as the API writes it.
+/// The answer as the API writes it (`currency`: the reporting currency's code).
 pub fn to_json(
-    e: &TenantEngine,
+    currency: &str,
     q: &MetricQuery,
     x: &Expansion,
     names: &[Option<String>],
     target: Option<Decimal>,
 ) -> Value {
-    let by = |m: &dyn Fn() -> Vec<(String, Pipeline)>| -> Value {
-        m().into_iter()
+    let by = |m: Vec<(String, Pipeline)>| -> Value {
+        m.into_iter()
             .map(|(k, p)| (k, pipeline(&p)))
             .collect::<Map<_, _>>()
             .into()
@@ -80,10 +80,10 @@ pub fn to_json(
         "compare": q.comparison().map(period_json),
         "filters": q.filters_json(),
         "partial": q.partial(),
-        "currency": e.ledger.settings().currency.code(),
+        "currency": currency,
         "open": pipeline(&x.open),
-        "by_type": by(&|| x.by_type.iter().map(|(k, p)| (k.to_string(), *p)).collect()),
-        "by_stage": by(&|| x.by_stage.iter().map(|(k, p)| (k.clone(), *p)).collect()),
+        "by_type": by(x.by_type.iter().map(|(k, p)| (k.to_string(), *p)).collect()),
+        "by_stage": by(x.by_stage.iter().map(|(k, p)| (k.clone(), *p)).collect()),
         "won": {"value": money(x.won.0), "count": x.won.1},
         "lost": {"value": money(x.lost.0), "count": x.lost.1},
         "win_rate": {"count": json::ratio(x.win_rate_count()), "amount": json::ratio(x.win_rate_amount())},
@@ -104,5 +104,11 @@ pub fn expansion(
     target: Option<Decimal>,
 ) -> Result<Value, QueryError> {
     let (x, names) = expansion_of(e, q, stages);
-    Ok(to_json(e, q, &x, &names, target))
+    Ok(to_json(
+        e.ledger.settings().currency.code(),
+        q,
+        &x,
+        &names,
+        target,
+    ))
 }

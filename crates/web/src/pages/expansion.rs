@@ -227,12 +227,13 @@ pub async fn json(
     pairs: Vec<(String, String)>,
 ) -> Result<Response, PageError> {
     let (view, c) = open_view(state, Audience::Member(viewer), pairs).await?;
-    let (view, body) = super::blocking(view, move |v| {
-        expansion::to_json(v.engine(), &v.query, &c.x, &c.names, c.target)
-    })
-    .await?;
-    drop(view);
-    Ok(export::json(body))
+    Ok(export::json(expansion::to_json(
+        &view.currency,
+        &view.query,
+        &c.x,
+        &c.names,
+        c.target,
+    )))
 }
 
 /// `GET /expansion.csv`: every open expansion opportunity, largest first.
