@@ -844,10 +844,12 @@ fn shared_schemas(metric_names: &[&str]) -> Map<String, Value> {
     s.insert(
         "SavePlaySummary".into(),
         object(
-            &["period", "filters", "open", "saved", "lost", "success_rate"],
+            &["period", "compare", "filters", "partial", "open", "saved", "lost", "success_rate"],
             json!({
                 "period": schema_ref("Period"),
+                "compare": {"oneOf": [schema_ref("Period"), {"type": "null"}]},
                 "filters": schema_ref("Filters"),
+                "partial": partial,
                 "open": count, "saved": count, "lost": count,
                 "success_rate": {"type": ["number", "null"], "description": "saved ÷ (saved + lost) among plays closed in the period; a saved account that churned within 90 days of the close counts as lost"},
             }),

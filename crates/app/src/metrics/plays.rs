@@ -18,7 +18,9 @@ pub fn summary(e: &TenantEngine, q: &MetricQuery) -> Value {
     let s = summary_of(e, q);
     json!({
         "period": period_json(q.period),
+        "compare": q.comparison().map(period_json),
         "filters": q.filters_json(),
+        "partial": q.partial(),
         "open": s.open,
         "saved": s.saved,
         "lost": s.lost,
