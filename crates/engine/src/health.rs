@@ -199,7 +199,7 @@ impl Trend {
 }
 
 /// Points a score must move over 30 days to count as a trend.
-const TREND_POINTS: i16 = 5;
+pub const TREND_POINTS: i16 = 5;
 /// Days over which tickets, failed payments and margin are read.
 const QUARTER_DAYS: u64 = 90;
 /// Usage compares the last 30 days with the 30 before.

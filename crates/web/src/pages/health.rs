@@ -284,9 +284,10 @@ pub async fn render(
     let bands_svg = super::screens::for_screens(&BarChart {
         id: "health-bands".into(),
         title: format!("Accounts by health band on {}", p.as_of),
-        description:
-            "Scored accounts in the healthy (70 and above), at-risk and critical (below 40) bands"
-                .into(),
+        description: format!(
+            "Scored accounts in the healthy ({} and above), at-risk and critical (below {}) bands",
+            c.settings.healthy_from, c.settings.critical_below
+        ),
         width: 520,
         height: 240,
         bars: Band::ALL
@@ -315,8 +316,11 @@ pub async fn render(
         })
         .collect();
     let trend_words = format!(
-        "Over the last 30 days: {} improving, {} stable, {} declining (a move of 5 points or more).",
-        all.trend[0], all.trend[1], all.trend[2]
+        "Over the last 30 days: {} improving, {} stable, {} declining (a move of {} points or more).",
+        all.trend[0],
+        all.trend[1],
+        all.trend[2],
+        quarterdeck_engine::health::TREND_POINTS
     );
     let risk_svg = super::screens::for_screens(&LineChart {
         id: "arr-at-risk".into(),
@@ -420,7 +424,7 @@ pub async fn render(
     let plays_words = format!(
         "{} open on {}; closed in the period: {} saved, {} lost{}.",
         pl.open,
-        p.as_of.format("%b %-d, %Y"),
+        view.query.period.to.format("%b %-d, %Y"),
         pl.saved,
         pl.lost,
         pl.success_rate().map_or(String::new(), |r| format!(
@@ -449,7 +453,7 @@ pub async fn render(
             money(Some(all), &cur),
             money(Some(due), &cur)
         ),
-        _ => "— (needs a year of history)".into(),
+        _ => "— (no month end's 90 days are over yet)".into(),
     };
     let retention_rows = vec![
         ("Churned ARR", money(churned, &cur), churn_forecast),
