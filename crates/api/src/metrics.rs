@@ -225,10 +225,7 @@ pub async fn expansion(
     let store = state.store.as_ref();
     let targets = quarterdeck_app::metrics::targets::TenantTargets::load(store, tenant).await?;
     let target = expansion::own_target(&targets);
-    let doc = store
-        .get_config(tenant, expansion::STAGE_PROBABILITIES)
-        .await?;
-    let stages = expansion::stage_probabilities(doc.as_deref());
+    let stages = expansion::load_stage_probabilities(store, tenant).await?;
     Ok(Json(
         answer(engine, q, move |e, q| {
             expansion::expansion(e, q, &stages, target)
@@ -256,11 +253,7 @@ pub async fn team(
     Query(pairs): Pairs,
 ) -> Result<Json<Value>, ApiError> {
     let (engine, q) = prepare(&state, &caller, &pairs, SUMMARY).await?;
-    let doc = state
-        .store
-        .get_config(caller.can_read()?.0, team::CSM_CAPACITY)
-        .await?;
-    let capacity = team::capacity_targets(doc.as_deref());
+    let capacity = team::load_capacity(state.store.as_ref(), caller.can_read()?.0).await?;
     Ok(Json(
         answer(engine, q, move |e, q| Ok(team::team(e, q, capacity))).await?,
     ))

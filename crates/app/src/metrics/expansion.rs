@@ -8,6 +8,7 @@ use super::query::{MetricQuery, QueryError};
 use super::result::period_json;
 use crate::engines::TenantEngine;
 use quarterdeck_engine::expansion::{Expansion, Pipeline, type_key};
+use quarterdeck_store::{Store, StoreResult, TenantId};
 use rust_decimal::Decimal;
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
@@ -27,9 +28,29 @@ pub fn own_target(t: &super::targets::TenantTargets) -> Option<Decimal> {
     t.own.get(METRIC).map(|t| t.good)
 }
 
+/// The tenant's stage default probabilities, read from the store.
+pub async fn load_stage_probabilities(
+    store: &dyn Store,
+    tenant: TenantId,
+) -> StoreResult<HashMap<String, Decimal>> {
+    let doc = store.get_config(tenant, STAGE_PROBABILITIES).await?;
+    Ok(stage_probabilities(doc.as_deref()))
+}
+
+/// Stores stage default probabilities; returns the document written.
+pub async fn store_stage_probabilities(
+    store: &dyn Store,
+    tenant: TenantId,
+    stages: &std::collections::BTreeMap<String, Decimal>,
+) -> StoreResult<String> {
+    let doc = serde_json::to_string(stages).expect("stages serialise");
+    store.set_config(tenant, STAGE_PROBABILITIES, &doc).await?;
+    Ok(doc)
+}
+
 /// Reads stage default probabilities from their stored document (none when
 /// absent or unreadable: the 0.5 default applies).
-pub fn stage_probabilities(doc: Option<&str>) -> HashMap<String, Decimal> {
+fn stage_probabilities(doc: Option<&str>) -> HashMap<String, Decimal> {
     doc.and_then(|d| serde_json::from_str::<HashMap<String, Decimal>>(d).ok())
         .unwrap_or_default()
         .into_iter()

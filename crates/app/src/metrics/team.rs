@@ -13,6 +13,7 @@ use quarterdeck_domain::records::ActivityType;
 use quarterdeck_engine::health::Band;
 use quarterdeck_engine::team::{Capacity, Plan, Seat, rebalance};
 use quarterdeck_engine::{Filter, Period};
+use quarterdeck_store::{Store, StoreResult, TenantId};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
@@ -30,9 +31,37 @@ struct StoredCapacity {
     arr: Option<Decimal>,
 }
 
+/// The tenant's capacity targets, read from the store.
+pub async fn load_capacity(
+    store: &dyn Store,
+    tenant: TenantId,
+) -> StoreResult<BTreeMap<String, Capacity>> {
+    let doc = store.get_config(tenant, CSM_CAPACITY).await?;
+    Ok(capacity_targets(doc.as_deref()))
+}
+
+/// Stores capacity targets; returns the document written.
+pub async fn store_capacity(
+    store: &dyn Store,
+    tenant: TenantId,
+    targets: &BTreeMap<String, Capacity>,
+) -> StoreResult<String> {
+    // Amounts as decimal strings, exact (the API writes them as numbers).
+    let doc: Map<String, Value> = targets
+        .iter()
+        .map(|(s, c)| {
+            let arr = c.arr.map(|a| a.to_string());
+            (s.clone(), json!({"accounts": c.accounts, "arr": arr}))
+        })
+        .collect();
+    let doc = Value::Object(doc).to_string();
+    store.set_config(tenant, CSM_CAPACITY, &doc).await?;
+    Ok(doc)
+}
+
 /// Reads capacity targets from their stored document (none when absent or
 /// unreadable: utilisation is then undefined).
-pub fn capacity_targets(doc: Option<&str>) -> BTreeMap<String, Capacity> {
+fn capacity_targets(doc: Option<&str>) -> BTreeMap<String, Capacity> {
     doc.and_then(|d| serde_json::from_str::<BTreeMap<String, StoredCapacity>>(d).ok())
         .unwrap_or_default()
         .into_iter()

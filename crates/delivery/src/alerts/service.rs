@@ -133,11 +133,9 @@ pub async fn evaluate(state: &AppState, tenant: &Tenant) -> Result<Outcome, Stri
     let fail = |e: quarterdeck_store::StoreError| e.to_string();
     let threshold = rules(store, tenant.id).await.map_err(fail)?;
     let mut events = event_settings(store, tenant.id).await.map_err(fail)?;
-    let capacity = store
-        .get_config(tenant.id, quarterdeck_app::metrics::team::CSM_CAPACITY)
+    events.capacity = quarterdeck_app::metrics::team::load_capacity(store, tenant.id)
         .await
         .map_err(fail)?;
-    events.capacity = quarterdeck_app::metrics::team::capacity_targets(capacity.as_deref());
     let engine = state.engines.read(tenant).await.map_err(fail)?;
     let tz = quarterdeck_app::engines::settings_of(tenant).time_zone;
     let today = state.clock.today_in(tz);

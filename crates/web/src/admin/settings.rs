@@ -14,7 +14,9 @@ use quarterdeck_domain::HealthSettings;
 use quarterdeck_domain::{Permission, Role};
 use quarterdeck_engine::benchmarks::PeerGroup;
 use quarterdeck_engine::health::{ComponentKind, Scoring};
-use std::collections::HashMap;
+use quarterdeck_engine::team::Capacity;
+use rust_decimal::Decimal;
+use std::collections::{BTreeMap, HashMap};
 
 pub(super) fn routes() -> Router<WebApp> {
     Router::new()
@@ -121,20 +123,13 @@ async fn page(
             )
         })
         .collect();
+    let store = state.store.as_ref();
+    let capacity_set = team::load_capacity(store, grant.tenant().id).await?;
+    let mut segments: std::collections::BTreeSet<String> = capacity_set.keys().cloned().collect();
+    let stage_set = expansion::load_stage_probabilities(store, grant.tenant().id).await?;
+    let mut stage_names: std::collections::BTreeSet<String> = stage_set.keys().cloned().collect();
     // What an empty row means today: the benchmark of the peer group (by last
     // month's ACV unless one is chosen), else the built-in target.
-    let capacity_doc = state
-        .store
-        .get_config(grant.tenant().id, team::CSM_CAPACITY)
-        .await?;
-    let capacity_set = team::capacity_targets(capacity_doc.as_deref());
-    let mut segments: std::collections::BTreeSet<String> = capacity_set.keys().cloned().collect();
-    let stage_doc = state
-        .store
-        .get_config(grant.tenant().id, expansion::STAGE_PROBABILITIES)
-        .await?;
-    let stage_set = expansion::stage_probabilities(stage_doc.as_deref());
-    let mut stage_names: std::collections::BTreeSet<String> = stage_set.keys().cloned().collect();
     let summary = {
         let calendar = state.calendar_of(grant.tenant());
         let month = quarterdeck_app::metrics::query::preset_range(
@@ -387,16 +382,7 @@ async fn save_targets(
         .store
         .set_config(grant.tenant().id, targets::PEER_GROUP, group)
         .await?;
-    quarterdeck_app::audit::record(
-        state.store.as_ref(),
-        Some(grant.tenant().id),
-        &viewer.actor(),
-        "settings.targets",
-        None,
-        Some(json),
-    )
-    .await?;
-    Ok(Redirect::to("/admin/settings").into_response())
+    saved(&state, &viewer, &grant, "settings.targets", json, "").await
 }
 
 /// What a health component reads, for the settings table.
@@ -461,129 +447,133 @@ async fn save_health(
     .await
 }
 
-/// Saves CSM capacity targets: per segment, target accounts (a whole
-/// number) and target ARR per CSM; an empty pair removes the segment's.
+/// A form's value for `name`, trimmed ("" when absent).
+fn form_value(form: &[(String, String)], name: &str) -> String {
+    form.iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v.trim().to_string())
+        .unwrap_or_default()
+}
+
+/// The keys a table form lists in hidden `name` fields (segments, stages).
+fn listed<'a>(form: &'a [(String, String)], name: &str) -> impl Iterator<Item = &'a String> {
+    form.iter().filter(move |(n, _)| n == name).map(|(_, v)| v)
+}
+
+/// Reads the capacity table: per segment, target accounts (a whole number
+/// above 0) and target ARR (an amount above 0); a segment left empty has none.
+fn capacity_of(form: &[(String, String)]) -> Result<BTreeMap<String, Capacity>, String> {
+    let mut out = BTreeMap::new();
+    for segment in listed(form, "segment") {
+        let label = quarterdeck_engine::filter::human("segment", segment);
+        let accounts = form_value(form, &format!("accounts_{segment}"));
+        let arr = form_value(form, &format!("arr_{segment}")).replace(',', "");
+        let accounts = match accounts.as_str() {
+            "" => None,
+            a => Some(a.parse::<u32>().ok().filter(|n| *n > 0).ok_or_else(|| {
+                format!("{label}: target accounts per CSM is a whole number above 0, not `{a}`.")
+            })?),
+        };
+        let arr = match arr.as_str() {
+            "" => None,
+            a => Some(
+                a.parse::<Decimal>()
+                    .ok()
+                    .filter(|v| *v > Decimal::ZERO)
+                    .ok_or_else(|| {
+                        format!("{label}: target ARR per CSM is an amount above 0, not `{a}`.")
+                    })?,
+            ),
+        };
+        if accounts.is_some() || arr.is_some() {
+            out.insert(segment.clone(), Capacity { accounts, arr });
+        }
+    }
+    Ok(out)
+}
+
+/// Reads the stage table: a win probability in percent, 0 to 100, per stage;
+/// a stage left empty falls back to 50 %.
+fn stages_of(form: &[(String, String)]) -> Result<BTreeMap<String, Decimal>, String> {
+    let mut out = BTreeMap::new();
+    for stage in listed(form, "stage") {
+        let typed = form_value(form, &format!("p_{stage}"));
+        if typed.is_empty() {
+            continue;
+        }
+        let p = crate::percent::parse(&typed)
+            .ok()
+            .filter(|p| (Decimal::ZERO..=Decimal::ONE).contains(p))
+            .ok_or_else(|| {
+                format!("Stage {stage}: a probability from 0 to 100 %, not `{typed}`.")
+            })?;
+        out.insert(stage.clone(), p);
+    }
+    Ok(out)
+}
+
+/// Saves CSM capacity targets (audit-logged).
 async fn save_capacity(
     State(state): State<WebApp>,
     viewer: Viewer,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     let grant = viewer.grant(Permission::ManageSettings)?;
-    let field = |k: &str| {
-        form.iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.trim().to_string())
-            .unwrap_or_default()
+    viewer.check_csrf(&form_value(&form, "csrf"))?;
+    let targets = match capacity_of(&form) {
+        Ok(t) => t,
+        Err(m) => return page(&state, &viewer, Some(m)).await,
     };
-    viewer.check_csrf(&field("csrf"))?;
-    let mut doc = serde_json::Map::new();
-    for (name, segment) in form.iter().filter(|(n, _)| n == "segment") {
-        debug_assert_eq!(name, "segment");
-        let label = quarterdeck_engine::filter::human("segment", segment);
-        let accounts = field(&format!("accounts_{segment}"));
-        let arr = field(&format!("arr_{segment}")).replace(',', "");
-        if accounts.is_empty() && arr.is_empty() {
-            continue;
-        }
-        let accounts = if accounts.is_empty() {
-            None
-        } else {
-            match accounts.parse::<u32>() {
-                Ok(n) if n > 0 => Some(n),
-                _ => return page(&state, &viewer, Some(format!("{label}: target accounts per CSM is a whole number above 0, not `{accounts}`."))).await,
-            }
-        };
-        let arr = if arr.is_empty() {
-            None
-        } else {
-            match arr.parse::<rust_decimal::Decimal>() {
-                Ok(v) if v > rust_decimal::Decimal::ZERO => Some(v),
-                _ => {
-                    return page(
-                        &state,
-                        &viewer,
-                        Some(format!(
-                            "{label}: target ARR per CSM is an amount above 0, not `{arr}`."
-                        )),
-                    )
-                    .await;
-                }
-            }
-        };
-        doc.insert(
-            segment.clone(),
-            serde_json::json!({"accounts": accounts, "arr": arr.map(|a| a.to_string())}),
-        );
-    }
-    let json = serde_json::Value::Object(doc).to_string();
-    state
-        .store
-        .set_config(grant.tenant().id, team::CSM_CAPACITY, &json)
-        .await?;
-    quarterdeck_app::audit::record(
-        state.store.as_ref(),
-        Some(grant.tenant().id),
-        &viewer.actor(),
+    let doc = team::store_capacity(state.store.as_ref(), grant.tenant().id, &targets).await?;
+    saved(
+        &state,
+        &viewer,
+        &grant,
         "settings.capacity",
-        None,
-        Some(json),
+        doc,
+        "#capacity",
     )
-    .await?;
-    Ok(Redirect::to("/admin/settings#capacity").into_response())
+    .await
 }
 
-/// Saves the default win probability of each expansion stage (percent);
-/// an empty one falls back to 50 %.
+/// Saves the default win probability of each expansion stage (audit-logged).
 async fn save_stages(
     State(state): State<WebApp>,
     viewer: Viewer,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     let grant = viewer.grant(Permission::ManageSettings)?;
-    let field = |k: &str| {
-        form.iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.trim().to_string())
-            .unwrap_or_default()
+    viewer.check_csrf(&form_value(&form, "csrf"))?;
+    let stages = match stages_of(&form) {
+        Ok(s) => s,
+        Err(m) => return page(&state, &viewer, Some(m)).await,
     };
-    viewer.check_csrf(&field("csrf"))?;
-    let mut doc = std::collections::BTreeMap::new();
-    for (_, stage) in form.iter().filter(|(n, _)| n == "stage") {
-        let typed = field(&format!("p_{stage}"));
-        if typed.is_empty() {
-            continue;
-        }
-        match crate::percent::parse(&typed) {
-            Ok(p) if (rust_decimal::Decimal::ZERO..=rust_decimal::Decimal::ONE).contains(&p) => {
-                doc.insert(stage.clone(), p.to_string());
-            }
-            _ => {
-                return page(
-                    &state,
-                    &viewer,
-                    Some(format!(
-                        "Stage {stage}: a probability from 0 to 100 %, not `{typed}`."
-                    )),
-                )
-                .await;
-            }
-        }
-    }
-    let json = serde_json::to_string(&doc).expect("stages serialise");
-    state
-        .store
-        .set_config(grant.tenant().id, expansion::STAGE_PROBABILITIES, &json)
-        .await?;
+    let doc =
+        expansion::store_stage_probabilities(state.store.as_ref(), grant.tenant().id, &stages)
+            .await?;
+    saved(&state, &viewer, &grant, "settings.stages", doc, "#stages").await
+}
+
+/// Records a saved settings document in the audit log and goes back to
+/// its section of the page.
+async fn saved(
+    state: &WebApp,
+    viewer: &Viewer,
+    grant: &crate::session::Grant,
+    action: &str,
+    doc: String,
+    anchor: &str,
+) -> Result<Response, PageError> {
     quarterdeck_app::audit::record(
         state.store.as_ref(),
         Some(grant.tenant().id),
         &viewer.actor(),
-        "settings.stages",
+        action,
         None,
-        Some(json),
+        Some(doc),
     )
     .await?;
-    Ok(Redirect::to("/admin/settings#stages").into_response())
+    Ok(Redirect::to(&format!("/admin/settings{anchor}")).into_response())
 }
 
 /// Applies tenant changes from a settings form: back to `then` when they

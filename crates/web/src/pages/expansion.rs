@@ -68,11 +68,7 @@ async fn open_view(
     pairs: Vec<(String, String)>,
 ) -> Result<(View, Computed), PageError> {
     let view = View::open(state, audience, &SPEC, pairs).await?;
-    let doc = state
-        .store
-        .get_config(view.tenant.id, expansion::STAGE_PROBABILITIES)
-        .await?;
-    let stages = expansion::stage_probabilities(doc.as_deref());
+    let stages = expansion::load_stage_probabilities(state.store.as_ref(), view.tenant.id).await?;
     let target = expansion::own_target(&view.targets);
     let (view, ((x, names), before)) = super::blocking(view, move |v| {
         let before = v

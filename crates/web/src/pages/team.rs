@@ -84,11 +84,7 @@ async fn open_view(
     pairs: Vec<(String, String)>,
 ) -> Result<(View, Team), PageError> {
     let view = View::open(state, audience, &SPEC, pairs).await?;
-    let doc = state
-        .store
-        .get_config(view.tenant.id, team::CSM_CAPACITY)
-        .await?;
-    let capacity = team::capacity_targets(doc.as_deref());
+    let capacity = team::load_capacity(state.store.as_ref(), view.tenant.id).await?;
     // Once per data version, query and capacity (Settings do not move the version).
     let name = format!("team:{capacity:?}");
     let (view, t) = super::cached(state, view, &name, move |v| {
