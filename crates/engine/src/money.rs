@@ -50,6 +50,18 @@ pub fn ratio(numerator: Decimal, denominator: Decimal) -> Option<Decimal> {
     }
 }
 
+/// The median of `values` (the mean of the two middle ones when their
+/// number is even); `None` when there are none. Sorts `values`.
+pub fn median(values: &mut [i64]) -> Option<Decimal> {
+    values.sort_unstable();
+    let n = values.len();
+    match n {
+        0 => None,
+        _ if n % 2 == 1 => Some(Decimal::from(values[n / 2])),
+        _ => Some(Decimal::from(values[n / 2 - 1] + values[n / 2]) / Decimal::TWO),
+    }
+}
+
 /// `ratio` for counts.
 pub fn count_ratio(numerator: u64, denominator: u64) -> Option<Decimal> {
     ratio(Decimal::from(numerator), Decimal::from(denominator))

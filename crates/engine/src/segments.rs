@@ -38,15 +38,6 @@ impl Ledger {
                 Some((first - paid).num_days())
             })
             .collect();
-        if days.is_empty() {
-            return None;
-        }
-        days.sort_unstable();
-        let n = days.len();
-        Some(if n % 2 == 1 {
-            Decimal::from(days[n / 2])
-        } else {
-            Decimal::from(days[n / 2 - 1] + days[n / 2]) / Decimal::TWO
-        })
+        crate::money::median(&mut days)
     }
 }

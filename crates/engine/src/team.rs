@@ -25,18 +25,6 @@ pub enum Outcome {
     ChurnedAfterSave(NaiveDate),
 }
 
-impl Outcome {
-    /// Whether the play counts as saved.
-    pub fn is_saved(self) -> bool {
-        self == Outcome::Saved
-    }
-
-    /// Whether the play counts as lost.
-    pub fn is_lost(self) -> bool {
-        matches!(self, Outcome::Lost | Outcome::ChurnedAfterSave(_))
-    }
-}
-
 /// A play with its customer's slot and its outcome on the day asked.
 #[derive(Debug, Clone)]
 pub struct PlayRow<'a> {
@@ -96,23 +84,13 @@ impl Ledger {
     /// The median hours from opening to first response of the tickets
     /// opened in `period` that have a response; `None` when none has.
     pub fn median_first_response_hours(&self, period: Period, filter: &Filter) -> Option<Decimal> {
-        let mut secs: Vec<u32> = self
+        let mut secs: Vec<i64> = self
             .covered_slots(filter)
             .filter_map(|(slot, _)| self.signals().of(self.entry(slot).0))
             .flat_map(|s| dated_in(&s.responses, |r| r.0, period.from, period.to))
-            .map(|r| r.1)
+            .map(|r| i64::from(r.1))
             .collect();
-        if secs.is_empty() {
-            return None;
-        }
-        secs.sort_unstable();
-        let n = secs.len();
-        let median = if n % 2 == 1 {
-            Decimal::from(secs[n / 2])
-        } else {
-            (Decimal::from(secs[n / 2 - 1]) + Decimal::from(secs[n / 2])) / Decimal::TWO
-        };
-        Some(median / Decimal::from(3600))
+        crate::money::median(&mut secs).map(|m| m / Decimal::from(3600))
     }
 
     /// The save plays of the customers `filter` covers that are open on

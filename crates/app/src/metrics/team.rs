@@ -443,7 +443,8 @@ pub const LEADERBOARD: [(&str, Figure); 3] = [
     ("health_change", |r| r.health_change),
 ];
 
-fn activity_key(k: ActivityType) -> &'static str {
+/// An activity kind as the API names it (`meeting`, …).
+pub fn activity_key(k: ActivityType) -> &'static str {
     match k {
         ActivityType::Meeting => "meeting",
         ActivityType::Email => "email",

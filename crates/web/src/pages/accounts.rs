@@ -291,14 +291,7 @@ struct AccountPage {
     /// Tickets and CSM touches of the last 90 days, in sentences.
     touch_words: Vec<String>,
     /// (close, type, stage, status, tone, ARR) of each opportunity, newest first.
-    opportunities: Vec<(
-        String,
-        &'static str,
-        String,
-        &'static str,
-        &'static str,
-        String,
-    )>,
+    opportunities: Vec<OpportunityRow>,
     /// Whether the viewer may open and close save plays here.
     may_run_plays: bool,
     /// The form's post target.
@@ -593,15 +586,8 @@ pub async fn render_one(
     Ok(Html(page.render()?).into_response())
 }
 
-/// Type of an opportunity rows on the account page.
-type OpportunityRow = (
-    String,
-    &'static str,
-    String,
-    &'static str,
-    &'static str,
-    String,
-);
+/// An opportunity as the account page lists it: (close, type, stage, status, tone, ARR).
+type OpportunityRow = (String, String, String, &'static str, &'static str, String);
 
 /// The account's tickets and CSM touches over the 90 days ending `day`, in
 /// sentences, and its opportunities, newest first.
@@ -624,13 +610,13 @@ fn touches_of(
     let mut words = Vec::new();
     let tickets = dated_in(&sig.tickets, |t| t.0, from, day);
     let urgent = tickets.iter().filter(|t| t.1 >= 4).count();
-    let mut responses: Vec<u32> = dated_in(&sig.responses, |r| r.0, from, day)
+    let mut responses: Vec<i64> = dated_in(&sig.responses, |r| r.0, from, day)
         .iter()
-        .map(|r| r.1)
+        .map(|r| i64::from(r.1))
         .collect();
-    responses.sort_unstable();
-    let median = responses.get(responses.len() / 2).map(|s| {
-        let hours = (Decimal::from(*s) / Decimal::from(3600)).round_dp(1);
+    // The same median as the Team page's.
+    let median = quarterdeck_engine::money::median(&mut responses).map(|s| {
+        let hours = (s / Decimal::from(3600)).round_dp(1);
         format!("; median first response {} h", hours.normalize())
     });
     words.push(match tickets.last() {
@@ -650,12 +636,7 @@ fn touches_of(
         .enumerate()
         .filter_map(|(i, k)| {
             let n = touches.iter().filter(|a| usize::from(a.1) == i).count();
-            let name = match k {
-                quarterdeck_domain::records::ActivityType::Meeting => "meeting",
-                quarterdeck_domain::records::ActivityType::Email => "email",
-                quarterdeck_domain::records::ActivityType::Call => "call",
-                quarterdeck_domain::records::ActivityType::Task => "task",
-            };
+            let name = quarterdeck_app::metrics::team::activity_key(*k);
             (n > 0).then(|| format!("{n} {name}{}", if n == 1 { "" } else { "s" }))
         })
         .collect();
@@ -687,13 +668,8 @@ fn touches_of(
                 .map_or(currency.to_string(), |c| c.code().to_string());
             (
                 fmt(o.close),
-                match quarterdeck_engine::expansion::type_key(o.kind) {
-                    "renewal" => "Renewal",
-                    "upsell" => "Upsell",
-                    "cross_sell" => "Cross-sell",
-                    _ => "Upgrade",
-                },
-                o.stage.replace('_', " "),
+                super::expansion::type_label(quarterdeck_engine::expansion::type_key(o.kind)),
+                o.stage.clone(),
                 status,
                 tone,
                 quarterdeck_render::format::money(o.amount, &code),

@@ -92,7 +92,8 @@ async fn open_view(
     ))
 }
 
-fn type_label(key: &str) -> String {
+/// An opportunity type in words ("Cross-sell").
+pub(super) fn type_label(key: &str) -> String {
     match key {
         "cross_sell" => "Cross-sell".into(),
         other => human("plan", other),
