@@ -70,6 +70,18 @@ async fn the_portfolio_adds_up_and_agrees_with_accounts_and_summary(store: TestS
         dec(&summary["metrics"]["arr_at_risk"]["value"]),
         dec(&h["arr_at_risk"])
     );
+    // And so is the series' point for the same days.
+    let series = get(
+        &app,
+        "/api/v1/metrics/series?metric=arr_at_risk&interval=month",
+    )
+    .await;
+    let points = series["points"].as_array().unwrap();
+    assert_eq!(
+        dec(&points.last().unwrap()["value"]),
+        dec(&h["arr_at_risk"]),
+        "{series}"
+    );
     // The most at risk: ten at most, lowest score first.
     let top = h["top_at_risk"].as_array().unwrap();
     assert!(!top.is_empty() && top.len() <= 10);

@@ -122,8 +122,15 @@ pub fn figures_with(
     ])
 }
 
-/// One metric over one period (series buckets).
-fn figure(e: &TenantEngine, name: &str, period: Period, filter: &Filter) -> Option<Decimal> {
+/// One metric over one period (series buckets); health metrics read the
+/// scores of the period's last day, today at the latest.
+fn figure(
+    e: &TenantEngine,
+    name: &str,
+    period: Period,
+    filter: &Filter,
+    today: chrono::NaiveDate,
+) -> Option<Decimal> {
     let ledger = &e.ledger;
     match name {
         "revenue" => Some(ledger.revenue(period, filter)),
@@ -138,7 +145,12 @@ fn figure(e: &TenantEngine, name: &str, period: Period, filter: &Filter) -> Opti
                 .revenue_retention;
             if name == "grr" { r.grr } else { r.nrr }
         }
-        "arr_at_risk" => None,
+        "arr_at_risk" | "arr_at_risk_watch" | "critical_customers" | "avg_health" => {
+            super::health::figures(e, filter, period.to.min(today))
+                .into_iter()
+                .find(|(k, _)| *k == name)
+                .and_then(|(_, v)| v)
+        }
         "ltv"
         | "avg_monthly_customer_churn_rate"
         | "avg_monthly_gross_mrr_churn_rate"
@@ -270,7 +282,7 @@ pub fn series_of(e: &TenantEngine, q: &MetricQuery) -> Result<super::result::Ser
             .into_iter()
             .map(|b| {
                 budget.check()?;
-                let v = figure(e, name, b.period, &q.filter);
+                let v = figure(e, name, b.period, &q.filter, q.calendar.today);
                 Ok((b.period.to, rounded(unit, v)))
             })
             .collect::<Result<_, QueryError>>()?
