@@ -261,9 +261,7 @@ impl Ledger {
     /// data for any component are left out.
     pub fn health_on(&self, day: NaiveDate, filter: &Filter, s: &HealthSettings) -> Vec<Health> {
         let ctx = self.health_day(day);
-        let cover = (!filter.is_all()).then(|| self.slot_cover(filter));
-        self.covered_slots(&Filter::all())
-            .filter(|(slot, _)| cover.as_ref().is_none_or(|c| c[*slot]))
+        self.covered_slots(filter)
             .filter_map(|(slot, t)| self.score_slot(&ctx, slot, t, s, false))
             .collect()
     }

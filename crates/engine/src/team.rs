@@ -96,27 +96,47 @@ impl Ledger {
     /// The save plays of the customers `filter` covers that are open on
     /// `period.to` or closed within the period, with their outcomes.
     pub fn save_plays(&self, period: Period, filter: &Filter) -> Vec<PlayRow<'_>> {
-        let mut rows = Vec::new();
-        for (slot, t) in self.covered_slots(filter) {
-            let Some(s) = self.signals().of(self.entry(slot).0) else {
-                continue;
-            };
-            for play in s.plays.iter().filter(|p| p.opened <= period.to) {
+        self.covered_slots(filter)
+            .flat_map(|(slot, t)| self.plays_in(slot, t, period))
+            .collect()
+    }
+
+    /// One customer's save plays that are open on `period.to` or closed
+    /// within the period, with their outcomes (as `save_plays` gives them).
+    pub fn customer_plays(&self, customer_id: &str, period: Period) -> Vec<PlayRow<'_>> {
+        match (self.slot_of(customer_id), self.timeline(customer_id)) {
+            (Some(slot), Some(t)) => self.plays_in(slot, t, period).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    fn plays_in<'a>(
+        &'a self,
+        slot: usize,
+        t: crate::timeline::TimelineRef<'a>,
+        period: Period,
+    ) -> impl Iterator<Item = PlayRow<'a>> {
+        let plays = self
+            .signals()
+            .of(self.entry(slot).0)
+            .map_or(&[][..], |s| s.plays.as_slice());
+        plays
+            .iter()
+            .filter(move |p| p.opened <= period.to)
+            .filter_map(move |play| {
                 let outcome = match play.closed.filter(|c| *c <= period.to) {
                     None => Outcome::Open,
-                    Some(c) if c < period.from => continue,
+                    Some(c) if c < period.from => return None,
                     Some(_) if play.status == PlayStatus::Lost => Outcome::Lost,
                     Some(c) => churned_after(&t, c, period.to)
                         .map_or(Outcome::Saved, Outcome::ChurnedAfterSave),
                 };
-                rows.push(PlayRow {
+                Some(PlayRow {
                     slot: slot as u32,
                     play,
                     outcome,
-                });
-            }
-        }
-        rows
+                })
+            })
     }
 
     /// (slot, ARR) of each customer `filter` covers that pays on `day`.

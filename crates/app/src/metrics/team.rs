@@ -277,7 +277,7 @@ pub fn team_of(e: &TenantEngine, q: &MetricQuery, capacity: BTreeMap<String, Cap
     };
     // Rebalancing, per segment with targets, over every CSM of the segment;
     // only moves of accounts the query covers are listed.
-    let shown = l.covers(&q.filter);
+    let covered = l.covers(&q.filter);
     let mut moves = Vec::new();
     let mut short_of = BTreeMap::new();
     let segments: BTreeSet<&str> = books.keys().map(|k| k.0).collect();
@@ -297,7 +297,7 @@ pub fn team_of(e: &TenantEngine, q: &MetricQuery, capacity: BTreeMap<String, Cap
             Plan::Moves(list) => {
                 for m in list
                     .into_iter()
-                    .filter(|m| shown.get(m.slot as usize).copied().unwrap_or(false))
+                    .filter(|m| covered.get(m.slot as usize).copied().unwrap_or(false))
                 {
                     let c = l.customer_ref(m.slot);
                     moves.push(Reassign {
@@ -315,7 +315,6 @@ pub fn team_of(e: &TenantEngine, q: &MetricQuery, capacity: BTreeMap<String, Cap
             }
         }
     }
-    let covered = l.covers(&q.filter);
     let ends = quarterdeck_engine::period::month_ends(day);
     let history = ends
         .iter()
@@ -482,7 +481,7 @@ fn row_json(r: &CsmRow) -> Value {
 impl Team {
     /// The answer as the API writes it.
     pub fn to_json(&self, q: &MetricQuery) -> Value {
-        let mut csms: Vec<Value> = self.csms.iter().map(row_json).collect();
+        let csms: Vec<Value> = self.csms.iter().map(row_json).collect();
         let mut average = row_json(&self.average);
         if let Some(o) = average.as_object_mut() {
             o.remove("csm");
@@ -505,7 +504,6 @@ impl Team {
                     "to": m.to, "segment": m.segment, "arr": money(m.arr)})
             })
             .collect();
-        csms.shrink_to_fit();
         json!({
             "as_of": self.as_of.to_string(),
             "period": period_json(q.period),

@@ -686,20 +686,12 @@ fn play_rows(
     today: chrono::NaiveDate,
 ) -> Vec<PlayRow> {
     use quarterdeck_engine::team::Outcome;
-    let Some(slot) = e.ledger.slot_number(id) else {
-        return Vec::new();
-    };
     let all_time = quarterdeck_engine::Period::new(chrono::NaiveDate::MIN, today).expect("ordered");
     let day = |d: chrono::NaiveDate| d.format("%b %-d, %Y").to_string();
-    let mut filter = quarterdeck_engine::Filter::default();
-    if let Some(csm) = e.ledger.customer_ref(slot).csm {
-        filter.csm = Some(std::collections::BTreeSet::from([csm.to_string()]));
-    }
     let outcomes: std::collections::HashMap<&str, Outcome> = e
         .ledger
-        .save_plays(all_time, &filter)
+        .customer_plays(id, all_time)
         .into_iter()
-        .filter(|r| r.slot == slot)
         .map(|r| (r.play.id.as_str(), r.outcome))
         .collect();
     e.ledger

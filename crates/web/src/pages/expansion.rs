@@ -62,10 +62,13 @@ struct Computed {
     before: Option<quarterdeck_engine::expansion::Expansion>,
 }
 
+/// The view and its pipeline; with `compare`, also the comparison
+/// period's won and lost (the page's cards; the downloads do not show it).
 async fn open_view(
     state: &WebApp,
     audience: Audience,
     pairs: Vec<(String, String)>,
+    compare: bool,
 ) -> Result<(View, Computed), PageError> {
     let view = View::open(state, audience, &SPEC, pairs).await?;
     let stages = expansion::load_stage_probabilities(state.store.as_ref(), view.tenant.id).await?;
@@ -74,6 +77,7 @@ async fn open_view(
         let before = v
             .query
             .comparison()
+            .filter(|_| compare)
             .map(|p| v.engine().ledger.expansion(p, &v.query.filter, &stages));
         (
             expansion::expansion_of(v.engine(), &v.query, &stages),
@@ -106,7 +110,7 @@ pub async fn render(
     audience: Audience,
     pairs: Vec<(String, String)>,
 ) -> Result<Response, PageError> {
-    let (view, c) = open_view(state, audience, pairs).await?;
+    let (view, c) = open_view(state, audience, pairs, true).await?;
     let cur = view.currency.clone();
     let brief = ValueFormat::MoneyCompact {
         currency: cur.clone(),
@@ -223,7 +227,7 @@ pub async fn json(
     viewer: Viewer,
     pairs: Vec<(String, String)>,
 ) -> Result<Response, PageError> {
-    let (view, c) = open_view(state, Audience::Member(viewer), pairs).await?;
+    let (view, c) = open_view(state, Audience::Member(viewer), pairs, false).await?;
     Ok(export::json(expansion::to_json(
         &view.currency,
         &view.query,
@@ -239,7 +243,7 @@ pub async fn table(
     viewer: Viewer,
     pairs: Vec<(String, String)>,
 ) -> Result<(View, Table), PageError> {
-    let (view, c) = open_view(state, Audience::Member(viewer), pairs).await?;
+    let (view, c) = open_view(state, Audience::Member(viewer), pairs, false).await?;
     let rows =
         c.x.open_list
             .iter()

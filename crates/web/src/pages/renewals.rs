@@ -68,17 +68,20 @@ fn quarter_by_default(mut pairs: Vec<(String, String)>) -> Vec<(String, String)>
     pairs
 }
 
+/// The view and its renewals; with `compare`, also the comparison window's
+/// (the page's cards; the downloads do not show it).
 async fn open_view(
     state: &WebApp,
     audience: Audience,
     pairs: Vec<(String, String)>,
+    compare: bool,
 ) -> Result<(View, Renewals, Option<Renewals>), PageError> {
     let view = View::open(state, audience, &SPEC, quarter_by_default(pairs)).await?;
     let target = renewals::own_target(&view.targets);
     let (view, (r, before)) = super::blocking(view, move |v| {
         let now = renewals::renewals_of(v.engine(), &v.query, target);
         // The comparison window, judged on the same day.
-        let before = v.query.comparison().and_then(|p| {
+        let before = v.query.comparison().filter(|_| compare).and_then(|p| {
             let mut q = v.query.clone();
             q.period = p;
             renewals::renewals_of(v.engine(), &q, target).ok()
@@ -103,7 +106,7 @@ pub async fn render(
     audience: Audience,
     pairs: Vec<(String, String)>,
 ) -> Result<Response, PageError> {
-    let (view, r, before) = open_view(state, audience, pairs).await?;
+    let (view, r, before) = open_view(state, audience, pairs, true).await?;
     let cur = view.currency.clone();
     let brief = ValueFormat::MoneyCompact {
         currency: cur.clone(),
@@ -270,7 +273,7 @@ pub async fn json(
     viewer: Viewer,
     pairs: Vec<(String, String)>,
 ) -> Result<Response, PageError> {
-    let (view, r, _) = open_view(state, Audience::Member(viewer), pairs).await?;
+    let (view, r, _) = open_view(state, Audience::Member(viewer), pairs, false).await?;
     Ok(export::json(r.to_json(&view.query)))
 }
 
@@ -280,7 +283,7 @@ pub async fn table(
     viewer: Viewer,
     pairs: Vec<(String, String)>,
 ) -> Result<(View, Table), PageError> {
-    let (view, r, _) = open_view(state, Audience::Member(viewer), pairs).await?;
+    let (view, r, _) = open_view(state, Audience::Member(viewer), pairs, false).await?;
     let text = |v: &Option<String>| v.clone().map_or(CellValue::Empty, CellValue::Text);
     let rows = r
         .items

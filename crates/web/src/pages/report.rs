@@ -93,9 +93,12 @@ pub async fn page_document(
     title: Option<String>,
 ) -> Result<Response, PageError> {
     view.grant_export()?;
-    view.reacquire_engine(state).await?;
-    let labels = labels_of(&view.controls, &view.query);
     let kpis = spec.kpis;
+    // Pages without summary cards need no second engine read.
+    if !kpis.is_empty() {
+        view.reacquire_engine(state).await?;
+    }
+    let labels = labels_of(&view.controls, &view.query);
     let title = title.unwrap_or_else(|| spec.title.to_string());
     for (c, column) in table.columns.iter().enumerate() {
         if quarterdeck_app::metrics::query::FILTERS.contains(&column.as_str()) {
@@ -108,7 +111,12 @@ pub async fn page_document(
     }
     let heading = title.clone();
     let (view, bytes) = super::blocking(view, move |v| {
-        let summary = answers::summary_of(v.engine(), &v.query);
+        let cards = if kpis.is_empty() {
+            Vec::new()
+        } else {
+            let summary = answers::summary_of(v.engine(), &v.query);
+            quarterdeck_app::report::kpis(&summary, &v.currency, kpis, &v.targets)
+        };
         let model = ReportModel {
             tenant_name: v.tenant.name.clone(),
             title: heading.clone(),
@@ -117,7 +125,7 @@ pub async fn page_document(
             filters: labels.filters,
             currency: v.currency.clone(),
             generated_at: chrono::Utc::now().format("%Y-%m-%d %H:%M UTC").to_string(),
-            kpis: quarterdeck_app::report::kpis(&summary, &v.currency, kpis, &v.targets),
+            kpis: cards,
             charts: Vec::new(),
             tables: vec![ReportTable {
                 title: heading,
