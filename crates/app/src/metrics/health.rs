@@ -58,6 +58,22 @@ impl Tally {
         self.bands[1].1
     }
 
+    /// One of the summary's health metrics (`arr_at_risk`,
+    /// `arr_at_risk_watch`, `critical_customers`, `avg_health`); `None`
+    /// when nobody is scored or for another name.
+    pub fn figure(&self, metric: &str) -> Option<Decimal> {
+        if self.scored == 0 {
+            return None;
+        }
+        match metric {
+            "arr_at_risk" => Some(self.arr_at_risk()),
+            "arr_at_risk_watch" => Some(self.arr_watch()),
+            "critical_customers" => Some(Decimal::from(self.bands[2].0)),
+            "avg_health" => self.average(),
+            _ => None,
+        }
+    }
+
     /// Scored ARR.
     pub fn arr(&self) -> Decimal {
         self.bands.iter().map(|b| b.1).sum()
@@ -543,11 +559,11 @@ pub fn figures(
     {
         t.add(h, Trend::Stable);
     }
-    let some = |v: Decimal| (t.scored > 0).then_some(v);
     [
-        ("arr_at_risk", some(t.arr_at_risk())),
-        ("arr_at_risk_watch", some(t.arr_watch())),
-        ("critical_customers", some(Decimal::from(t.bands[2].0))),
-        ("avg_health", t.average()),
+        "arr_at_risk",
+        "arr_at_risk_watch",
+        "critical_customers",
+        "avg_health",
     ]
+    .map(|m| (m, t.figure(m)))
 }

@@ -11,9 +11,9 @@ use crate::WebApp;
 use crate::{Chrome, PageError, Viewer};
 use askama::Template;
 use axum::response::{Html, IntoResponse, Response};
+use quarterdeck_app::metrics::MetricQuery;
 use quarterdeck_app::metrics::health::{self, Portfolio, Tally};
 use quarterdeck_app::metrics::result::Summary;
-use quarterdeck_app::metrics::{MetricQuery, answers};
 use quarterdeck_domain::Permission;
 use quarterdeck_engine::filter::human;
 use quarterdeck_engine::health::{Band, Trend};
@@ -42,7 +42,7 @@ struct Computed {
     portfolio: Portfolio,
     settings: quarterdeck_domain::HealthSettings,
     plays: quarterdeck_engine::team::PlaySummary,
-    /// Plays open on the last day: (customer id, name, owner, opened, target, reason).
+    /// Plays open on the last day.
     open_plays: Vec<OpenPlay>,
 }
 
@@ -79,9 +79,21 @@ fn compute(
         .collect();
     // Those due soonest first; without a target last.
     open_plays.sort_by_key(|p| (p.target.is_none(), p.target, p.opened));
+    let portfolio = health::portfolio_of(e, q)?;
+    // The cards are the portfolio's own figures (the same scores, the same
+    // day), not a whole summary computed again.
+    let summary = Summary::from_values_on(
+        q.period,
+        q.comparison(),
+        portfolio.currency.clone(),
+        q.filters_json(),
+        |m| portfolio.all.figure(m),
+        |m| portfolio.previous.as_ref().and_then(|(_, t)| t.figure(m)),
+        q.partial(),
+    );
     Ok(Computed {
-        summary: answers::summary_of(e, q),
-        portfolio: health::portfolio_of(e, q)?,
+        summary,
+        portfolio,
         settings: e.health_settings(),
         plays,
         open_plays,
