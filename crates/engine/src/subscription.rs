@@ -46,15 +46,7 @@ pub(crate) fn customer_timeline(
     fx: &FxTable,
     warnings: &mut Vec<Warning>,
 ) -> Timeline {
-    let mut order: Vec<&StoredEvent> = events.iter().collect();
-    // Per subscription, events in effective order; ties by id (metrics choice, docs).
-    order.sort_by(|a, b| {
-        (a.subscription_id.as_str(), a.at, a.id.as_str()).cmp(&(
-            b.subscription_id.as_str(),
-            b.at,
-            b.id.as_str(),
-        ))
-    });
+    let order = by_subscription(events.iter());
     // Each subscription's steps, tagged with its index, then merged into one sum.
     let mut steps: Vec<(NaiveDate, usize, Decimal)> = Vec::new();
     let mut subscriptions = 0;
@@ -188,14 +180,7 @@ pub(crate) fn next_term_end(
     day: NaiveDate,
 ) -> Option<NaiveDate> {
     use chrono::Datelike;
-    use quarterdeck_domain::BillingInterval as I;
-    let unit = match state.interval {
-        I::Quarter => 3,
-        I::HalfYear => 6,
-        I::Year => 12,
-        _ => return None,
-    };
-    let term = unit * state.interval_count.max(1);
+    let term = term_months(state)?;
     // Whole terms already over by `day`, then the next one.
     let months_in = (day.year() - start.year()) * 12 + day.month() as i32 - start.month() as i32;
     let mut k = (months_in.max(0) as u32 / term).max(1);
@@ -208,14 +193,10 @@ pub(crate) fn next_term_end(
     }
 }
 
-/// The state on `day` of each of a customer's subscriptions, in subscription id order.
-pub(crate) fn subscriptions_on(
-    customer_id: &str,
-    events: &[StoredEvent],
-    fx: &FxTable,
-    day: NaiveDate,
-) -> Vec<SubscriptionOnDay> {
-    let mut order: Vec<&StoredEvent> = events.iter().filter(|e| e.day <= day).collect();
+/// Events in subscription id order, each subscription's in effective order,
+/// ties by id (metrics choice, docs): ready for `chunk_by` on the id.
+fn by_subscription<'a>(events: impl Iterator<Item = &'a StoredEvent>) -> Vec<&'a StoredEvent> {
+    let mut order: Vec<&StoredEvent> = events.collect();
     order.sort_by(|a, b| {
         (a.subscription_id.as_str(), a.at, a.id.as_str()).cmp(&(
             b.subscription_id.as_str(),
@@ -223,6 +204,25 @@ pub(crate) fn subscriptions_on(
             b.id.as_str(),
         ))
     });
+    order
+}
+
+/// The day a subscription started: its `start` event's, else its first event's.
+fn start_day(group: &[&StoredEvent]) -> NaiveDate {
+    group
+        .iter()
+        .find(|e| e.kind == SubscriptionEventType::Start)
+        .map_or(group[0].day, |e| e.day)
+}
+
+/// The state on `day` of each of a customer's subscriptions, in subscription id order.
+pub(crate) fn subscriptions_on(
+    customer_id: &str,
+    events: &[StoredEvent],
+    fx: &FxTable,
+    day: NaiveDate,
+) -> Vec<SubscriptionOnDay> {
+    let order = by_subscription(events.iter().filter(|e| e.day <= day));
     let mut ignored = Vec::new();
     order
         .chunk_by(|a, b| a.subscription_id == b.subscription_id)
@@ -235,10 +235,7 @@ pub(crate) fn subscriptions_on(
                 .map_or(Decimal::ZERO, |s| s.1);
             let last = group.last().expect("chunks are not empty");
             let active = last.kind != SubscriptionEventType::Cancel && last.state.is_some();
-            let start = group
-                .iter()
-                .find(|e| e.kind == SubscriptionEventType::Start)
-                .map_or(group[0].day, |e| e.day);
+            let start = start_day(group);
             SubscriptionOnDay {
                 subscription_id: last.subscription_id.clone(),
                 value,
@@ -290,23 +287,13 @@ pub(crate) fn subscription_terms(
     events: &[StoredEvent],
     fx: &FxTable,
 ) -> Vec<SubscriptionTerms> {
-    let mut order: Vec<&StoredEvent> = events.iter().collect();
-    order.sort_by(|a, b| {
-        (a.subscription_id.as_str(), a.at, a.id.as_str()).cmp(&(
-            b.subscription_id.as_str(),
-            b.at,
-            b.id.as_str(),
-        ))
-    });
+    let order = by_subscription(events.iter());
     let mut ignored = Vec::new();
     order
         .chunk_by(|a, b| a.subscription_id == b.subscription_id)
         .map(|group| SubscriptionTerms {
             subscription_id: group[0].subscription_id.clone(),
-            start: group
-                .iter()
-                .find(|e| e.kind == SubscriptionEventType::Start)
-                .map_or(group[0].day, |e| e.day),
+            start: start_day(group),
             steps: subscription_steps(customer_id, group, fx, &mut ignored),
             states: group
                 .iter()
