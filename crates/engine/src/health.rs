@@ -705,9 +705,7 @@ impl Ledger {
 
 /// Whether the customer stopped paying on some day in `(after, to]`.
 fn churned_within(t: TimelineRef<'_>, after: NaiveDate, to: NaiveDate) -> bool {
-    t.points()
-        .iter()
-        .any(|(d, v)| *d > after && *d <= to && !is_paying(*v))
+    t.first_unpaid_in(after, to).is_some()
 }
 
 /// ROC AUC of (100 − score) for `churned`: the chance that a customer who

@@ -171,10 +171,7 @@ fn churned_after(
         .checked_add_days(Days::new(SAVED_HOLDS_DAYS))
         .unwrap_or(closed)
         .min(to);
-    t.points()
-        .iter()
-        .find(|(d, v)| *d > closed && *d <= end && !is_paying(*v))
-        .map(|(d, _)| *d)
+    t.first_unpaid_in(closed, end)
 }
 
 /// A CSM's target load in one segment; a missing target does not bind.

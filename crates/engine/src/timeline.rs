@@ -126,6 +126,15 @@ impl<'a> TimelineRef<'a> {
     pub fn is_empty(&self) -> bool {
         self.points.is_empty()
     }
+
+    /// The first day in `(after, to]` from which the customer pays nothing.
+    pub fn first_unpaid_in(&self, after: NaiveDate, to: NaiveDate) -> Option<NaiveDate> {
+        self.points[self.index_after(after)..]
+            .iter()
+            .take_while(|(d, _)| *d <= to)
+            .find(|(_, v)| !is_paying(*v))
+            .map(|(d, _)| *d)
+    }
 }
 
 /// Where one customer's points sit in the arena.
