@@ -183,9 +183,11 @@ impl Signals {
 
     /// Adds or replaces tickets.
     pub fn upsert_tickets(&mut self, rows: &[Ticket], tz: Tz) {
+        let mut moved_first = false;
         for t in rows {
             let key = id_hash(&t.id);
-            self.drop_ticket(key);
+            let old = self.drop_ticket(key);
+            moved_first |= old.is_some() && old == self.first_ticket;
             let c = self.number(&t.customer_id);
             let day = t.opened_at.local_date(tz);
             let w = ticket_weight(t.priority.as_deref());
@@ -200,14 +202,20 @@ impl Signals {
             self.tickets.insert(key, (c, (day, w), response));
             earliest(&mut self.first_ticket, day);
         }
+        // A re-sent first record may have moved later: find the first again.
+        if moved_first {
+            self.first_ticket = self.first_of(|s| s.tickets.first().map(|t| t.0));
+        }
     }
 
     /// Adds or replaces CSM activities.
     pub fn upsert_activities(&mut self, rows: &[Activity], tz: Tz) {
+        let mut moved_first = false;
         for a in rows {
             let key = id_hash(&a.id);
             if let Some((c, item)) = self.activities.remove(&key) {
                 remove_one(&mut self.per[c as usize].activities, &item);
+                moved_first |= Some(item.0) == self.first_activity;
             }
             let c = self.number(&a.customer_id);
             let day = a.at.local_date(tz);
@@ -216,15 +224,20 @@ impl Signals {
             self.activities.insert(key, (c, item));
             earliest(&mut self.first_activity, day);
         }
+        if moved_first {
+            self.first_activity = self.first_of(|s| s.activities.first().map(|a| a.0));
+        }
     }
 
     /// Adds or replaces usage events; an event without a customer is not a
     /// customer's usage and is dropped.
     pub fn upsert_events(&mut self, rows: &[Event], tz: Tz) {
+        let mut moved_first = false;
         for e in rows {
             let key = id_hash(&e.id);
             if let Some((c, day)) = self.events.remove(&key) {
                 self.uncount(c, day);
+                moved_first |= Some(day) == self.first_usage;
             }
             let Some(customer) = &e.customer_id else {
                 continue;
@@ -238,6 +251,9 @@ impl Signals {
             }
             self.events.insert(key, (c, day));
             earliest(&mut self.first_usage, day);
+        }
+        if moved_first {
+            self.first_usage = self.first_of(|s| s.usage.first().map(|u| u.0));
         }
     }
 
@@ -271,14 +287,20 @@ impl Signals {
         }
     }
 
-    fn drop_ticket(&mut self, key: u64) {
-        if let Some((c, item, response)) = self.tickets.remove(&key) {
-            let sig = &mut self.per[c as usize];
-            remove_one(&mut sig.tickets, &item);
-            if let Some(r) = response {
-                remove_one(&mut sig.responses, &r);
-            }
+    /// Takes a stored ticket out; returns its day.
+    fn drop_ticket(&mut self, key: u64) -> Option<NaiveDate> {
+        let (c, item, response) = self.tickets.remove(&key)?;
+        let sig = &mut self.per[c as usize];
+        remove_one(&mut sig.tickets, &item);
+        if let Some(r) = response {
+            remove_one(&mut sig.responses, &r);
         }
+        Some(item.0)
+    }
+
+    /// The earliest day any customer's list (as `first` reads it) starts.
+    fn first_of(&self, first: impl Fn(&CustomerSignals) -> Option<NaiveDate>) -> Option<NaiveDate> {
+        self.per.iter().filter_map(first).min()
     }
 
     /// Adds or replaces save plays.
@@ -336,11 +358,7 @@ impl Signals {
         for id in ids {
             self.drop_ticket(id_hash(id.as_ref()));
         }
-        self.first_ticket = self
-            .per
-            .iter()
-            .filter_map(|s| s.tickets.first().map(|t| t.0))
-            .min();
+        self.first_ticket = self.first_of(|s| s.tickets.first().map(|t| t.0));
     }
 
     /// Removes activities by id.
@@ -350,11 +368,7 @@ impl Signals {
                 remove_one(&mut self.per[c as usize].activities, &item);
             }
         }
-        self.first_activity = self
-            .per
-            .iter()
-            .filter_map(|s| s.activities.first().map(|a| a.0))
-            .min();
+        self.first_activity = self.first_of(|s| s.activities.first().map(|a| a.0));
     }
 
     /// Removes usage events by id.
@@ -364,11 +378,7 @@ impl Signals {
                 self.uncount(c, day);
             }
         }
-        self.first_usage = self
-            .per
-            .iter()
-            .filter_map(|s| s.usage.first().map(|u| u.0))
-            .min();
+        self.first_usage = self.first_of(|s| s.usage.first().map(|u| u.0));
     }
 }
 
@@ -433,6 +443,9 @@ mod tests {
         s.remove_tickets(["t2"]);
         assert!(s.of("a").unwrap().tickets.is_empty());
         assert_eq!(s.first_ticket, Some(d("2025-03-09")));
+        // The first ticket re-sent later: the tenant's tickets start later too.
+        s.upsert_tickets(&[ticket("t1", "b", "2025-04-02")], tz);
+        assert_eq!(s.first_ticket, Some(d("2025-04-02")));
         s.upsert_events(
             &[
                 event("e1", Some("a"), "2025-03-01T10:00:00Z"),
