@@ -4,7 +4,7 @@
 
 use super::export::{self, Table};
 use super::frame::Frame;
-use super::numbers::money;
+use super::numbers::{money, show};
 use super::view::{Audience, PageSpec, View};
 use crate::WebApp;
 use crate::{Chrome, PageError, Viewer};
@@ -13,7 +13,6 @@ use axum::response::{Html, IntoResponse, Response};
 use quarterdeck_app::metrics::segments::{self, SegmentRow};
 use quarterdeck_domain::Permission;
 use quarterdeck_engine::filter::human;
-use quarterdeck_render::format::percent;
 use quarterdeck_render::{CellValue, ValueFormat};
 use rust_decimal::Decimal;
 
@@ -53,10 +52,6 @@ async fn open_view(
     super::blocking(view, |v| segments::segments_of(v.engine(), &v.query)).await
 }
 
-fn ratio(v: Option<Decimal>) -> String {
-    v.map_or("—".into(), |v| percent(v, 1))
-}
-
 /// Renders the page for any audience.
 pub async fn render(
     state: &WebApp,
@@ -83,9 +78,9 @@ pub async fn render(
                 money(r.arr, &cur),
                 r.avg_health
                     .map_or("—".into(), |h| ValueFormat::Score.apply(h)),
-                ratio(r.grr),
-                ratio(r.nrr),
-                ratio(r.expansion_rate),
+                show(r.grr, &ValueFormat::Percent),
+                show(r.nrr, &ValueFormat::Percent),
+                show(r.expansion_rate, &ValueFormat::Percent),
                 r.time_to_value_days.map_or("—".into(), |d| {
                     format!("{} days", d.round_dp(1).normalize())
                 }),

@@ -5,7 +5,7 @@
 use super::export::{self, Table};
 use super::frame::Frame;
 use super::kpi::Kpi;
-use super::numbers::money;
+use super::numbers::{money, show};
 use super::view::{Audience, PageSpec, View};
 use crate::WebApp;
 use crate::{Chrome, PageError, Viewer};
@@ -15,7 +15,7 @@ use axum::response::{Html, IntoResponse, Response};
 use quarterdeck_app::metrics::team::{self, CsmRow, LEADERBOARD, Team};
 use quarterdeck_domain::Permission;
 use quarterdeck_engine::filter::human;
-use quarterdeck_render::format::percent;
+use quarterdeck_render::format;
 use quarterdeck_render::{CellValue, ValueFormat};
 use rust_decimal::Decimal;
 
@@ -94,25 +94,13 @@ async fn open_view(
     Ok((view, Team::clone(&t)))
 }
 
-fn ratio(v: Option<Decimal>) -> String {
-    v.map_or("—".into(), |v| percent(v, 1))
-}
-
 fn number(v: Option<Decimal>, places: u32) -> String {
     v.map_or("—".into(), |v| v.round_dp(places).normalize().to_string())
 }
 
+/// A change of score with its sign ("+1.6", "−0.4").
 fn signed(v: Option<Decimal>) -> String {
-    v.map_or("—".into(), |v| {
-        let v = v.round_dp(1).normalize();
-        if v > Decimal::ZERO {
-            format!("+{v}")
-        } else if v < Decimal::ZERO {
-            format!("−{}", -v)
-        } else {
-            "0".into()
-        }
-    })
+    v.map_or("—".into(), |v| format::with_plus(v, format::number(v, 1)))
 }
 
 /// The badge tone of a utilisation: over capacity is bad, above 90 % a warning.
@@ -143,7 +131,11 @@ fn cells(r: &CsmRow, brief: &ValueFormat) -> Vec<String> {
         number(Some(activities), 1),
         r.median_first_response_hours
             .map_or("—".into(), |h| format!("{} h", h.round_dp(1).normalize())),
-        format!("{} / {}", ratio(r.grr), ratio(r.nrr)),
+        format!(
+            "{} / {}",
+            show(r.grr, &ValueFormat::Percent),
+            show(r.nrr, &ValueFormat::Percent)
+        ),
         short(r.expansion_won),
     ]
 }
@@ -169,7 +161,7 @@ pub async fn render(
     let mut utilisation = Kpi::plain(
         "utilisation",
         "Average utilisation",
-        ratio(t.average.utilisation),
+        show(t.average.utilisation, &ValueFormat::Percent),
         "accounts or ARR against target, whichever is fuller".into(),
     );
     if t.capacity.is_empty() {
@@ -228,7 +220,7 @@ pub async fn render(
             label: human("csm", &r.csm),
             href: view.link("/accounts", &[("csm", r.csm.clone())]),
             average: false,
-            utilisation: ratio(r.utilisation),
+            utilisation: show(r.utilisation, &ValueFormat::Percent),
             tone: utilisation_tone(r.utilisation),
             cells: cells(r, &brief),
         })
@@ -238,7 +230,7 @@ pub async fn render(
             label: "Team average".into(),
             href: None,
             average: true,
-            utilisation: ratio(t.average.utilisation),
+            utilisation: show(t.average.utilisation, &ValueFormat::Percent),
             tone: "",
             cells: cells(&t.average, &brief),
         });
@@ -258,7 +250,7 @@ pub async fn render(
                 .map(|r| {
                     let v = figure(r);
                     let shown = match *key {
-                        "grr" => ratio(v),
+                        "grr" => show(v, &ValueFormat::Percent),
                         "expansion_won" => v.map_or("—".into(), |v| brief.apply(v)),
                         _ => signed(v),
                     };
