@@ -63,6 +63,22 @@ async fn answer<T: Send + 'static>(
         .map_err(ApiError::from)
 }
 
+/// Like `answer`, remembered by the engine until the next write: the key
+/// is `name` (which must also name every input besides the engine's data
+/// and the query: targets, settings) with the query.
+async fn remembered(
+    engine: EngineRead,
+    query: MetricQuery,
+    name: String,
+    f: impl FnOnce(&TenantEngine, &MetricQuery) -> Result<Value, QueryError> + Send + 'static,
+) -> Result<Value, ApiError> {
+    answer(engine, query, move |e, q| {
+        let key = format!("{name}:{q:?}");
+        (*e.remembered(key, || f(e, q))).clone()
+    })
+    .await
+}
+
 /// `GET /api/v1/metrics/summary`.
 pub async fn summary(
     State(state): State<AppState>,
@@ -176,7 +192,19 @@ pub async fn health(
     Query(pairs): Pairs,
 ) -> Result<Json<Value>, ApiError> {
     let (engine, q) = prepare(&state, &caller, &pairs, HEALTH).await?;
-    Ok(Json(answer(engine, q, health::portfolio).await?))
+    // The answer shows the predictive check, which is refreshed in the
+    // background without a new data version: its identity is in the key.
+    Ok(Json(
+        answer(engine, q, |e, q| {
+            let stamp = match health::as_of(q) {
+                Ok(day) if q.filter.is_all() => e.backtest_stamp(day),
+                _ => 0,
+            };
+            let key = format!("health:{stamp}:{q:?}");
+            (*e.remembered(key, || health::portfolio(e, q))).clone()
+        })
+        .await?,
+    ))
 }
 
 /// `GET /api/v1/accounts/{id}/health`.
@@ -210,7 +238,10 @@ pub async fn renewals(
     .await?;
     let target = renewals::own_target(&targets);
     Ok(Json(
-        answer(engine, q, move |e, q| renewals::renewals(e, q, target)).await?,
+        remembered(engine, q, format!("renewals:{target:?}"), move |e, q| {
+            renewals::renewals(e, q, target)
+        })
+        .await?,
     ))
 }
 
@@ -227,9 +258,12 @@ pub async fn expansion(
     let target = expansion::own_target(&targets);
     let stages = expansion::load_stage_probabilities(store, tenant).await?;
     Ok(Json(
-        answer(engine, q, move |e, q| {
-            expansion::expansion(e, q, &stages, target)
-        })
+        remembered(
+            engine,
+            q,
+            format!("expansion:{target:?}:{stages:?}"),
+            move |e, q| expansion::expansion(e, q, &stages, target),
+        )
         .await?,
     ))
 }
@@ -242,7 +276,10 @@ pub async fn segments(
 ) -> Result<Json<Value>, ApiError> {
     let (engine, q) = prepare(&state, &caller, &pairs, SUMMARY).await?;
     Ok(Json(
-        answer(engine, q, |e, q| Ok(segments::segments(e, q))).await?,
+        remembered(engine, q, "segments".into(), |e, q| {
+            Ok(segments::segments(e, q))
+        })
+        .await?,
     ))
 }
 
@@ -255,7 +292,10 @@ pub async fn team(
     let (engine, q) = prepare(&state, &caller, &pairs, SUMMARY).await?;
     let capacity = team::load_capacity(state.store.as_ref(), caller.can_read()?.0).await?;
     Ok(Json(
-        answer(engine, q, move |e, q| Ok(team::team(e, q, capacity))).await?,
+        remembered(engine, q, format!("team:{capacity:?}"), move |e, q| {
+            Ok(team::team(e, q, capacity))
+        })
+        .await?,
     ))
 }
 
@@ -267,6 +307,9 @@ pub async fn save_plays_summary(
 ) -> Result<Json<Value>, ApiError> {
     let (engine, q) = prepare(&state, &caller, &pairs, SUMMARY).await?;
     Ok(Json(
-        answer(engine, q, |e, q| Ok(plays::summary(e, q))).await?,
+        remembered(engine, q, "save-plays".into(), |e, q| {
+            Ok(plays::summary(e, q))
+        })
+        .await?,
     ))
 }

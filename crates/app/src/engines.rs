@@ -13,7 +13,7 @@ use quarterdeck_domain::records::{
     SubscriptionEvent, Ticket, TimeEntry,
 };
 use quarterdeck_domain::{AnyRecord, Collection, TenantOptions};
-use quarterdeck_engine::health::{Backtest, Health, HealthSettings};
+use quarterdeck_engine::health::{Backtest, DayScores, Health, HealthSettings};
 use quarterdeck_engine::reach::Reach;
 use quarterdeck_engine::{Ledger, LedgerBuilder, TenantSettings};
 use quarterdeck_store::{DataVersion, Store, StoreError, StoreResult, Tenant, TenantId};
@@ -35,12 +35,35 @@ pub struct TenantEngine {
     /// Every customer's health by day, computed once per data version (the
     /// portfolio, the accounts, the account page and the predictive check
     /// read the same scores).
-    health: Mutex<HashMap<chrono::NaiveDate, Arc<Vec<Health>>>>,
+    health: Mutex<HashMap<chrono::NaiveDate, Arc<DayScores>>>,
     /// The predictive check of all customers as of a day, last computed in
     /// the background: kept across writes (it is recomputed after each, off
     /// the request path) and read as it stands meanwhile.
     backtest: Mutex<Option<(chrono::NaiveDate, Arc<Backtest>)>>,
+    /// Answers computed at this data version, by question: every reader of
+    /// the same question shares one computation until the next write.
+    answers: Mutex<HashMap<String, Arc<std::sync::OnceLock<Remembered>>>>,
+    /// Writes applied per collection since the engine was built: what an
+    /// answer that reads only some collections is kept by (`kept`).
+    writes: HashMap<Collection, u64>,
 }
+
+/// A remembered answer, of the type its question gives.
+type Remembered = Arc<dyn std::any::Any + Send + Sync>;
+
+/// Questions remembered per engine.
+const ANSWERS_REMEMBERED: usize = 256;
+
+/// What renewals due read (delinquency makes invoices and payments move
+/// MRR, hence values due).
+const RENEWALS_READ: [Collection; 6] = [
+    Collection::Customers,
+    Collection::SubscriptionEvents,
+    Collection::FxRates,
+    Collection::Opportunities,
+    Collection::Invoices,
+    Collection::Payments,
+];
 
 impl TenantEngine {
     /// The predictive check of every customer as of `today`: the one last
@@ -52,6 +75,92 @@ impl TenantEngine {
             return b.clone();
         }
         self.refresh_backtest(today)
+    }
+
+    /// The answer to the question `key` (which names its kind and every
+    /// input besides this engine's data): computed by `f` the first time at
+    /// this data version, shared afterwards. Concurrent askers of a new
+    /// question wait for the one computation.
+    pub fn remembered<T: Send + Sync + 'static>(
+        &self,
+        key: String,
+        f: impl FnOnce() -> T,
+    ) -> Arc<T> {
+        self.memo(format!("v{}:{key}", self.version), f)
+    }
+
+    fn memo<T: Send + Sync + 'static>(&self, key: String, f: impl FnOnce() -> T) -> Arc<T> {
+        let cell = {
+            let mut map = self.answers.lock().expect("answers");
+            if map.len() >= ANSWERS_REMEMBERED && !map.contains_key(&key) {
+                map.clear();
+            }
+            map.entry(key).or_default().clone()
+        };
+        let mut f = Some(f);
+        let value = cell.get_or_init(|| Arc::new((f.take().expect("computed once"))()));
+        match value.clone().downcast::<T>() {
+            Ok(v) => v,
+            // A key reused for another type: compute without remembering.
+            Err(_) => Arc::new((f.take().expect("not yet computed"))()),
+        }
+    }
+
+    /// Like `remembered`, but kept across writes to collections the
+    /// answer does not read: the key is `name` (with every input besides
+    /// the data) and the writes so far to each of `reads`.
+    pub fn kept<T: Send + Sync + 'static>(
+        &self,
+        name: &str,
+        reads: &[Collection],
+        f: impl FnOnce() -> T,
+    ) -> Arc<T> {
+        let stamps: Vec<u64> = reads
+            .iter()
+            .map(|c| self.writes.get(c).copied().unwrap_or(0))
+            .collect();
+        self.memo(format!("{name}@{stamps:?}"), f)
+    }
+
+    /// Whether each slot's health band on `day` is at risk or critical
+    /// (index a slot; unscored customers are not).
+    pub fn at_risk_on(&self, day: chrono::NaiveDate) -> Vec<bool> {
+        let mut risky = vec![false; self.ledger.customer_count()];
+        for h in self.health_on(day).iter() {
+            if let Some(r) = risky.get_mut(h.slot as usize) {
+                *r = h.band != quarterdeck_engine::health::Band::Healthy;
+            }
+        }
+        risky
+    }
+
+    /// The renewals due in `window` as of `as_of` of the customers `filter`
+    /// covers, staged with health bands of `as_of` (today at the latest,
+    /// as `today` says): the list before health is kept until
+    /// subscriptions, opportunities, rates or customers change.
+    pub fn renewals(
+        &self,
+        window: quarterdeck_engine::Period,
+        as_of: chrono::NaiveDate,
+        today: chrono::NaiveDate,
+        filter: &quarterdeck_engine::Filter,
+    ) -> Vec<quarterdeck_engine::renewals::Renewal> {
+        let due = self.kept(
+            &format!("renewals_due:{window:?}:{as_of}:{filter:?}"),
+            &RENEWALS_READ,
+            || self.ledger.renewals_due(window, as_of, filter),
+        );
+        let risky = self.at_risk_on(as_of.min(today));
+        quarterdeck_engine::renewals::judged(Vec::clone(&due), |slot| {
+            risky.get(slot as usize).copied().unwrap_or(false)
+        })
+    }
+
+    /// An identity of the predictive check as it stands (it is refreshed
+    /// in the background without a new data version), for answers that
+    /// show it to name in their key.
+    pub fn backtest_stamp(&self, today: chrono::NaiveDate) -> usize {
+        Arc::as_ptr(&self.backtest_on(today)) as usize
     }
 
     /// Computes the predictive check as of `today` and keeps it.
@@ -78,20 +187,16 @@ impl TenantEngine {
     /// `Ledger::covers`).
     pub fn health_on(&self, day: chrono::NaiveDate) -> Arc<Vec<Health>> {
         if let Some(h) = self.health.lock().expect("health cache").get(&day) {
-            return h.clone();
+            return h.scores.clone();
         }
-        let scores = Arc::new(self.ledger.health_on(
-            day,
-            &quarterdeck_engine::Filter::all(),
-            &self.health_settings(),
-        ));
+        let scored = Arc::new(self.ledger.health_day_scores(day, &self.health_settings()));
         let mut cache = self.health.lock().expect("health cache");
         // A page asks for a few dozen days at most; keep the cache bounded.
         if cache.len() >= HEALTH_DAYS_CACHED {
             cache.clear();
         }
-        cache.insert(day, scores.clone());
-        scores
+        cache.insert(day, scored.clone());
+        scored.scores.clone()
     }
 
     /// The gross margin to use while the tenant has no cost data.
@@ -224,6 +329,8 @@ impl Engines {
             data_starts: std::sync::OnceLock::new(),
             health: Mutex::new(HashMap::new()),
             backtest: Mutex::new(None),
+            answers: Mutex::new(HashMap::new()),
+            writes: HashMap::new(),
         })
     }
 
@@ -248,10 +355,19 @@ impl Engines {
         version: DataVersion,
         records: &[AnyRecord],
     ) {
+        let Some(collection) = records.first().map(AnyRecord::collection) else {
+            return;
+        };
         self.apply(
             tenant,
             version,
-            |ledger| ledger.health_reach_of_upsert(records),
+            collection,
+            |ledger| {
+                (
+                    ledger.health_reach_of_upsert(records),
+                    ledger.health_customers_of_upsert(records),
+                )
+            },
             |ledger| upsert(ledger, records),
         )
         .await;
@@ -268,19 +384,29 @@ impl Engines {
         self.apply(
             tenant,
             version,
-            |ledger| ledger.health_reach_of_removal(collection, key),
+            collection,
+            |ledger| {
+                (
+                    ledger.health_reach_of_removal(collection, key),
+                    ledger.health_customers_of_removal(collection, key),
+                )
+            },
             |ledger| remove(ledger, collection, key),
         )
         .await;
     }
 
-    /// Applies a change exactly one version ahead; the health scores of
-    /// days the change cannot move (`reach`, asked before it) stay cached.
+    /// Applies a change exactly one version ahead. Health scores of days
+    /// the change cannot move (`reach`, asked before it) stay cached; the
+    /// latest days it can move are re-scored for the customers it touched
+    /// (asked before it too), so the first read after a write of a few
+    /// records finds today's scores ready; other days are dropped.
     async fn apply(
         &self,
         tenant: TenantId,
         version: DataVersion,
-        reach: impl FnOnce(&Ledger) -> Reach,
+        collection: Collection,
+        reach: impl FnOnce(&Ledger) -> (Reach, Option<Vec<usize>>),
         change: impl FnOnce(&mut Ledger),
     ) {
         let slot = self.slot(tenant);
@@ -289,21 +415,55 @@ impl Engines {
         // in between (here or elsewhere) and the next read rebuilds.
         if let Some(engine) = guard.as_mut().filter(|e| e.version + 1 == version) {
             let layout = engine.ledger.slot_layout();
-            let mut reach = reach(&engine.ledger);
+            let firsts = engine.ledger.health_firsts();
+            let (mut reach, touched) = reach(&engine.ledger);
+            let health = engine.health.get_mut().expect("health cache");
+            let mut reached: Vec<chrono::NaiveDate> = health
+                .keys()
+                .copied()
+                .filter(|d| !reach.keeps(*d))
+                .collect();
+            reached.sort_unstable_by(|a, b| b.cmp(a));
+            reached.truncate(RESCORED_DAYS);
+            let shares: Vec<_> = touched.as_ref().map_or_else(Vec::new, |slots| {
+                reached
+                    .iter()
+                    .map(|d| (*d, engine.ledger.health_shares(*d, slots)))
+                    .collect()
+            });
             change(&mut engine.ledger);
-            if engine.ledger.slot_layout() != layout {
-                // Scores are kept by slot: renumbered slots make them stale.
+            // Scores are kept by slot (renumbered slots make them stale),
+            // and a component's data starting elsewhere moves every score.
+            let whole =
+                engine.ledger.slot_layout() != layout || engine.ledger.health_firsts() != firsts;
+            if whole {
                 reach = Reach::Everything;
             }
             engine.version = version;
             engine.data_starts = std::sync::OnceLock::new();
+            *engine.writes.entry(collection).or_default() += 1;
+            let settings = engine.health_settings();
             let health = engine.health.get_mut().expect("health cache");
+            let mut rescored = HashMap::new();
+            if !whole {
+                for (day, shares) in shares {
+                    if let Some(before) = health.get(&day) {
+                        let after = engine.ledger.rescored(before, day, &shares, &settings);
+                        rescored.insert(day, Arc::new(after));
+                    }
+                }
+            }
             health.retain(|day, _| reach.keeps(*day));
+            health.extend(rescored);
             drop(guard);
             warm_health(slot, version);
         }
     }
 }
+
+/// The latest cached days of health scores a write re-scores (the rest it
+/// reaches are dropped and scored again in the background).
+const RESCORED_DAYS: usize = 4;
 
 /// Scores, in the background, the days the health views read (today, the
 /// last twelve month ends and the days 30 before those a page compares

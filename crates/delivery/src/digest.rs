@@ -176,15 +176,15 @@ fn cs_lines(
         watch.0,
         if watch.0 == 1 { "" } else { "s" },
     )];
-    let risky: std::collections::HashSet<&str> = mine
+    let risky: std::collections::HashSet<u32> = mine
         .iter()
         .filter(|h| h.band != Band::Healthy)
-        .map(|h| e.ledger.customer_ref(h.slot).id)
+        .map(|h| h.slot)
         .collect();
     if let Some(next) = quarterdeck_engine::Period::new(today, today + chrono::Duration::days(30)) {
         let due = e
             .ledger
-            .renewals(next, today, filter, |id| risky.contains(id));
+            .renewals(next, today, filter, |slot| risky.contains(&slot));
         let troubled = due
             .iter()
             .filter(|r| matches!(r.stage, RenewalStage::AtRisk | RenewalStage::Late))

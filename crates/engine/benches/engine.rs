@@ -324,6 +324,44 @@ fn engine(c: &mut Criterion) {
         group.bench_function(BenchmarkId::new("health_predictive_check", n), |b| {
             b.iter(|| ledger.health_backtest(black_box(to), &all, &health))
         });
+        // A ticket arrives: today's scores re-scored for its customer (and
+        // its segment's support means) against scoring everyone again.
+        {
+            let before = ledger.health_day_scores(to, &health);
+            let customer = ledger
+                .customer_ref(before.scores[before.scores.len() / 2].slot)
+                .id
+                .to_string();
+            let ticket: AnyRecord = parse_record(
+                quarterdeck_domain::Collection::Tickets,
+                &serde_json::json!({"id": "bench_ticket", "customer_id": customer,
+                    "opened_at": to.to_string(), "priority": "urgent"}),
+            )
+            .expect("a ticket");
+            let slots = ledger
+                .health_customers_of_upsert(std::slice::from_ref(&ticket))
+                .expect("a ticket's customer");
+            let shares = ledger.health_shares(to, &slots);
+            let mut after = ledger.clone();
+            if let AnyRecord::Ticket(t) = ticket {
+                after.upsert_tickets(&[t]);
+            }
+            assert_eq!(
+                after.rescored(&before, to, &shares, &health),
+                after.health_day_scores(to, &health)
+            );
+            group.bench_function(BenchmarkId::new("health_rescore_after_a_ticket", n), |b| {
+                b.iter(|| after.rescored(black_box(&before), to, &shares, &health))
+            });
+        }
+        let ahead = Period::new(to, to + Days::new(90)).expect("ordered");
+        eprintln!(
+            "engine/renewals/{n}: {} due in the 90 days after {to}",
+            ledger.renewals(ahead, to, &all, |_| false).len()
+        );
+        group.bench_function(BenchmarkId::new("renewals_next_90_days", n), |b| {
+            b.iter(|| ledger.renewals(black_box(ahead), to, &all, |_| false))
+        });
 
         group.bench_function(
             BenchmarkId::new("revenue_summary_year_and_previous", n),

@@ -132,7 +132,7 @@ impl Ledger {
                             owner: o.owner.clone(),
                         });
                     }
-                    OpportunityStatus::Won if period.contains(o.close) => {
+                    OpportunityStatus::Won if o.won_expansion_in(period) => {
                         out.won.0 += value;
                         out.won.1 += 1;
                         out.won_list.push(OpenOpportunity {

@@ -222,6 +222,47 @@ fn clamp_score(v: Decimal) -> u8 {
         .unwrap_or(0)
 }
 
+/// Weighted tickets (halves), CSM activities of the 90 days and paying
+/// customers: one customer's share of its segment's sums, or the sums.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Share {
+    pub tickets: u32,
+    pub activities: u32,
+    pub paying: u32,
+}
+
+impl Share {
+    fn add(&mut self, x: Share) {
+        self.tickets += x.tickets;
+        self.activities += x.activities;
+        self.paying += x.paying;
+    }
+
+    fn take(&mut self, x: Share) {
+        self.tickets -= x.tickets;
+        self.activities -= x.activities;
+        self.paying -= x.paying;
+    }
+}
+
+/// What a day's scores were derived from besides each customer's own
+/// records: the segments' sums, and per score (same order) the customer's
+/// weighted tickets and days since the last CSM touch, which its support
+/// and engagement parts compare with the segment's.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Basis {
+    sums: HashMap<Option<u32>, Share>,
+    relative: Vec<(u32, i64)>,
+}
+
+/// Every customer's health on one day, with its basis.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DayScores {
+    /// In slot order.
+    pub scores: std::sync::Arc<Vec<Health>>,
+    pub basis: Basis,
+}
+
 /// What every customer's score on one day shares: the segments' ticket
 /// means and usual gaps between CSM touches.
 struct Day<'a> {
@@ -260,10 +301,146 @@ impl Ledger {
     /// order, without explanations (`components` empty). Customers without
     /// data for any component are left out.
     pub fn health_on(&self, day: NaiveDate, filter: &Filter, s: &HealthSettings) -> Vec<Health> {
-        let ctx = self.health_day(day);
+        let ctx = self.health_day(day, &self.segment_sums(day));
         self.covered_slots(filter)
-            .filter_map(|(slot, t)| self.score_slot(&ctx, slot, t, s, false))
+            .filter_map(|(slot, t)| self.score_slot(&ctx, slot, t, s, false).map(|x| x.0))
             .collect()
+    }
+
+    /// Every customer's health on `day` (as `health_on` with no filter) with
+    /// what the scores share, so a later change of a few customers can be
+    /// re-scored by `rescored`.
+    pub fn health_day_scores(&self, day: NaiveDate, s: &HealthSettings) -> DayScores {
+        let sums = self.segment_sums(day);
+        let ctx = self.health_day(day, &sums);
+        let (scores, relative): (Vec<Health>, _) = self
+            .covered_slots(&Filter::all())
+            .filter_map(|(slot, t)| self.score_slot(&ctx, slot, t, s, false))
+            .unzip();
+        DayScores {
+            scores: scores.into(),
+            basis: Basis { sums, relative },
+        }
+    }
+
+    /// The first day of tickets, CSM activities and usage: a write that
+    /// moves one of them moves every score, not only its customers'.
+    pub fn health_firsts(&self) -> [Option<NaiveDate>; 3] {
+        self.signals().firsts()
+    }
+
+    /// What each of `slots` adds to its segment's sums on `day` as the
+    /// ledger stands: asked before a change and given to `rescored` after it.
+    pub fn health_shares(&self, day: NaiveDate, slots: &[usize]) -> Vec<(usize, Option<Share>)> {
+        let mut slots = slots.to_vec();
+        slots.sort_unstable();
+        slots.dedup();
+        slots
+            .into_iter()
+            .map(|slot| (slot, self.share_of(day, slot)))
+            .collect()
+    }
+
+    /// `before` re-scored after a change that touched only the customers of
+    /// `shares` (from `health_shares`: each once, with its share as it was
+    /// before the change): those
+    /// customers are scored afresh, and where their segment's ticket mean or
+    /// usual contact gap moved, the other customers of the segment have
+    /// their support and engagement parts re-derived by arithmetic. Equal
+    /// to `health_day_scores` of the changed ledger, at the cost of the
+    /// touched customers and one pass over the scores.
+    pub fn rescored(
+        &self,
+        before: &DayScores,
+        day: NaiveDate,
+        shares: &[(usize, Option<Share>)],
+        s: &HealthSettings,
+    ) -> DayScores {
+        let mut sums = before.basis.sums.clone();
+        for &(slot, was) in shares {
+            let segment = self.segment_id(slot);
+            let now = self.share_of(day, slot);
+            let e = sums.entry(segment).or_default();
+            if let Some(w) = was {
+                e.take(w);
+            }
+            if let Some(n) = now {
+                e.add(n);
+            }
+            if e.paying == 0 {
+                sums.remove(&segment);
+            }
+        }
+        let old = self.health_day(day, &before.basis.sums);
+        let ctx = self.health_day(day, &sums);
+        let moved: std::collections::HashSet<Option<u32>> = ctx
+            .support_mean
+            .keys()
+            .chain(old.support_mean.keys())
+            .filter(|seg| {
+                old.support_mean.get(seg) != ctx.support_mean.get(seg)
+                    || old.contact_gap.get(seg) != ctx.contact_gap.get(seg)
+            })
+            .copied()
+            .collect();
+        let mut touched: Vec<usize> = shares.iter().map(|x| x.0).collect();
+        touched.sort_unstable();
+        touched.dedup();
+        let mut fresh = touched
+            .iter()
+            .filter_map(|&slot| self.score_slot(&ctx, slot, self.timeline_of_slot(slot), s, false));
+        let mut next = fresh.next();
+        let n = before.scores.len();
+        let mut scores = Vec::with_capacity(n + touched.len());
+        let mut relative = Vec::with_capacity(n + touched.len());
+        for (h, rel) in before.scores.iter().zip(&before.basis.relative) {
+            while let Some((fh, fr)) = next.take_if(|x| x.0.slot < h.slot) {
+                scores.push(fh);
+                relative.push(fr);
+                next = fresh.next();
+            }
+            if touched.binary_search(&(h.slot as usize)).is_ok() {
+                continue;
+            }
+            let segment = self.segment_id(h.slot as usize);
+            if !moved.contains(&segment) {
+                scores.push(h.clone());
+                relative.push(*rel);
+                continue;
+            }
+            let mut parts = h.parts;
+            if parts[2].is_some() {
+                let mean = ctx.support_mean.get(&segment).copied().unwrap_or_default();
+                parts[2] = Some(support_score(rel.0, mean));
+            }
+            if parts[3].is_some() {
+                let gap = ctx
+                    .contact_gap
+                    .get(&segment)
+                    .copied()
+                    .unwrap_or(CONTACT_FRESH_DAYS);
+                parts[3] = Some(engagement_score(rel.1, gap));
+            }
+            let mut h = h.clone();
+            if parts != h.parts
+                && let Some(score) = combine(&parts, s)
+            {
+                h.parts = parts;
+                h.score = score;
+                h.band = s.band(score);
+            }
+            scores.push(h);
+            relative.push(*rel);
+        }
+        while let Some((fh, fr)) = next {
+            scores.push(fh);
+            relative.push(fr);
+            next = fresh.next();
+        }
+        DayScores {
+            scores: scores.into(),
+            basis: Basis { sums, relative },
+        }
     }
 
     /// One customer's health on `day` with its components explained, if it
@@ -275,48 +452,66 @@ impl Ledger {
         s: &HealthSettings,
     ) -> Option<Health> {
         let slot = self.slot_of(customer_id)?;
-        let ctx = self.health_day(day);
+        let ctx = self.health_day(day, &self.segment_sums(day));
         self.score_slot(&ctx, slot, self.timeline(customer_id)?, s, true)
+            .map(|x| x.0)
     }
 
-    fn health_day(&self, day: NaiveDate) -> Day<'_> {
-        let signals = self.signals();
-        // Per segment: weighted tickets, CSM activities and paying customers.
-        let mut sums: HashMap<Option<u32>, (u32, u32, u32)> = HashMap::new();
-        let quarter_start = days_before(day, QUARTER_DAYS - 1);
-        for (slot, t) in self.covered_slots(&Filter::all()) {
-            if !is_paying(t.value_on(day)) {
-                continue;
+    /// Per segment: weighted tickets, CSM activities and paying customers.
+    fn segment_sums(&self, day: NaiveDate) -> HashMap<Option<u32>, Share> {
+        let mut sums: HashMap<Option<u32>, Share> = HashMap::new();
+        for (slot, _) in self.covered_slots(&Filter::all()) {
+            if let Some(x) = self.share_of(day, slot) {
+                sums.entry(self.segment_id(slot)).or_default().add(x);
             }
-            let (w, a) = signals.of(self.entry(slot).0).map_or((0, 0), |c| {
-                (
-                    weighted_tickets(c, day),
-                    dated_in(&c.activities, |a| a.0, quarter_start, day).len() as u32,
-                )
-            });
-            let e = sums.entry(self.segment_id(slot)).or_default();
-            e.0 += w;
-            e.1 += a;
-            e.2 += 1;
         }
+        sums
+    }
+
+    /// What a customer adds to its segment's sums on `day`: its weighted
+    /// tickets and CSM activities of the 90 days, if it is paying.
+    fn share_of(&self, day: NaiveDate, slot: usize) -> Option<Share> {
+        if !is_paying(self.timeline_of_slot(slot).value_on(day)) {
+            return None;
+        }
+        let quarter_start = days_before(day, QUARTER_DAYS - 1);
+        let (tickets, activities) = self.signals().of(self.entry(slot).0).map_or((0, 0), |c| {
+            (
+                weighted_tickets(c, day),
+                dated_in(&c.activities, |a| a.0, quarter_start, day).len() as u32,
+            )
+        });
+        Some(Share {
+            tickets,
+            activities,
+            paying: 1,
+        })
+    }
+
+    fn health_day(&self, day: NaiveDate, sums: &HashMap<Option<u32>, Share>) -> Day<'_> {
         let support_mean = sums
             .iter()
-            .map(|(seg, (w, _, n))| (*seg, Decimal::from(*w) / Decimal::from((*n).max(1))))
+            .map(|(seg, x)| {
+                (
+                    *seg,
+                    Decimal::from(x.tickets) / Decimal::from(x.paying.max(1)),
+                )
+            })
             .collect();
         let contact_gap = sums
-            .into_iter()
-            .map(|(seg, (_, a, n))| {
-                let gap = if a == 0 {
+            .iter()
+            .map(|(seg, x)| {
+                let gap = if x.activities == 0 {
                     i64::MAX / 4
                 } else {
-                    (QUARTER_DAYS as i64 * i64::from(n)) / i64::from(a)
+                    (QUARTER_DAYS as i64 * i64::from(x.paying)) / i64::from(x.activities)
                 };
-                (seg, gap.max(CONTACT_FRESH_DAYS))
+                (*seg, gap.max(CONTACT_FRESH_DAYS))
             })
             .collect();
         Day {
             day,
-            signals,
+            signals: self.signals(),
             support_mean,
             contact_gap,
         }
@@ -329,7 +524,7 @@ impl Ledger {
         t: TimelineRef<'_>,
         s: &HealthSettings,
         explain: bool,
-    ) -> Option<Health> {
+    ) -> Option<(Health, (u32, i64))> {
         let day = ctx.day;
         let mrr = t.value_on(day);
         if !is_paying(mrr) {
@@ -341,6 +536,8 @@ impl Ledger {
         let sig = ctx.signals.of(id).unwrap_or(&empty);
         let mut parts: [Option<u8>; 5] = [None; 5];
         let mut inputs: [Vec<(&'static str, String)>; 5] = Default::default();
+        // Own weighted tickets and days since the last touch (see `Basis`).
+        let mut relative = (0u32, 0i64);
         let quarter_start = days_before(day, QUARTER_DAYS - 1);
         let billing = self.billing();
         let billed = billing.position(id).map(|i| &billing.records.customers[i]);
@@ -404,6 +601,7 @@ impl Ledger {
         // Support: weighted tickets against the segment's mean.
         if ctx.signals.first_ticket.is_some_and(|f| f <= day) {
             let own = weighted_tickets(sig, day);
+            relative.0 = own;
             let mean = ctx.support_mean.get(&segment).copied().unwrap_or_default();
             parts[2] = Some(support_score(own, mean));
             if explain {
@@ -422,6 +620,7 @@ impl Ledger {
                 .or(t.first_paid())
                 .unwrap_or(day);
             let days = (day - last).num_days();
+            relative.1 = days;
             let gap = ctx
                 .contact_gap
                 .get(&segment)
@@ -473,15 +672,18 @@ impl Ledger {
         } else {
             Vec::new()
         };
-        Some(Health {
-            slot: slot as u32,
-            day,
-            score,
-            band: s.band(score),
-            arr: mrr * Decimal::from(12),
-            parts,
-            components,
-        })
+        Some((
+            Health {
+                slot: slot as u32,
+                day,
+                score,
+                band: s.band(score),
+                arr: mrr * Decimal::from(12),
+                parts,
+                components,
+            },
+            relative,
+        ))
     }
 
     /// The dictionary id of a slot's segment.

@@ -550,6 +550,11 @@ impl Ledger {
         self.renumbered
     }
 
+    /// The customer of the stored subscription event `id`, if held.
+    pub(crate) fn subscription_event_owner(&self, id: &str) -> Option<&str> {
+        self.event_owner.get(id).map(String::as_str)
+    }
+
     /// The day of the stored subscription event `id`, if held.
     pub(crate) fn subscription_event_day(&self, id: &str) -> Option<chrono::NaiveDate> {
         let owner = self.event_owner.get(id)?;

@@ -106,3 +106,62 @@ impl Ledger {
         }
     }
 }
+
+impl Ledger {
+    /// The slots of the customers whose scores upserting `records` can move
+    /// (their customers as sent and as stored), asked before they are
+    /// applied; `None` when it may be anyone's (customers, exchange rates,
+    /// costs and time entries).
+    pub fn health_customers_of_upsert(&self, records: &[AnyRecord]) -> Option<Vec<usize>> {
+        let mut slots = Vec::new();
+        for r in records {
+            let sent: Option<&str> = match r {
+                AnyRecord::Customer(_)
+                | AnyRecord::FxRate(_)
+                | AnyRecord::Cost(_)
+                | AnyRecord::TimeEntry(_) => return None,
+                AnyRecord::Opportunity(_) | AnyRecord::SavePlay(_) | AnyRecord::Datapoint(_) => {
+                    continue;
+                }
+                AnyRecord::SubscriptionEvent(e) => Some(&e.customer_id),
+                AnyRecord::Invoice(i) => Some(&i.customer_id),
+                AnyRecord::Payment(p) => self.billing().records.invoice_customer(&p.invoice_id),
+                AnyRecord::Ticket(t) => Some(&t.customer_id),
+                AnyRecord::Activity(a) => Some(&a.customer_id),
+                AnyRecord::Event(e) => e.customer_id.as_deref(),
+            };
+            slots.extend(sent.and_then(|id| self.slot_of(id)));
+            slots.extend(self.health_customers_of_removal(r.collection(), &r.key())?);
+        }
+        slots.sort_unstable();
+        slots.dedup();
+        Some(slots)
+    }
+
+    /// The slots of the customers whose scores removing record `key` of
+    /// `collection` can move, asked before; `None` when it may be anyone's.
+    pub fn health_customers_of_removal(
+        &self,
+        collection: Collection,
+        key: &str,
+    ) -> Option<Vec<usize>> {
+        let b = &self.billing().records;
+        let s = self.signals();
+        let stored: Option<&str> = match collection {
+            Collection::Customers
+            | Collection::FxRates
+            | Collection::Costs
+            | Collection::TimeEntries => {
+                return None;
+            }
+            Collection::Opportunities | Collection::SavePlays | Collection::Datapoints => None,
+            Collection::SubscriptionEvents => self.subscription_event_owner(key),
+            Collection::Invoices => b.invoice_customer(key),
+            Collection::Payments => b.payment_customer(key),
+            Collection::Tickets => s.ticket_customer(key),
+            Collection::Activities => s.activity_customer(key),
+            Collection::Events => s.event_customer(key),
+        };
+        Some(stored.and_then(|id| self.slot_of(id)).into_iter().collect())
+    }
+}

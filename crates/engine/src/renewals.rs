@@ -62,6 +62,8 @@ impl RenewalStage {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Renewal {
     pub customer_id: String,
+    /// The customer's slot in the ledger (`Ledger::customer_ref`).
+    pub slot: u32,
     pub due: NaiveDate,
     /// ARR due, in the reporting currency.
     pub arr: Decimal,
@@ -103,17 +105,37 @@ impl RenewalTotals {
     }
 }
 
+/// Stages the open renewals of `due` (from `Ledger::renewals_due`) at risk
+/// where `at_risk` says the customer's health band (by slot) is at risk or
+/// critical on the day they were judged.
+pub fn judged(mut due: Vec<Renewal>, at_risk: impl Fn(u32) -> bool) -> Vec<Renewal> {
+    for r in &mut due {
+        if r.stage == RenewalStage::OnTrack && at_risk(r.slot) {
+            r.stage = RenewalStage::AtRisk;
+        }
+    }
+    due
+}
+
 impl Ledger {
     /// The renewals due in `window` of the customers `filter` covers, as
-    /// of `as_of`; `at_risk` says whether a customer's health band is at
-    /// risk or critical on that day. Sorted by due day, then customer.
+    /// of `as_of`; `at_risk` says whether a customer's health band (by
+    /// slot) is at risk or critical on that day. Sorted by due day, then
+    /// customer.
     pub fn renewals(
         &self,
         window: Period,
         as_of: NaiveDate,
         filter: &Filter,
-        at_risk: impl Fn(&str) -> bool,
+        at_risk: impl Fn(u32) -> bool,
     ) -> Vec<Renewal> {
+        judged(self.renewals_due(window, as_of, filter), at_risk)
+    }
+
+    /// The renewals as `renewals` gives them before health is read: an open
+    /// renewal not yet late is on track (`judged` stages it at risk). Reads
+    /// subscriptions, opportunities and exchange rates only.
+    pub fn renewals_due(&self, window: Period, as_of: NaiveDate, filter: &Filter) -> Vec<Renewal> {
         let fx = self.fx_table();
         let reporting = |o: &Opp| o.in_reporting(fx);
         let mut out = Vec::new();
@@ -132,8 +154,6 @@ impl Ledger {
             let open_stage = |due: NaiveDate| {
                 if due < as_of {
                     RenewalStage::Late
-                } else if at_risk(id) {
-                    RenewalStage::AtRisk
                 } else {
                     RenewalStage::OnTrack
                 }
@@ -146,6 +166,7 @@ impl Ledger {
                 };
                 out.push(Renewal {
                     customer_id: id.to_string(),
+                    slot: slot as u32,
                     due: o.close,
                     arr: reporting(o),
                     stage,
@@ -191,6 +212,7 @@ impl Ledger {
                     };
                     out.push(Renewal {
                         customer_id: id.to_string(),
+                        slot: slot as u32,
                         due: end,
                         arr: value * Decimal::from(12),
                         stage,

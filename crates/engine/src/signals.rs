@@ -29,6 +29,13 @@ pub fn ticket_weight(priority: Option<&str>) -> u8 {
 }
 
 impl Opp {
+    /// Whether it is an expansion (not a renewal) won closing in `period`.
+    pub fn won_expansion_in(&self, period: crate::period::Period) -> bool {
+        self.kind != OpportunityType::Renewal
+            && self.status == OpportunityStatus::Won
+            && period.contains(self.close)
+    }
+
     /// The amount in the reporting currency, at the rate in force on its
     /// close day (as sent when there is no rate at all).
     pub fn in_reporting(&self, fx: &crate::fx::FxTable) -> Decimal {
@@ -170,6 +177,29 @@ impl Signals {
     /// The day of the stored usage event `id`, if held.
     pub fn event_day(&self, id: &str) -> Option<NaiveDate> {
         self.events.get(&id_hash(id)).map(|e| e.1)
+    }
+
+    /// The customer of the stored ticket `id`, if held.
+    pub fn ticket_customer(&self, id: &str) -> Option<&str> {
+        self.tickets.get(&id_hash(id)).map(|t| self.names.name(t.0))
+    }
+
+    /// The customer of the stored activity `id`, if held.
+    pub fn activity_customer(&self, id: &str) -> Option<&str> {
+        self.activities
+            .get(&id_hash(id))
+            .map(|a| self.names.name(a.0))
+    }
+
+    /// The customer of the stored usage event `id`, if held.
+    pub fn event_customer(&self, id: &str) -> Option<&str> {
+        self.events.get(&id_hash(id)).map(|e| self.names.name(e.0))
+    }
+
+    /// The first day of tickets, CSM activities and usage: a component is
+    /// left out of every score before its data starts.
+    pub fn firsts(&self) -> [Option<NaiveDate>; 3] {
+        [self.first_ticket, self.first_activity, self.first_usage]
     }
 
     fn number(&mut self, customer_id: &str) -> u32 {

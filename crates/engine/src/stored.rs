@@ -377,6 +377,22 @@ impl BillingRecords {
         n
     }
 
+    /// The customer holding invoice `id`, if held.
+    pub fn invoice_customer(&self, id: &str) -> Option<&str> {
+        let n = self.invoice_ids.get(id)?;
+        let owner = *self.invoice_owner.get(n as usize)?;
+        (owner != NONE).then(|| self.customer_ids.name(owner))
+    }
+
+    /// The customer of the stored payment `id` (its invoice's holder), if
+    /// both are held.
+    pub fn payment_customer(&self, id: &str) -> Option<&str> {
+        let n = self.payment_ids.get(id)?;
+        let p = self.payments.get(n as usize)?;
+        let owner = *self.invoice_owner.get(p.invoice as usize)?;
+        (p.invoice != NONE && owner != NONE).then(|| self.customer_ids.name(owner))
+    }
+
     /// The invoice with id `id`, if held.
     pub fn invoice(&self, id: &str) -> Option<&InvoiceRec> {
         let n = self.invoice_ids.get(id)?;

@@ -67,30 +67,94 @@ impl PlaySummary {
     }
 }
 
-impl Ledger {
-    /// CSM activities in `period` on the customers `filter` covers, by kind.
-    pub fn activities_by_kind(&self, period: Period, filter: &Filter) -> [(ActivityType, u64); 4] {
-        let mut counts = [0u64; 4];
-        for (slot, _) in self.covered_slots(filter) {
-            if let Some(s) = self.signals().of(self.entry(slot).0) {
-                for a in dated_in(&s.activities, |a| a.0, period.from, period.to) {
-                    counts[usize::from(a.1)] += 1;
-                }
-            }
-        }
-        std::array::from_fn(|i| (ACTIVITY_KINDS[i], counts[i]))
+/// One CSM's book over a period, as the team view reads it (metrics.md,
+/// Team).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Book {
+    /// Customers paying on the period's last day.
+    pub paying_end: u64,
+    /// MRR on the period's last day.
+    pub mrr_end: Decimal,
+    /// Over the customers paying at its start: Σ MRR then, Σ MRR at its
+    /// end, Σ min of the two (NRR and GRR).
+    pub cohort: (Decimal, Decimal, Decimal),
+    /// Meetings, emails, calls and tasks (`ACTIVITY_KINDS` order).
+    pub activities: [u64; 4],
+    /// Seconds to the first response of each answered ticket opened in it.
+    pub responses: Vec<i64>,
+    /// Expansion ARR won in it.
+    pub expansion_won: Decimal,
+}
+
+impl Book {
+    /// Activities by kind.
+    pub fn activities_by_kind(&self) -> [(ActivityType, u64); 4] {
+        std::array::from_fn(|i| (ACTIVITY_KINDS[i], self.activities[i]))
     }
 
-    /// The median hours from opening to first response of the tickets
-    /// opened in `period` that have a response; `None` when none has.
-    pub fn median_first_response_hours(&self, period: Period, filter: &Filter) -> Option<Decimal> {
-        let mut secs: Vec<i64> = self
-            .covered_slots(filter)
-            .filter_map(|(slot, _)| self.signals().of(self.entry(slot).0))
-            .flat_map(|s| dated_in(&s.responses, |r| r.0, period.from, period.to))
-            .map(|r| i64::from(r.1))
-            .collect();
+    /// The median hours from opening to first response; `None` when no
+    /// ticket opened in the period has a response.
+    pub fn median_first_response_hours(&self) -> Option<Decimal> {
+        let mut secs = self.responses.clone();
         crate::money::median(&mut secs).map(|m| m / Decimal::from(3600))
+    }
+
+    /// NRR of the book over the period.
+    pub fn nrr(&self) -> Option<Decimal> {
+        crate::money::ratio(self.cohort.1, self.cohort.0)
+    }
+
+    /// GRR of the book over the period.
+    pub fn grr(&self) -> Option<Decimal> {
+        crate::money::ratio(self.cohort.2, self.cohort.0)
+    }
+}
+
+impl Ledger {
+    /// The books of `groups` CSMs over `period` in one pass over the
+    /// customers `filter` covers; `group_of` gives a customer's book by
+    /// slot (`None`: in none).
+    pub fn books(
+        &self,
+        period: Period,
+        filter: &Filter,
+        groups: usize,
+        group_of: impl Fn(u32) -> Option<usize>,
+    ) -> Vec<Book> {
+        let fx = self.fx_table();
+        let start_day = period.start_state_day();
+        let mut out = vec![Book::default(); groups];
+        for (slot, t) in self.covered_slots(filter) {
+            let Some(b) = group_of(slot as u32).and_then(|g| out.get_mut(g)) else {
+                continue;
+            };
+            let (start, end) = (t.value_on(start_day), t.value_on(period.to));
+            b.mrr_end += end;
+            b.paying_end += u64::from(is_paying(end));
+            if is_paying(start) {
+                b.cohort.0 += start;
+                b.cohort.1 += end;
+                b.cohort.2 += end.min(start);
+            }
+            let Some(s) = self.signals().of(self.entry(slot).0) else {
+                continue;
+            };
+            for a in dated_in(&s.activities, |a| a.0, period.from, period.to) {
+                b.activities[usize::from(a.1)] += 1;
+            }
+            b.responses.extend(
+                dated_in(&s.responses, |r| r.0, period.from, period.to)
+                    .iter()
+                    .map(|r| i64::from(r.1)),
+            );
+            b.expansion_won += s
+                .opportunities
+                .iter()
+                .filter(|o| o.won_expansion_in(period))
+                .map(|o| o.in_reporting(fx))
+                .sum::<Decimal>();
+        }
+        out
     }
 
     /// The save plays of the customers `filter` covers that are open on

@@ -550,6 +550,30 @@ async fn team_books_capacity_and_rebalancing(store: TestStore) {
     let r = get(app, &format!("{team}&csm=ben")).await;
     assert_eq!(r["csms"].as_array().unwrap().len(), 1);
     assert_eq!(r["csms"][0]["csm"], "ben");
+    // Ben's account contracts and Cam's churns within June: each book's
+    // figures are the summary's for that CSM's customers.
+    post("subscription-events", json!([
+        {"id": "s_b1_down", "customer_id": "b1", "subscription_id": "sub_b1", "type": "change", "effective_at": "2025-06-15", "amount": 300},
+        {"id": "s_c1_end", "customer_id": "c1", "subscription_id": "sub_c1", "type": "cancel", "effective_at": "2025-06-20"},
+    ]))
+    .await;
+    let r = get(app, team).await;
+    let rows = r["csms"].as_array().unwrap();
+    assert_eq!(rows[1]["grr"], 0.75, "{r}");
+    assert_eq!(rows[2]["grr"], 0, "{r}");
+    for row in rows {
+        let csm = row["csm"].as_str().unwrap();
+        let s = get(
+            app,
+            &format!("/api/v1/metrics/summary?from=2025-06-01&to=2025-06-30&csm={csm}"),
+        )
+        .await;
+        let metric = |name: &str| s["metrics"][name]["value"].clone();
+        assert_eq!(row["grr"], metric("grr_period"), "{csm}: {s}");
+        assert_eq!(row["nrr"], metric("nrr_period"), "{csm}");
+        assert_eq!(row["accounts"], metric("paying_customers"), "{csm}");
+        assert_eq!(dec(&row["arr"]), dec(&metric("arr")), "{csm}");
+    }
 }
 
 /// Save plays through HTTP: stored like every collection, and a saved

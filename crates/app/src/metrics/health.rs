@@ -335,17 +335,23 @@ fn renewal_churn_forecast(
     if !backtest.months.iter().any(|m| m.complete) {
         return None;
     }
-    let band_of: HashMap<&str, Band> = now
-        .iter()
-        .map(|h| (e.ledger.customer_ref(h.slot).id, h.band))
-        .collect();
+    let mut band_of = vec![None; e.ledger.customer_count()];
+    for h in now {
+        if let Some(b) = band_of.get_mut(h.slot as usize) {
+            *b = Some(h.band);
+        }
+    }
     let window = quarterdeck_engine::Period::new(day + Days::new(1), day + Days::new(90))?;
-    let due = e.ledger.renewals(window, day, &q.filter, |id| {
-        band_of.get(id).is_some_and(|b| *b != Band::Healthy)
-    });
-    let rate = |id: &str| {
+    let due = e.renewals(window, day, q.calendar.today, &q.filter);
+    let rate = |slot: u32| {
         backtest
-            .rate(band_of.get(id).copied().unwrap_or(Band::Healthy))
+            .rate(
+                band_of
+                    .get(slot as usize)
+                    .copied()
+                    .flatten()
+                    .unwrap_or(Band::Healthy),
+            )
             .unwrap_or_default()
     };
     Some(
@@ -353,7 +359,7 @@ fn renewal_churn_forecast(
             .map(|r| match r.stage {
                 RenewalStage::Churned => r.arr,
                 RenewalStage::Renewed => Decimal::ZERO,
-                _ => r.arr * rate(&r.customer_id),
+                _ => r.arr * rate(r.slot),
             })
             .sum(),
     )

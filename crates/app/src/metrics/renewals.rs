@@ -8,11 +8,9 @@ use super::result::period_json;
 use crate::engines::TenantEngine;
 use chrono::{Days, NaiveDate};
 use quarterdeck_engine::Period;
-use quarterdeck_engine::health::Band;
 use quarterdeck_engine::renewals::{Renewal, RenewalStage, RenewalTotals};
 use rust_decimal::Decimal;
 use serde_json::{Map, Value, json};
-use std::collections::HashSet;
 
 /// The forecast renewal rate a tenant aims at unless it sets its own
 /// (`forecast_renewal_rate` among its KPI targets).
@@ -49,20 +47,15 @@ pub fn renewals_of(
     target: Option<Decimal>,
 ) -> Result<Renewals, QueryError> {
     let day = as_of(q)?;
-    // Health bands of the day asked (today at the latest: no scores ahead).
-    let scores = e.health_on(day.min(q.calendar.today));
-    let risky: HashSet<&str> = scores
-        .iter()
-        .filter(|h| h.band != Band::Healthy)
-        .map(|h| e.ledger.customer_ref(h.slot).id)
-        .collect();
-    let at_risk = |id: &str| risky.contains(id);
-    let list = e.ledger.renewals(q.period, day, &q.filter, at_risk);
+    // Staged with health bands of the day asked (today at the latest: no
+    // scores ahead).
+    let today = q.calendar.today;
+    let list = e.renewals(q.period, day, today, &q.filter);
     let totals = RenewalTotals::of(&list);
     let ahead = |from: u64, to: u64| {
         Period::new(day + Days::new(from), day + Days::new(to)).expect("ordered")
     };
-    let next = e.ledger.renewals(ahead(0, 90), day, &q.filter, at_risk);
+    let next = e.renewals(ahead(0, 90), day, today, &q.filter);
     let mut upcoming = [(Decimal::ZERO, 0u32); 3];
     for r in &next {
         let d = (r.due - day).num_days();
@@ -77,13 +70,8 @@ pub fn renewals_of(
     let items = list
         .into_iter()
         .map(|r| {
-            let (name, csm) = e
-                .ledger
-                .slot_number(&r.customer_id)
-                .map(|s| e.ledger.customer_ref(s))
-                .map_or((None, None), |c| {
-                    (c.name.map(str::to_string), c.csm.map(str::to_string))
-                });
+            let c = e.ledger.customer_ref(r.slot);
+            let (name, csm) = (c.name.map(str::to_string), c.csm.map(str::to_string));
             (r, name, csm)
         })
         .collect();

@@ -2,7 +2,6 @@
 //! book beside the team average, a leaderboard, utilisation against the
 //! capacity targets by segment, and the rebalancing recommendation.
 
-use super::answers::figures_of;
 use super::health::NONE;
 use super::json::{self, money};
 use super::query::MetricQuery;
@@ -17,7 +16,7 @@ use quarterdeck_store::{Store, StoreResult, TenantId};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Where capacity targets are kept (a JSON object: segment → {"accounts",
 /// "arr"}); customers without a segment use `(none)`.
@@ -153,13 +152,6 @@ pub fn as_of(q: &MetricQuery) -> NaiveDate {
     q.period.to.min(q.calendar.today)
 }
 
-fn with_csm(filter: &Filter, csm: &str) -> Filter {
-    Filter {
-        csm: Some(BTreeSet::from([csm.to_string()])),
-        ..filter.clone()
-    }
-}
-
 fn mean(values: impl Iterator<Item = Option<Decimal>>) -> Option<Decimal> {
     let present: Vec<Decimal> = values.flatten().collect();
     let n = Decimal::from(present.len() as u64);
@@ -179,19 +171,22 @@ fn count(n: usize) -> Option<Decimal> {
 pub fn team_of(e: &TenantEngine, q: &MetricQuery, capacity: BTreeMap<String, Capacity>) -> Team {
     let l = &e.ledger;
     let day = as_of(q);
+    let today = q.calendar.today;
     let eve = q.period.from.pred_opt().unwrap_or(q.period.from);
-    let scores_now = e.health_on(day);
-    let scores_eve = e.health_on(eve.min(q.calendar.today));
-    let risky: HashSet<&str> = scores_now
-        .iter()
-        .filter(|h| h.band != Band::Healthy)
-        .map(|h| l.customer_ref(h.slot).id)
-        .collect();
-    let ahead = Period::new(day, day + Days::new(90)).expect("ordered");
     let mut names: BTreeSet<String> = l.filter_values().csm.into_iter().collect();
     if let Some(chosen) = &q.filter.csm {
         names.retain(|c| chosen.contains(c));
     }
+    // Each slot's row (its CSM among `names`), read once for every pass.
+    let index: HashMap<&str, usize> = names
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.as_str(), i))
+        .collect();
+    let row_of: Vec<Option<usize>> = (0..l.customer_count() as u32)
+        .map(|slot| l.customer_ref(slot).csm.and_then(|c| index.get(c).copied()))
+        .collect();
+    let row = |slot: u32| row_of.get(slot as usize).copied().flatten();
     // (accounts, ARR) by CSM and segment, for utilisation and rebalancing.
     let book_filter = Filter {
         csm: None,
@@ -214,41 +209,54 @@ pub fn team_of(e: &TenantEngine, q: &MetricQuery, capacity: BTreeMap<String, Cap
         }
     }
     let by_csm = utilisation_of(&books, &capacity);
-    let utilisation = |csm: &str| by_csm.get(csm).copied();
+    // Health now and on the period's eve: (Σ scores, scored, at risk) per row.
+    let health = |d: NaiveDate| {
+        let mut sums = vec![(0u64, 0u64, 0u64); names.len()];
+        for h in e.health_on(d.min(today)).iter() {
+            if let Some(r) = row(h.slot) {
+                sums[r].0 += u64::from(h.score);
+                sums[r].1 += 1;
+                sums[r].2 += u64::from(h.band != Band::Healthy);
+            }
+        }
+        sums
+    };
+    let (now, before) = (health(day), health(eve));
+    let average_of = |(sum, n, _): (u64, u64, u64)| {
+        quarterdeck_engine::money::ratio(Decimal::from(sum), Decimal::from(n))
+    };
+    let mut due = vec![(Decimal::ZERO, 0usize); names.len()];
+    let ahead = Period::new(day, day + Days::new(90)).expect("ordered");
+    for r in e.renewals(ahead, day, today, &book_filter) {
+        if let Some(i) = row(r.slot) {
+            due[i].0 += r.arr;
+            due[i].1 += 1;
+        }
+    }
+    let figures = l.books(q.period, &book_filter, names.len(), row);
+    let twelve = Decimal::from(12);
     let csms: Vec<CsmRow> = names
         .iter()
-        .map(|csm| {
-            let filter = with_csm(&q.filter, csm);
-            let f = figures_of(e, q.period, &filter, q.calendar.today);
-            let get = |k: &str| f.get(k).copied().flatten();
-            let covers = l.covers(&filter);
-            let mine = |slot: u32| covers.get(slot as usize).copied().unwrap_or(false);
-            let now: Vec<_> = scores_now.iter().filter(|h| mine(h.slot)).collect();
-            let avg_now = mean(now.iter().map(|h| Some(Decimal::from(h.score))));
-            let avg_eve = mean(
-                scores_eve
-                    .iter()
-                    .filter(|h| mine(h.slot))
-                    .map(|h| Some(Decimal::from(h.score))),
-            );
-            let due = l.renewals(ahead, day, &filter, |id| risky.contains(id));
-            let activities = l
-                .activities_by_kind(q.period, &filter)
-                .map(|(k, n)| (k, Some(Decimal::from(n))));
+        .zip(figures)
+        .enumerate()
+        .map(|(i, (csm, b))| {
+            let avg_now = average_of(now[i]);
             CsmRow {
                 csm: csm.clone(),
-                accounts: get("paying_customers"),
-                arr: get("arr"),
+                accounts: Some(Decimal::from(b.paying_end)),
+                arr: Some(b.mrr_end * twelve),
                 avg_health: avg_now,
-                at_risk_accounts: count(now.iter().filter(|h| h.band != Band::Healthy).count()),
-                renewals_due_90d: (Some(due.iter().map(|r| r.arr).sum()), count(due.len())),
-                activities,
-                median_first_response_hours: l.median_first_response_hours(q.period, &filter),
-                grr: get("grr_period"),
-                nrr: get("nrr_period"),
-                expansion_won: Some(l.expansion(q.period, &filter, &HashMap::new()).won.0),
-                health_change: avg_now.zip(avg_eve).map(|(a, b)| a - b),
-                utilisation: utilisation(csm),
+                at_risk_accounts: Some(Decimal::from(now[i].2)),
+                renewals_due_90d: (Some(due[i].0), count(due[i].1)),
+                activities: b
+                    .activities_by_kind()
+                    .map(|(k, n)| (k, Some(Decimal::from(n)))),
+                median_first_response_hours: b.median_first_response_hours(),
+                grr: b.grr(),
+                nrr: b.nrr(),
+                expansion_won: Some(b.expansion_won),
+                health_change: avg_now.zip(average_of(before[i])).map(|(a, b)| a - b),
+                utilisation: by_csm.get(csm).copied(),
             }
         })
         .collect();
@@ -315,6 +323,8 @@ pub fn team_of(e: &TenantEngine, q: &MetricQuery, capacity: BTreeMap<String, Cap
             }
         }
     }
+    // Each CSM's average health at the last six month ends, and the team's
+    // (the customers the query covers that have a CSM).
     let ends = quarterdeck_engine::period::month_ends(day);
     let history = ends
         .iter()
@@ -322,29 +332,26 @@ pub fn team_of(e: &TenantEngine, q: &MetricQuery, capacity: BTreeMap<String, Cap
         .take(6)
         .rev()
         .map(|m| {
-            let mut sums: BTreeMap<&str, (u64, u64)> = BTreeMap::new();
+            let mut sums = vec![(0u64, 0u64); names.len()];
+            let mut team = (0u64, 0u64);
             for h in e.health_on(*m).iter() {
                 if !covered.get(h.slot as usize).copied().unwrap_or(false) {
                     continue;
                 }
-                if let Some(csm) = l.customer_ref(h.slot).csm {
-                    let s = sums.entry(csm).or_default();
-                    s.0 += u64::from(h.score);
-                    s.1 += 1;
+                if let Some(r) = row(h.slot) {
+                    sums[r].0 += u64::from(h.score);
+                    sums[r].1 += 1;
+                }
+                if l.customer_ref(h.slot).csm.is_some() {
+                    team.0 += u64::from(h.score);
+                    team.1 += 1;
                 }
             }
             let avg = |(sum, n): (u64, u64)| {
                 quarterdeck_engine::money::ratio(Decimal::from(sum), Decimal::from(n))
                     .map(|d| d.round_dp(1))
             };
-            let per: Vec<Option<Decimal>> = names
-                .iter()
-                .map(|c| sums.get(c.as_str()).copied().and_then(avg))
-                .collect();
-            let all = sums
-                .values()
-                .fold((0, 0), |acc, s| (acc.0 + s.0, acc.1 + s.1));
-            (*m, per, avg(all))
+            (*m, sums.into_iter().map(avg).collect(), avg(team))
         })
         .collect();
     Team {

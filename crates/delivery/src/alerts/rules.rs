@@ -560,21 +560,21 @@ fn health_events(e: &TenantEngine, s: &EventSettings, today: NaiveDate) -> Vec<F
             }),
         });
     }
-    let risky: std::collections::HashSet<&str> = now
+    let risky: std::collections::HashSet<u32> = now
         .iter()
         .filter(|h| h.band != Band::Healthy)
-        .map(|h| ledger.customer_ref(h.slot).id)
+        .map(|h| h.slot)
         .collect();
     let Some(next) = Period::new(today, today + Duration::days(30)) else {
         return out;
     };
-    for r in ledger.renewals(next, today, &Filter::all(), |id| risky.contains(id)) {
+    for r in ledger.renewals(next, today, &Filter::all(), |slot| risky.contains(&slot)) {
         if !matches!(r.stage, RenewalStage::AtRisk | RenewalStage::Late) {
             continue;
         }
         let name = ledger
-            .slot_number(&r.customer_id)
-            .and_then(|s| ledger.customer_ref(s).name)
+            .customer_ref(r.slot)
+            .name
             .unwrap_or(&r.customer_id)
             .to_string();
         out.push(Finding {

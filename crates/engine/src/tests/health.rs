@@ -548,3 +548,100 @@ fn a_write_leaves_the_scores_of_days_before_its_reach() {
     }
     assert!(checked > 200, "only {checked} days checked");
 }
+
+/// Re-scoring only the customers a write touched gives exactly the scores
+/// (and the basis) of scoring everyone again: for records of every kind
+/// the score reads, re-sent with other days or as new records, and for
+/// removals, on month ends and a mid-month day.
+#[test]
+fn rescoring_the_touched_customers_equals_scoring_everyone() {
+    let today = d("2026-06-30");
+    let records = demo_records(150, today);
+    let mut base = crate::ledger::LedgerBuilder::new(TenantSettings::default());
+    for r in &records {
+        use quarterdeck_domain::AnyRecord::*;
+        match r.clone() {
+            Customer(x) => base.customers(&[x]),
+            SubscriptionEvent(x) => base.subscription_events(&[x]),
+            Invoice(x) => base.invoices(&[x]),
+            Payment(x) => base.payments(&[x]),
+            Cost(x) => base.costs(&[x]),
+            TimeEntry(x) => base.time_entries(&[x]),
+            FxRate(x) => base.fx_rates(&[x]),
+            Ticket(x) => base.tickets(&[x]),
+            Activity(x) => base.activities(&[x]),
+            Event(x) => base.events(&[x]),
+            _ => {}
+        }
+    }
+    let base = base.build();
+    let s = HealthSettings::default();
+    let mut days: Vec<NaiveDate> = crate::period::month_ends(today);
+    days.push(d("2026-06-15"));
+    let before: Vec<_> = days
+        .iter()
+        .map(|day| base.health_day_scores(*day, &s))
+        .collect();
+    for (k, day) in days.iter().enumerate() {
+        assert_eq!(*before[k].scores, base.health_on(*day, &all(), &s));
+    }
+    let check = |l: &Ledger, slots: Option<Vec<usize>>, what: &str, checked: &mut usize| {
+        let Some(slots) = slots else { return };
+        if l.slot_layout() != base.slot_layout() || l.health_firsts() != base.health_firsts() {
+            return;
+        }
+        for (k, day) in days.iter().enumerate() {
+            let shares = base.health_shares(*day, &slots);
+            let again = l.rescored(&before[k], *day, &shares, &s);
+            assert_eq!(again, l.health_day_scores(*day, &s), "{what} on {day}");
+            *checked += 1;
+        }
+    };
+    let mut checked = 0;
+    let mut moved_someone = 0;
+    for (i, r) in records.iter().enumerate().filter(|(i, _)| i % 7 == 0) {
+        for shift in [-200i64, -20, 0, 400] {
+            let mut changed = shifted(r, shift);
+            if shift == 0 {
+                // The same record under a new id: an addition.
+                use quarterdeck_domain::AnyRecord::*;
+                match &mut changed {
+                    Ticket(x) => x.id.push_str("-new"),
+                    Activity(x) => x.id.push_str("-new"),
+                    Event(x) => x.id.push_str("-new"),
+                    Payment(x) => x.id.push_str("-new"),
+                    Invoice(x) => x.id.push_str("-new"),
+                    SubscriptionEvent(x) => x.id.push_str("-new"),
+                    _ => continue,
+                }
+            }
+            let slots = base.health_customers_of_upsert(std::slice::from_ref(&changed));
+            let mut l = base.clone();
+            upsert_one(&mut l, &changed);
+            if slots.as_ref().is_some_and(|s| !s.is_empty()) {
+                moved_someone += 1;
+            }
+            let what = format!("record {i} ({:?}) shifted {shift}", changed.collection());
+            check(&l, slots, &what, &mut checked);
+        }
+        let slots = base.health_customers_of_removal(r.collection(), &r.key());
+        let mut l = base.clone();
+        match r.collection() {
+            quarterdeck_domain::Collection::Tickets => l.remove_tickets([r.key()]),
+            quarterdeck_domain::Collection::Activities => l.remove_activities([r.key()]),
+            quarterdeck_domain::Collection::Events => l.remove_events([r.key()]),
+            quarterdeck_domain::Collection::Payments => l.remove_payments([r.key()]),
+            quarterdeck_domain::Collection::Invoices => l.remove_invoices([r.key()]),
+            quarterdeck_domain::Collection::SubscriptionEvents => {
+                l.remove_subscription_events([r.key()])
+            }
+            _ => continue,
+        }
+        check(&l, slots, &format!("removing record {i}"), &mut checked);
+    }
+    assert!(checked > 1000, "only {checked} days checked");
+    assert!(
+        moved_someone > 100,
+        "only {moved_someone} writes touched a customer"
+    );
+}

@@ -68,7 +68,7 @@ fn worked_example_forecast_renewal_rate_is_70_percent() {
         period("2026-03-01", "2026-03-31"),
         d("2026-03-15"),
         &all(),
-        |c| c == "c",
+        |slot| slot == l.slot_number("c").unwrap(),
     );
     let stages: Vec<_> = items
         .iter()
