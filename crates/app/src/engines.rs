@@ -54,6 +54,17 @@ type Remembered = Arc<dyn std::any::Any + Send + Sync>;
 /// Questions remembered per engine.
 const ANSWERS_REMEMBERED: usize = 256;
 
+/// What the revenue, billing and cost figures read.
+pub const REVENUE_READ: [Collection; 7] = [
+    Collection::Customers,
+    Collection::SubscriptionEvents,
+    Collection::FxRates,
+    Collection::Invoices,
+    Collection::Payments,
+    Collection::Costs,
+    Collection::TimeEntries,
+];
+
 /// What renewals due read (delinquency makes invoices and payments move
 /// MRR, hence values due).
 const RENEWALS_READ: [Collection; 6] = [

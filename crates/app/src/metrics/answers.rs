@@ -191,7 +191,14 @@ pub fn figures_of(
     filter: &Filter,
     today: chrono::NaiveDate,
 ) -> BTreeMap<&'static str, Option<Decimal>> {
-    let mut f = figures_with(&e.ledger, period, filter, e.gross_margin_setting());
+    // Kept across writes of tickets, activities, usage and pipelines.
+    let margin = e.gross_margin_setting();
+    let revenue = e.kept(
+        &format!("figures:{period:?}:{filter:?}:{margin}"),
+        &crate::engines::REVENUE_READ,
+        || figures_with(&e.ledger, period, filter, margin),
+    );
+    let mut f = BTreeMap::clone(&revenue);
     f.extend(super::health::figures(e, filter, period.to.min(today)));
     f
 }

@@ -10,7 +10,7 @@ use chrono::{Days, NaiveDate};
 use quarterdeck_engine::health::{Backtest, Band, Health, Trend};
 use rust_decimal::Decimal;
 use serde_json::{Map, Value, json};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// Accounts listed as most at risk.
@@ -198,20 +198,34 @@ pub fn scores(e: &TenantEngine, q: &MetricQuery, day: NaiveDate) -> Arc<Vec<Heal
     )
 }
 
+/// A day's scores indexed by slot, for trends.
+#[derive(Debug, Clone, Default)]
+pub struct BySlot(Vec<Option<u8>>);
+
+impl BySlot {
+    /// The score of the customer in `slot`, if scored.
+    pub fn score(&self, slot: u32) -> Option<u8> {
+        self.0.get(slot as usize).copied().flatten()
+    }
+}
+
 /// Each customer's score 30 days before `day` (by slot), for trends.
-pub fn month_before(e: &TenantEngine, day: NaiveDate) -> HashMap<u32, u8> {
+pub fn month_before(e: &TenantEngine, day: NaiveDate) -> BySlot {
     let before = day.checked_sub_days(Days::new(30)).unwrap_or(day);
-    e.health_on(before)
-        .iter()
-        .map(|h| (h.slot, h.score))
-        .collect()
+    let mut by = vec![None; e.ledger.customer_count()];
+    for h in e.health_on(before).iter() {
+        if let Some(s) = by.get_mut(h.slot as usize) {
+            *s = Some(h.score);
+        }
+    }
+    BySlot(by)
 }
 
 /// Tallies scores (with their trends) overall.
-fn tally(scores: &[Health], before: &HashMap<u32, u8>) -> Tally {
+fn tally(scores: &[Health], before: &BySlot) -> Tally {
     let mut t = Tally::default();
     for h in scores {
-        t.add(h, Trend::of(h.score, before.get(&h.slot).copied()));
+        t.add(h, Trend::of(h.score, before.score(h.slot)));
     }
     t
 }
@@ -231,7 +245,7 @@ pub fn portfolio_of(e: &TenantEngine, q: &MetricQuery) -> Result<Portfolio, Quer
     let mut by_segment: BTreeMap<&str, Tally> = BTreeMap::new();
     let mut by_csm: BTreeMap<&str, Tally> = BTreeMap::new();
     for h in now.iter() {
-        let trend = Trend::of(h.score, before.get(&h.slot).copied());
+        let trend = Trend::of(h.score, before.score(h.slot));
         let c = e.ledger.customer_ref(h.slot);
         by_segment
             .entry(c.segment.unwrap_or(NONE))
@@ -262,13 +276,7 @@ pub fn portfolio_of(e: &TenantEngine, q: &MetricQuery) -> Result<Portfolio, Quer
     lowest.truncate(cut);
     let mut listed: Vec<Scored> = lowest
         .into_iter()
-        .map(|h| {
-            Scored::of(
-                e,
-                h.clone(),
-                Trend::of(h.score, before.get(&h.slot).copied()),
-            )
-        })
+        .map(|h| Scored::of(e, h.clone(), Trend::of(h.score, before.score(h.slot))))
         .collect();
     listed.sort_by(|a, b| {
         key(&a.health)
@@ -278,7 +286,7 @@ pub fn portfolio_of(e: &TenantEngine, q: &MetricQuery) -> Result<Portfolio, Quer
     let mut risk_history: Vec<(NaiveDate, Decimal, Decimal)> = month_ends(day)
         .into_iter()
         .map(|m| {
-            let t = tally(&scores(e, q, m), &HashMap::new());
+            let t = tally(&scores(e, q, m), &BySlot::default());
             (m, t.arr_at_risk(), t.arr_watch())
         })
         .collect();

@@ -43,7 +43,12 @@ pub fn segments_of(e: &TenantEngine, q: &MetricQuery) -> Vec<SegmentRow> {
         }
         let f = figures_of(e, q.period, &filter, q.calendar.today);
         let get = |k: &str| f.get(k).copied().flatten();
-        let start = l.mrr_on(q.period.from.pred_opt().unwrap_or(q.period.from), &filter);
+        let eve = q.period.from.pred_opt().unwrap_or(q.period.from);
+        let start = *e.kept(
+            &format!("mrr_on:{eve}:{filter:?}"),
+            &crate::engines::REVENUE_READ,
+            || l.mrr_on(eve, &filter),
+        );
         let tickets = l.tickets_opened(q.period, &filter);
         let customers = get("paying_customers");
         SegmentRow {

@@ -301,10 +301,17 @@ pub fn team_of(e: &TenantEngine, q: &MetricQuery, capacity: BTreeMap<String, Cap
                 accounts: accounts.clone(),
             })
             .collect();
-        match rebalance(&seats, cap) {
+        // The search can take a while on a large book: kept until the books
+        // themselves change.
+        let plan = e.kept(
+            &format!("rebalance:{day}:{book_filter:?}:{segment}:{cap:?}"),
+            &crate::engines::REVENUE_READ,
+            || rebalance(&seats, cap),
+        );
+        match &*plan {
             Plan::Moves(list) => {
                 for m in list
-                    .into_iter()
+                    .iter()
                     .filter(|m| covered.get(m.slot as usize).copied().unwrap_or(false))
                 {
                     let c = l.customer_ref(m.slot);
@@ -319,7 +326,7 @@ pub fn team_of(e: &TenantEngine, q: &MetricQuery, capacity: BTreeMap<String, Cap
                 }
             }
             Plan::Short(n) => {
-                short_of.insert(segment.to_string(), n);
+                short_of.insert(segment.to_string(), *n);
             }
         }
     }

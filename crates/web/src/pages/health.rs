@@ -550,7 +550,7 @@ pub async fn table(
             .iter()
             .cloned()
             .map(|h| {
-                let trend = Trend::of(h.score, before.get(&h.slot).copied());
+                let trend = Trend::of(h.score, before.score(h.slot));
                 health::Scored::of(e, h, trend)
             })
             .collect();
