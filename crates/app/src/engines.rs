@@ -425,8 +425,7 @@ impl Engines {
         // Only when exactly one version behind; otherwise another write landed
         // in between (here or elsewhere) and the next read rebuilds.
         if let Some(engine) = guard.as_mut().filter(|e| e.version + 1 == version) {
-            let layout = engine.ledger.slot_layout();
-            let firsts = engine.ledger.health_firsts();
+            let shape = engine.ledger.health_shape();
             let (mut reach, touched) = reach(&engine.ledger);
             let health = engine.health.get_mut().expect("health cache");
             let mut reached: Vec<chrono::NaiveDate> = health
@@ -445,8 +444,7 @@ impl Engines {
             change(&mut engine.ledger);
             // Scores are kept by slot (renumbered slots make them stale),
             // and a component's data starting elsewhere moves every score.
-            let whole =
-                engine.ledger.slot_layout() != layout || engine.ledger.health_firsts() != firsts;
+            let whole = engine.ledger.health_shape() != shape;
             if whole {
                 reach = Reach::Everything;
             }

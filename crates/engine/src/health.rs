@@ -253,6 +253,8 @@ impl Share {
 pub struct Basis {
     sums: HashMap<Option<u32>, Share>,
     relative: Vec<(u32, i64)>,
+    /// Customers the ledger held: slots added later are new customers.
+    slots: usize,
 }
 
 /// Every customer's health on one day, with its basis.
@@ -319,14 +321,20 @@ impl Ledger {
             .unzip();
         DayScores {
             scores: scores.into(),
-            basis: Basis { sums, relative },
+            basis: Basis {
+                sums,
+                relative,
+                slots: self.customer_count(),
+            },
         }
     }
 
-    /// The first day of tickets, CSM activities and usage: a write that
-    /// moves one of them moves every score, not only its customers'.
-    pub fn health_firsts(&self) -> [Option<NaiveDate>; 3] {
-        self.signals().firsts()
+    /// What `rescored` needs unchanged by a write: the slot numbering
+    /// (scores are kept by slot; added slots are fine) and the first
+    /// day of tickets, CSM activities and usage (moving one moves every
+    /// score, not only its customers').
+    pub fn health_shape(&self) -> (u64, [Option<NaiveDate>; 3]) {
+        (self.slot_layout(), self.signals().firsts())
     }
 
     /// What each of `slots` adds to its segment's sums on `day` as the
@@ -356,8 +364,18 @@ impl Ledger {
         shares: &[(usize, Option<Share>)],
         s: &HealthSettings,
     ) -> DayScores {
+        // Customers added since `before` are touched too, with no share before.
+        let added: Vec<(usize, Option<Share>)> = (before.basis.slots..self.customer_count())
+            .map(|slot| (slot, None))
+            .collect();
+        let shares: Vec<(usize, Option<Share>)> = shares
+            .iter()
+            .copied()
+            .filter(|x| x.0 < before.basis.slots)
+            .chain(added)
+            .collect();
         let mut sums = before.basis.sums.clone();
-        for &(slot, was) in shares {
+        for &(slot, was) in &shares {
             let segment = self.segment_id(slot);
             let now = self.share_of(day, slot);
             let e = sums.entry(segment).or_default();
@@ -439,7 +457,11 @@ impl Ledger {
         }
         DayScores {
             scores: scores.into(),
-            basis: Basis { sums, relative },
+            basis: Basis {
+                sums,
+                relative,
+                slots: self.customer_count(),
+            },
         }
     }
 
