@@ -176,26 +176,22 @@ fn cs_lines(
         watch.0,
         if watch.0 == 1 { "" } else { "s" },
     )];
-    let risky: std::collections::HashSet<u32> = mine
+    let due = e.renewals(
+        quarterdeck_engine::renewals::days_after(today, 30),
+        today,
+        today,
+        filter,
+    );
+    let troubled = due
         .iter()
-        .filter(|h| h.band != Band::Healthy)
-        .map(|h| h.slot)
-        .collect();
-    if let Some(next) = quarterdeck_engine::Period::new(today, today + chrono::Duration::days(30)) {
-        let due = e
-            .ledger
-            .renewals(next, today, filter, |slot| risky.contains(&slot));
-        let troubled = due
-            .iter()
-            .filter(|r| matches!(r.stage, RenewalStage::AtRisk | RenewalStage::Late))
-            .count();
-        let arr: rust_decimal::Decimal = due.iter().map(|r| r.arr).sum();
-        lines.push(format!(
-            "Renewals in the next 30 days: {} ({} ARR), {troubled} at risk or late.",
-            due.len(),
-            money(arr)
-        ));
-    }
+        .filter(|r| matches!(r.stage, RenewalStage::AtRisk | RenewalStage::Late))
+        .count();
+    let arr: rust_decimal::Decimal = due.iter().map(|r| r.arr).sum();
+    lines.push(format!(
+        "Renewals in the next 30 days: {} ({} ARR), {troubled} at risk or late.",
+        due.len(),
+        money(arr)
+    ));
     let year = quarterdeck_engine::Period::new(today - chrono::Duration::days(364), today);
     if let Some(year) = year {
         let plays = quarterdeck_engine::team::PlaySummary::of(&e.ledger.save_plays(year, filter));

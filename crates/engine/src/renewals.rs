@@ -105,6 +105,12 @@ impl RenewalTotals {
     }
 }
 
+/// The `days` days after `day`, counted from the day itself (metrics.md,
+/// Pipelines: upcoming windows start 0 days after the day asked).
+pub fn days_after(day: NaiveDate, days: u64) -> Period {
+    Period::new(day, day + Days::new(days)).expect("ordered")
+}
+
 /// Stages the open renewals of `due` (from `Ledger::renewals_due`) at risk
 /// where `at_risk` says the customer's health band (by slot) is at risk or
 /// critical on the day they were judged.

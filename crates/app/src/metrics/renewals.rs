@@ -6,7 +6,7 @@ use super::json::{self, money};
 use super::query::{MetricQuery, QueryError, parse_date};
 use super::result::period_json;
 use crate::engines::TenantEngine;
-use chrono::{Days, NaiveDate};
+use chrono::NaiveDate;
 use quarterdeck_engine::Period;
 use quarterdeck_engine::renewals::{Renewal, RenewalStage, RenewalTotals};
 use rust_decimal::Decimal;
@@ -52,10 +52,12 @@ pub fn renewals_of(
     let today = q.calendar.today;
     let list = e.renewals(q.period, day, today, &q.filter);
     let totals = RenewalTotals::of(&list);
-    let ahead = |from: u64, to: u64| {
-        Period::new(day + Days::new(from), day + Days::new(to)).expect("ordered")
-    };
-    let next = e.renewals(ahead(0, 90), day, today, &q.filter);
+    let next = e.renewals(
+        quarterdeck_engine::renewals::days_after(day, 90),
+        day,
+        today,
+        &q.filter,
+    );
     let mut upcoming = [(Decimal::ZERO, 0u32); 3];
     for r in &next {
         let d = (r.due - day).num_days();

@@ -560,15 +560,8 @@ fn health_events(e: &TenantEngine, s: &EventSettings, today: NaiveDate) -> Vec<F
             }),
         });
     }
-    let risky: std::collections::HashSet<u32> = now
-        .iter()
-        .filter(|h| h.band != Band::Healthy)
-        .map(|h| h.slot)
-        .collect();
-    let Some(next) = Period::new(today, today + Duration::days(30)) else {
-        return out;
-    };
-    for r in ledger.renewals(next, today, &Filter::all(), |slot| risky.contains(&slot)) {
+    let next = quarterdeck_engine::renewals::days_after(today, 30);
+    for r in e.renewals(next, today, today, &Filter::all()) {
         if !matches!(r.stage, RenewalStage::AtRisk | RenewalStage::Late) {
             continue;
         }
