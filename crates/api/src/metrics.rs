@@ -196,11 +196,7 @@ pub async fn health(
     // background without a new data version: its identity is in the key.
     Ok(Json(
         answer(engine, q, |e, q| {
-            let stamp = match health::as_of(q) {
-                Ok(day) if q.filter.is_all() => e.backtest_stamp(day),
-                _ => 0,
-            };
-            let key = format!("health:{stamp}:{q:?}");
+            let key = format!("health:{}:{q:?}", health::check_stamp(e, q));
             (*e.remembered(key, || health::portfolio(e, q))).clone()
         })
         .await?,
@@ -261,7 +257,11 @@ pub async fn expansion(
         remembered(
             engine,
             q,
-            format!("expansion:{target:?}:{stages:?}"),
+            // Sorted: a HashMap's order differs between requests.
+            format!(
+                "expansion:{target:?}:{:?}",
+                stages.iter().collect::<std::collections::BTreeMap<_, _>>()
+            ),
             move |e, q| expansion::expansion(e, q, &stages, target),
         )
         .await?,

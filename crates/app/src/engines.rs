@@ -8,6 +8,7 @@
 //! version behind; otherwise the next read rebuilds. A rebuild is done aside
 //! and swapped in whole, so no reader ever sees a half-built engine.
 
+use crate::memo::Memo;
 use quarterdeck_domain::records::{
     Activity, Cost, Customer, Event, FxRate, Invoice, Opportunity, Payment, SavePlay,
     SubscriptionEvent, Ticket, TimeEntry,
@@ -39,10 +40,13 @@ pub struct TenantEngine {
     /// The predictive check of all customers as of a day, last computed in
     /// the background: kept across writes (it is recomputed after each, off
     /// the request path) and read as it stands meanwhile.
-    backtest: Mutex<Option<(chrono::NaiveDate, Arc<Backtest>)>>,
+    /// With its generation: how many times it has been computed and kept.
+    backtest: Mutex<Option<(chrono::NaiveDate, Arc<Backtest>, u64)>>,
     /// Answers computed at this data version, by question: every reader of
     /// the same question shares one computation until the next write.
-    answers: Mutex<HashMap<String, Arc<std::sync::OnceLock<Remembered>>>>,
+    answers: Memo<std::sync::OnceLock<Remembered>>,
+    /// Answers kept across writes to collections they do not read (`kept`).
+    kept: Memo<std::sync::OnceLock<Remembered>>,
     /// Writes applied per collection since the engine was built: what an
     /// answer that reads only some collections is kept by (`kept`).
     writes: HashMap<Collection, u64>,
@@ -50,6 +54,20 @@ pub struct TenantEngine {
 
 /// A remembered answer, of the type its question gives.
 type Remembered = Arc<dyn std::any::Any + Send + Sync>;
+
+/// The value of `cell`, computed by `f` if it is the first to ask.
+fn once<T: Send + Sync + 'static>(
+    cell: &std::sync::OnceLock<Remembered>,
+    f: impl FnOnce() -> T,
+) -> Arc<T> {
+    let mut f = Some(f);
+    let value = cell.get_or_init(|| Arc::new((f.take().expect("computed once"))()));
+    match value.clone().downcast::<T>() {
+        Ok(v) => v,
+        // A key reused for another type: compute without remembering.
+        Err(_) => Arc::new((f.take().expect("not yet computed"))()),
+    }
+}
 
 /// Questions remembered per engine.
 const ANSWERS_REMEMBERED: usize = 256;
@@ -78,12 +96,19 @@ const RENEWALS_READ: [Collection; 6] = [
 
 impl TenantEngine {
     /// The predictive check of every customer as of `today`: the one last
-    /// computed for that day, else computed now (the first time only).
+    /// computed for that day, else computed now (and kept if none is).
     pub fn backtest_on(&self, today: chrono::NaiveDate) -> Arc<Backtest> {
-        if let Some((day, b)) = self.backtest.lock().expect("backtest").as_ref()
-            && *day == today
-        {
-            return b.clone();
+        match self.backtest.lock().expect("backtest").as_ref() {
+            Some((day, b, _)) if *day == today => return b.clone(),
+            // Another day's check is computed for its asker, not kept: the
+            // one kept is the one the background pass refreshes.
+            Some(_) => {
+                return Arc::new(
+                    self.ledger
+                        .health_backtest_from(today, |m| self.health_on(m)),
+                );
+            }
+            None => {}
         }
         self.refresh_backtest(today)
     }
@@ -97,24 +122,7 @@ impl TenantEngine {
         key: String,
         f: impl FnOnce() -> T,
     ) -> Arc<T> {
-        self.memo(format!("v{}:{key}", self.version), f)
-    }
-
-    fn memo<T: Send + Sync + 'static>(&self, key: String, f: impl FnOnce() -> T) -> Arc<T> {
-        let cell = {
-            let mut map = self.answers.lock().expect("answers");
-            if map.len() >= ANSWERS_REMEMBERED && !map.contains_key(&key) {
-                map.clear();
-            }
-            map.entry(key).or_default().clone()
-        };
-        let mut f = Some(f);
-        let value = cell.get_or_init(|| Arc::new((f.take().expect("computed once"))()));
-        match value.clone().downcast::<T>() {
-            Ok(v) => v,
-            // A key reused for another type: compute without remembering.
-            Err(_) => Arc::new((f.take().expect("not yet computed"))()),
-        }
+        once(&self.answers.cell(key), f)
     }
 
     /// Like `remembered`, but kept across writes to collections the
@@ -130,7 +138,7 @@ impl TenantEngine {
             .iter()
             .map(|c| self.writes.get(c).copied().unwrap_or(0))
             .collect();
-        self.memo(format!("{name}@{stamps:?}"), f)
+        once(&self.kept.cell(format!("{name}@{stamps:?}")), f)
     }
 
     /// Whether each slot's health band on `day` is at risk or critical
@@ -167,11 +175,15 @@ impl TenantEngine {
         })
     }
 
-    /// An identity of the predictive check as it stands (it is refreshed
-    /// in the background without a new data version), for answers that
-    /// show it to name in their key.
-    pub fn backtest_stamp(&self, today: chrono::NaiveDate) -> usize {
-        Arc::as_ptr(&self.backtest_on(today)) as usize
+    /// Which predictive check as of `today` an answer would show (it is
+    /// refreshed in the background without a new data version), for
+    /// answers that show it to name in their key: the kept check's
+    /// generation, 0 when none is kept for that day. Computes nothing.
+    pub fn backtest_stamp(&self, today: chrono::NaiveDate) -> u64 {
+        match self.backtest.lock().expect("backtest").as_ref() {
+            Some((day, _, generation)) if *day == today => *generation,
+            _ => 0,
+        }
     }
 
     /// Computes the predictive check as of `today` and keeps it.
@@ -180,7 +192,9 @@ impl TenantEngine {
             self.ledger
                 .health_backtest_from(today, |m| self.health_on(m)),
         );
-        *self.backtest.lock().expect("backtest") = Some((today, b.clone()));
+        let mut kept = self.backtest.lock().expect("backtest");
+        let generation = kept.as_ref().map_or(0, |k| k.2) + 1;
+        *kept = Some((today, b.clone(), generation));
         b
     }
 
@@ -340,7 +354,8 @@ impl Engines {
             data_starts: std::sync::OnceLock::new(),
             health: Mutex::new(HashMap::new()),
             backtest: Mutex::new(None),
-            answers: Mutex::new(HashMap::new()),
+            answers: Memo::new(ANSWERS_REMEMBERED),
+            kept: Memo::new(ANSWERS_REMEMBERED),
             writes: HashMap::new(),
         })
     }
@@ -451,6 +466,7 @@ impl Engines {
             engine.version = version;
             engine.data_starts = std::sync::OnceLock::new();
             *engine.writes.entry(collection).or_default() += 1;
+            engine.answers.clear();
             let settings = engine.health_settings();
             let health = engine.health.get_mut().expect("health cache");
             let mut rescored = HashMap::new();

@@ -12,6 +12,7 @@ pub mod events;
 pub mod ingest;
 pub mod jobs;
 pub mod mail;
+pub mod memo;
 pub mod metrics;
 pub mod report;
 pub mod shares;

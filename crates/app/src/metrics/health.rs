@@ -232,6 +232,16 @@ fn tally(scores: &[Health], before: &BySlot) -> Tally {
 
 pub use quarterdeck_engine::period::month_ends;
 
+/// Which predictive check the portfolio of `q` would show (see
+/// `TenantEngine::backtest_stamp`), for memo keys: a filtered portfolio
+/// checks its own customers from the version's scores (0).
+pub fn check_stamp(e: &TenantEngine, q: &MetricQuery) -> u64 {
+    match as_of(q) {
+        Ok(day) if q.filter.is_all() => e.backtest_stamp(q.calendar.today.min(day)),
+        _ => 0,
+    }
+}
+
 /// `GET /api/v1/health`, typed.
 pub fn portfolio_of(e: &TenantEngine, q: &MetricQuery) -> Result<Portfolio, QueryError> {
     let day = as_of(q)?;
@@ -349,7 +359,7 @@ fn renewal_churn_forecast(
             *b = Some(h.band);
         }
     }
-    let window = quarterdeck_engine::Period::new(day + Days::new(1), day + Days::new(90))?;
+    let window = quarterdeck_engine::renewals::days_after(day, 90);
     let due = e.renewals(window, day, q.calendar.today, &q.filter);
     let rate = |slot: u32| {
         backtest

@@ -282,13 +282,15 @@ async fn blocking<T: Send + 'static>(
 
 /// Computed page data, shared by every viewer of the same view of the same
 /// data version: 200 people on the summary page cost one computation.
-#[derive(Default)]
-pub struct PageMemo {
-    entries: std::sync::Mutex<std::collections::HashMap<String, MemoSlot>>,
-}
+pub struct PageMemo(quarterdeck_app::memo::Memo<MemoSlot>);
 
-type MemoSlot =
-    std::sync::Arc<tokio::sync::OnceCell<std::sync::Arc<dyn std::any::Any + Send + Sync>>>;
+type MemoSlot = tokio::sync::OnceCell<std::sync::Arc<dyn std::any::Any + Send + Sync>>;
+
+impl Default for PageMemo {
+    fn default() -> Self {
+        Self(quarterdeck_app::memo::Memo::new(MEMO_ENTRIES))
+    }
+}
 
 impl std::fmt::Debug for PageMemo {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -317,13 +319,7 @@ async fn cached<T: Send + Sync + 'static>(
         view.links,
         view.targets
     );
-    let slot = {
-        let mut map = state.web.memo.entries.lock().expect("memo lock");
-        if map.len() >= MEMO_ENTRIES && !map.contains_key(&key) {
-            map.clear();
-        }
-        map.entry(key).or_default().clone()
-    };
+    let slot = state.web.memo.0.cell(key);
     let mut view = Some(view);
     let value = slot
         .get_or_try_init(|| async {
