@@ -54,7 +54,7 @@ pub struct RevenueRetention {
 }
 
 impl RevenueRetention {
-    fn from_sums(s: &CohortSums) -> Self {
+    pub(crate) fn from_sums(s: &CohortSums) -> Self {
         Self {
             nrr: ratio(s.end, s.start),
             grr: ratio(s.kept, s.start),

@@ -47,10 +47,7 @@ pub struct PlaySummary {
 impl PlaySummary {
     /// saved ÷ (saved + lost); `None` when no play closed.
     pub fn success_rate(&self) -> Option<Decimal> {
-        crate::money::ratio(
-            Decimal::from(self.saved),
-            Decimal::from(self.saved + self.lost),
-        )
+        crate::money::count_ratio(self.saved, self.saved + self.lost)
     }
 
     /// Sums the outcomes of `rows`.
@@ -75,9 +72,8 @@ pub struct Book {
     pub paying_end: u64,
     /// MRR on the period's last day.
     pub mrr_end: Decimal,
-    /// Over the customers paying at its start: Σ MRR then, Σ MRR at its
-    /// end, Σ min of the two (NRR and GRR).
-    pub cohort: (Decimal, Decimal, Decimal),
+    /// The customers paying at its start (NRR and GRR).
+    cohort: crate::movements::CohortSums,
     /// Meetings, emails, calls and tasks (`ACTIVITY_KINDS` order).
     pub activities: [u64; 4],
     /// Seconds to the first response of each answered ticket opened in it.
@@ -99,14 +95,9 @@ impl Book {
         crate::money::median(&mut secs).map(|m| m / Decimal::from(3600))
     }
 
-    /// NRR of the book over the period.
-    pub fn nrr(&self) -> Option<Decimal> {
-        crate::money::ratio(self.cohort.1, self.cohort.0)
-    }
-
-    /// GRR of the book over the period.
-    pub fn grr(&self) -> Option<Decimal> {
-        crate::money::ratio(self.cohort.2, self.cohort.0)
+    /// NRR and GRR of the book over the period.
+    pub fn retention(&self) -> crate::retention::RevenueRetention {
+        crate::retention::RevenueRetention::from_sums(&self.cohort)
     }
 }
 
@@ -121,40 +112,52 @@ impl Ledger {
         groups: usize,
         group_of: impl Fn(u32) -> Option<usize>,
     ) -> Vec<Book> {
-        let fx = self.fx_table();
-        let start_day = period.start_state_day();
         let mut out = vec![Book::default(); groups];
-        for (slot, t) in self.covered_slots(filter) {
-            let Some(b) = group_of(slot as u32).and_then(|g| out.get_mut(g)) else {
-                continue;
-            };
-            let (start, end) = (t.value_on(start_day), t.value_on(period.to));
-            b.mrr_end += end;
-            b.paying_end += u64::from(is_paying(end));
-            if is_paying(start) {
-                b.cohort.0 += start;
-                b.cohort.1 += end;
-                b.cohort.2 += end.min(start);
+        for (slot, _) in self.covered_slots(filter) {
+            if let Some(b) = group_of(slot as u32).and_then(|g| out.get_mut(g)) {
+                self.add_to_book(b, slot, period);
             }
-            let Some(s) = self.signals().of(self.entry(slot).0) else {
-                continue;
-            };
-            for a in dated_in(&s.activities, |a| a.0, period.from, period.to) {
-                b.activities[usize::from(a.1)] += 1;
-            }
-            b.responses.extend(
-                dated_in(&s.responses, |r| r.0, period.from, period.to)
-                    .iter()
-                    .map(|r| i64::from(r.1)),
-            );
-            b.expansion_won += s
-                .opportunities
-                .iter()
-                .filter(|o| o.won_expansion_in(period))
-                .map(|o| o.in_reporting(fx))
-                .sum::<Decimal>();
         }
         out
+    }
+
+    /// One customer's own book over `period` (its activities, first
+    /// responses, revenue), as `books` counts it.
+    pub fn book_of(&self, customer_id: &str, period: Period) -> Book {
+        let mut b = Book::default();
+        if let Some(slot) = self.slot_of(customer_id) {
+            self.add_to_book(&mut b, slot, period);
+        }
+        b
+    }
+
+    fn add_to_book(&self, b: &mut Book, slot: usize, period: Period) {
+        let t = self.timeline_of_slot(slot);
+        let (start, end) = (t.value_on(period.start_state_day()), t.value_on(period.to));
+        b.mrr_end += end;
+        b.paying_end += u64::from(is_paying(end));
+        if is_paying(start) {
+            b.cohort.start += start;
+            b.cohort.end += end;
+            b.cohort.kept += end.min(start);
+        }
+        let Some(s) = self.signals().of(self.entry(slot).0) else {
+            return;
+        };
+        for a in dated_in(&s.activities, |a| a.0, period.from, period.to) {
+            b.activities[usize::from(a.1)] += 1;
+        }
+        b.responses.extend(
+            dated_in(&s.responses, |r| r.0, period.from, period.to)
+                .iter()
+                .map(|r| i64::from(r.1)),
+        );
+        b.expansion_won += s
+            .opportunities
+            .iter()
+            .filter(|o| o.won_expansion_in(period))
+            .map(|o| o.in_reporting(self.fx_table()))
+            .sum::<Decimal>();
     }
 
     /// The save plays of the customers `filter` covers that are open on

@@ -187,12 +187,7 @@ async fn an_account_score_shows_its_components_and_history(store: TestStore) {
 async fn a_new_ticket_moves_the_score_at_once(store: TestStore) {
     let owned = TestApp::spawn(store).await;
     let app = &owned;
-    let t = &app.token;
-    let post = |c: &'static str, rows: Value| async move {
-        let r = app.post(c, t, &rows).await;
-        assert_eq!(r.status(), 200, "{c}: {}", r.text().await.unwrap());
-    };
-    post(
+    app.post_ok(
         "customers",
         json!([
             {"id": "c1", "name": "Alpha", "segment": "smb"},
@@ -200,12 +195,12 @@ async fn a_new_ticket_moves_the_score_at_once(store: TestStore) {
         ]),
     )
     .await;
-    post("subscription-events", json!([
+    app.post_ok("subscription-events", json!([
         {"id": "e1", "customer_id": "c1", "subscription_id": "s1", "type": "start", "effective_at": "2025-01-01", "amount": 100},
         {"id": "e2", "customer_id": "c2", "subscription_id": "s2", "type": "start", "effective_at": "2025-01-01", "amount": 100},
     ]))
     .await;
-    post(
+    app.post_ok(
         "tickets",
         json!([{"id": "t0", "customer_id": "c2", "opened_at": "2025-05-01", "priority": "low"}]),
     )
@@ -213,7 +208,7 @@ async fn a_new_ticket_moves_the_score_at_once(store: TestStore) {
     let path = "/api/v1/accounts/c1/health?as_of=2025-05-31";
     let before = get(app, path).await;
     assert_eq!(before["score"], 100, "{before}");
-    post(
+    app.post_ok(
         "tickets",
         json!([
             {"id": "t1", "customer_id": "c1", "opened_at": "2025-05-10", "priority": "urgent"},
@@ -228,7 +223,7 @@ async fn a_new_ticket_moves_the_score_at_once(store: TestStore) {
         "tickets lower the support component: {after}"
     );
     // A ticket opened after the day asked changes nothing about that day.
-    post(
+    app.post_ok(
         "tickets",
         json!([{"id": "t4", "customer_id": "c1", "opened_at": "2025-06-02", "priority": "urgent"}]),
     )
@@ -324,12 +319,7 @@ async fn weights_and_bands_are_set_in_settings(store: TestStore) {
 async fn renewals_answer_the_worked_example(store: TestStore) {
     let owned = TestApp::spawn(store).await;
     let app = &owned;
-    let t = &app.token;
-    let post = |c: &'static str, rows: Value| async move {
-        let r = app.post(c, t, &rows).await;
-        assert_eq!(r.status(), 200, "{c}: {}", r.text().await.unwrap());
-    };
-    post(
+    app.post_ok(
         "customers",
         json!([
             {"id": "a", "name": "A", "segment": "smb", "csm": "ana"},
@@ -340,15 +330,15 @@ async fn renewals_answer_the_worked_example(store: TestStore) {
     )
     .await;
     // C is paying and critical: an invoice 100 days past due, nothing else.
-    post("subscription-events", json!([
+    app.post_ok("subscription-events", json!([
         {"id": "e1", "customer_id": "c", "subscription_id": "s1", "type": "start", "effective_at": "2025-01-01", "amount": 100},
     ]))
     .await;
-    post("invoices", json!([
+    app.post_ok("invoices", json!([
         {"id": "i1", "customer_id": "c", "issued_at": "2025-01-01", "due_at": "2025-01-10", "currency": "USD", "amount": 100},
     ]))
     .await;
-    post("opportunities", json!([
+    app.post_ok("opportunities", json!([
         {"id": "o1", "customer_id": "a", "type": "renewal", "amount": 40000, "close_date": "2025-06-10", "stage": "closed", "status": "won"},
         {"id": "o2", "customer_id": "b", "type": "renewal", "amount": 30000, "close_date": "2025-06-20", "stage": "proposal", "status": "open"},
         {"id": "o3", "customer_id": "c", "type": "renewal", "amount": 20000, "close_date": "2025-06-25", "stage": "proposal", "status": "open"},
@@ -386,17 +376,12 @@ async fn renewals_answer_the_worked_example(store: TestStore) {
 async fn expansion_answers_the_worked_example(store: TestStore) {
     let owned = TestApp::spawn(store).await;
     let app = &owned;
-    let t = &app.token;
-    let post = |c: &'static str, rows: Value| async move {
-        let r = app.post(c, t, &rows).await;
-        assert_eq!(r.status(), 200, "{c}: {}", r.text().await.unwrap());
-    };
-    post(
+    app.post_ok(
         "customers",
         json!([{"id": "a", "name": "A", "segment": "smb"}]),
     )
     .await;
-    post("opportunities", json!([
+    app.post_ok("opportunities", json!([
         {"id": "w1", "customer_id": "a", "type": "upsell", "amount": 10000, "close_date": "2025-06-02", "stage": "closed", "status": "won"},
         {"id": "w2", "customer_id": "a", "type": "cross_sell", "amount": 10000, "close_date": "2025-06-03", "stage": "closed", "status": "won"},
         {"id": "w3", "customer_id": "a", "type": "upgrade", "amount": 10000, "close_date": "2025-06-04", "stage": "closed", "status": "won"},
@@ -444,11 +429,6 @@ async fn segments_side_by_side_add_up_to_all(store: TestStore) {
 async fn team_books_capacity_and_rebalancing(store: TestStore) {
     let owned = TestApp::spawn(store).await;
     let app = &owned;
-    let t = &app.token;
-    let post = |c: &'static str, rows: Value| async move {
-        let r = app.post(c, t, &rows).await;
-        assert_eq!(r.status(), 200, "{c}: {}", r.text().await.unwrap());
-    };
     let owners = [
         ("a1", "ana", 100),
         ("a2", "ana", 200),
@@ -462,26 +442,26 @@ async fn team_books_capacity_and_rebalancing(store: TestStore) {
         .map(|(id, csm, _)| json!({"id": id, "name": id.to_uppercase(), "segment": "smb", "csm": csm}))
         .chain(std::iter::once(json!({"id": "z", "name": "Z", "segment": "smb"})))
         .collect();
-    post("customers", Value::Array(customers)).await;
+    app.post_ok("customers", Value::Array(customers)).await;
     let subs: Vec<Value> = owners
         .iter()
         .chain(std::iter::once(&("z", "", 10)))
         .map(|(id, _, mrr)| json!({"id": format!("s_{id}"), "customer_id": id, "subscription_id": format!("sub_{id}"), "type": "start", "effective_at": "2025-01-01", "amount": mrr}))
         .collect();
-    post("subscription-events", Value::Array(subs)).await;
-    post("activities", json!([
+    app.post_ok("subscription-events", Value::Array(subs)).await;
+    app.post_ok("activities", json!([
         {"id": "x1", "customer_id": "a1", "type": "meeting", "at": "2025-06-03T10:00:00Z", "csm": "ana"},
         {"id": "x2", "customer_id": "a2", "type": "email", "at": "2025-06-04T10:00:00Z", "csm": "ana"},
         {"id": "x3", "customer_id": "b1", "type": "call", "at": "2025-06-05T10:00:00Z", "csm": "ben"},
     ]))
     .await;
-    post("tickets", json!([
+    app.post_ok("tickets", json!([
         {"id": "t1", "customer_id": "a1", "opened_at": "2025-06-02T09:00:00Z", "first_response_at": "2025-06-02T13:00:00Z"},
         {"id": "t2", "customer_id": "a2", "opened_at": "2025-06-02T09:00:00Z", "first_response_at": "2025-06-02T10:00:00Z"},
         {"id": "t3", "customer_id": "a3", "opened_at": "2025-06-02T09:00:00Z", "first_response_at": "2025-06-02T11:00:00Z"},
     ]))
     .await;
-    post("opportunities", json!([
+    app.post_ok("opportunities", json!([
         {"id": "o1", "customer_id": "b1", "type": "upsell", "amount": 6000, "close_date": "2025-06-10", "stage": "closed", "status": "won"},
         {"id": "o2", "customer_id": "a4", "type": "renewal", "amount": 3600, "close_date": "2025-07-20", "stage": "proposal", "status": "open"},
     ]))
@@ -550,9 +530,20 @@ async fn team_books_capacity_and_rebalancing(store: TestStore) {
     let r = get(app, &format!("{team}&csm=ben")).await;
     assert_eq!(r["csms"].as_array().unwrap().len(), 1);
     assert_eq!(r["csms"][0]["csm"], "ben");
+    // Every column obeys the other filters too: no account is enterprise.
+    let r = get(app, &format!("{team}&segment=enterprise")).await;
+    for row in r["csms"].as_array().unwrap() {
+        assert_eq!(row["accounts"], 0, "{r}");
+        assert_eq!(row["avg_health"], Value::Null, "{r}");
+        assert_eq!(row["at_risk_accounts"], 0, "{r}");
+    }
+    assert!(
+        r["csms"][0]["avg_health"].is_null()
+            && !get(app, team).await["csms"][0]["avg_health"].is_null()
+    );
     // Ben's account contracts and Cam's churns within June: each book's
     // figures are the summary's for that CSM's customers.
-    post("subscription-events", json!([
+    app.post_ok("subscription-events", json!([
         {"id": "s_b1_down", "customer_id": "b1", "subscription_id": "sub_b1", "type": "change", "effective_at": "2025-06-15", "amount": 300},
         {"id": "s_c1_end", "customer_id": "c1", "subscription_id": "sub_c1", "type": "cancel", "effective_at": "2025-06-20"},
     ]))
@@ -582,16 +573,12 @@ async fn save_plays_count_a_saved_account_that_churned_as_lost(store: TestStore)
     let owned = TestApp::spawn(store).await;
     let app = &owned;
     let t = &app.token;
-    let post = |c: &'static str, rows: Value| async move {
-        let r = app.post(c, t, &rows).await;
-        assert_eq!(r.status(), 200, "{c}: {}", r.text().await.unwrap());
-    };
-    post(
+    app.post_ok(
         "customers",
         json!([{"id": "a", "name": "A"}, {"id": "b", "name": "B"}, {"id": "c", "name": "C"}]),
     )
     .await;
-    post("subscription-events", json!([
+    app.post_ok("subscription-events", json!([
         {"id": "e1", "customer_id": "a", "subscription_id": "s1", "type": "start", "effective_at": "2025-01-01", "amount": 100},
         {"id": "e2", "customer_id": "b", "subscription_id": "s2", "type": "start", "effective_at": "2025-01-01", "amount": 100},
         {"id": "e3", "customer_id": "b", "subscription_id": "s2", "type": "cancel", "effective_at": "2025-05-01"},
@@ -605,7 +592,7 @@ async fn save_plays_count_a_saved_account_that_churned_as_lost(store: TestStore)
     assert_eq!(bad.status(), 422);
     let body: Value = bad.json().await.unwrap();
     assert_eq!(body["errors"][0]["field"], "closed_at", "{body}");
-    post("save-plays", json!([
+    app.post_ok("save-plays", json!([
         {"id": "p1", "customer_id": "a", "owner": "ana", "reason": "usage fell", "opened_at": "2025-03-01", "target_date": "2025-04-01", "status": "saved", "closed_at": "2025-04-01"},
         {"id": "p2", "customer_id": "b", "owner": "ana", "opened_at": "2025-03-01", "status": "saved", "closed_at": "2025-04-01"},
         {"id": "p3", "customer_id": "c", "owner": "ben", "opened_at": "2025-04-10", "status": "open"},
@@ -634,7 +621,7 @@ async fn save_plays_count_a_saved_account_that_churned_as_lost(store: TestStore)
     assert_eq!(may["lost"], 1);
     assert_eq!(may["success_rate"], 0.5);
     // Closing the open play as lost.
-    post("save-plays", json!([{"id": "p3", "customer_id": "c", "owner": "ben", "opened_at": "2025-04-10", "status": "lost", "closed_at": "2025-05-20"}])).await;
+    app.post_ok("save-plays", json!([{"id": "p3", "customer_id": "c", "owner": "ben", "opened_at": "2025-04-10", "status": "lost", "closed_at": "2025-05-20"}])).await;
     let may = get(
         app,
         "/api/v1/save-plays/summary?from=2025-04-01&to=2025-05-31",

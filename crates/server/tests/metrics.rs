@@ -109,12 +109,7 @@ async fn partial_periods_and_buckets_say_so(store: TestStore) {
 /// c2 (enterprise): $1,200/year from Jan 15 (MRR 100), cancelled Apr 1 (churn 100).
 /// Invoice i1 of c1: $100 issued Mar 1, due Mar 31; $40 paid Apr 10.
 async fn scenario(app: &TestApp) {
-    let t = &app.token;
-    let post = |c: &'static str, rows: Value| async move {
-        let r = app.post(c, t, &rows).await;
-        assert_eq!(r.status(), 200, "{c}: {}", r.text().await.unwrap());
-    };
-    post(
+    app.post_ok(
         "customers",
         json!([
             {"id": "c1", "name": "Alpha", "segment": "smb", "csm": "ana", "region": "emea"},
@@ -122,16 +117,16 @@ async fn scenario(app: &TestApp) {
         ]),
     )
     .await;
-    post("subscription-events", json!([
+    app.post_ok("subscription-events", json!([
         {"id": "e1", "customer_id": "c1", "subscription_id": "s1", "type": "start", "effective_at": "2025-01-01", "amount": 100, "plan": "pro"},
         {"id": "e2", "customer_id": "c2", "subscription_id": "s2", "type": "start", "effective_at": "2025-01-15", "amount": "1200.00", "interval": "year", "plan": "ent"},
         {"id": "e3", "customer_id": "c1", "subscription_id": "s1", "type": "change", "effective_at": "2025-03-01", "amount": 150, "plan": "pro"},
         {"id": "e4", "customer_id": "c2", "subscription_id": "s2", "type": "cancel", "effective_at": "2025-04-01"},
     ])).await;
-    post("invoices", json!([
+    app.post_ok("invoices", json!([
         {"id": "i1", "customer_id": "c1", "issued_at": "2025-03-01", "due_at": "2025-03-31", "currency": "USD", "amount": 100},
     ])).await;
-    post(
+    app.post_ok(
         "payments",
         json!([{"id": "p1", "invoice_id": "i1", "paid_at": "2025-04-10", "amount": 40}]),
     )

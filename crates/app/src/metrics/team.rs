@@ -7,11 +7,11 @@ use super::json::{self, money};
 use super::query::MetricQuery;
 use super::result::period_json;
 use crate::engines::TenantEngine;
-use chrono::{Days, NaiveDate};
+use chrono::NaiveDate;
 use quarterdeck_domain::records::ActivityType;
+use quarterdeck_engine::Filter;
 use quarterdeck_engine::health::Band;
 use quarterdeck_engine::team::{Capacity, Plan, Seat, rebalance};
-use quarterdeck_engine::{Filter, Period};
 use quarterdeck_store::{Store, StoreResult, TenantId};
 use rust_decimal::Decimal;
 use serde::Deserialize;
@@ -177,14 +177,20 @@ pub fn team_of(e: &TenantEngine, q: &MetricQuery, capacity: BTreeMap<String, Cap
     if let Some(chosen) = &q.filter.csm {
         names.retain(|c| chosen.contains(c));
     }
-    // Each slot's row (its CSM among `names`), read once for every pass.
+    // Each slot's row (its CSM among `names`, if the query covers it),
+    // read once for every pass.
+    let covered = l.covers(&q.filter);
     let index: HashMap<&str, usize> = names
         .iter()
         .enumerate()
         .map(|(i, c)| (c.as_str(), i))
         .collect();
     let row_of: Vec<Option<usize>> = (0..l.customer_count() as u32)
-        .map(|slot| l.customer_ref(slot).csm.and_then(|c| index.get(c).copied()))
+        .map(|slot| {
+            let csm = l.customer_ref(slot).csm;
+            csm.filter(|_| covered.get(slot as usize).copied().unwrap_or(false))
+                .and_then(|c| index.get(c).copied())
+        })
         .collect();
     let row = |slot: u32| row_of.get(slot as usize).copied().flatten();
     // (accounts, ARR) by CSM and segment, for utilisation and rebalancing.
@@ -226,7 +232,7 @@ pub fn team_of(e: &TenantEngine, q: &MetricQuery, capacity: BTreeMap<String, Cap
         quarterdeck_engine::money::ratio(Decimal::from(sum), Decimal::from(n))
     };
     let mut due = vec![(Decimal::ZERO, 0usize); names.len()];
-    let ahead = Period::new(day, day + Days::new(90)).expect("ordered");
+    let ahead = quarterdeck_engine::renewals::days_after(day, 90);
     for r in e.renewals(ahead, day, today, &book_filter) {
         if let Some(i) = row(r.slot) {
             due[i].0 += r.arr;
@@ -252,8 +258,8 @@ pub fn team_of(e: &TenantEngine, q: &MetricQuery, capacity: BTreeMap<String, Cap
                     .activities_by_kind()
                     .map(|(k, n)| (k, Some(Decimal::from(n)))),
                 median_first_response_hours: b.median_first_response_hours(),
-                grr: b.grr(),
-                nrr: b.nrr(),
+                grr: b.retention().grr,
+                nrr: b.retention().nrr,
                 expansion_won: Some(b.expansion_won),
                 health_change: avg_now.zip(average_of(before[i])).map(|(a, b)| a - b),
                 utilisation: by_csm.get(csm).copied(),
@@ -285,7 +291,6 @@ pub fn team_of(e: &TenantEngine, q: &MetricQuery, capacity: BTreeMap<String, Cap
     };
     // Rebalancing, per segment with targets, over every CSM of the segment;
     // only moves of accounts the query covers are listed.
-    let covered = l.covers(&q.filter);
     let mut moves = Vec::new();
     let mut short_of = BTreeMap::new();
     let segments: BTreeSet<&str> = books.keys().map(|k| k.0).collect();
@@ -342,14 +347,9 @@ pub fn team_of(e: &TenantEngine, q: &MetricQuery, capacity: BTreeMap<String, Cap
             let mut sums = vec![(0u64, 0u64); names.len()];
             let mut team = (0u64, 0u64);
             for h in e.health_on(*m).iter() {
-                if !covered.get(h.slot as usize).copied().unwrap_or(false) {
-                    continue;
-                }
                 if let Some(r) = row(h.slot) {
                     sums[r].0 += u64::from(h.score);
                     sums[r].1 += 1;
-                }
-                if l.customer_ref(h.slot).csm.is_some() {
                     team.0 += u64::from(h.score);
                     team.1 += 1;
                 }

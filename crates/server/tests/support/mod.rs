@@ -134,6 +134,13 @@ impl TestApp {
             .unwrap()
     }
 
+    /// `POST /api/v1/<collection>` with the app's token, which must be
+    /// accepted (the response body is shown when it is not).
+    pub async fn post_ok(&self, collection: &str, body: Value) {
+        let r = self.post(collection, &self.token, &body).await;
+        assert_eq!(r.status(), 200, "{collection}: {}", r.text().await.unwrap());
+    }
+
     /// `POST` raw bytes with a content type.
     pub async fn post_raw(
         &self,

@@ -598,7 +598,7 @@ fn touches_of(
     currency: &str,
 ) -> (Vec<String>, Vec<OpportunityRow>) {
     use quarterdeck_domain::records::OpportunityStatus;
-    use quarterdeck_engine::signals::{ACTIVITY_KINDS, dated_in};
+    use quarterdeck_engine::signals::dated_in;
     let Some(sig) = e.ledger.customer_signals(id) else {
         return (
             vec!["No tickets, CSM activities or opportunities recorded.".into()],
@@ -610,15 +610,14 @@ fn touches_of(
     let mut words = Vec::new();
     let tickets = dated_in(&sig.tickets, |t| t.0, from, day);
     let urgent = tickets.iter().filter(|t| t.1 >= 4).count();
-    let mut responses: Vec<i64> = dated_in(&sig.responses, |r| r.0, from, day)
-        .iter()
-        .map(|r| i64::from(r.1))
-        .collect();
-    // The same median as the Team page's.
-    let median = quarterdeck_engine::money::median(&mut responses).map(|s| {
-        let hours = (s / Decimal::from(3600)).round_dp(1);
-        format!("; median first response {} h", hours.normalize())
-    });
+    // Counted as the Team page counts a CSM's book.
+    let book = e.ledger.book_of(
+        id,
+        quarterdeck_engine::Period::new(from, day).expect("ordered"),
+    );
+    let median = book
+        .median_first_response_hours()
+        .map(|h| format!("; median first response {} h", h.round_dp(1).normalize()));
     words.push(match tickets.last() {
         None => "No ticket in the last 90 days.".to_string(),
         Some(last) => format!(
@@ -631,13 +630,13 @@ fn touches_of(
         ),
     });
     let touches = dated_in(&sig.activities, |a| a.0, from, day);
-    let by_kind: Vec<String> = ACTIVITY_KINDS
+    let by_kind: Vec<String> = book
+        .activities_by_kind()
         .iter()
-        .enumerate()
-        .filter_map(|(i, k)| {
-            let n = touches.iter().filter(|a| usize::from(a.1) == i).count();
+        .filter(|(_, n)| *n > 0)
+        .map(|(k, n)| {
             let name = quarterdeck_app::metrics::team::activity_key(*k);
-            (n > 0).then(|| format!("{n} {name}{}", if n == 1 { "" } else { "s" }))
+            format!("{n} {name}{}", if *n == 1 { "" } else { "s" })
         })
         .collect();
     let last_touch = dated_in(&sig.activities, |a| a.0, chrono::NaiveDate::MIN, day).last();

@@ -82,7 +82,7 @@ async fn open_view(
     state: &WebApp,
     audience: Audience,
     pairs: Vec<(String, String)>,
-) -> Result<(View, Team), PageError> {
+) -> Result<(View, std::sync::Arc<Team>), PageError> {
     let view = View::open(state, audience, &SPEC, pairs).await?;
     let capacity = team::load_capacity(state.store.as_ref(), view.tenant.id).await?;
     // Once per data version, query and capacity (Settings do not move the version).
@@ -91,11 +91,16 @@ async fn open_view(
         team::team_of(v.engine(), &v.query, capacity)
     })
     .await?;
-    Ok((view, Team::clone(&t)))
+    Ok((view, t))
 }
 
+/// A count or average, to at most `places` decimals, grouped like every
+/// number on screen ("1,234", "4.7").
 fn number(v: Option<Decimal>, places: u32) -> String {
-    v.map_or("—".into(), |v| v.round_dp(places).normalize().to_string())
+    v.map_or("—".into(), |v| {
+        let n = v.round_dp(places).normalize();
+        format::number(n, n.scale())
+    })
 }
 
 /// A change of score with its sign ("+1.6", "−0.4").
