@@ -106,6 +106,16 @@ impl Ledger {
                 .filter(|o| o.kind != OpportunityType::Renewal)
             {
                 let value = o.in_reporting(fx);
+                let row = |probability| OpenOpportunity {
+                    id: o.id.clone(),
+                    customer_id: id.to_string(),
+                    kind: o.kind,
+                    stage: o.stage.clone(),
+                    close: o.close,
+                    value,
+                    probability,
+                    owner: o.owner.clone(),
+                };
                 match o.status {
                     OpportunityStatus::Open => {
                         let p = o
@@ -121,30 +131,12 @@ impl Ledger {
                             .entry(o.stage.clone())
                             .or_default()
                             .add(value, p);
-                        out.open_list.push(OpenOpportunity {
-                            id: o.id.clone(),
-                            customer_id: id.to_string(),
-                            kind: o.kind,
-                            stage: o.stage.clone(),
-                            close: o.close,
-                            value,
-                            probability: p,
-                            owner: o.owner.clone(),
-                        });
+                        out.open_list.push(row(p));
                     }
                     OpportunityStatus::Won if o.won_expansion_in(period) => {
                         out.won.0 += value;
                         out.won.1 += 1;
-                        out.won_list.push(OpenOpportunity {
-                            id: o.id.clone(),
-                            customer_id: id.to_string(),
-                            kind: o.kind,
-                            stage: o.stage.clone(),
-                            close: o.close,
-                            value,
-                            probability: Decimal::ONE,
-                            owner: o.owner.clone(),
-                        });
+                        out.won_list.push(row(Decimal::ONE));
                     }
                     OpportunityStatus::Lost if period.contains(o.close) => {
                         out.lost.0 += value;

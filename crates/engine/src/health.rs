@@ -277,6 +277,21 @@ struct Day<'a> {
     contact_gap: HashMap<Option<u32>, i64>,
 }
 
+impl Day<'_> {
+    /// A segment's mean weighted tickets (halves) on the day.
+    fn support_mean_of(&self, segment: Option<u32>) -> Decimal {
+        self.support_mean.get(&segment).copied().unwrap_or_default()
+    }
+
+    /// A segment's usual days between CSM touches on the day.
+    fn contact_gap_of(&self, segment: Option<u32>) -> i64 {
+        self.contact_gap
+            .get(&segment)
+            .copied()
+            .unwrap_or(CONTACT_FRESH_DAYS)
+    }
+}
+
 impl Ledger {
     /// Whether `filter` covers each slot (index a `Health::slot`).
     pub fn covers(&self, filter: &Filter) -> Vec<bool> {
@@ -428,16 +443,10 @@ impl Ledger {
             }
             let mut parts = h.parts;
             if parts[2].is_some() {
-                let mean = ctx.support_mean.get(&segment).copied().unwrap_or_default();
-                parts[2] = Some(support_score(rel.0, mean));
+                parts[2] = Some(support_score(rel.0, ctx.support_mean_of(segment)));
             }
             if parts[3].is_some() {
-                let gap = ctx
-                    .contact_gap
-                    .get(&segment)
-                    .copied()
-                    .unwrap_or(CONTACT_FRESH_DAYS);
-                parts[3] = Some(engagement_score(rel.1, gap));
+                parts[3] = Some(engagement_score(rel.1, ctx.contact_gap_of(segment)));
             }
             let mut h = h.clone();
             if parts != h.parts
@@ -624,7 +633,7 @@ impl Ledger {
         if ctx.signals.first_ticket.is_some_and(|f| f <= day) {
             let own = weighted_tickets(sig, day);
             relative.0 = own;
-            let mean = ctx.support_mean.get(&segment).copied().unwrap_or_default();
+            let mean = ctx.support_mean_of(segment);
             parts[2] = Some(support_score(own, mean));
             if explain {
                 inputs[2] = vec![
@@ -643,11 +652,7 @@ impl Ledger {
                 .unwrap_or(day);
             let days = (day - last).num_days();
             relative.1 = days;
-            let gap = ctx
-                .contact_gap
-                .get(&segment)
-                .copied()
-                .unwrap_or(CONTACT_FRESH_DAYS);
+            let gap = ctx.contact_gap_of(segment);
             parts[3] = Some(engagement_score(days, gap));
             if explain {
                 inputs[3] = vec![

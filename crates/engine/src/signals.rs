@@ -223,7 +223,7 @@ impl Signals {
             let w = ticket_weight(t.priority.as_deref());
             insert_sorted(&mut self.per[c as usize].tickets, (day, w));
             let response = t.first_response_at.map(|r| {
-                let secs = (r.approx_utc() - t.opened_at.approx_utc()).num_seconds();
+                let secs = (r.instant(tz) - t.opened_at.instant(tz)).num_seconds();
                 (day, u32::try_from(secs.max(0)).unwrap_or(u32::MAX))
             });
             if let Some(r) = response {
@@ -243,10 +243,8 @@ impl Signals {
         let mut moved_first = false;
         for a in rows {
             let key = id_hash(&a.id);
-            if let Some((c, item)) = self.activities.remove(&key) {
-                remove_one(&mut self.per[c as usize].activities, &item);
-                moved_first |= Some(item.0) == self.first_activity;
-            }
+            let old = self.drop_activity(key);
+            moved_first |= old.is_some() && old == self.first_activity;
             let c = self.number(&a.customer_id);
             let day = a.at.local_date(tz);
             let item = (day, activity_kind(a.kind));
@@ -265,10 +263,8 @@ impl Signals {
         let mut moved_first = false;
         for e in rows {
             let key = id_hash(&e.id);
-            if let Some((c, day)) = self.events.remove(&key) {
-                self.uncount(c, day);
-                moved_first |= Some(day) == self.first_usage;
-            }
+            let old = self.drop_event(key);
+            moved_first |= old.is_some() && old == self.first_usage;
             let Some(customer) = &e.customer_id else {
                 continue;
             };
@@ -383,33 +379,65 @@ impl Signals {
         }
     }
 
+    /// Takes a stored activity out; returns its day.
+    fn drop_activity(&mut self, key: u64) -> Option<NaiveDate> {
+        let (c, item) = self.activities.remove(&key)?;
+        remove_one(&mut self.per[c as usize].activities, &item);
+        Some(item.0)
+    }
+
+    /// Takes a stored usage event out; returns its day.
+    fn drop_event(&mut self, key: u64) -> Option<NaiveDate> {
+        let (c, day) = self.events.remove(&key)?;
+        self.uncount(c, day);
+        Some(day)
+    }
+
     /// Removes tickets by id.
     pub fn remove_tickets<S: AsRef<str>>(&mut self, ids: impl IntoIterator<Item = S>) {
-        for id in ids {
-            self.drop_ticket(id_hash(id.as_ref()));
+        let first = self.first_ticket;
+        if took_first(
+            first,
+            ids.into_iter()
+                .map(|id| self.drop_ticket(id_hash(id.as_ref()))),
+        ) {
+            self.first_ticket = self.first_of(|s| s.tickets.first().map(|t| t.0));
         }
-        self.first_ticket = self.first_of(|s| s.tickets.first().map(|t| t.0));
     }
 
     /// Removes activities by id.
     pub fn remove_activities<S: AsRef<str>>(&mut self, ids: impl IntoIterator<Item = S>) {
-        for id in ids {
-            if let Some((c, item)) = self.activities.remove(&id_hash(id.as_ref())) {
-                remove_one(&mut self.per[c as usize].activities, &item);
-            }
+        let first = self.first_activity;
+        if took_first(
+            first,
+            ids.into_iter()
+                .map(|id| self.drop_activity(id_hash(id.as_ref()))),
+        ) {
+            self.first_activity = self.first_of(|s| s.activities.first().map(|a| a.0));
         }
-        self.first_activity = self.first_of(|s| s.activities.first().map(|a| a.0));
     }
 
     /// Removes usage events by id.
     pub fn remove_events<S: AsRef<str>>(&mut self, ids: impl IntoIterator<Item = S>) {
-        for id in ids {
-            if let Some((c, day)) = self.events.remove(&id_hash(id.as_ref())) {
-                self.uncount(c, day);
-            }
+        let first = self.first_usage;
+        if took_first(
+            first,
+            ids.into_iter()
+                .map(|id| self.drop_event(id_hash(id.as_ref()))),
+        ) {
+            self.first_usage = self.first_of(|s| s.usage.first().map(|u| u.0));
         }
-        self.first_usage = self.first_of(|s| s.usage.first().map(|u| u.0));
     }
+}
+
+/// Whether records taken out on `days` included one on the `first` day, so
+/// the first day must be found again (every record is taken out first).
+fn took_first(first: Option<NaiveDate>, days: impl Iterator<Item = Option<NaiveDate>>) -> bool {
+    let mut took = false;
+    for day in days {
+        took |= day.is_some() && day == first;
+    }
+    took
 }
 
 /// The items of a day-sorted list dated in `from..=to`.

@@ -316,14 +316,7 @@ fn take_out<T>(list: &mut Vec<T>, id: u32, id_of: impl Fn(&T) -> u32) {
 impl BillingRecords {
     /// The first day the stored invoice `id` counts on (its issue day), if held.
     pub fn invoice_day(&self, id: &str) -> Option<NaiveDate> {
-        let n = self.invoice_ids.get(id)?;
-        let owner = *self.invoice_owner.get(n as usize)?;
-        self.customers
-            .get(owner as usize)?
-            .invoices
-            .iter()
-            .find(|i| i.id == n)
-            .map(|i| i.issued)
+        self.invoice(id).map(|i| i.issued)
     }
 
     /// The day of the stored payment `id`, if held.

@@ -316,32 +316,29 @@ fn the_predictive_check_counts_bands_and_churn_within_90_days() {
 /// The demo company, loaded through the builder with every collection the
 /// health score reads.
 fn demo_ledger(customers: usize, today: NaiveDate) -> Ledger {
-    use quarterdeck_domain::{AnyRecord, parse_record};
-    let config = quarterdeck_demo::DemoConfig {
-        customers,
-        seed: 42,
-        today,
-    };
+    ledger_of(&demo_records(customers, today))
+}
+
+/// A ledger built from `records` through the builder (every collection the
+/// health score reads; pipelines are not needed here).
+fn ledger_of(records: &[quarterdeck_domain::AnyRecord]) -> Ledger {
     let mut b = crate::ledger::LedgerBuilder::new(TenantSettings::default());
-    quarterdeck_demo::generate(&config, 10_000, &mut |collection, rows| {
-        for row in rows {
-            match parse_record(collection, &row).map_err(|e| format!("{e:?}"))? {
-                AnyRecord::Customer(r) => b.customers(&[r]),
-                AnyRecord::SubscriptionEvent(r) => b.subscription_events(&[r]),
-                AnyRecord::Invoice(r) => b.invoices(&[r]),
-                AnyRecord::Payment(r) => b.payments(&[r]),
-                AnyRecord::Cost(r) => b.costs(&[r]),
-                AnyRecord::TimeEntry(r) => b.time_entries(&[r]),
-                AnyRecord::FxRate(r) => b.fx_rates(&[r]),
-                AnyRecord::Ticket(r) => b.tickets(&[r]),
-                AnyRecord::Activity(r) => b.activities(&[r]),
-                AnyRecord::Event(r) => b.events(&[r]),
-                _ => {}
-            }
+    for r in records {
+        use quarterdeck_domain::AnyRecord::*;
+        match r.clone() {
+            Customer(x) => b.customers(&[x]),
+            SubscriptionEvent(x) => b.subscription_events(&[x]),
+            Invoice(x) => b.invoices(&[x]),
+            Payment(x) => b.payments(&[x]),
+            Cost(x) => b.costs(&[x]),
+            TimeEntry(x) => b.time_entries(&[x]),
+            FxRate(x) => b.fx_rates(&[x]),
+            Ticket(x) => b.tickets(&[x]),
+            Activity(x) => b.activities(&[x]),
+            Event(x) => b.events(&[x]),
+            _ => {}
         }
-        Ok(())
-    })
-    .unwrap();
+    }
     b.build()
 }
 
@@ -478,24 +475,7 @@ fn a_write_leaves_the_scores_of_days_before_its_reach() {
     use crate::reach::Reach;
     let today = d("2026-06-30");
     let records = demo_records(120, today);
-    let mut base = crate::ledger::LedgerBuilder::new(TenantSettings::default());
-    for r in &records {
-        use quarterdeck_domain::AnyRecord::*;
-        match r.clone() {
-            Customer(x) => base.customers(&[x]),
-            SubscriptionEvent(x) => base.subscription_events(&[x]),
-            Invoice(x) => base.invoices(&[x]),
-            Payment(x) => base.payments(&[x]),
-            Cost(x) => base.costs(&[x]),
-            TimeEntry(x) => base.time_entries(&[x]),
-            FxRate(x) => base.fx_rates(&[x]),
-            Ticket(x) => base.tickets(&[x]),
-            Activity(x) => base.activities(&[x]),
-            Event(x) => base.events(&[x]),
-            _ => {}
-        }
-    }
-    let base = base.build();
+    let base = ledger_of(&records);
     let s = HealthSettings::default();
     let days: Vec<NaiveDate> = crate::period::month_ends(today);
     let before: Vec<_> = days
@@ -557,24 +537,7 @@ fn a_write_leaves_the_scores_of_days_before_its_reach() {
 fn rescoring_the_touched_customers_equals_scoring_everyone() {
     let today = d("2026-06-30");
     let records = demo_records(150, today);
-    let mut base = crate::ledger::LedgerBuilder::new(TenantSettings::default());
-    for r in &records {
-        use quarterdeck_domain::AnyRecord::*;
-        match r.clone() {
-            Customer(x) => base.customers(&[x]),
-            SubscriptionEvent(x) => base.subscription_events(&[x]),
-            Invoice(x) => base.invoices(&[x]),
-            Payment(x) => base.payments(&[x]),
-            Cost(x) => base.costs(&[x]),
-            TimeEntry(x) => base.time_entries(&[x]),
-            FxRate(x) => base.fx_rates(&[x]),
-            Ticket(x) => base.tickets(&[x]),
-            Activity(x) => base.activities(&[x]),
-            Event(x) => base.events(&[x]),
-            _ => {}
-        }
-    }
-    let base = base.build();
+    let base = ledger_of(&records);
     let s = HealthSettings::default();
     let mut days: Vec<NaiveDate> = crate::period::month_ends(today);
     days.push(d("2026-06-15"));
